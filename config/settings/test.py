@@ -1,0 +1,11 @@
+"""Settings for the test suite (SQLite by default, PostgreSQL when DATABASE_URL says so)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR, database_from_url
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested explicitly
+if "DATABASE_URL" not in os.environ:
+    DATABASES["default"] = database_from_url(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,25 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from tsunagu.api.api import api
+from tsunagu.core import views as core_views
+
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "つなぐ 管理サイト"
+admin.site.site_title = "つなぐ 管理サイト"
+
+urlpatterns = [
+    path("", include("tsunagu.dashboard.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include("tsunagu.organizations.urls")),
+    path("privacy/", include("tsunagu.privacy.urls")),
+    path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "tsunagu.core.views.bad_request"
+handler403 = "tsunagu.core.views.permission_denied"
+handler404 = "tsunagu.core.views.page_not_found"
+handler500 = "tsunagu.core.views.server_error"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make demo: migrate, load the demo data, start the task worker and the web server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=config.settings.local
+
+$PY manage.py migrate --noinput
+$PY manage.py createcachetable
+$PY manage.py demo_data
+
+$PY manage.py db_worker >var/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+
+echo ""
+echo "バックグラウンド処理（db_worker）を起動しました（ログ: var/worker.log）。"
+echo "つなぐ を http://127.0.0.1:8000 で起動します。終了するには Ctrl+C を押してください。"
+$PY manage.py runserver 127.0.0.1:8000 --noreload

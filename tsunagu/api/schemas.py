@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+
+
+class MunicipalityOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class RoleOut(Schema):
+    code: str
+    name_ja: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    agency: OrganizationOut | None
+    municipality: MunicipalityOut | None
+    roles: list[RoleOut]
+
+
+class ErrorOut(Schema):
+    detail: str

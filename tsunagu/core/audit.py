@@ -1,0 +1,56 @@
+"""Writing audit events. The only way rows get into ``AuditEvent``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditAction, AuditEvent
+from .request_context import current_ip
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    person_id: int | None = None,
+    agency_id: int | None = None,
+    municipality_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one audit row. Call it inside the transaction of the write it describes.
+
+    Scoping ids default to the object's own ``agency_id`` / ``municipality_id`` / ``person_id``
+    attributes when it has them.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name or ""
+        object_id = object_id or obj.pk
+        agency_id = agency_id if agency_id is not None else getattr(obj, "agency_id", None)
+        municipality_id = (
+            municipality_id if municipality_id is not None else getattr(obj, "municipality_id", None)
+        )
+        person_id = person_id if person_id is not None else getattr(obj, "person_id", None)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if user is not None:
+        agency_id = agency_id if agency_id is not None else getattr(user, "agency_id", None)
+        municipality_id = (
+            municipality_id if municipality_id is not None else getattr(user, "municipality_id", None)
+        )
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=getattr(user, "username", "") if user else str(details.get("login", "") if details else ""),
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        person_id=person_id,
+        agency_id=agency_id,
+        municipality_id=municipality_id,
+        ip=ip or current_ip.get(),
+        details=details or {},
+    )

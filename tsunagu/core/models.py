@@ -1,0 +1,109 @@
+"""Base models and the append-only audit trail (監査ログ)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditAction(models.TextChoices):
+    """What happened. The object type says to what; the details say how."""
+
+    LOGIN_SUCCESS = "login_success", "ログイン成功"
+    LOGIN_FAILURE = "login_failure", "ログイン失敗"
+    LOGOUT = "logout", "ログアウト"
+    SESSION_ENDED = "session_ended", "セッション終了（タイムアウト等）"
+    LOCKOUT = "lockout", "アカウントロック"
+    UNLOCK = "unlock", "ロック解除"
+    MFA_CHANGE = "mfa_change", "多要素認証の設定変更"
+    ACCESS_DENIED = "access_denied", "権限による拒否"
+    VIEW = "view", "閲覧"
+    RESTRICTED_VIEW = "restricted_view", "閲覧制限項目の閲覧"
+    SEARCH = "search", "検索"
+    CREATE = "create", "作成"
+    UPDATE = "update", "更新"
+    DELETE = "delete", "削除"
+    TRANSITION = "transition", "状態遷移"
+    EXPORT = "export", "出力（エクスポート）"
+    PRINT = "print", "印刷・PDF"
+    DISCLOSURE = "disclosure", "第三者提供"
+    MERGE = "merge", "名寄せ（統合）"
+    UNMERGE = "unmerge", "名寄せの取消"
+    TOKEN_ISSUE = "token_issue", "APIトークン発行"
+    TOKEN_REVOKE = "token_revoke", "APIトークン失効"
+    AUDIT_QUERY = "audit_query", "監査ログの照会"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("監査ログは変更できません。")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("監査ログは削除できません。")
+
+
+class AuditEvent(models.Model):
+    """One append-only row per audited event.
+
+    Written only through ``tsunagu.core.audit.audit_record`` in the same transaction as the
+    write it describes. ``person_id`` names the person whose data was touched (also when the
+    object is a case or a record), so "who accessed person X in period P" is one indexed query.
+    ``agency_id`` / ``municipality_id`` scope the privacy officer's screen.
+    """
+
+    occurred_at = models.DateTimeField("日時(UTC)", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField("操作者(記録時)", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField("対象種別", max_length=64, blank=True)
+    object_id = models.CharField("対象ID", max_length=64, blank=True)
+    person_id = models.BigIntegerField("対象者ID", null=True, blank=True)
+    agency_id = models.BigIntegerField("機関ID", null=True, blank=True)
+    municipality_id = models.BigIntegerField("自治体ID", null=True, blank=True)
+    ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+    details = models.JSONField("詳細", default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "監査ログ"
+        verbose_name_plural = "監査ログ"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["person_id", "occurred_at"], name="audit_person_time"),
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
+            models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_time"),
+            models.Index(fields=["agency_id", "occurred_at"], name="audit_agency_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.get_action_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("監査ログは変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("監査ログは削除できません。")
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking: every save through a service bumps ``version``; a stale save is refused."""
+
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        abstract = True

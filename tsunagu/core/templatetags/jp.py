@@ -1,0 +1,45 @@
+"""Template filters for Japanese dates. Registered as a builtin, so no {% load %} is needed.
+
+The user's choice of 和暦 or 西暦 travels in the template context as ``date_style``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+
+from tsunagu.core import dates
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def jdate(context: template.Context, value: date | None) -> str:
+    """A date in the user's chosen style: 令和7年4月1日, or 2025年4月1日 when 西暦 is chosen."""
+    return dates.wareki(value, seireki=context.get("date_style") == "seireki")
+
+
+@register.simple_tag(takes_context=True)
+def jdatetime(context: template.Context, value) -> str:  # type: ignore[no-untyped-def]
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    local = timezone.localtime(value)
+    return f"{dates.wareki(local.date(), seireki=context.get('date_style') == 'seireki')} {local:%H:%M}"
+
+
+@register.filter
+def wareki(value: date | None) -> str:
+    return dates.wareki(value)
+
+
+@register.filter
+def seireki(value: date | None) -> str:
+    return dates.wareki(value, seireki=True)
+
+
+@register.filter
+def fiscal_year_label(value: int) -> str:
+    return dates.fiscal_year_label(value)

@@ -1,0 +1,131 @@
+"""The one deterministic demo data set, shared by `make demo`, browser tests and screenshots.
+
+Idempotent: running it twice leaves the same rows. Refused under production settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, hotp_value
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from tsunagu.organizations.models import Agency, Municipality, OperationType, Prefecture, StaffRole, User
+from tsunagu.organizations.roles import Role
+
+DEMO_PASSWORD = "tsunagu-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    suffix: str
+    role: Role
+    names: dict[str, tuple[str, str]]  # municipality slug → (氏名, フリガナ)
+
+
+DEMO_STAFF: tuple[DemoStaff, ...] = (
+    DemoStaff("shunin", Role.CHIEF_CONSULTANT, {"shinjuku": ("髙橋 真由美", "タカハシ マユミ"), "hasuda": ("齋藤 健一", "サイトウ ケンイチ")}),
+    DemoStaff("soudan", Role.CONSULTANT, {"shinjuku": ("佐藤 由紀", "サトウ ユキ"), "hasuda": ("渡邉 亮", "ワタナベ リョウ")}),
+    DemoStaff("shuro", Role.EMPLOYMENT_SUPPORTER, {"shinjuku": ("鈴木 大輔", "スズキ ダイスケ"), "hasuda": ("小林 美咲", "コバヤシ ミサキ")}),
+    DemoStaff("kakei", Role.HOUSEHOLD_BUDGET_SUPPORTER, {"shinjuku": ("田中 恵子", "タナカ ケイコ"), "hasuda": ("加藤 誠", "カトウ マコト")}),
+    DemoStaff("jimu", Role.CLERK, {"shinjuku": ("伊藤 さくら", "イトウ サクラ"), "hasuda": ("山本 翔太", "ヤマモト ショウタ")}),
+    DemoStaff("center", Role.CENTER_DIRECTOR, {"shinjuku": ("中村 浩二", "ナカムラ コウジ"), "hasuda": ("吉田 久美子", "ヨシダ クミコ")}),
+    DemoStaff("privacy", Role.PRIVACY_OFFICER, {"shinjuku": ("山田 修", "ヤマダ オサム"), "hasuda": ("松本 直子", "マツモト ナオコ")}),
+    DemoStaff("jichitai", Role.MUNICIPAL_OFFICER, {"shinjuku": ("井上 拓也", "イノウエ タクヤ"), "hasuda": ("木村 彩", "キムラ アヤ")}),
+    DemoStaff("kansa", Role.AUDITOR, {"shinjuku": ("林 宏", "ハヤシ ヒロシ"), "hasuda": ("清水 紀子", "シミズ ノリコ")}),
+)
+
+# Populations: 住民基本台帳人口 (2025-01-01), 新宿区 and 蓮田市 public figures.
+PREFECTURES = {"13": "東京都", "11": "埼玉県"}
+MUNICIPALITIES = (
+    {"code": "131041", "name": "新宿区", "pref": "13", "population": 351_183, "slug": "shinjuku"},
+    {"code": "112381", "name": "蓮田市", "pref": "11", "population": 60_781, "slug": "hasuda"},
+)
+AGENCIES = {
+    "shinjuku": {
+        "name": "新宿区生活支援相談窓口",
+        "operation_type": OperationType.CONTRACTED,
+        "operator_name": "社会福祉法人 新宿区社会福祉協議会",
+    },
+    "hasuda": {
+        "name": "蓮田市くらし相談センター",
+        "operation_type": OperationType.DIRECT,
+        "operator_name": "",
+    },
+}
+
+
+def demo_totp_secret(username: str) -> str:
+    """A fixed TOTP secret per demo account, so the demo and the browser tests can log in."""
+    digest = hashlib.sha256(f"tsunagu-demo-totp:{username}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def demo_totp_code(username: str, at: float | None = None) -> str:
+    import time
+
+    from allauth.mfa import app_settings
+
+    counter = int(at if at is not None else time.time()) // app_settings.TOTP_PERIOD
+    return f"{hotp_value(demo_totp_secret(username), counter):0{app_settings.TOTP_DIGITS}}"
+
+
+def demo_usernames() -> list[str]:
+    return [f"{m['slug']}-{s.suffix}" for m in MUNICIPALITIES for s in DEMO_STAFF]
+
+
+def _refuse_in_production() -> None:
+    if not settings.TSUNAGU_ALLOW_DEMO_ACCOUNTS:
+        raise ImproperlyConfigured("本番設定ではデモデータを投入できません。")
+
+
+@transaction.atomic
+def load_demo_data() -> dict[str, int]:
+    _refuse_in_production()
+    counts = {"municipalities": 0, "staff": 0}
+    prefs = {
+        code: Prefecture.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name in PREFECTURES.items()
+    }
+    for m in MUNICIPALITIES:
+        muni, _ = Municipality.objects.update_or_create(
+            code=m["code"],
+            defaults={"name": m["name"], "prefecture": prefs[m["pref"]], "population": m["population"], "slug": m["slug"]},
+        )
+        counts["municipalities"] += 1
+        a = AGENCIES[m["slug"]]
+        agency, _ = Agency.objects.update_or_create(name=a["name"], defaults={**a, "municipality": muni})
+        agency.served_municipalities.set([muni])
+        for staff in DEMO_STAFF:
+            username = f"{m['slug']}-{staff.suffix}"
+            name, kana = staff.names[m["slug"]]
+            municipal = staff.role == Role.MUNICIPAL_OFFICER
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "display_name": name,
+                    "display_name_kana": kana,
+                    "agency": None if municipal else agency,
+                    "municipality": muni if municipal else None,
+                    "is_demo": True,
+                    "is_active": True,
+                },
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            StaffRole.objects.filter(user=user).exclude(role=staff.role).delete()
+            StaffRole.objects.get_or_create(user=user, role=staff.role)
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, demo_totp_secret(username))
+                RecoveryCodes.activate(user)
+            counts["staff"] += 1
+    from .extra import load_domain_demo_data
+
+    counts.update(load_domain_demo_data())
+    return counts

@@ -1,0 +1,80 @@
+"""Login policy enforced on every request: session timeouts, expired-session notice, mandatory MFA."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+AUTH_AT_KEY = "tsunagu_auth_at"
+
+# Paths reachable by an authenticated account that has not yet set up TOTP.
+_MFA_SETUP_ALLOWED_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/2fa/totp/activate/", "/accounts/2fa/recovery-codes/")
+
+
+class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Deny by default: every page needs a login. The API authenticates itself (session or bearer)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionPolicyMiddleware:
+    """Absolute session timeout, and a Japanese notice when an idle session has expired.
+
+    The idle timeout itself is the session's server-side expiry (SESSION_COOKIE_AGE, renewed on
+    every request); this adds the absolute limit counted from login.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            auth_at = request.session.get(AUTH_AT_KEY)
+            limit = settings.TSUNAGU_ABSOLUTE_TIMEOUT_HOURS * 3600
+            if auth_at is None or time.time() - float(auth_at) > limit:
+                from .services import session_end_by_policy
+
+                session_end_by_policy(request=request, reason="absolute_timeout")
+                logout(request)
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": "セッションの有効期限が切れました。"}, status=401)
+                messages.warning(request, "ログインから一定時間が経過したため、安全のためログアウトしました。再度ログインしてください。")
+                return redirect(f"{reverse('account_login')}?next={request.path}")
+        elif settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.session_key is None:
+            if not request.path_info.startswith(("/static/", "/api/")):
+                messages.warning(request, "一定時間操作がなかったため、セッションの有効期限が切れました。再度ログインしてください。")
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Every staff account must have TOTP. Until it does, only the TOTP set-up page is reachable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path_info.startswith(_MFA_SETUP_ALLOWED_PREFIXES)
+            and not is_mfa_enabled(user)
+        ):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": "多要素認証（TOTP）の設定が必要です。"}, status=403)
+            messages.info(request, "多要素認証（TOTP）の設定が必要です。認証アプリでQRコードを読み取り、表示されたコードを入力してください。")
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

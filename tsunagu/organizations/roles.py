@@ -1,0 +1,120 @@
+"""Staff roles and what each may do — the one table (権限表).
+
+``PERMISSIONS`` maps every permission to the roles that hold it. Nothing else grants a
+permission; ``docs/roles.md`` is generated from this table (``manage.py roles_doc``) and a
+test keeps the two equal. Which *records* a permission applies to is decided separately, by
+the scoping functions in ``scoping.py`` (own agency / own municipality).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CHIEF_CONSULTANT = "chief_consultant", "主任相談支援員"
+    CONSULTANT = "consultant", "相談支援員"
+    EMPLOYMENT_SUPPORTER = "employment_supporter", "就労支援員"
+    HOUSEHOLD_BUDGET_SUPPORTER = "household_budget_supporter", "家計改善支援員"
+    CLERK = "clerk", "事務員"
+    CENTER_DIRECTOR = "center_director", "センター長"
+    PRIVACY_OFFICER = "privacy_officer", "個人情報管理責任者"
+    MUNICIPAL_OFFICER = "municipal_officer", "自治体担当者"
+    AUDITOR = "auditor", "監査"
+
+
+# Roles held by staff of a municipality rather than of an agency.
+MUNICIPAL_ROLES = frozenset({Role.MUNICIPAL_OFFICER})
+# Roles that only read.
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})
+
+
+class Permission(models.TextChoices):
+    DASHBOARD_VIEW = "dashboard.view", "ダッシュボードを見る"
+    PERSON_VIEW = "person.view", "相談者・ケースを見る（自機関）"
+    PERSON_EDIT = "person.edit", "相談者を登録・更新する"
+    PERSON_MERGE = "person.merge", "相談者の名寄せ（統合・取消）"
+    CASE_VIEW_ALL = "case.view_all", "機関の全ケースを一覧する"
+    CASE_EDIT = "case.edit", "受付・アセスメント・プラン・記録を作成・更新する"
+    CASE_ASSIGN = "case.assign", "担当者を割り当てる"
+    RESTRICTED_VIEW_ALL = "restricted.view_all", "閲覧制限（DV等）の項目を見る（担当外も）"
+    BUDGET_SUPPORT = "budget.edit", "家計改善支援の記録を作成・更新する"
+    EMPLOYMENT_SUPPORT = "employment.edit", "就労支援の記録を作成・更新する"
+    MEETING_MANAGE = "meeting.manage", "支援調整会議を開催・記録する"
+    DECISION_RECORD = "decision.record", "支援決定・確認、給付の支給決定を行う（自治体）"
+    RULES_EDIT = "rules.edit", "給付の基準額等の表を編集する（自治体）"
+    DISCLOSURE_APPROVE = "disclosure.approve", "法令等による第三者提供を承認する"
+    AUDIT_VIEW = "audit.view", "監査ログを照会する"
+    STAFF_VIEW = "staff.view", "職員一覧を見る"
+    STAFF_MANAGE = "staff.manage", "職員のロック解除・利用停止・再開"
+    STATISTICS_VIEW = "statistics.view", "統計を見る"
+    STATISTICS_DRILLDOWN = "statistics.drilldown", "統計の内訳（ケース一覧）を開く"
+    EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
+    PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
+    API_USE = "api.use", "APIを使う"
+
+
+R = Role
+_CASEWORKERS = {R.CHIEF_CONSULTANT, R.CONSULTANT, R.EMPLOYMENT_SUPPORTER, R.HOUSEHOLD_BUDGET_SUPPORTER}
+_CENTER = _CASEWORKERS | {R.CLERK, R.CENTER_DIRECTOR, R.PRIVACY_OFFICER}
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.DASHBOARD_VIEW: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    Permission.PERSON_VIEW: frozenset(_CENTER | {R.AUDITOR}),
+    Permission.PERSON_EDIT: frozenset(_CASEWORKERS | {R.CLERK, R.CENTER_DIRECTOR}),
+    Permission.PERSON_MERGE: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
+    Permission.CASE_VIEW_ALL: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.AUDITOR}),
+    Permission.CASE_EDIT: frozenset(_CASEWORKERS | {R.CENTER_DIRECTOR}),
+    Permission.CASE_ASSIGN: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
+    Permission.RESTRICTED_VIEW_ALL: frozenset({R.CENTER_DIRECTOR}),
+    Permission.BUDGET_SUPPORT: frozenset({R.HOUSEHOLD_BUDGET_SUPPORTER, R.CHIEF_CONSULTANT}),
+    Permission.EMPLOYMENT_SUPPORT: frozenset({R.EMPLOYMENT_SUPPORTER, R.CHIEF_CONSULTANT}),
+    Permission.MEETING_MANAGE: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
+    Permission.DECISION_RECORD: frozenset({R.MUNICIPAL_OFFICER}),
+    Permission.RULES_EDIT: frozenset({R.MUNICIPAL_OFFICER}),
+    Permission.DISCLOSURE_APPROVE: frozenset({R.PRIVACY_OFFICER}),
+    Permission.AUDIT_VIEW: frozenset({R.PRIVACY_OFFICER, R.AUDITOR}),
+    Permission.STAFF_VIEW: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.AUDITOR}),
+    Permission.STAFF_MANAGE: frozenset({R.CENTER_DIRECTOR}),
+    Permission.STATISTICS_VIEW: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    Permission.STATISTICS_DRILLDOWN: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
+    Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
+    Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
+    Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+}
+
+# Anything that writes is refused to read-only roles even if a table row says otherwise.
+WRITE_PERMISSIONS = frozenset(
+    p for p in Permission if p.value.split(".")[1] not in {"view", "view_all", "drilldown", "use"}
+)
+
+
+def roles_with(permission: Permission) -> frozenset[Role]:
+    return PERMISSIONS.get(permission, frozenset())
+
+
+def has_permission(roles: set[str] | frozenset[str], permission: Permission) -> bool:
+    """True when one of ``roles`` grants ``permission``. Deny by default."""
+    return any(Role(r) in PERMISSIONS.get(permission, frozenset()) for r in roles if r in Role.values)
+
+
+def roles_doc_markdown() -> str:
+    """The permission table as Markdown, for docs/roles.md."""
+    roles = list(Role)
+    lines = [
+        "# ロールと権限（Roles and permissions）",
+        "",
+        "このページは `tsunagu/organizations/roles.py` の `PERMISSIONS` から "
+        "`python manage.py roles_doc` で生成されます。手で編集しないでください。",
+        "Generated from `PERMISSIONS`; do not edit by hand (a test compares them).",
+        "",
+        "どの**記録**に権限が及ぶかは別に決まります（自機関・自自治体のみ。`docs/tenancy.md`）。",
+        "",
+        "| 権限 | コード | " + " | ".join(r.label for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for perm in Permission:
+        cells = ["○" if r in PERMISSIONS.get(perm, frozenset()) else "" for r in roles]
+        lines.append(f"| {perm.label} | `{perm.value}` | " + " | ".join(cells) + " |")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Login events → audit rows and session bookkeeping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa import signals as mfa_signals
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from tsunagu.core.audit import audit_record
+from tsunagu.core.models import AuditAction
+
+from . import services
+
+
+@receiver(user_logged_in)
+def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        services.session_start(request=request, user=user)
+
+
+@receiver(user_logged_out)
+def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        services.session_end(request=request, user=user)
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    login = str(credentials.get("login") or credentials.get("username") or "")[:150]
+    audit_record(actor=None, action=AuditAction.LOGIN_FAILURE, details={"login": login, "stage": "password"})
+
+
+@receiver(mfa_signals.authentication_failed)
+def _on_mfa_failed(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILURE,
+        obj=user,
+        details={"login": getattr(user, "username", ""), "stage": "mfa"},
+    )
+
+
+@receiver(user_locked_out)
+def _on_locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
+    audit_record(actor=None, action=AuditAction.LOCKOUT, details={"login": username or ""})
+
+
+@receiver(mfa_signals.authenticator_added)
+@receiver(mfa_signals.authenticator_removed)
+@receiver(mfa_signals.authenticator_reset)
+def _on_mfa_change(sender: Any, request: Any = None, user: Any = None, authenticator: Any = None, **kwargs: Any) -> None:
+    audit_record(
+        actor=user,
+        action=AuditAction.MFA_CHANGE,
+        obj=user,
+        details={"authenticator": getattr(authenticator, "type", "")},
+    )

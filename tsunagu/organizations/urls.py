@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organizations"
+urlpatterns = [
+    path("", views.staff_list, name="staff_list"),
+    path("<int:staff_id>/unlock/", views.staff_unlock, name="staff_unlock"),
+    path("<int:staff_id>/disable/", views.staff_disable, name="staff_disable"),
+    path("<int:staff_id>/enable/", views.staff_enable, name="staff_enable"),
+]
