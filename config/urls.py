@@ -11,6 +11,7 @@ admin.site.site_title = "つなぐ 管理サイト"
 
 urlpatterns = [
     path("", include("tsunagu.dashboard.urls")),
+    path("", include("tsunagu.cases.urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("tsunagu.organizations.urls")),
     path("privacy/", include("tsunagu.privacy.urls")),

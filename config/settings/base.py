@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tsunagu.core",
     "tsunagu.organizations",
+    "tsunagu.persons",
+    "tsunagu.network",
+    "tsunagu.cases",
     "tsunagu.privacy",
     "tsunagu.api",
     "tsunagu.dashboard",
@@ -82,7 +85,7 @@ TEMPLATES = [
                 "tsunagu.core.context_processors.date_style",
                 "tsunagu.organizations.context_processors.navigation",
             ],
-            "builtins": ["tsunagu.core.templatetags.jp"],
+            "builtins": ["tsunagu.core.templatetags.jp", "tsunagu.core.templatetags.lookup"],
         },
     }
 ]
@@ -143,6 +146,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# allauth's per-IP throttling stays; its per-account limit is replaced by the axes lockout
+# below (otherwise a センター長's unlock would not let the account in for another 5 minutes).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tsunagu"
 MFA_RECOVERY_CODE_COUNT = 10
@@ -154,6 +160,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("TSUNAGU_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth posts the login as ``login`` but authenticates with ``username=…``, and matches it
+# case-insensitively: one callable gives axes the same per-account key in every path.
+AXES_USERNAME_CALLABLE = "tsunagu.organizations.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 AXES_VERBOSE = False

@@ -2,62 +2,88 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Router
-from ninja.errors import AuthenticationError
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Router, Swagger
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission, Role
 
-from .auth import BearerTokenAuth, StaffSessionAuth
+from .auth import api_auth, api_user
+from .errors import FORBIDDEN, UNAUTHENTICATED, install_error_handlers
 from .schemas import ErrorOut, MeOut
 
-api = NinjaAPI(
-    title="Tsunagu API",
-    version="1",
-    description="つなぐ（自立相談支援機関のケース管理）API。画面と同じサービス・同じ権限範囲で動作し、操作は監査ログに記録されます。",
-    auth=[StaffSessionAuth(), BearerTokenAuth()],
-    urls_namespace="api",
-    openapi_url="/openapi.json",
-    docs_url="/docs",
-)
-
-
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "お探しの情報は見つかりませんでした。"}, status=404)
-
-
-@api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    message = str(exc) or "この操作を行う権限がありません。"
-    return api.create_response(request, {"detail": message}, status=403)
-
-
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "認証が必要です（ログイン、またはAPIトークン）。"}, status=401)
-
-
-@api.exception_handler(ValidationError)
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api.create_response(request, {"detail": "入力内容に誤りがあります。", "errors": errors}, status=422)
+DOCS_URL_NAME = "openapi-view"
 
 
 def require(request: HttpRequest, permission: Permission) -> None:
     """Deny by default, exactly as the UI does; refusals are audited."""
     if not request.user.can(permission):  # type: ignore[union-attr]
-        audit_record(actor=request.user, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value, "via": "api"})
-        raise PermissionDenied("この操作を行う権限がありません。")
+        audit_record(
+            actor=request.user,
+            action=AuditAction.ACCESS_DENIED,
+            details={"permission": permission.value, "via": "api"},
+        )
+        raise PermissionDenied(FORBIDDEN)
+
+
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and the docs page need an API user, like every operation.
+
+    ``/openapi.json``: a bearer token or an MFA-complete session, else 401 (JSON).
+    ``/docs``: the same; a browser without a session is sent to the login page and comes back.
+    The endpoints are not secret, but nothing under /api/ answers anonymous callers.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = api_user(request)
+        if user is None:
+            match = request.resolver_match
+            if match is not None and match.url_name == DOCS_URL_NAME:
+                return redirect_to_login(request.get_full_path())
+            return JsonResponse({"detail": UNAUTHENTICATED}, status=401)
+        if not user.can(Permission.API_USE):
+            audit_record(
+                actor=user,
+                action=AuditAction.ACCESS_DENIED,
+                details={"permission": Permission.API_USE.value, "via": "api_docs"},
+            )
+            return JsonResponse({"detail": FORBIDDEN}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# Swagger UI from ninja's bundled static files (templates/ninja/swagger.html adds the CSP nonce):
+# no CDN, no online validator badge (it would send the schema to validator.swagger.io), and an
+# entered bearer token is not kept in the browser's localStorage.
+docs = Swagger(settings={"validatorUrl": None, "persistAuthorization": False})
+
+api = NinjaAPI(
+    title="Tsunagu API",
+    version="1",
+    description="つなぐ（自立相談支援機関のケース管理）API。画面と同じサービス・同じ権限範囲で動作し、操作は監査ログに記録されます。",
+    auth=api_auth(),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs=docs,
+    docs_url="/docs",
+    docs_decorator=docs_access,
+)
+install_error_handlers(api)
 
 
 core_router = Router(tags=["アカウント"])
 
 
-@core_router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="ログイン中の職員")
+@core_router.get("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut}, summary="ログイン中の職員")
 def me(request: HttpRequest) -> dict:
     user = request.user
     require(request, Permission.API_USE)

@@ -1,4 +1,4 @@
-"""API authentication: a staff session (with CSRF) or a bearer token. Both end in the same user."""
+"""API authentication: a bearer token, or a staff session (with CSRF). Both end in the same user."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from .services import api_token_authenticate
 
 
 class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer tsg_…`` — for integrations. Unknown, revoked or disabled → None."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         user = api_token_authenticate(token)
         if user is not None:
@@ -20,10 +22,38 @@ class BearerTokenAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """A logged-in session counts only when the account has completed MFA set-up."""
+    """A logged-in session counts only when the account has completed MFA set-up.
+
+    CSRF is enforced for unsafe methods, but only when the request carries the session cookie:
+    ninja's cookie auth checks CSRF before looking at the cookie, and its failure ends the whole
+    authentication — so without this a bearer-token POST (no cookie, no CSRF token) would be refused
+    with 403 before ``BearerTokenAuth`` is even consulted. A request without the session cookie
+    cannot ride on a browser session, so there is nothing for CSRF to protect.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        if key is None:
+            return None
         user = super().authenticate(request, key)
         if user is None or not is_mfa_enabled(user):
             return None
         return user
+
+
+def api_auth() -> list[Any]:
+    """The authenticators of every API operation, in order: a bearer token first, then the session."""
+    return [BearerTokenAuth(), StaffSessionAuth()]
+
+
+def api_user(request: HttpRequest) -> Any | None:
+    """The user a safe (GET) request authenticates as, for views outside ninja's operations."""
+    for authenticator in api_auth():
+        user = authenticator(request)
+        if user:
+            return user
+    return None

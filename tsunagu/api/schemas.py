@@ -30,3 +30,10 @@ class MeOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class ValidationErrorOut(Schema):
+    """422: ``detail`` plus Japanese messages per field (``__all__`` for the whole request)."""
+
+    detail: str
+    errors: dict[str, list[str]]

@@ -20,6 +20,13 @@ class Era:
     name: str
     letter: str
     start: date
+    # The 西暦 year of the era's 元年. Differs from ``start.year`` only for 明治, whose 元年 is
+    # 1868 but which is used here from 1873-01-01 (adoption of the Gregorian calendar).
+    first_year: int = 0
+
+    @property
+    def year_one(self) -> int:
+        return self.first_year or self.start.year
 
 
 # First day of each era. 明治 before 1873 used the lunar calendar; dates before 1873-01-01
@@ -29,7 +36,7 @@ ERAS: tuple[Era, ...] = (
     Era("平成", "H", date(1989, 1, 8)),
     Era("昭和", "S", date(1926, 12, 25)),
     Era("大正", "T", date(1912, 7, 30)),
-    Era("明治", "M", date(1873, 1, 1)),
+    Era("明治", "M", date(1873, 1, 1), first_year=1868),
 )
 _ERA_BY_KEY = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS} | {e.name[0]: e for e in ERAS}
 
@@ -45,7 +52,7 @@ def era_year(d: date) -> tuple[Era, int] | None:
     era = era_of(d)
     if era is None:
         return None
-    return era, d.year - era.start.year + 1
+    return era, d.year - era.year_one + 1
 
 
 def _year_label(n: int) -> str:
@@ -81,7 +88,7 @@ class WarekiParseError(ValueError):
 
 
 _WAREKI_RE = re.compile(
-    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM令平昭大明])\s*(?P<y>元|\d{1,2})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$"
+    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM令平昭大明])\s*(?P<y>元|\d{1,4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$"
 )
 _SEIREKI_RE = re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$")
 
@@ -109,7 +116,7 @@ def parse_date(text: str) -> date:
     if n < 1:
         raise WarekiParseError("元号の年が正しくありません。")
     try:
-        d = date(era.start.year + n - 1, int(m["m"]), int(m["d"]))
+        d = date(era.year_one + n - 1, int(m["m"]), int(m["d"]))
     except ValueError as exc:
         raise WarekiParseError("存在しない日付です。") from exc
     if d < era.start:

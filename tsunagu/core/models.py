@@ -107,3 +107,38 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class CodeList(models.TextChoices):
+    """Configurable category lists (master data). Defaults come from domain.md §2.2."""
+
+    CONSULTATION_METHOD = "consultation_method", "相談方法"
+    CONSULTER_TYPE = "consulter_type", "相談者（来談者）"
+    REFERRAL_ROUTE = "referral_route", "相談経路・紹介元"
+    CONSULTATION_TOPIC = "consultation_topic", "相談したいこと"
+    URGENCY_FLAG = "urgency_flag", "緊急性"
+    HOUSING_STATUS = "housing_status", "住まいの状況"
+    SCREENING_REFERRAL = "screening_referral", "つなぎ先（スクリーニング）"
+    ASSESSMENT_ISSUE = "assessment_issue", "抱える課題"
+    CHANGE_ITEM = "change_item", "本人の変化"
+    CLOSURE_REASON = "closure_reason", "終結理由"
+    CONTACT_METHOD = "contact_method", "希望する連絡方法"
+
+
+class CodeItem(models.Model):
+    """One entry of a category list. Codes are stable; labels and order may be edited."""
+
+    list_key = models.CharField("一覧", max_length=40, choices=CodeList.choices)
+    code = models.CharField("コード", max_length=40)
+    label = models.CharField("表示名", max_length=100)
+    sort_order = models.PositiveIntegerField("並び順", default=0)
+    is_active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = "区分マスタ"
+        verbose_name_plural = "区分マスタ"
+        ordering = ["list_key", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["list_key", "code"], name="codeitem_unique_code")]
+
+    def __str__(self) -> str:
+        return self.label

@@ -30,15 +30,51 @@ class DemoStaff:
 
 
 DEMO_STAFF: tuple[DemoStaff, ...] = (
-    DemoStaff("shunin", Role.CHIEF_CONSULTANT, {"shinjuku": ("髙橋 真由美", "タカハシ マユミ"), "hasuda": ("齋藤 健一", "サイトウ ケンイチ")}),
-    DemoStaff("soudan", Role.CONSULTANT, {"shinjuku": ("佐藤 由紀", "サトウ ユキ"), "hasuda": ("渡邉 亮", "ワタナベ リョウ")}),
-    DemoStaff("shuro", Role.EMPLOYMENT_SUPPORTER, {"shinjuku": ("鈴木 大輔", "スズキ ダイスケ"), "hasuda": ("小林 美咲", "コバヤシ ミサキ")}),
-    DemoStaff("kakei", Role.HOUSEHOLD_BUDGET_SUPPORTER, {"shinjuku": ("田中 恵子", "タナカ ケイコ"), "hasuda": ("加藤 誠", "カトウ マコト")}),
-    DemoStaff("jimu", Role.CLERK, {"shinjuku": ("伊藤 さくら", "イトウ サクラ"), "hasuda": ("山本 翔太", "ヤマモト ショウタ")}),
-    DemoStaff("center", Role.CENTER_DIRECTOR, {"shinjuku": ("中村 浩二", "ナカムラ コウジ"), "hasuda": ("吉田 久美子", "ヨシダ クミコ")}),
-    DemoStaff("privacy", Role.PRIVACY_OFFICER, {"shinjuku": ("山田 修", "ヤマダ オサム"), "hasuda": ("松本 直子", "マツモト ナオコ")}),
-    DemoStaff("jichitai", Role.MUNICIPAL_OFFICER, {"shinjuku": ("井上 拓也", "イノウエ タクヤ"), "hasuda": ("木村 彩", "キムラ アヤ")}),
-    DemoStaff("kansa", Role.AUDITOR, {"shinjuku": ("林 宏", "ハヤシ ヒロシ"), "hasuda": ("清水 紀子", "シミズ ノリコ")}),
+    DemoStaff(
+        "shunin",
+        Role.CHIEF_CONSULTANT,
+        {"shinjuku": ("髙橋 真由美", "タカハシ マユミ"), "hasuda": ("齋藤 健一", "サイトウ ケンイチ")},
+    ),
+    DemoStaff(
+        "soudan",
+        Role.CONSULTANT,
+        {"shinjuku": ("佐藤 由紀", "サトウ ユキ"), "hasuda": ("渡邉 亮", "ワタナベ リョウ")},
+    ),
+    DemoStaff(
+        "shuro",
+        Role.EMPLOYMENT_SUPPORTER,
+        {"shinjuku": ("鈴木 大輔", "スズキ ダイスケ"), "hasuda": ("小林 美咲", "コバヤシ ミサキ")},
+    ),
+    DemoStaff(
+        "kakei",
+        Role.HOUSEHOLD_BUDGET_SUPPORTER,
+        {"shinjuku": ("田中 恵子", "タナカ ケイコ"), "hasuda": ("加藤 誠", "カトウ マコト")},
+    ),
+    DemoStaff(
+        "jimu",
+        Role.CLERK,
+        {"shinjuku": ("伊藤 さくら", "イトウ サクラ"), "hasuda": ("山本 翔太", "ヤマモト ショウタ")},
+    ),
+    DemoStaff(
+        "center",
+        Role.CENTER_DIRECTOR,
+        {"shinjuku": ("中村 浩二", "ナカムラ コウジ"), "hasuda": ("吉田 久美子", "ヨシダ クミコ")},
+    ),
+    DemoStaff(
+        "privacy",
+        Role.PRIVACY_OFFICER,
+        {"shinjuku": ("山田 修", "ヤマダ オサム"), "hasuda": ("松本 直子", "マツモト ナオコ")},
+    ),
+    DemoStaff(
+        "jichitai",
+        Role.MUNICIPAL_OFFICER,
+        {"shinjuku": ("井上 拓也", "イノウエ タクヤ"), "hasuda": ("木村 彩", "キムラ アヤ")},
+    ),
+    DemoStaff(
+        "kansa",
+        Role.AUDITOR,
+        {"shinjuku": ("林 宏", "ハヤシ ヒロシ"), "hasuda": ("清水 紀子", "シミズ ノリコ")},
+    ),
 )
 
 # Populations: 住民基本台帳人口 (2025-01-01), 新宿区 and 蓮田市 public figures.
@@ -96,7 +132,12 @@ def load_demo_data() -> dict[str, int]:
     for m in MUNICIPALITIES:
         muni, _ = Municipality.objects.update_or_create(
             code=m["code"],
-            defaults={"name": m["name"], "prefecture": prefs[m["pref"]], "population": m["population"], "slug": m["slug"]},
+            defaults={
+                "name": m["name"],
+                "prefecture": prefs[m["pref"]],
+                "population": m["population"],
+                "slug": m["slug"],
+            },
         )
         counts["municipalities"] += 1
         a = AGENCIES[m["slug"]]

@@ -13,6 +13,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = [("ダッシュボード", reverse("dashboard:home"), Permission.DASHBOARD_VIEW)]
     items += [
+        ("ケース一覧", reverse("cases:case_list"), Permission.PERSON_VIEW),
+        ("相談受付", reverse("cases:intake_start"), Permission.CASE_EDIT),
         ("職員", reverse("organizations:staff_list"), Permission.STAFF_VIEW),
         ("監査ログ", reverse("privacy:audit_search"), Permission.AUDIT_VIEW),
     ]

@@ -16,8 +16,15 @@ from django.urls import reverse
 
 AUTH_AT_KEY = "tsunagu_auth_at"
 
-# Paths reachable by an authenticated account that has not yet set up TOTP.
-_MFA_SETUP_ALLOWED_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/2fa/totp/activate/", "/accounts/2fa/recovery-codes/")
+# Paths reachable by an authenticated account that has not yet set up TOTP. allauth asks for the
+# password again (reauthentication) before TOTP can be activated, so that page must be open too.
+_MFA_SETUP_ALLOWED_PREFIXES = (
+    "/static/",
+    "/accounts/logout/",
+    "/accounts/reauthenticate/",
+    "/accounts/2fa/totp/activate/",
+    "/accounts/2fa/recovery-codes/",
+)
 
 
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -53,7 +60,7 @@ class SessionPolicyMiddleware:
                     return JsonResponse({"detail": "セッションの有効期限が切れました。"}, status=401)
                 messages.warning(request, "ログインから一定時間が経過したため、安全のためログアウトしました。再度ログインしてください。")
                 return redirect(f"{reverse('account_login')}?next={request.path}")
-        elif settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.session_key is None:
+        elif request.COOKIES.get(settings.SESSION_COOKIE_NAME) and request.session.session_key is None:
             if not request.path_info.startswith(("/static/", "/api/")):
                 messages.warning(request, "一定時間操作がなかったため、セッションの有効期限が切れました。再度ログインしてください。")
         return self.get_response(request)

@@ -125,7 +125,13 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            if not self.pk:
+                cached = frozenset()
+            elif "roles" in getattr(self, "_prefetched_objects_cache", {}):
+                # prefetch_related("roles") (staff lists): no query per row
+                cached = frozenset(r.role for r in self.roles.all())
+            else:
+                cached = frozenset(self.roles.values_list("role", flat=True))
             self._role_cache = cached
         return cached
 

@@ -94,8 +94,18 @@ def roles_with(permission: Permission) -> frozenset[Role]:
 
 
 def has_permission(roles: set[str] | frozenset[str], permission: Permission) -> bool:
-    """True when one of ``roles`` grants ``permission``. Deny by default."""
-    return any(Role(r) in PERMISSIONS.get(permission, frozenset()) for r in roles if r in Role.values)
+    """True when one of ``roles`` grants ``permission``. Deny by default; a read-only role never
+    grants a write permission, whatever the table says."""
+    granted = PERMISSIONS.get(permission, frozenset())
+    for r in roles:
+        if r not in Role.values:
+            continue
+        role = Role(r)
+        if role in READ_ONLY_ROLES and permission in WRITE_PERMISSIONS:
+            continue
+        if role in granted:
+            return True
+    return False
 
 
 def roles_doc_markdown() -> str:

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 
+from .auth import lockout_key
 from .models import Agency, Municipality, StaffRole, StaffSession, User
 from .roles import MUNICIPAL_ROLES, Permission, Role
 
@@ -61,6 +62,9 @@ def staff_create(
         _require(actor, Permission.STAFF_MANAGE)
         if agency is not None and agency.pk != actor.agency_id:
             raise PermissionDenied("他機関の職員は登録できません。")
+    if User.objects.filter(username__iexact=username).exists():
+        # Login matches usernames case-insensitively: "Sato" beside "sato" would lock both out.
+        raise ValidationError({"username": "このユーザー名は既に使われています。"})
     with transaction.atomic():
         user = User(
             username=username,
@@ -129,8 +133,8 @@ def staff_unlock(*, actor: Any, user: User) -> int:
     _require(actor, Permission.STAFF_MANAGE)
     _require_same_tenant(actor, user)
     with transaction.atomic():
-        count = AccessAttempt.objects.filter(username=user.username).count()
-        AxesProxyHandler.reset_attempts(username=user.username)
+        count = AccessAttempt.objects.filter(username=lockout_key(user.username)).count()
+        AxesProxyHandler.reset_attempts(username=lockout_key(user.username))
         audit_record(actor=actor, action=AuditAction.UNLOCK, obj=user, details={"attempts_cleared": count})
     return count
 
@@ -139,7 +143,7 @@ def staff_is_locked(user: User) -> bool:
     from django.conf import settings
 
     return AccessAttempt.objects.filter(
-        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        username=lockout_key(user.username), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
     ).exists()
 
 
@@ -180,10 +184,11 @@ def session_end_by_policy(*, request: HttpRequest, reason: str) -> None:
 
 
 def staff_locked_usernames(usernames: list[str]) -> set[str]:
+    """The subset of ``usernames`` whose accounts are locked out (as spelled in ``usernames``)."""
     from django.conf import settings
 
-    return set(
-        AccessAttempt.objects.filter(
-            username__in=usernames, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-        ).values_list("username", flat=True)
-    )
+    by_key = {lockout_key(u): u for u in usernames}
+    locked = AccessAttempt.objects.filter(
+        username__in=list(by_key), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).values_list("username", flat=True)
+    return {by_key[k] for k in locked if k in by_key}

@@ -27,10 +27,24 @@ def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         services.session_end(request=request, user=user)
 
 
+def _account_named(login: str) -> Any:
+    """The account a failed login was aimed at, if it exists: its row then carries the account's
+    agency/municipality, so that centre's privacy officer sees the failures and the lockout."""
+    from .models import User
+
+    matches = list(User.objects.filter(username__iexact=login.strip())[:2]) if login.strip() else []
+    return matches[0] if len(matches) == 1 else None
+
+
 @receiver(user_login_failed)
 def _on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     login = str(credentials.get("login") or credentials.get("username") or "")[:150]
-    audit_record(actor=None, action=AuditAction.LOGIN_FAILURE, details={"login": login, "stage": "password"})
+    audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILURE,
+        obj=_account_named(login),
+        details={"login": login, "stage": "password"},
+    )
 
 
 @receiver(mfa_signals.authentication_failed)
@@ -45,7 +59,8 @@ def _on_mfa_failed(sender: Any, request: Any = None, user: Any = None, **kwargs:
 
 @receiver(user_locked_out)
 def _on_locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
-    audit_record(actor=None, action=AuditAction.LOCKOUT, details={"login": username or ""})
+    login = str(username or "")[:150]
+    audit_record(actor=None, action=AuditAction.LOCKOUT, obj=_account_named(login), details={"login": login})
 
 
 @receiver(mfa_signals.authenticator_added)

@@ -2,21 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from tsunagu.core.dates import WarekiParseError, parse_date
+from tsunagu.core.forms import JapaneseDateField
 from tsunagu.core.models import AuditAction
-
-
-class JapaneseDateField(forms.CharField):
-    """Accepts 和暦 (令和7年4月1日, R7.4.1) or 西暦 (2025-04-01) and returns a date."""
-
-    def to_python(self, value):  # type: ignore[no-untyped-def]
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_date(value)
-        except WarekiParseError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from exc
 
 
 class AuditSearchForm(forms.Form):
@@ -37,3 +24,57 @@ class AuditSearchForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "終了日は開始日以降にしてください。")
         return data
+
+
+class ConsentForm(forms.Form):
+    """同意の記録: purposes, scope of third-party provision, validity."""
+
+    purposes = forms.MultipleChoiceField(
+        label="同意を得た利用目的", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    recipient_types = forms.MultipleChoiceField(
+        label="提供してよい関係機関の種別", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    named_recipients = forms.ModelMultipleChoiceField(
+        label="提供してよい関係機関（機関名で指定）", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    data_categories = forms.MultipleChoiceField(
+        label="提供してよい個人情報の種類", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    given_on = JapaneseDateField(label="同意日", required=False)
+    method = forms.ChoiceField(label="取得方法", required=False)
+    expires_on = JapaneseDateField(label="有効期限（任意）", required=False)
+
+    def __init__(self, *args, partner_queryset=None, **kwargs):  # type: ignore[no-untyped-def]
+        from tsunagu.network.models import PartnerAgency, PartnerAgencyType
+
+        from .models import ConsentMethod, DataCategory, Purpose
+
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = Purpose.choices  # type: ignore[attr-defined]
+        self.fields["recipient_types"].choices = PartnerAgencyType.choices  # type: ignore[attr-defined]
+        self.fields["data_categories"].choices = DataCategory.choices  # type: ignore[attr-defined]
+        self.fields["method"].choices = [("", "（選択してください）"), *ConsentMethod.choices]  # type: ignore[attr-defined]
+        self.fields["named_recipients"].queryset = (  # type: ignore[attr-defined]
+            partner_queryset if partner_queryset is not None else PartnerAgency.objects.none()
+        )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        from django.core.exceptions import ValidationError
+
+        from .validation import validate_consent_values
+
+        data = super().clean() or {}
+        try:
+            validate_consent_values(data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    for m in messages:
+                        self.add_error(field, m)
+        return data
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_on = JapaneseDateField(label="撤回日")
+    note = forms.CharField(label="撤回の内容・経緯", max_length=200, required=False)

@@ -59,3 +59,25 @@ def audit_events_search(
     if hi:
         qs = qs.filter(occurred_at__lt=hi)
     return qs.order_by("-occurred_at", "-id")
+
+
+def consents_of_person(person: Any) -> models.QuerySet[Any]:
+    from .models import Consent
+
+    return Consent.objects.filter(person=person).select_related("notice").prefetch_related("named_recipients")
+
+
+def consent_in_force(person: Any, on: date | None = None) -> Any | None:
+    """The most recent consent of ``person`` in force on ``on`` (default today), or None."""
+    from django.db.models import Q
+
+    from .models import Consent
+
+    on = on or timezone.localdate()
+    return (
+        Consent.objects.filter(person=person, given_on__lte=on)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .order_by("-given_on", "-id")
+        .first()
+    )

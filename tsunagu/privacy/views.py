@@ -38,6 +38,9 @@ def audit_search(request: HttpRequest) -> HttpResponse:
             action=d["action"],
         )
         page = Paginator(events, 50).get_page(request.GET.get("page"))
+        # Read the rows now: evaluated later, the page would include this very query's audit row
+        # (and drop one the count promised).
+        page.object_list = list(page.object_list)
         with transaction.atomic():
             audit_record(
                 actor=user,

@@ -4,27 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='用途')),
-                ('prefix', models.CharField(db_index=True, max_length=8, verbose_name='先頭8文字')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='発行日時')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='最終利用日時')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='失効日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="用途")),
+                ("prefix", models.CharField(db_index=True, max_length=8, verbose_name="先頭8文字")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="発行日時")),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="最終利用日時")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="失効日時")),
             ],
             options={
-                'verbose_name': 'APIトークン',
-                'verbose_name_plural': 'APIトークン',
+                "verbose_name": "APIトークン",
+                "verbose_name_plural": "APIトークン",
             },
         ),
     ]

@@ -11,12 +11,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         counts = load_demo_data()
-        self.stdout.write(self.style.SUCCESS("デモデータを投入しました: " + ", ".join(f"{k}={v}" for k, v in counts.items())))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "デモデータを投入しました: " + ", ".join(f"{k}={v}" for k, v in counts.items())
+            )
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write("")
         self.stdout.write("デモ用ログイン（パスワードは全員共通）: " + DEMO_PASSWORD)
-        self.stdout.write("ログイン後の確認コード（TOTP）: python manage.py demo_totp <ユーザー名>  で表示できます。")
+        self.stdout.write(
+            "ログイン後の確認コード（TOTP）: python manage.py demo_totp <ユーザー名>  で表示できます。"
+        )
         self.stdout.write("認証アプリに登録する場合の秘密鍵も下に示します。")
         self.stdout.write("")
         for username in demo_usernames():

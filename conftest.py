@@ -1,0 +1,40 @@
+"""Shared fixtures. The deterministic demo data set is the base of most tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, int]:
+    """Load the demo data set (新宿区 委託 centre, 蓮田市 直営 centre, every role in each)."""
+    from tsunagu.demo.data import load_demo_data
+
+    return load_demo_data()
+
+
+@pytest.fixture
+def staff(demo: dict[str, int]) -> Callable[[str], Any]:
+    """staff("shinjuku-soudan") → the demo User."""
+    from tsunagu.organizations.models import User
+
+    def get(username: str) -> Any:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def login(staff: Callable[[str], Any]) -> Callable[[str], Client]:
+    """login("shinjuku-soudan") → a test Client with a logged-in session (MFA already set up)."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(staff(username))
+        return client
+
+    return make

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "tsunagu.cases"
+    label = "cases"
+    verbose_name = "ケース（相談受付〜終結）"

@@ -1,0 +1,127 @@
+"""Reads on persons, always scoped; duplicate candidates (名寄せ候補)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, Q
+
+from tsunagu.core.audit import audit_record
+from tsunagu.core.models import AuditAction
+from tsunagu.organizations.roles import Permission
+from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
+
+from . import normalize
+from .models import RESTRICTED_FIELDS, Person, PersonKanaTrigram
+from .policies import restricted_visible_person_ids
+
+
+def persons_visible_to(user: Any) -> models.QuerySet[Person]:
+    """Active (not merged-away) persons the user may see."""
+    if not user.can(Permission.PERSON_VIEW):
+        return Person.objects.none()
+    return scope_for_user(Person.objects.filter(merged_into__isnull=True), user)
+
+
+def person_get_for_user(*, user: Any, person_id: Any, audit: bool = True) -> Person:
+    """Fetch-and-check one person (404 if absent or not yours); the view is audited."""
+    if not user.can(Permission.PERSON_VIEW):
+        get_for_user_or_404(Person.objects.none(), user, person_id)
+    person = get_for_user_or_404(Person.objects.select_related("agency", "municipality"), user, person_id)
+    if audit:
+        visible = restricted_visible_person_ids(user, [person])
+        audit_record(actor=user, action=AuditAction.VIEW, obj=person, person_id=person.pk)
+        if person.is_restricted and person.pk in visible:
+            audit_record(
+                actor=user,
+                action=AuditAction.RESTRICTED_VIEW,
+                obj=person,
+                person_id=person.pk,
+                details={"fields": list(RESTRICTED_FIELDS)},
+            )
+    return person
+
+
+@dataclass
+class DuplicateCandidate:
+    person: Person
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+MAX_CANDIDATES_SCORED = 300
+
+
+def person_duplicate_candidates(
+    *,
+    user: Any,
+    name: str = "",
+    kana: str = "",
+    birth_date: date | None = None,
+    phone: str = "",
+    address: str = "",
+    exclude_id: int | None = None,
+    limit: int = 10,
+    min_score: float = 0.35,
+) -> list[DuplicateCandidate]:
+    """Ranked candidates among the persons ``user`` may see.
+
+    Candidate generation in SQL (same on SQLite and PostgreSQL): shared フリガナ trigrams,
+    same birth date, same phone, same 異体字-folded kanji name. Scoring in Python on at most
+    MAX_CANDIDATES_SCORED rows (normalize.score_candidate).
+    """
+    base = persons_visible_to(user)
+    if exclude_id:
+        base = base.exclude(pk=exclude_id)
+    query = normalize.PersonKeys(
+        kana_key=normalize.kana_key(kana) if kana else "",
+        kana_family=normalize.kana_key_parts(kana)[0] if kana else "",
+        kana_given=normalize.kana_key_parts(kana)[1] if kana else "",
+        name_key=normalize.name_key(name) if name else "",
+        birth_date=birth_date,
+        phone_key=normalize.phone_key(phone) if phone else "",
+        address_key=normalize.address_key(address) if address else "",
+    )
+    cond = Q(pk__in=[])
+    if query.kana_key:
+        grams = normalize.trigrams(query.kana_key)
+        needed = max(1, len(grams) // 3)
+        ids = (
+            PersonKanaTrigram.objects.filter(agency_id=user.agency_id, trigram__in=grams)
+            .values("person_id")
+            .annotate(shared=Count("id"))
+            .filter(shared__gte=needed)
+            .order_by("-shared")
+            .values_list("person_id", flat=True)[:MAX_CANDIDATES_SCORED]
+        )
+        cond |= Q(pk__in=list(ids))
+    if query.name_key:
+        cond |= Q(name_key=query.name_key)
+    if birth_date:
+        cond |= Q(birth_date=birth_date)
+    if query.phone_key:
+        cond |= Q(phone_key=query.phone_key) | Q(phone_alt_key=query.phone_key)
+    if not (query.kana_key or query.name_key or birth_date or query.phone_key):
+        return []
+    rows = list(base.filter(cond)[:MAX_CANDIDATES_SCORED])
+    out = []
+    for p in rows:
+        other = normalize.PersonKeys(
+            kana_key=p.kana_key,
+            kana_family=p.kana_family_key,
+            kana_given=normalize.kana_key_parts(p.kana)[1],
+            name_key=p.name_key,
+            birth_date=p.birth_date,
+            phone_key=p.phone_key or p.phone_alt_key,
+            address_key=p.address_key,
+        )
+        score, reasons = normalize.score_candidate(query, other)
+        if query.phone_key and p.phone_alt_key == query.phone_key and p.phone_key != query.phone_key:
+            reasons.append("電話番号（その他）が一致")
+        if score >= min_score:
+            out.append(DuplicateCandidate(person=p, score=round(score, 3), reasons=reasons))
+    out.sort(key=lambda c: (-c.score, c.person.pk))
+    return out[:limit]

@@ -1,0 +1,257 @@
+"""Writes on persons: create, update (optimistic locking), household, link/merge with undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tsunagu.core.audit import audit_record
+from tsunagu.core.models import AuditAction
+from tsunagu.organizations.roles import Permission
+
+from . import normalize
+from .models import HouseholdMember, Person, PersonKanaTrigram, PersonMerge
+from .validation import validate_person_values
+
+PERSON_FIELDS = (
+    "name",
+    "kana",
+    "birth_date",
+    "gender",
+    "postal_code",
+    "address",
+    "phone",
+    "phone_alt",
+    "email",
+    "contact_method",
+    "contact_times",
+    "nationality",
+    "housing_status",
+    "workplace",
+    "is_restricted",
+    "restriction_reason",
+)
+
+
+class StaleVersionError(ValidationError):
+    """Someone else saved the record after it was opened (楽観的ロック)."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__(
+            "この情報は、あなたが画面を開いた後に他の職員によって更新されました。最新の内容を確認してから、もう一度保存してください。",
+            code="stale",
+        )
+        self.current = current
+
+
+def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    out = {k: values[k] for k in PERSON_FIELDS if k in values}
+    for k, v in list(out.items()):
+        if isinstance(v, str):
+            out[k] = v.strip()
+    if out.get("kana"):
+        out["kana"] = normalize.normalize_kana(out["kana"])
+    if out.get("postal_code"):
+        out["postal_code"] = normalize.format_postal_code(normalize.postal_code_key(out["postal_code"]))
+    return out
+
+
+def _derive_keys(person: Person) -> None:
+    person.name_key = normalize.name_key(person.name)
+    person.kana_key = normalize.kana_key(person.kana)
+    person.kana_family_key = normalize.kana_key_parts(person.kana)[0]
+    person.phone_key = normalize.phone_key(person.phone) if person.phone else ""
+    person.phone_alt_key = normalize.phone_key(person.phone_alt) if person.phone_alt else ""
+    person.address_key = normalize.address_key(person.address) if person.address else ""
+
+
+def _index_trigrams(person: Person) -> None:
+    PersonKanaTrigram.objects.filter(person=person).delete()
+    PersonKanaTrigram.objects.bulk_create(
+        [
+            PersonKanaTrigram(person=person, agency_id=person.agency_id, trigram=t)
+            for t in sorted(normalize.trigrams(person.kana_key))
+        ]
+    )
+
+
+def _require(actor: Any, permission: Permission) -> None:
+    if not actor.can(permission):
+        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def person_create(*, actor: Any, values: dict[str, Any]) -> Person:
+    """Register a person in the actor's agency. Search keys are derived here."""
+    _require(actor, Permission.PERSON_EDIT)
+    if not actor.agency_id:
+        raise PermissionDenied("機関に所属する職員のみ登録できます。")
+    validate_person_values(values)
+    data = _clean_values(values)
+    with transaction.atomic():
+        person = Person(**data, agency=actor.agency, municipality=actor.agency.municipality, created_by=actor)
+        _derive_keys(person)
+        person.full_clean()
+        person.save()
+        _index_trigrams(person)
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=person, person_id=person.pk)
+    return person
+
+
+def person_update(*, actor: Any, person: Person, values: dict[str, Any], expected_version: int) -> Person:
+    """Update with optimistic locking: refused if someone saved since ``expected_version``."""
+    _require(actor, Permission.PERSON_EDIT)
+    merged = {f: getattr(person, f) for f in PERSON_FIELDS} | values
+    validate_person_values(merged)
+    data = _clean_values(values)
+    with transaction.atomic():
+        before = {f: getattr(person, f) for f in data}
+        for k, v in data.items():
+            setattr(person, k, v)
+        _derive_keys(person)
+        person.full_clean()
+        updated = Person.objects.filter(pk=person.pk, version=expected_version).update(
+            **{
+                f: getattr(person, f)
+                for f in (
+                    *data.keys(),
+                    "name_key",
+                    "kana_key",
+                    "kana_family_key",
+                    "phone_key",
+                    "phone_alt_key",
+                    "address_key",
+                )
+            },
+            version=expected_version + 1,
+            updated_at=timezone.now(),
+        )
+        if updated != 1:
+            raise StaleVersionError(Person.objects.get(pk=person.pk))
+        person.version = expected_version + 1
+        _index_trigrams(person)
+        changed = sorted(k for k in data if before.get(k) != data[k])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=person,
+            person_id=person.pk,
+            details={"fields": changed},
+        )
+    return person
+
+
+def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) -> list[HouseholdMember]:
+    """Replace the person's household members (世帯構成)."""
+    _require(actor, Permission.PERSON_EDIT)
+    errors = {}
+    for i, m in enumerate(members):
+        if not str(m.get("name") or "").strip():
+            errors[f"household-{i}-name"] = "世帯員の氏名を入力してください。"
+        if not str(m.get("relationship") or "").strip():
+            errors[f"household-{i}-relationship"] = "続柄を入力してください。"
+        if m.get("birth_date") and m["birth_date"] > timezone.localdate():
+            errors[f"household-{i}-birth_date"] = "生年月日が未来の日付になっています。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        person.household.all().delete()
+        rows = HouseholdMember.objects.bulk_create(
+            [
+                HouseholdMember(
+                    person=person,
+                    name=m["name"].strip(),
+                    kana=normalize.normalize_kana(m.get("kana") or ""),
+                    relationship=m["relationship"].strip(),
+                    birth_date=m.get("birth_date"),
+                    lives_together=bool(m.get("lives_together", True)),
+                )
+                for m in members
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=person,
+            person_id=person.pk,
+            details={"household_members": len(rows)},
+        )
+    return rows
+
+
+_MERGE_COMPARE = (*PERSON_FIELDS,)
+
+
+def person_merge(*, actor: Any, survivor: Person, merged: Person, reason: str = "") -> PersonMerge:
+    """名寄せ: link ``merged`` into ``survivor``. Every value is kept; conflicts are recorded."""
+    _require(actor, Permission.PERSON_MERGE)
+    if survivor.pk == merged.pk:
+        raise ValidationError("同じ相談者どうしは統合できません。")
+    if survivor.agency_id != merged.agency_id or survivor.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関の相談者は統合できません。")
+    if merged.merged_into_id or survivor.merged_into_id:
+        raise ValidationError("既に統合済みの相談者です。")
+    conflicts = {}
+    for f in _MERGE_COMPARE:
+        a, b = getattr(survivor, f), getattr(merged, f)
+        if a not in ("", None) and b not in ("", None) and a != b:
+            conflicts[f] = {"survivor": str(a), "merged": str(b)}
+    with transaction.atomic():
+        moved_cases = list(merged.cases.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        moved_consents = list(merged.consents.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        merged.cases.update(person=survivor)  # type: ignore[attr-defined]
+        merged.consents.update(person=survivor)  # type: ignore[attr-defined]
+        Person.objects.filter(pk=merged.pk).update(merged_into=survivor)
+        merged.merged_into = survivor
+        record = PersonMerge.objects.create(
+            agency_id=survivor.agency_id,
+            survivor=survivor,
+            merged=merged,
+            conflicts=conflicts,
+            moved_records={"cases": moved_cases, "consents": moved_consents},
+            reason=reason,
+            performed_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.MERGE,
+            obj=record,
+            person_id=survivor.pk,
+            details={"merged_person": merged.pk, "conflicts": sorted(conflicts)},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.MERGE,
+            obj=record,
+            person_id=merged.pk,
+            details={"survivor": survivor.pk},
+        )
+    return record
+
+
+def person_merge_undo(*, actor: Any, merge: PersonMerge) -> PersonMerge:
+    """Undo a 名寄せ: the moved cases and consents go back; the merged person is active again."""
+    _require(actor, Permission.PERSON_MERGE)
+    if merge.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関の名寄せは取り消せません。")
+    if merge.undone_at is not None:
+        raise ValidationError("この名寄せは既に取り消されています。")
+    moved = merge.moved_records or {}
+    with transaction.atomic():
+        merge.survivor.cases.filter(pk__in=moved.get("cases", [])).update(person=merge.merged)  # type: ignore[attr-defined]
+        merge.survivor.consents.filter(pk__in=moved.get("consents", [])).update(person=merge.merged)  # type: ignore[attr-defined]
+        Person.objects.filter(pk=merge.merged_id).update(merged_into=None)
+        PersonMerge.objects.filter(pk=merge.pk).update(undone_at=timezone.now(), undone_by=actor)
+        merge.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UNMERGE,
+            obj=merge,
+            person_id=merge.survivor_id,
+            details={"merged_person": merge.merged_id},
+        )
+        audit_record(actor=actor, action=AuditAction.UNMERGE, obj=merge, person_id=merge.merged_id)
+    return merge

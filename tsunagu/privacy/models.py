@@ -1,0 +1,110 @@
+"""Privacy notices (個人情報に関する管理・取扱規程 / 利用目的), consent records, restrictions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations.models import Agency, Municipality
+from tsunagu.persons.models import Person
+
+
+class Purpose(models.TextChoices):
+    """利用目的 (手引き VII-1(2)①)."""
+
+    SUPPORT = "support", "本人の支援のため、センター内や支援調整会議等において検討する"
+    STATISTICS = "statistics", "事業結果や成果評価のため、個人情報を削除したうえで集計する"
+    CASE_STUDY = "case_study", "職員の事例検討に活用する（氏名等は削除）"
+    REFERRAL_EVALUATION = "referral_evaluation", "アウトリーチ機能や出口機関の動きを評価し、適切につなぐ"
+    RESEARCH = "research", "全国的な課題解決のため研究者が活用する（氏名等は削除）"
+
+
+class DataCategory(models.TextChoices):
+    """個人情報の定義例 (手引き VII-1(2)③)."""
+
+    BASIC = "basic", "氏名・性別・年齢・住所・電話番号・家族関係等の基本的情報"
+    HEALTH = "health", "健康状態・疾病・障害・介護等の健康に関する情報"
+    WORK_SCHOOL = "work_school", "就労・通学・通所状況に関する情報"
+    FINANCES = "finances", "収入・資産・債務等の経済状況"
+    WELFARE_USE = "welfare_use", "福祉制度の利用状況"
+    HISTORY = "history", "生活歴・過去の経験・抱えている課題等、相談で知り得た情報"
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNATURE = "signature", "署名（申込票）"
+    ORAL = "oral", "口頭（記録者が確認）"
+    ELECTRONIC = "electronic", "電子的な同意"
+    PROXY = "proxy", "代理人による署名"
+
+
+class PrivacyNotice(models.Model):
+    """A version of the privacy notice shown to persons. Published versions are never edited."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="privacy_notices")
+    version = models.PositiveIntegerField("版")
+    title = models.CharField("表題", max_length=120, default="個人情報に関する管理・取扱規程")
+    body = models.TextField("本文")
+    purposes = models.JSONField("利用目的", default=list)
+    effective_from = models.DateField("適用開始日")
+
+    class Meta:
+        verbose_name = "個人情報の取扱いの説明（版）"
+        verbose_name_plural = "個人情報の取扱いの説明（版）"
+        ordering = ["agency", "-version"]
+        constraints = [models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title} 第{self.version}版"
+
+
+class Consent(models.Model):
+    """One consent given by a person: purposes, scope of third-party provision, validity.
+
+    In force on day D when given_on ≤ D, not withdrawn on or before D, not expired before D.
+    Withdrawal takes effect from its date on; disclosures made earlier stay on record.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents", verbose_name="相談者")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    notice = models.ForeignKey(PrivacyNotice, on_delete=models.PROTECT, verbose_name="説明した規程")
+    purposes = models.JSONField("同意した利用目的", default=list)
+    recipient_types = models.JSONField("提供先の種別", default=list, blank=True)
+    named_recipients = models.ManyToManyField(PartnerAgency, blank=True, verbose_name="提供先（機関名）")
+    data_categories = models.JSONField("提供する個人情報の種類", default=list)
+    given_on = models.DateField("同意日")
+    method = models.CharField("取得方法", max_length=16, choices=ConsentMethod.choices)
+    expires_on = models.DateField("有効期限", null=True, blank=True)
+    withdrawn_on = models.DateField("撤回日", null=True, blank=True)
+    withdrawal_note = models.CharField("撤回の内容", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "同意"
+        verbose_name_plural = "同意"
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
+                name="consent_withdrawal_after_grant",
+                violation_error_message="撤回日は同意日以降の日付にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=F("given_on")),
+                name="consent_expiry_after_grant",
+                violation_error_message="有効期限は同意日以降の日付にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} の同意（{self.given_on}）"
+
+    def in_force_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+        if self.given_on > day:
+            return False
+        if self.withdrawn_on is not None and self.withdrawn_on <= day:
+            return False
+        return not (self.expires_on is not None and self.expires_on < day)
