@@ -102,3 +102,8 @@ def me(request: HttpRequest) -> dict:
 
 
 api.add_router("/", core_router)
+
+# Routers of the domain apps: the same services and scoping as the screens.
+from tsunagu.cases.api import router as cases_router  # noqa: E402
+
+api.add_router("/", cases_router)

@@ -106,36 +106,6 @@ def person_create(request: HttpRequest, payload: PersonCreateIn) -> tuple[int, d
     return 201, person_out(request.user, person)
 
 
-@router.get("/persons/{person_id}", response=PersonOut, tags=["相談者"], summary="相談者を取得")
-def person_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    person = person_selectors.person_get_for_user(user=request.user, person_id=person_id)
-    return person_out(request.user, person)
-
-
-@router.patch(
-    "/persons/{person_id}", response=PersonOut, tags=["相談者"], summary="相談者を更新（楽観的ロック）"
-)
-def person_patch(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> dict[str, Any]:
-    person = person_selectors.person_get_for_user(user=request.user, person_id=person_id, audit=False)
-    values = {k: v for k, v in payload.dict(exclude_unset=True).items() if k != "version"}
-    visible = restricted_visible_person_ids(request.user, [person])
-    if (
-        person.is_restricted
-        and person.pk not in visible
-        and set(values) & {"postal_code", "address", "phone", "phone_alt", "email", "workplace"}
-    ):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("閲覧制限のある項目は、担当者またはセンター長のみ更新できます。")
-    try:
-        person = person_services.person_update(
-            actor=request.user, person=person, values=values, expected_version=payload.version
-        )
-    except person_services.StaleVersionError as exc:
-        raise ValidationError({"version": exc.messages[0]}) from exc
-    return person_out(request.user, person)
-
-
 @router.post(
     "/persons/duplicate-candidates",
     response=list[DuplicateCandidateOut],
@@ -164,6 +134,36 @@ def person_duplicates(request: HttpRequest, payload: DuplicateQueryIn) -> list[d
         }
         for c in candidates
     ]
+
+
+@router.get("/persons/{person_id}", response=PersonOut, tags=["相談者"], summary="相談者を取得")
+def person_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    person = person_selectors.person_get_for_user(user=request.user, person_id=person_id)
+    return person_out(request.user, person)
+
+
+@router.patch(
+    "/persons/{person_id}", response=PersonOut, tags=["相談者"], summary="相談者を更新（楽観的ロック）"
+)
+def person_patch(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> dict[str, Any]:
+    person = person_selectors.person_get_for_user(user=request.user, person_id=person_id, audit=False)
+    values = {k: v for k, v in payload.dict(exclude_unset=True).items() if k != "version"}
+    visible = restricted_visible_person_ids(request.user, [person])
+    if (
+        person.is_restricted
+        and person.pk not in visible
+        and set(values) & {"postal_code", "address", "phone", "phone_alt", "email", "workplace"}
+    ):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("閲覧制限のある項目は、担当者またはセンター長のみ更新できます。")
+    try:
+        person = person_services.person_update(
+            actor=request.user, person=person, values=values, expected_version=payload.version
+        )
+    except person_services.StaleVersionError as exc:
+        raise ValidationError({"version": exc.messages[0]}) from exc
+    return person_out(request.user, person)
 
 
 @router.get("/persons/{person_id}/consents", response=list[ConsentOut], tags=["同意"], summary="同意の一覧")

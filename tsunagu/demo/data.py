@@ -19,7 +19,7 @@ from django.db import transaction
 from tsunagu.organizations.models import Agency, Municipality, OperationType, Prefecture, StaffRole, User
 from tsunagu.organizations.roles import Role
 
-DEMO_PASSWORD = "tsunagu-demo-2026"
+DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 — the public demo password, refused in production
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def person_duplicate_candidates(
     address: str = "",
     exclude_id: int | None = None,
     limit: int = 10,
-    min_score: float = 0.35,
+    min_score: float = 0.45,
 ) -> list[DuplicateCandidate]:
     """Ranked candidates among the persons ``user`` may see.
 
@@ -84,6 +84,8 @@ def person_duplicate_candidates(
         birth_date=birth_date,
         phone_key=normalize.phone_key(phone) if phone else "",
         address_key=normalize.address_key(address) if address else "",
+        kana=normalize.normalize_kana(kana).replace(" ", "") if kana else "",
+        name=name,
     )
     cond = Q(pk__in=[])
     if query.kana_key:
@@ -117,6 +119,8 @@ def person_duplicate_candidates(
             birth_date=p.birth_date,
             phone_key=p.phone_key or p.phone_alt_key,
             address_key=p.address_key,
+            kana=normalize.normalize_kana(p.kana).replace(" ", ""),
+            name=p.name,
         )
         score, reasons = normalize.score_candidate(query, other)
         if query.phone_key and p.phone_alt_key == query.phone_key and p.phone_key != query.phone_key:
