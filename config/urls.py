@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.urls import include, path, re_path
 
 from tsunagu.api.api import api
 from tsunagu.core import views as core_views
@@ -9,7 +11,16 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "つなぐ 管理サイト"
 admin.site.site_title = "つなぐ 管理サイト"
 
+
+
+@login_not_required
+def password_reset_not_offered(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Self-service password reset is not offered: the centre manager resets passwords."""
+    return render(request, "account/password_reset.html")
+
+
 urlpatterns = [
+    re_path(r"^accounts/password/reset/", password_reset_not_offered, name="account_reset_password"),
     path("", include("tsunagu.dashboard.urls")),
     path("", include("tsunagu.cases.urls")),
     path("accounts/", include("allauth.urls")),

@@ -97,7 +97,7 @@ DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'tsunagu.sqlite3'}"
 
 
 def database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=0)
+    config: dict = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",

@@ -57,10 +57,10 @@ def test_staff_list_query_budget_does_not_grow_with_staff(
 def test_audit_search_query_budget(login: Any, staff: Any, django_assert_max_num_queries: Any) -> None:
     for username in ("shinjuku-soudan", "shinjuku-shunin", "shinjuku-kakei"):
         for _ in range(10):
-            audit_record(actor=staff(username), action=AuditAction.VIEW, object_type="person", person_id=3)
+            audit_record(actor=staff(username), action=AuditAction.VIEW, object_type="person", person_id=987_654)
     client = login("shinjuku-privacy")
     client.get("/")
     with django_assert_max_num_queries(AUDIT_SEARCH_BUDGET):
-        response = client.get("/privacy/audit/", {"person_id": "3"})
+        response = client.get("/privacy/audit/", {"person_id": "987654"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 30

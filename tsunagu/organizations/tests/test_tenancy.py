@@ -96,12 +96,17 @@ def test_a_municipal_officer_sees_the_rows_of_the_own_municipality(staff: Any) -
     shinjuku = Municipality.objects.get(slug="shinjuku")
     hasuda = Municipality.objects.get(slug="hasuda")
     mine = audit_record(actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=shinjuku.pk)
-    audit_record(actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=hasuda.pk)
-    audit_record(
+    theirs = audit_record(actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=hasuda.pk)
+    agency_only = audit_record(
         actor=None, action=AuditAction.VIEW, object_type="case", agency_id=staff("shinjuku-soudan").agency_id
     )
 
-    assert list(scope_for_user(AuditEvent.objects.all(), officer)) == [mine]
+    visible = scope_for_user(AuditEvent.objects.all(), officer)
+    assert mine in visible
+    assert theirs not in visible
+    assert agency_only not in visible
+    assert set(visible.values_list("municipality_id", flat=True)) == {shinjuku.pk}
+    assert visible.count() == AuditEvent.objects.filter(municipality_id=shinjuku.pk).count()
     assert list(scope_for_user(User.objects.all(), officer)) == [officer]
 
     # Belonging to a municipality without the 自治体担当者 role gives nothing.
