@@ -12,7 +12,6 @@ admin.site.site_header = "つなぐ 管理サイト"
 admin.site.site_title = "つなぐ 管理サイト"
 
 
-
 @login_not_required
 def password_reset_not_offered(request, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Self-service password reset is not offered: the centre manager resets passwords."""
@@ -26,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("staff/", include("tsunagu.organizations.urls")),
     path("privacy/", include("tsunagu.privacy.urls")),
+    path("programs/", include("tsunagu.programs.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tsunagu.persons",
     "tsunagu.network",
     "tsunagu.cases",
+    "tsunagu.programs",
     "tsunagu.privacy",
     "tsunagu.api",
     "tsunagu.dashboard",
@@ -146,9 +147,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
-# allauth's per-IP throttling stays; its per-account limit is replaced by the axes lockout
-# below (otherwise a センター長's unlock would not let the account in for another 5 minutes).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+# allauth throttles failures per IP and per key. The key is the typed login at the password step
+# and the account at the TOTP step, so the per-key limit is what stops guessing TOTP codes from
+# many addresses. It is set above the axes lockout (5, below) so that after a センター長's unlock
+# the account can log in at once instead of waiting for allauth's window to pass.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,20/15m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tsunagu"
 MFA_RECOVERY_CODE_COUNT = 10
@@ -169,7 +172,11 @@ AXES_VERBOSE = False
 # Lockout is per account, not per IP: a municipal office sits behind one NAT address, so an IP
 # lockout would shut out the whole office. Per-IP throttling comes from allauth's rate limits.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_IPWARE_PROXY_COUNT = 0
+# Number of trusted reverse proxies in front of the app (0 = clients connect directly). With N > 0 the
+# client address is taken from X-Forwarded-For, N entries from the right, for audit rows and lockout.
+TSUNAGU_PROXY_COUNT = int(os.environ.get("TSUNAGU_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = TSUNAGU_PROXY_COUNT
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TSUNAGU_PROXY_COUNT else ["REMOTE_ADDR"]
 
 # Sessions: server-side (database), idle and absolute timeouts.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -216,7 +223,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static files (all served by the project; no CDN) --------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("TSUNAGU_STATIC_ROOT", VAR_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -9,7 +9,9 @@ from .base import database_from_url
 
 for _name in ("SECRET_KEY", "DATABASE_URL"):
     if not os.environ.get(_name):
-        raise ImproperlyConfigured(f"本番設定では環境変数 {_name} が必要です（{_name} is required in production）。")
+        raise ImproperlyConfigured(
+            f"本番設定では環境変数 {_name} が必要です（{_name} is required in production）。"
+        )
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}

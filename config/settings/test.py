@@ -5,7 +5,8 @@ import os
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, database_from_url
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested explicitly
+# MD5 for speed only; that base.py puts argon2 first is tested explicitly.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if "DATABASE_URL" not in os.environ:
     DATABASES["default"] = database_from_url(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

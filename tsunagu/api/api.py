@@ -107,3 +107,7 @@ api.add_router("/", core_router)
 from tsunagu.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/", cases_router)
+
+from tsunagu.programs.api import router as programs_router  # noqa: E402
+
+api.add_router("/", programs_router)

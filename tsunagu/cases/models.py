@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -132,6 +134,7 @@ class Intake(VersionedModel):
     screening_referral_to = models.CharField("つなぎ先", max_length=40, blank=True)
     screening_note = models.TextField("スクリーニングの所見", blank=True)
     applied_on = models.DateField("利用申込日", null=True, blank=True)
+    # sha256 of (agency, user, the form's or API client's token): see submission_key.
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
@@ -144,6 +147,15 @@ class Intake(VersionedModel):
                 violation_error_message="つなぐ場合はつなぎ先を選んでください。",
             ),
         ]
+
+    @staticmethod
+    def submission_key(*, agency_id: int, actor_id: int, token: str) -> str:
+        """What is stored for a submission token (二重送信の防止).
+
+        Tokens come from forms and from API clients, who choose their own: the same string sent
+        by two users (or two centres) is two submissions, and one never finds the other's case.
+        """
+        return hashlib.sha256(f"{agency_id}:{actor_id}:{token}".encode()).hexdigest()
 
 
 class EmergencySupport(models.Model):

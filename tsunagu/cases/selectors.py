@@ -17,8 +17,9 @@ from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 from tsunagu.persons import normalize
 from tsunagu.persons.models import PersonKanaTrigram
+from tsunagu.persons.policies import restricted_contact_searchable_q
 
-from .models import Case
+from .models import Case, Intake
 
 PAGE_SIZE = 25
 _CASE_NUMBER_RE = re.compile(r"^[RHSrhs]?\d{1,2}-\d{1,5}$")
@@ -40,6 +41,14 @@ def case_get_for_user(*, user: Any, case_id: Any, audit: bool = True) -> Case:
     if audit:
         audit_record(actor=user, action=AuditAction.VIEW, obj=case, person_id=case.person_id)
     return case
+
+
+def case_for_submission(*, user: Any, token: str) -> Case | None:
+    """The case that the user's submission ``token`` already created (double submit), or None."""
+    if not token or not user.agency_id:
+        return None
+    key = Intake.submission_key(agency_id=user.agency_id, actor_id=user.pk, token=token)
+    return cases_visible_to(user).filter(intake__submission_token=key).first()
 
 
 @dataclass
@@ -73,7 +82,10 @@ def _search_condition(user: Any, q: str) -> Q | None:
         return Q(person__birth_date=d)
     digits = normalize.phone_key(q)
     if digits and len(digits) >= 4 and len(digits) == len(re.sub(r"[\s\-()（）]", "", q)):
-        return Q(person__phone_key__contains=digits) | Q(person__phone_alt_key__contains=digits)
+        # A restricted person's number is searchable only by those who may see it.
+        return (Q(person__phone_key__contains=digits) | Q(person__phone_alt_key__contains=digits)) & (
+            restricted_contact_searchable_q(user, prefix="person__")
+        )
     if normalize.is_valid_kana(q):
         key = normalize.kana_key(q)
         grams = normalize.trigrams(key)

@@ -117,11 +117,14 @@ def intake_register(
     _require(actor, Permission.CASE_EDIT)
     if person is not None and person.agency_id != actor.agency_id:
         raise PermissionDenied("他機関の相談者です。")
+    agency = actor.agency
     if submission_token:
+        submission_token = Intake.submission_key(
+            agency_id=agency.pk, actor_id=actor.pk, token=submission_token
+        )
         existing = Intake.objects.filter(submission_token=submission_token).select_related("case").first()
         if existing is not None:
             return existing.case
-    agency = actor.agency
     validate_intake_values(values, partner_queryset=partners_for_agency(agency))
     data = {k: values.get(k) for k in INTAKE_FIELDS}
     data["topics"] = list(data.get("topics") or [])

@@ -94,11 +94,17 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     """相談受付・申込票: person (new or chosen), intake, consent and 利用申込 in one transaction."""
     _require(request, Permission.CASE_EDIT)
     user = request.user
+    data = form_data(request)
+    if request.method == "POST":
+        # A double submit (same token): show the case the first submit created.
+        done = selectors.case_for_submission(user=user, token=request.POST.get("intake-submission_token", ""))
+        if done is not None:
+            messages.info(request, f"この受付は既に保存されています（ケース番号 {done.case_number}）。")
+            return redirect("cases:case_detail", case_id=done.pk)
     person = None
-    person_id = request.GET.get("person") or request.POST.get("person")
+    person_id = request.GET.get("person") or (data.get("person") if data is not None else None)
     if person_id:
         person = person_selectors.person_get_for_user(user=user, person_id=person_id)
-    data = form_data(request)
     partners = partners_for_agency(user.agency)  # type: ignore[union-attr]
     intake_form = IntakeForm(data, prefix="intake", partner_queryset=partners)
     person_form = None

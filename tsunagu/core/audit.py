@@ -44,7 +44,9 @@ def audit_record(
         )
     return AuditEvent.objects.create(
         actor=user,
-        actor_label=getattr(user, "username", "") if user else str(details.get("login", "") if details else ""),
+        actor_label=getattr(user, "username", "")
+        if user
+        else str(details.get("login", "") if details else ""),
         action=action,
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),

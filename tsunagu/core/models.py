@@ -79,6 +79,8 @@ class AuditEvent(models.Model):
         verbose_name = "監査ログ"
         verbose_name_plural = "監査ログ"
         ordering = ["-occurred_at", "-id"]
+        # Related-object access and internal queries use the guarded manager too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["person_id", "occurred_at"], name="audit_person_time"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),

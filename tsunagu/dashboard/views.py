@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from tsunagu.core.dates import fiscal_year, fiscal_year_label
-
 from tsunagu.organizations.roles import Permission
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user  # a logged-in staff account (StaffLoginRequiredMiddleware)
     today = timezone.localdate()
     return render(
         request,

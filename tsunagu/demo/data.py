@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -79,7 +80,7 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
 
 # Populations: 住民基本台帳人口 (2025-01-01), 新宿区 and 蓮田市 public figures.
 PREFECTURES = {"13": "東京都", "11": "埼玉県"}
-MUNICIPALITIES = (
+MUNICIPALITIES: tuple[dict[str, Any], ...] = (
     {"code": "131041", "name": "新宿区", "pref": "13", "population": 351_183, "slug": "shinjuku"},
     {"code": "112381", "name": "蓮田市", "pref": "11", "population": 60_781, "slug": "hasuda"},
 )

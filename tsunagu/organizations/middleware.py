@@ -55,15 +55,53 @@ class SessionPolicyMiddleware:
                 from .services import session_end_by_policy
 
                 session_end_by_policy(request=request, reason="absolute_timeout")
+                owner_id = user.pk
                 logout(request)
                 if request.path_info.startswith("/api/"):
                     return JsonResponse({"detail": "セッションの有効期限が切れました。"}, status=401)
-                messages.warning(request, "ログインから一定時間が経過したため、安全のためログアウトしました。再度ログインしてください。")
+                messages.warning(
+                    request,
+                    "ログインから一定時間が経過したため、安全のためログアウトしました。再度ログインしてください。",
+                )
+                _keep_typed_input(request, owner_id=owner_id)
                 return redirect(f"{reverse('account_login')}?next={request.path}")
         elif request.COOKIES.get(settings.SESSION_COOKIE_NAME) and request.session.session_key is None:
             if not request.path_info.startswith(("/static/", "/api/")):
-                messages.warning(request, "一定時間操作がなかったため、セッションの有効期限が切れました。再度ログインしてください。")
+                owner_id = _expired_session_user_id(request)
+                messages.warning(
+                    request,
+                    "一定時間操作がなかったため、セッションの有効期限が切れました。再度ログインしてください。",
+                )
+                _keep_typed_input(request, owner_id=owner_id)
         return self.get_response(request)
+
+
+_DRAFT_EXEMPT_PREFIXES = ("/accounts/", "/api/", "/static/")
+
+
+def _keep_typed_input(request: HttpRequest, *, owner_id: object) -> None:
+    """A form posted after the session expired: keep what was typed (core/drafts.py) for after login."""
+    if request.method != "POST" or request.path_info.startswith(_DRAFT_EXEMPT_PREFIXES):
+        return
+    from tsunagu.core.drafts import draft_keep
+
+    draft_keep(request, owner_id=owner_id)
+    messages.info(
+        request,
+        "セッションの有効期限が切れたため、入力内容を一時保存しました。ログインすると同じ画面に復元されます。",
+    )
+
+
+def _expired_session_user_id(request: HttpRequest) -> str | None:
+    """Whose session has just expired: its row stays in the session table until clearsessions."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    model = getattr(request.session, "model", None)  # database-backed session engines
+    if not key or model is None:
+        return None
+    row = model.objects.filter(session_key=key).first()
+    if row is None:
+        return None
+    return request.session.decode(row.session_data).get("_auth_user_id")
 
 
 class MfaRequiredMiddleware:
@@ -82,6 +120,9 @@ class MfaRequiredMiddleware:
         ):
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": "多要素認証（TOTP）の設定が必要です。"}, status=403)
-            messages.info(request, "多要素認証（TOTP）の設定が必要です。認証アプリでQRコードを読み取り、表示されたコードを入力してください。")
+            messages.info(
+                request,
+                "多要素認証（TOTP）の設定が必要です。認証アプリでQRコードを読み取り、表示されたコードを入力してください。",
+            )
             return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -104,7 +106,7 @@ class User(AbstractUser):
     )
     is_demo = models.BooleanField("デモ用アカウント", default=False)
 
-    objects = StaffManager()
+    objects: ClassVar[StaffManager] = StaffManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "職員アカウント"

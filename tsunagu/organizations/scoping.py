@@ -14,8 +14,9 @@ Rules (deny by default):
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 
@@ -24,12 +25,10 @@ from tsunagu.core.models import AuditAction
 
 from .roles import Role
 
-M = TypeVar("M", bound=models.Model)
-
 NOT_FOUND_MESSAGE = "お探しの情報は見つかりませんでした。"
 
 
-def scope_for_user(
+def scope_for_user[M: models.Model](
     queryset: models.QuerySet[M],
     user: Any,
     *,
@@ -46,7 +45,7 @@ def scope_for_user(
     return queryset.none()
 
 
-def get_for_user_or_404(
+def get_for_user_or_404[M: models.Model](
     queryset: models.QuerySet[M],
     user: Any,
     pk: Any,
@@ -59,7 +58,7 @@ def get_for_user_or_404(
         return scope_for_user(
             queryset, user, agency_field=agency_field, municipality_field=municipality_field
         ).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         pass
     try:
         exists = queryset.model._default_manager.filter(pk=pk).exists()

@@ -55,7 +55,9 @@ def staff_create(
         raise ValidationError({"roles": "ロールを1つ以上選んでください。"})
     municipal = {r for r in role_values if r in {m.value for m in MUNICIPAL_ROLES}}
     if municipal and (agency is not None or municipality is None):
-        raise ValidationError({"municipality": "自治体担当者は自治体に所属させてください（機関ではありません）。"})
+        raise ValidationError(
+            {"municipality": "自治体担当者は自治体に所属させてください（機関ではありません）。"}
+        )
     if not municipal and Role.AUDITOR.value not in role_values and agency is None:
         raise ValidationError({"agency": "所属機関を選んでください。"})
     if actor is not None:
@@ -89,7 +91,10 @@ def staff_create(
             raise ValidationError({"username": "このユーザー名は既に使われています。"}) from exc
         StaffRole.objects.bulk_create([StaffRole(user=user, role=r) for r in role_values])
         audit_record(
-            actor=actor, action=AuditAction.CREATE, obj=user, details={"username": username, "roles": role_values}
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=user,
+            details={"username": username, "roles": role_values},
         )
     return user
 
@@ -176,7 +181,7 @@ def session_end(*, request: HttpRequest, user: Any) -> None:
 
 
 def session_end_by_policy(*, request: HttpRequest, reason: str) -> None:
-    user = request.user
+    user: Any = request.user
     with transaction.atomic():
         if request.session.session_key:
             StaffSession.objects.filter(session_key=request.session.session_key).delete()

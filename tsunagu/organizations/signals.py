@@ -66,7 +66,9 @@ def _on_locked_out(sender: Any, request: Any = None, username: str | None = None
 @receiver(mfa_signals.authenticator_added)
 @receiver(mfa_signals.authenticator_removed)
 @receiver(mfa_signals.authenticator_reset)
-def _on_mfa_change(sender: Any, request: Any = None, user: Any = None, authenticator: Any = None, **kwargs: Any) -> None:
+def _on_mfa_change(
+    sender: Any, request: Any = None, user: Any = None, authenticator: Any = None, **kwargs: Any
+) -> None:
     audit_record(
         actor=user,
         action=AuditAction.MFA_CHANGE,

@@ -22,7 +22,9 @@ def normalize_municipality_code(value: str) -> str:
 def validate_municipality_code(value: str) -> None:
     code = normalize_municipality_code(value)
     if len(code) != 6 or not code.isdigit():
-        raise ValidationError("全国地方公共団体コードは6桁の数字で入力してください（例：131041）。", code="format")
+        raise ValidationError(
+            "全国地方公共団体コードは6桁の数字で入力してください（例：131041）。", code="format"
+        )
     if not 1 <= int(code[:2]) <= 47:
         raise ValidationError("都道府県コード（先頭2桁）は01〜47です。", code="prefecture")
     if municipality_check_digit(code[:5]) != int(code[5]):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -11,14 +13,15 @@ from .roles import Permission
 
 
 def staff_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.can(Permission.STAFF_VIEW):
+    user: Any = request.user  # always a logged-in staff account here (StaffLoginRequiredMiddleware)
+    if not user.can(Permission.STAFF_VIEW):
         raise PermissionDenied
-    staff = list(selectors.staff_visible_to(request.user))
+    staff = list(selectors.staff_visible_to(user))
     locked = services.staff_locked_usernames([s.username for s in staff])
     return render(
         request,
         "organizations/staff_list.html",
-        {"staff": staff, "locked": locked, "can_manage": request.user.can(Permission.STAFF_MANAGE)},
+        {"staff": staff, "locked": locked, "can_manage": user.can(Permission.STAFF_MANAGE)},
     )
 
 

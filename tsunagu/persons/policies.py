@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
+
 from tsunagu.organizations.roles import Permission
 
 from .models import RESTRICTED_FIELDS, Person
@@ -29,6 +31,19 @@ def restricted_visible_person_ids(user: Any, persons: Iterable[Person]) -> set[i
         "pk", flat=True
     )
     return visible | set(assigned)
+
+
+def restricted_contact_searchable_q(user: Any, prefix: str = "") -> Q:
+    """The persons whose restricted fields ``user`` may search on (same rule as above, in SQL).
+
+    A search by phone or address must not find a restricted person for someone who may not see
+    those fields: the match itself would tell them the number or the address.
+    ``prefix`` is the path to the person ("person__" from a case).
+    """
+    if user.can(Permission.RESTRICTED_VIEW_ALL):
+        return Q()
+    assigned = Person.objects.filter(cases__assigned_worker_id=user.pk).values("pk")
+    return Q(**{f"{prefix}is_restricted": False}) | Q(**{f"{prefix}pk__in": assigned})
 
 
 def masked_value(person: Person, field: str, visible_ids: set[int]) -> str:

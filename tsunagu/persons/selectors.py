@@ -16,7 +16,7 @@ from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 
 from . import normalize
 from .models import RESTRICTED_FIELDS, Person, PersonKanaTrigram
-from .policies import restricted_visible_person_ids
+from .policies import restricted_contact_searchable_q, restricted_visible_person_ids
 
 
 def persons_visible_to(user: Any) -> models.QuerySet[Person]:
@@ -105,26 +105,40 @@ def person_duplicate_candidates(
     if birth_date:
         cond |= Q(birth_date=birth_date)
     if query.phone_key:
-        cond |= Q(phone_key=query.phone_key) | Q(phone_alt_key=query.phone_key)
+        cond |= (
+            Q(phone_key=query.phone_key) | Q(phone_alt_key=query.phone_key)
+        ) & restricted_contact_searchable_q(user)
     if not (query.kana_key or query.name_key or birth_date or query.phone_key):
         return []
     rows = list(base.filter(cond)[:MAX_CANDIDATES_SCORED])
+    # Restricted persons (DV etc.): contact data the user may not see takes no part in the
+    # match, so neither the score nor the reasons reveal a phone number or an address.
+    contact_visible = restricted_visible_person_ids(user, rows)
     out = []
     for p in rows:
+        contact = p.pk in contact_visible
+        phone_alt_matches = bool(
+            contact
+            and query.phone_key
+            and p.phone_alt_key == query.phone_key
+            and p.phone_key != query.phone_key
+        )
         other = normalize.PersonKeys(
             kana_key=p.kana_key,
             kana_family=p.kana_family_key,
             kana_given=normalize.kana_key_parts(p.kana)[1],
             name_key=p.name_key,
             birth_date=p.birth_date,
-            phone_key=p.phone_key or p.phone_alt_key,
-            address_key=p.address_key,
+            phone_key=(p.phone_alt_key if phone_alt_matches else p.phone_key or p.phone_alt_key)
+            if contact
+            else "",
+            address_key=p.address_key if contact else "",
             kana=normalize.normalize_kana(p.kana).replace(" ", ""),
             name=p.name,
         )
         score, reasons = normalize.score_candidate(query, other)
-        if query.phone_key and p.phone_alt_key == query.phone_key and p.phone_key != query.phone_key:
-            reasons.append("電話番号（その他）が一致")
+        if phone_alt_matches:
+            reasons = ["電話番号（その他）が一致" if r == "電話番号が一致" else r for r in reasons]
         if score >= min_score:
             out.append(DuplicateCandidate(person=p, score=round(score, 3), reasons=reasons))
     out.sort(key=lambda c: (-c.score, c.person.pk))

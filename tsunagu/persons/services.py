@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
@@ -192,26 +193,43 @@ def person_merge(*, actor: Any, survivor: Person, merged: Person, reason: str = 
         raise ValidationError("同じ相談者どうしは統合できません。")
     if survivor.agency_id != merged.agency_id or survivor.agency_id != actor.agency_id:
         raise PermissionDenied("他機関の相談者は統合できません。")
-    if merged.merged_into_id or survivor.merged_into_id:
-        raise ValidationError("既に統合済みの相談者です。")
-    conflicts = {}
-    for f in _MERGE_COMPARE:
-        a, b = getattr(survivor, f), getattr(merged, f)
-        if a not in ("", None) and b not in ("", None) and a != b:
-            conflicts[f] = {"survivor": str(a), "merged": str(b)}
     with transaction.atomic():
+        # Decide on the rows as they are now (not on objects the caller may hold from earlier).
+        rows = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
+        survivor, merged = rows[survivor.pk], rows[merged.pk]
+        if merged.merged_into_id or survivor.merged_into_id:
+            raise ValidationError("既に統合済みの相談者です。")
+        conflicts = {}
+        for f in _MERGE_COMPARE:
+            a, b = getattr(survivor, f), getattr(merged, f)
+            if a not in ("", None) and b not in ("", None) and a != b:
+                conflicts[f] = {"survivor": str(a), "merged": str(b)}
         moved_cases = list(merged.cases.values_list("pk", flat=True))  # type: ignore[attr-defined]
         moved_consents = list(merged.consents.values_list("pk", flat=True))  # type: ignore[attr-defined]
         merged.cases.update(person=survivor)  # type: ignore[attr-defined]
         merged.consents.update(person=survivor)  # type: ignore[attr-defined]
         Person.objects.filter(pk=merged.pk).update(merged_into=survivor)
         merged.merged_into = survivor
+        moved: dict[str, Any] = {"cases": moved_cases, "consents": moved_consents}
+        if merged.is_restricted and not survivor.is_restricted:
+            # The restriction (DV etc.) protects the person, whichever record survives; the
+            # survivor's own contact data may be the current (secret) address.
+            moved["restriction_added"] = True
+            survivor.is_restricted = True
+            survivor.restriction_reason = merged.restriction_reason
+            survivor.version += 1
+            Person.objects.filter(pk=survivor.pk).update(
+                is_restricted=True,
+                restriction_reason=merged.restriction_reason,
+                version=survivor.version,
+                updated_at=timezone.now(),
+            )
         record = PersonMerge.objects.create(
             agency_id=survivor.agency_id,
             survivor=survivor,
             merged=merged,
             conflicts=conflicts,
-            moved_records={"cases": moved_cases, "consents": moved_consents},
+            moved_records=moved,
             reason=reason,
             performed_by=actor,
         )
@@ -237,13 +255,21 @@ def person_merge_undo(*, actor: Any, merge: PersonMerge) -> PersonMerge:
     _require(actor, Permission.PERSON_MERGE)
     if merge.agency_id != actor.agency_id:
         raise PermissionDenied("他機関の名寄せは取り消せません。")
-    if merge.undone_at is not None:
-        raise ValidationError("この名寄せは既に取り消されています。")
-    moved = merge.moved_records or {}
     with transaction.atomic():
+        merge = PersonMerge.objects.select_for_update().select_related("survivor", "merged").get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ValidationError("この名寄せは既に取り消されています。")
+        moved = merge.moved_records or {}
         merge.survivor.cases.filter(pk__in=moved.get("cases", [])).update(person=merge.merged)  # type: ignore[attr-defined]
         merge.survivor.consents.filter(pk__in=moved.get("consents", [])).update(person=merge.merged)  # type: ignore[attr-defined]
         Person.objects.filter(pk=merge.merged_id).update(merged_into=None)
+        if moved.get("restriction_added"):
+            Person.objects.filter(pk=merge.survivor_id).update(
+                is_restricted=False,
+                restriction_reason="",
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
         PersonMerge.objects.filter(pk=merge.pk).update(undone_at=timezone.now(), undone_by=actor)
         merge.refresh_from_db()
         audit_record(

@@ -10,8 +10,12 @@ class AuditSearchForm(forms.Form):
     person_id = forms.IntegerField(label="相談者ID", required=False, min_value=1)
     object_type = forms.CharField(label="対象種別", required=False, max_length=64)
     object_id = forms.CharField(label="対象ID", required=False, max_length=64)
-    actor = forms.ModelChoiceField(label="職員アカウント", queryset=None, required=False, empty_label="（すべて）")
-    action = forms.ChoiceField(label="操作", required=False, choices=[("", "（すべて）"), *AuditAction.choices])
+    actor: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="職員アカウント", queryset=None, required=False, empty_label="（すべて）"
+    )
+    action = forms.ChoiceField(
+        label="操作", required=False, choices=[("", "（すべて）"), *AuditAction.choices]
+    )
     start = JapaneseDateField(label="期間（開始）", required=False, help_text="例：令和7年4月1日、2025-04-01")
     end = JapaneseDateField(label="期間（終了）", required=False)
 
@@ -20,7 +24,7 @@ class AuditSearchForm(forms.Form):
         self.fields["actor"].queryset = staff_queryset  # type: ignore[attr-defined]
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "終了日は開始日以降にしてください。")
         return data
@@ -35,8 +39,11 @@ class ConsentForm(forms.Form):
     recipient_types = forms.MultipleChoiceField(
         label="提供してよい関係機関の種別", widget=forms.CheckboxSelectMultiple, required=False
     )
-    named_recipients = forms.ModelMultipleChoiceField(
-        label="提供してよい関係機関（機関名で指定）", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    named_recipients: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        label="提供してよい関係機関（機関名で指定）",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     data_categories = forms.MultipleChoiceField(
         label="提供してよい個人情報の種類", widget=forms.CheckboxSelectMultiple, required=False

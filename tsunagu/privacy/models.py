@@ -53,7 +53,9 @@ class PrivacyNotice(models.Model):
         verbose_name = "個人情報の取扱いの説明（版）"
         verbose_name_plural = "個人情報の取扱いの説明（版）"
         ordering = ["agency", "-version"]
-        constraints = [models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} 第{self.version}版"
@@ -66,7 +68,9 @@ class Consent(models.Model):
     Withdrawal takes effect from its date on; disclosures made earlier stay on record.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents", verbose_name="相談者")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consents", verbose_name="相談者"
+    )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     notice = models.ForeignKey(PrivacyNotice, on_delete=models.PROTECT, verbose_name="説明した規程")

@@ -66,9 +66,7 @@ def privacy_notice_publish(
 
 def current_notice(agency: Agency, on: date | None = None) -> PrivacyNotice | None:
     on = on or timezone.localdate()
-    return (
-        PrivacyNotice.objects.filter(agency=agency, effective_from__lte=on).order_by("-version").first()
-    )
+    return PrivacyNotice.objects.filter(agency=agency, effective_from__lte=on).order_by("-version").first()
 
 
 def consent_give(
@@ -86,7 +84,10 @@ def consent_give(
     if notice is None:
         raise ValidationError({"notice": "説明する「個人情報に関する管理・取扱規程」が登録されていません。"})
     named = list(named_recipients or [])
-    if any(p.municipality_id not in set(person.agency.served_municipalities.values_list("pk", flat=True)) for p in named):
+    if any(
+        p.municipality_id not in set(person.agency.served_municipalities.values_list("pk", flat=True))
+        for p in named
+    ):
         raise ValidationError({"named_recipients": "担当地域外の関係機関は指定できません。"})
     with transaction.atomic():
         consent = Consent.objects.create(
@@ -130,7 +131,10 @@ def consent_withdraw(*, actor: Any, consent: Consent, withdrawn_on: date, note: 
         )
         consent.refresh_from_db()
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=consent, person_id=consent.person_id,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=consent,
+            person_id=consent.person_id,
             details={"change": "withdrawn", "withdrawn_on": withdrawn_on.isoformat()},
         )
     return consent

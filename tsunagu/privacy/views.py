@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,7 +19,7 @@ from .forms import AuditSearchForm
 
 def audit_search(request: HttpRequest) -> HttpResponse:
     """監査ログ照会: who accessed person/case X in period P; what did account A touch in period P."""
-    user = request.user
+    user: Any = request.user
     if not user.can(Permission.AUDIT_VIEW):
         raise PermissionDenied
     from tsunagu.organizations.models import User

@@ -5,32 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='日時(UTC)')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='操作者(記録時)')),
-                ('action', models.CharField(choices=[('login_success', 'ログイン成功'), ('login_failure', 'ログイン失敗'), ('logout', 'ログアウト'), ('session_ended', 'セッション終了（タイムアウト等）'), ('lockout', 'アカウントロック'), ('unlock', 'ロック解除'), ('mfa_change', '多要素認証の設定変更'), ('access_denied', '権限による拒否'), ('view', '閲覧'), ('restricted_view', '閲覧制限項目の閲覧'), ('search', '検索'), ('create', '作成'), ('update', '更新'), ('delete', '削除'), ('transition', '状態遷移'), ('export', '出力（エクスポート）'), ('print', '印刷・PDF'), ('disclosure', '第三者提供'), ('merge', '名寄せ（統合）'), ('unmerge', '名寄せの取消'), ('token_issue', 'APIトークン発行'), ('token_revoke', 'APIトークン失効'), ('audit_query', '監査ログの照会')], max_length=32, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, max_length=64, verbose_name='対象種別')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='対象ID')),
-                ('person_id', models.BigIntegerField(blank=True, null=True, verbose_name='対象者ID')),
-                ('agency_id', models.BigIntegerField(blank=True, null=True, verbose_name='機関ID')),
-                ('municipality_id', models.BigIntegerField(blank=True, null=True, verbose_name='自治体ID')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IPアドレス')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='詳細')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "occurred_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="日時(UTC)"
+                    ),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="操作者(記録時)")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("login_success", "ログイン成功"),
+                            ("login_failure", "ログイン失敗"),
+                            ("logout", "ログアウト"),
+                            ("session_ended", "セッション終了（タイムアウト等）"),
+                            ("lockout", "アカウントロック"),
+                            ("unlock", "ロック解除"),
+                            ("mfa_change", "多要素認証の設定変更"),
+                            ("access_denied", "権限による拒否"),
+                            ("view", "閲覧"),
+                            ("restricted_view", "閲覧制限項目の閲覧"),
+                            ("search", "検索"),
+                            ("create", "作成"),
+                            ("update", "更新"),
+                            ("delete", "削除"),
+                            ("transition", "状態遷移"),
+                            ("export", "出力（エクスポート）"),
+                            ("print", "印刷・PDF"),
+                            ("disclosure", "第三者提供"),
+                            ("merge", "名寄せ（統合）"),
+                            ("unmerge", "名寄せの取消"),
+                            ("token_issue", "APIトークン発行"),
+                            ("token_revoke", "APIトークン失効"),
+                            ("audit_query", "監査ログの照会"),
+                        ],
+                        max_length=32,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=64, verbose_name="対象種別")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="対象ID")),
+                ("person_id", models.BigIntegerField(blank=True, null=True, verbose_name="対象者ID")),
+                ("agency_id", models.BigIntegerField(blank=True, null=True, verbose_name="機関ID")),
+                ("municipality_id", models.BigIntegerField(blank=True, null=True, verbose_name="自治体ID")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IPアドレス")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="詳細")),
             ],
             options={
-                'verbose_name': '監査ログ',
-                'verbose_name_plural': '監査ログ',
-                'ordering': ['-occurred_at', '-id'],
+                "verbose_name": "監査ログ",
+                "verbose_name_plural": "監査ログ",
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
     ]

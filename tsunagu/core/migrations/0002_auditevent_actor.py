@@ -6,34 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作者'),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="操作者",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['person_id', 'occurred_at'], name='audit_person_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["person_id", "occurred_at"], name="audit_person_time"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['actor', 'occurred_at'], name='audit_actor_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['object_type', 'object_id', 'occurred_at'], name='audit_object_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_time"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['agency_id', 'occurred_at'], name='audit_agency_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["agency_id", "occurred_at"], name="audit_agency_time"),
         ),
     ]

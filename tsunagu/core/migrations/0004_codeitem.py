@@ -4,27 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_auditevent_append_only_trigger'),
+        ("core", "0003_auditevent_append_only_trigger"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeItem',
+            name="CodeItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list_key', models.CharField(choices=[('consultation_method', '相談方法'), ('consulter_type', '相談者（来談者）'), ('referral_route', '相談経路・紹介元'), ('consultation_topic', '相談したいこと'), ('urgency_flag', '緊急性'), ('housing_status', '住まいの状況'), ('screening_referral', 'つなぎ先（スクリーニング）'), ('assessment_issue', '抱える課題'), ('change_item', '本人の変化'), ('closure_reason', '終結理由'), ('contact_method', '希望する連絡方法')], max_length=40, verbose_name='一覧')),
-                ('code', models.CharField(max_length=40, verbose_name='コード')),
-                ('label', models.CharField(max_length=100, verbose_name='表示名')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='並び順')),
-                ('is_active', models.BooleanField(default=True, verbose_name='使用中')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "list_key",
+                    models.CharField(
+                        choices=[
+                            ("consultation_method", "相談方法"),
+                            ("consulter_type", "相談者（来談者）"),
+                            ("referral_route", "相談経路・紹介元"),
+                            ("consultation_topic", "相談したいこと"),
+                            ("urgency_flag", "緊急性"),
+                            ("housing_status", "住まいの状況"),
+                            ("screening_referral", "つなぎ先（スクリーニング）"),
+                            ("assessment_issue", "抱える課題"),
+                            ("change_item", "本人の変化"),
+                            ("closure_reason", "終結理由"),
+                            ("contact_method", "希望する連絡方法"),
+                        ],
+                        max_length=40,
+                        verbose_name="一覧",
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="コード")),
+                ("label", models.CharField(max_length=100, verbose_name="表示名")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="並び順")),
+                ("is_active", models.BooleanField(default=True, verbose_name="使用中")),
             ],
             options={
-                'verbose_name': '区分マスタ',
-                'verbose_name_plural': '区分マスタ',
-                'ordering': ['list_key', 'sort_order', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('list_key', 'code'), name='codeitem_unique_code')],
+                "verbose_name": "区分マスタ",
+                "verbose_name_plural": "区分マスタ",
+                "ordering": ["list_key", "sort_order", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("list_key", "code"), name="codeitem_unique_code")
+                ],
             },
         ),
     ]

@@ -95,12 +95,15 @@ def test_the_database_refuses_changes_to_audit_rows(event: AuditEvent) -> None:
     table = AuditEvent._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table])
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table]
+            )
             assert ("core_auditevent_append_only",) in cursor.fetchall()
-        for sql, params in (
+        statements: tuple[tuple[str, list[Any]], ...] = (
             (f"UPDATE {table} SET action = %s WHERE id = %s", [AuditAction.DELETE.value, event.pk]),  # noqa: S608
             (f"DELETE FROM {table} WHERE id = %s", [event.pk]),  # noqa: S608
-        ):
+        )
+        for sql, params in statements:
             with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute(sql, params)
@@ -161,7 +164,9 @@ def test_wrong_password_and_unknown_user_are_recorded(staff: Any) -> None:
         assert row.actor is None
         assert row.ip == CLIENT_IP
         assert row.details["stage"] == "password"
-        assert "password" not in str(row.details).replace('"stage": "password"', "").replace("'stage': 'password'", "")
+        assert "password" not in str(row.details).replace('"stage": "password"', "").replace(
+            "'stage': 'password'", ""
+        )
     # A failure against an existing account is visible to that account's centre.
     assert rows["shinjuku-soudan"].agency_id == user.agency_id
     assert rows["shinjuku-soudan"].actor_label == "shinjuku-soudan"
@@ -210,7 +215,7 @@ def test_lockout_unlock_and_disabling_are_recorded(staff: Any, login: Any) -> No
     assert unlock.ip == "203.0.113.5"
 
     assert director.post(f"/staff/{target.pk}/disable/", {"reason": "長期休職"}).status_code == 302
-    disabled = AuditEvent.objects.get(action=AuditAction.UPDATE, object_id=str(target.pk))
+    disabled = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="user", object_id=str(target.pk))
     assert disabled.actor == staff("shinjuku-center")
     assert disabled.details["change"] == "disabled"
     assert disabled.details["reason"] == "長期休職"

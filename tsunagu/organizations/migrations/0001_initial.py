@@ -3,144 +3,328 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tsunagu.organizations.models
-import tsunagu.organizations.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import tsunagu.organizations.models
+import tsunagu.organizations.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, validators=[tsunagu.organizations.validators.validate_municipality_code], verbose_name='全国地方公共団体コード')),
-                ('name', models.CharField(max_length=40, verbose_name='自治体名')),
-                ('population', models.PositiveIntegerField(verbose_name='人口')),
-                ('population_as_of', models.DateField(blank=True, null=True, verbose_name='人口の基準日')),
-                ('slug', models.SlugField(max_length=40, unique=True, verbose_name='略称（ローマ字）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=6,
+                        unique=True,
+                        validators=[tsunagu.organizations.validators.validate_municipality_code],
+                        verbose_name="全国地方公共団体コード",
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="自治体名")),
+                ("population", models.PositiveIntegerField(verbose_name="人口")),
+                ("population_as_of", models.DateField(blank=True, null=True, verbose_name="人口の基準日")),
+                ("slug", models.SlugField(max_length=40, unique=True, verbose_name="略称（ローマ字）")),
             ],
             options={
-                'verbose_name': '自治体（実施主体）',
-                'verbose_name_plural': '自治体（実施主体）',
-                'ordering': ['code'],
+                "verbose_name": "自治体（実施主体）",
+                "verbose_name_plural": "自治体（実施主体）",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Prefecture',
+            name="Prefecture",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=2, unique=True, verbose_name='都道府県コード')),
-                ('name', models.CharField(max_length=10, unique=True, verbose_name='都道府県名')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=2, unique=True, verbose_name="都道府県コード")),
+                ("name", models.CharField(max_length=10, unique=True, verbose_name="都道府県名")),
             ],
             options={
-                'verbose_name': '都道府県',
-                'verbose_name_plural': '都道府県',
-                'ordering': ['code'],
+                "verbose_name": "都道府県",
+                "verbose_name_plural": "都道府県",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='機関名')),
-                ('operation_type', models.CharField(choices=[('direct', '直営'), ('contracted', '委託')], max_length=16, verbose_name='運営形態')),
-                ('operator_name', models.CharField(blank=True, max_length=100, verbose_name='受託法人名')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有効')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='organizations.municipality', verbose_name='主たる実施主体')),
-                ('served_municipalities', models.ManyToManyField(related_name='served_by', to='organizations.municipality', verbose_name='担当する実施主体（共同実施を含む）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="機関名")),
+                (
+                    "operation_type",
+                    models.CharField(
+                        choices=[("direct", "直営"), ("contracted", "委託")],
+                        max_length=16,
+                        verbose_name="運営形態",
+                    ),
+                ),
+                ("operator_name", models.CharField(blank=True, max_length=100, verbose_name="受託法人名")),
+                ("is_active", models.BooleanField(default=True, verbose_name="有効")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="organizations.municipality",
+                        verbose_name="主たる実施主体",
+                    ),
+                ),
+                (
+                    "served_municipalities",
+                    models.ManyToManyField(
+                        related_name="served_by",
+                        to="organizations.municipality",
+                        verbose_name="担当する実施主体（共同実施を含む）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自立相談支援機関',
-                'verbose_name_plural': '自立相談支援機関',
-                'ordering': ['name'],
+                "verbose_name": "自立相談支援機関",
+                "verbose_name_plural": "自立相談支援機関",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=60, verbose_name='氏名')),
-                ('display_name_kana', models.CharField(blank=True, max_length=60, verbose_name='フリガナ')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='デモ用アカウント')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='organizations.agency', verbose_name='所属機関')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='organizations.municipality', verbose_name='所属自治体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=60, verbose_name="氏名")),
+                ("display_name_kana", models.CharField(blank=True, max_length=60, verbose_name="フリガナ")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="デモ用アカウント")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="organizations.agency",
+                        verbose_name="所属機関",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="organizations.municipality",
+                        verbose_name="所属自治体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '職員アカウント',
-                'verbose_name_plural': '職員アカウント',
-                'ordering': ['username'],
+                "verbose_name": "職員アカウント",
+                "verbose_name_plural": "職員アカウント",
+                "ordering": ["username"],
             },
             managers=[
-                ('objects', tsunagu.organizations.models.StaffManager()),
+                ("objects", tsunagu.organizations.models.StaffManager()),
             ],
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='prefecture',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organizations.prefecture', verbose_name='都道府県'),
+            model_name="municipality",
+            name="prefecture",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="organizations.prefecture",
+                verbose_name="都道府県",
+            ),
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('chief_consultant', '主任相談支援員'), ('consultant', '相談支援員'), ('employment_supporter', '就労支援員'), ('household_budget_supporter', '家計改善支援員'), ('clerk', '事務員'), ('center_director', 'センター長'), ('privacy_officer', '個人情報管理責任者'), ('municipal_officer', '自治体担当者'), ('auditor', '監査')], max_length=32, verbose_name='ロール')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL, verbose_name='職員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("chief_consultant", "主任相談支援員"),
+                            ("consultant", "相談支援員"),
+                            ("employment_supporter", "就労支援員"),
+                            ("household_budget_supporter", "家計改善支援員"),
+                            ("clerk", "事務員"),
+                            ("center_director", "センター長"),
+                            ("privacy_officer", "個人情報管理責任者"),
+                            ("municipal_officer", "自治体担当者"),
+                            ("auditor", "監査"),
+                        ],
+                        max_length=32,
+                        verbose_name="ロール",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="職員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ロール',
-                'verbose_name_plural': 'ロール',
+                "verbose_name": "ロール",
+                "verbose_name_plural": "ロール",
             },
         ),
         migrations.CreateModel(
-            name='StaffSession',
+            name="StaffSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ログインセッション',
-                'verbose_name_plural': 'ログインセッション',
+                "verbose_name": "ログインセッション",
+                "verbose_name_plural": "ログインセッション",
             },
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.CheckConstraint(condition=models.Q(('operation_type', 'direct'), models.Q(('operator_name', ''), _negated=True), _connector='OR'), name='agency_contracted_has_operator', violation_error_message='委託の場合は受託法人名を入力してください。'),
+            model_name="agency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("operation_type", "direct"),
+                    models.Q(("operator_name", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="agency_contracted_has_operator",
+                violation_error_message="委託の場合は受託法人名を入力してください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('agency__isnull', True), ('municipality__isnull', True), _connector='OR'), name='user_agency_xor_municipality', violation_error_message='職員は機関か自治体のどちらか一方に所属します。'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("agency__isnull", True), ("municipality__isnull", True), _connector="OR"),
+                name="user_agency_xor_municipality",
+                violation_error_message="職員は機関か自治体のどちらか一方に所属します。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{6}$')), name='municipality_code_6_digits'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[0-9]{6}$")), name="municipality_code_6_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.UniqueConstraint(fields=('user', 'role'), name='staffrole_unique'),
+            model_name="staffrole",
+            constraint=models.UniqueConstraint(fields=("user", "role"), name="staffrole_unique"),
         ),
     ]

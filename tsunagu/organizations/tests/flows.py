@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from allauth.mfa import app_settings as mfa_settings
 from django.test import Client
 from django.test.client import Client as ClientType
-from django.http import HttpResponse
 
 from tsunagu.demo.data import DEMO_PASSWORD, demo_totp_code
 
@@ -24,11 +24,11 @@ def wait_for_fresh_totp_window(margin: float = 2.0) -> None:
         time.sleep(left + 0.05)
 
 
-def password_step(client: ClientType, username: str, password: str = DEMO_PASSWORD) -> HttpResponse:
+def password_step(client: ClientType, username: str, password: str = DEMO_PASSWORD) -> Any:
     return client.post(LOGIN_URL, {"login": username, "password": password})
 
 
-def totp_step(client: ClientType, code: str) -> HttpResponse:
+def totp_step(client: ClientType, code: str) -> Any:
     return client.post(MFA_URL, {"code": code})
 
 

@@ -83,14 +83,28 @@ def test_wrong_totp_code_keeps_the_user_on_the_mfa_page(demo: Any, staff: Any) -
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
     response = totp_step(client, wrong)
     assert response.status_code == 200
-    text = response.content.decode()
-    assert "コード" in text
-    assert "正しくありません" in text or "誤り" in text or "無効" in text
+    assert "コードが正しくありません。" in response.content.decode()
     assert session_user_id(client) is None
     assert client.get("/").status_code == 302
     assert AuditEvent.objects.filter(
         action=AuditAction.LOGIN_FAILURE, details__stage="mfa", object_id=str(staff("shinjuku-soudan").pk)
     ).exists()
+
+
+def test_guessing_totp_codes_is_throttled_per_account_across_addresses(demo: Any) -> None:
+    client = Client()
+    wait_for_fresh_totp_window(margin=10)
+    password_step(client, "shinjuku-soudan")
+    good = demo_totp_code("shinjuku-soudan")
+    for i in range(20):
+        client.defaults["REMOTE_ADDR"] = f"198.51.100.{i + 1}"  # a different address each time
+        wrong = f"{(int(good) + i + 1) % 1_000_000:06d}"
+        assert totp_step(client, wrong).status_code == 200
+    client.defaults["REMOTE_ADDR"] = "198.51.100.200"
+    response = totp_step(client, good)
+    assert response.status_code == 200
+    assert "ログイン失敗が連続しています" in response.content.decode()
+    assert session_user_id(client) is None
 
 
 def test_a_totp_code_cannot_be_replayed(demo: Any) -> None:
@@ -358,7 +372,7 @@ def test_disabling_an_account_ends_its_open_sessions(demo: Any, staff: Any, logi
         response = client.get("/")
         assert response.status_code == 302
         assert response["Location"].startswith(LOGIN_URL)
-    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_id=str(target.pk))
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="user", object_id=str(target.pk))
     assert event.details["change"] == "disabled"
     assert event.details["sessions_ended"] == 2
     # and the password no longer opens anything
@@ -414,6 +428,15 @@ def test_demo_accounts_are_refused_where_not_allowed(demo: Any, settings: Any) -
     assert not response.get("Location", "").startswith(MFA_URL)
     assert "正しくありません" in response.content.decode()
     assert session_user_id(client) is None
+
+
+def test_open_demo_sessions_end_when_demo_accounts_are_switched_off(demo: Any, settings: Any) -> None:
+    client = full_login("shinjuku-soudan")
+    assert client.get("/").status_code == 200
+    settings.TSUNAGU_ALLOW_DEMO_ACCOUNTS = False
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
 
 
 def test_demo_accounts_work_where_allowed(demo: Any, settings: Any) -> None:

@@ -49,7 +49,9 @@ def test_municipality_code_must_be_six_digits_in_the_database(shinjuku: Municipa
 
 
 def test_contracted_agency_requires_an_operator_in_the_database(shinjuku: Municipality) -> None:
-    agency = Agency(name="架空センター", operation_type=OperationType.CONTRACTED, operator_name="", municipality=shinjuku)
+    agency = Agency(
+        name="架空センター", operation_type=OperationType.CONTRACTED, operator_name="", municipality=shinjuku
+    )
     with pytest.raises(ValidationError) as excinfo:
         agency.full_clean()
     assert "委託の場合は受託法人名を入力してください。" in excinfo.value.messages
@@ -72,7 +74,9 @@ def test_direct_agency_needs_no_operator_and_contracted_with_operator_is_fine(sh
 # --- Staff accounts ----------------------------------------------------------------------
 
 
-def test_a_user_cannot_belong_to_both_an_agency_and_a_municipality(staff: Any, shinjuku: Municipality) -> None:
+def test_a_user_cannot_belong_to_both_an_agency_and_a_municipality(
+    staff: Any, shinjuku: Municipality
+) -> None:
     user = User(username="both", agency=staff("shinjuku-soudan").agency, municipality=shinjuku)
     with pytest.raises(ValidationError) as excinfo:
         user.full_clean()
@@ -99,14 +103,18 @@ def test_staff_create_makes_the_account_its_roles_and_an_audit_row(staff: Any) -
     assert user.role_set == {"consultant", "employment_supporter"}
     assert user.check_password(STRONG_PASSWORD)
     assert user.is_demo is False
-    row = AuditEvent.objects.get(action=AuditAction.CREATE, object_id=str(user.pk))
+    row = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="user", object_id=str(user.pk))
     assert row.actor == director
     assert row.details == {"username": "shinjuku-new", "roles": ["consultant", "employment_supporter"]}
 
 
 def test_staff_create_without_password_leaves_an_unusable_one(staff: Any) -> None:
     user = staff_create(
-        actor=None, username="setup-user", display_name="初期 設定", roles=[Role.CLERK], agency=staff("hasuda-jimu").agency
+        actor=None,
+        username="setup-user",
+        display_name="初期 設定",
+        roles=[Role.CLERK],
+        agency=staff("hasuda-jimu").agency,
     )
     assert not user.has_usable_password()
 
@@ -168,7 +176,11 @@ def test_staff_create_refuses_a_municipal_officer_with_an_agency(staff: Any, shi
         )
     assert _counts() == before
     officer = staff_create(
-        actor=None, username="officer-ok", display_name="自治 四郎", roles=[Role.MUNICIPAL_OFFICER], municipality=shinjuku
+        actor=None,
+        username="officer-ok",
+        display_name="自治 四郎",
+        roles=[Role.MUNICIPAL_OFFICER],
+        municipality=shinjuku,
     )
     assert officer.agency_id is None
     assert officer.municipality_id == shinjuku.pk

@@ -22,7 +22,9 @@ STAFF_LIST_BUDGET = 11
 AUDIT_SEARCH_BUDGET = 14
 
 
-@pytest.mark.parametrize("username", ["shinjuku-soudan", "shinjuku-center", "shinjuku-jichitai", "hasuda-kansa"])
+@pytest.mark.parametrize(
+    "username", ["shinjuku-soudan", "shinjuku-center", "shinjuku-jichitai", "hasuda-kansa"]
+)
 def test_dashboard_query_budget(login: Any, django_assert_max_num_queries: Any, username: str) -> None:
     client = login(username)
     client.get("/")
@@ -36,7 +38,8 @@ def test_staff_list_query_budget_does_not_grow_with_staff(
     client = login("shinjuku-center")
     client.get("/staff/")
     with CaptureQueriesContext(connection) as few:
-        assert client.get("/staff/").status_code == 200
+        before = client.get("/staff/")
+    assert before.status_code == 200
     agency = staff("shinjuku-center").agency
     for i in range(15):
         staff_create(
@@ -48,7 +51,7 @@ def test_staff_list_query_budget_does_not_grow_with_staff(
         )
     with django_assert_max_num_queries(STAFF_LIST_BUDGET):
         response = client.get("/staff/")
-    assert len(response.context["staff"]) == 8 + 15
+    assert len(response.context["staff"]) == len(before.context["staff"]) + 15
     with CaptureQueriesContext(connection) as many:
         client.get("/staff/")
     assert len(many.captured_queries) == len(few.captured_queries)
@@ -57,7 +60,9 @@ def test_staff_list_query_budget_does_not_grow_with_staff(
 def test_audit_search_query_budget(login: Any, staff: Any, django_assert_max_num_queries: Any) -> None:
     for username in ("shinjuku-soudan", "shinjuku-shunin", "shinjuku-kakei"):
         for _ in range(10):
-            audit_record(actor=staff(username), action=AuditAction.VIEW, object_type="person", person_id=987_654)
+            audit_record(
+                actor=staff(username), action=AuditAction.VIEW, object_type="person", person_id=987_654
+            )
     client = login("shinjuku-privacy")
     client.get("/")
     with django_assert_max_num_queries(AUDIT_SEARCH_BUDGET):

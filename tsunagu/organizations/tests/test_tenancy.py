@@ -56,7 +56,9 @@ def test_another_agencys_staff_answer_404_like_a_missing_id(staff: Any, login: A
     assert foreign.status_code == missing.status_code == 404
     assert "お探しの情報は見つかりませんでした" in foreign.content.decode()
     # Same page apart from per-response tokens and the path itself.
-    assert _normalised(foreign.content.decode(), other.pk) == _normalised(missing.content.decode(), missing_pk)
+    assert _normalised(foreign.content.decode(), other.pk) == _normalised(
+        missing.content.decode(), missing_pk
+    )
 
     other.refresh_from_db()
     assert (other.is_active, AuditEvent.objects.exclude(action=AuditAction.ACCESS_DENIED).count()) == before
@@ -95,8 +97,12 @@ def test_a_municipal_officer_sees_the_rows_of_the_own_municipality(staff: Any) -
     officer = staff("shinjuku-jichitai")
     shinjuku = Municipality.objects.get(slug="shinjuku")
     hasuda = Municipality.objects.get(slug="hasuda")
-    mine = audit_record(actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=shinjuku.pk)
-    theirs = audit_record(actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=hasuda.pk)
+    mine = audit_record(
+        actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=shinjuku.pk
+    )
+    theirs = audit_record(
+        actor=None, action=AuditAction.VIEW, object_type="decision", municipality_id=hasuda.pk
+    )
     agency_only = audit_record(
         actor=None, action=AuditAction.VIEW, object_type="case", agency_id=staff("shinjuku-soudan").agency_id
     )

@@ -6,127 +6,272 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('name', models.CharField(max_length=60, verbose_name='氏名')),
-                ('kana', models.CharField(max_length=80, verbose_name='フリガナ')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='生年月日')),
-                ('gender', models.CharField(blank=True, choices=[('male', '男性'), ('female', '女性'), ('other', 'その他'), ('no_answer', '回答しない')], max_length=16, verbose_name='性別')),
-                ('postal_code', models.CharField(blank=True, max_length=8, verbose_name='郵便番号')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住所')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='電話')),
-                ('phone_alt', models.CharField(blank=True, max_length=20, verbose_name='電話（その他）')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='メール')),
-                ('contact_method', models.CharField(blank=True, max_length=40, verbose_name='希望する連絡方法')),
-                ('contact_times', models.CharField(blank=True, max_length=100, verbose_name='連絡してよい時間帯')),
-                ('nationality', models.CharField(blank=True, max_length=40, verbose_name='国籍')),
-                ('housing_status', models.CharField(blank=True, max_length=40, verbose_name='住まいの状況')),
-                ('workplace', models.CharField(blank=True, max_length=120, verbose_name='勤務先・通学先')),
-                ('is_restricted', models.BooleanField(default=False, verbose_name='閲覧制限（DV等）')),
-                ('restriction_reason', models.CharField(blank=True, max_length=200, verbose_name='閲覧制限の理由')),
-                ('name_key', models.CharField(blank=True, db_index=True, editable=False, max_length=60)),
-                ('kana_key', models.CharField(blank=True, db_index=True, editable=False, max_length=80)),
-                ('kana_family_key', models.CharField(blank=True, db_index=True, editable=False, max_length=40)),
-                ('phone_key', models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
-                ('phone_alt_key', models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
-                ('address_key', models.CharField(blank=True, editable=False, max_length=200)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='organizations.agency', verbose_name='機関')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='persons.person', verbose_name='統合先')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='organizations.municipality', verbose_name='実施主体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("name", models.CharField(max_length=60, verbose_name="氏名")),
+                ("kana", models.CharField(max_length=80, verbose_name="フリガナ")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="生年月日")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("male", "男性"),
+                            ("female", "女性"),
+                            ("other", "その他"),
+                            ("no_answer", "回答しない"),
+                        ],
+                        max_length=16,
+                        verbose_name="性別",
+                    ),
+                ),
+                ("postal_code", models.CharField(blank=True, max_length=8, verbose_name="郵便番号")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住所")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="電話")),
+                ("phone_alt", models.CharField(blank=True, max_length=20, verbose_name="電話（その他）")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="メール")),
+                (
+                    "contact_method",
+                    models.CharField(blank=True, max_length=40, verbose_name="希望する連絡方法"),
+                ),
+                (
+                    "contact_times",
+                    models.CharField(blank=True, max_length=100, verbose_name="連絡してよい時間帯"),
+                ),
+                ("nationality", models.CharField(blank=True, max_length=40, verbose_name="国籍")),
+                ("housing_status", models.CharField(blank=True, max_length=40, verbose_name="住まいの状況")),
+                ("workplace", models.CharField(blank=True, max_length=120, verbose_name="勤務先・通学先")),
+                ("is_restricted", models.BooleanField(default=False, verbose_name="閲覧制限（DV等）")),
+                (
+                    "restriction_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="閲覧制限の理由"),
+                ),
+                ("name_key", models.CharField(blank=True, db_index=True, editable=False, max_length=60)),
+                ("kana_key", models.CharField(blank=True, db_index=True, editable=False, max_length=80)),
+                (
+                    "kana_family_key",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=40),
+                ),
+                ("phone_key", models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
+                ("phone_alt_key", models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
+                ("address_key", models.CharField(blank=True, editable=False, max_length=200)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="organizations.agency",
+                        verbose_name="機関",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登録者",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="persons.person",
+                        verbose_name="統合先",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="organizations.municipality",
+                        verbose_name="実施主体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '相談者',
-                'verbose_name_plural': '相談者',
-                'ordering': ['kana_key', 'id'],
+                "verbose_name": "相談者",
+                "verbose_name_plural": "相談者",
+                "ordering": ["kana_key", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdMember',
+            name="HouseholdMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='氏名')),
-                ('kana', models.CharField(blank=True, max_length=80, verbose_name='フリガナ')),
-                ('relationship', models.CharField(max_length=20, verbose_name='続柄')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='生年月日')),
-                ('lives_together', models.BooleanField(default=True, verbose_name='同居')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='household', to='persons.person', verbose_name='相談者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="氏名")),
+                ("kana", models.CharField(blank=True, max_length=80, verbose_name="フリガナ")),
+                ("relationship", models.CharField(max_length=20, verbose_name="続柄")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="生年月日")),
+                ("lives_together", models.BooleanField(default=True, verbose_name="同居")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="household",
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '世帯員',
-                'verbose_name_plural': '世帯員',
-                'ordering': ['id'],
+                "verbose_name": "世帯員",
+                "verbose_name_plural": "世帯員",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PersonKanaTrigram',
+            name="PersonKanaTrigram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigram', models.CharField(max_length=3)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.agency')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='persons.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trigram", models.CharField(max_length=3)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="persons.person"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PersonMerge',
+            name="PersonMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('conflicts', models.JSONField(default=dict, verbose_name='相違した項目')),
-                ('moved_records', models.JSONField(default=dict, verbose_name='移した記録')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='理由')),
-                ('performed_at', models.DateTimeField(auto_now_add=True)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('merged', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_absorbed', to='persons.person')),
-                ('performed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_kept', to='persons.person')),
-                ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("conflicts", models.JSONField(default=dict, verbose_name="相違した項目")),
+                ("moved_records", models.JSONField(default=dict, verbose_name="移した記録")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="理由")),
+                ("performed_at", models.DateTimeField(auto_now_add=True)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "merged",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_absorbed",
+                        to="persons.person",
+                    ),
+                ),
+                (
+                    "performed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_kept",
+                        to="persons.person",
+                    ),
+                ),
+                (
+                    "undone_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '名寄せ',
-                'verbose_name_plural': '名寄せ',
+                "verbose_name": "名寄せ",
+                "verbose_name_plural": "名寄せ",
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['agency', 'kana_key', 'id'], name='person_agency_kana'),
+            model_name="person",
+            index=models.Index(fields=["agency", "kana_key", "id"], name="person_agency_kana"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['agency', 'birth_date'], name='person_agency_birth'),
+            model_name="person",
+            index=models.Index(fields=["agency", "birth_date"], name="person_agency_birth"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='person_not_merged_into_self'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="person_not_merged_into_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='personkanatrigram',
-            index=models.Index(fields=['agency', 'trigram', 'person'], name='kana_trigram_lookup'),
+            model_name="personkanatrigram",
+            index=models.Index(fields=["agency", "trigram", "person"], name="kana_trigram_lookup"),
         ),
         migrations.AddConstraint(
-            model_name='personkanatrigram',
-            constraint=models.UniqueConstraint(fields=('person', 'trigram'), name='kana_trigram_unique'),
+            model_name="personkanatrigram",
+            constraint=models.UniqueConstraint(fields=("person", "trigram"), name="kana_trigram_unique"),
         ),
         migrations.AddConstraint(
-            model_name='personmerge',
-            constraint=models.CheckConstraint(condition=models.Q(('survivor', models.F('merged')), _negated=True), name='merge_distinct_persons'),
+            model_name="personmerge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("survivor", models.F("merged")), _negated=True),
+                name="merge_distinct_persons",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personmerge',
-            constraint=models.UniqueConstraint(condition=models.Q(('undone_at__isnull', True)), fields=('merged',), name='merge_one_active_per_person'),
+            model_name="personmerge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("undone_at__isnull", True)),
+                fields=("merged",),
+                name="merge_one_active_per_person",
+            ),
         ),
     ]

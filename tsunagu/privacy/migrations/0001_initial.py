@@ -6,70 +6,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0001_initial'),
-        ('organizations', '0001_initial'),
-        ('persons', '0001_initial'),
+        ("network", "0001_initial"),
+        ("organizations", "0001_initial"),
+        ("persons", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PrivacyNotice',
+            name="PrivacyNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='版')),
-                ('title', models.CharField(default='個人情報に関する管理・取扱規程', max_length=120, verbose_name='表題')),
-                ('body', models.TextField(verbose_name='本文')),
-                ('purposes', models.JSONField(default=list, verbose_name='利用目的')),
-                ('effective_from', models.DateField(verbose_name='適用開始日')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='privacy_notices', to='organizations.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="版")),
+                (
+                    "title",
+                    models.CharField(
+                        default="個人情報に関する管理・取扱規程", max_length=120, verbose_name="表題"
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="本文")),
+                ("purposes", models.JSONField(default=list, verbose_name="利用目的")),
+                ("effective_from", models.DateField(verbose_name="適用開始日")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="privacy_notices",
+                        to="organizations.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '個人情報の取扱いの説明（版）',
-                'verbose_name_plural': '個人情報の取扱いの説明（版）',
-                'ordering': ['agency', '-version'],
+                "verbose_name": "個人情報の取扱いの説明（版）",
+                "verbose_name_plural": "個人情報の取扱いの説明（版）",
+                "ordering": ["agency", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purposes', models.JSONField(default=list, verbose_name='同意した利用目的')),
-                ('recipient_types', models.JSONField(blank=True, default=list, verbose_name='提供先の種別')),
-                ('data_categories', models.JSONField(default=list, verbose_name='提供する個人情報の種類')),
-                ('given_on', models.DateField(verbose_name='同意日')),
-                ('method', models.CharField(choices=[('signature', '署名（申込票）'), ('oral', '口頭（記録者が確認）'), ('electronic', '電子的な同意'), ('proxy', '代理人による署名')], max_length=16, verbose_name='取得方法')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='有効期限')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='撤回日')),
-                ('withdrawal_note', models.CharField(blank=True, max_length=200, verbose_name='撤回の内容')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('named_recipients', models.ManyToManyField(blank=True, to='network.partneragency', verbose_name='提供先（機関名）')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='persons.person', verbose_name='相談者')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='privacy.privacynotice', verbose_name='説明した規程')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purposes", models.JSONField(default=list, verbose_name="同意した利用目的")),
+                ("recipient_types", models.JSONField(blank=True, default=list, verbose_name="提供先の種別")),
+                ("data_categories", models.JSONField(default=list, verbose_name="提供する個人情報の種類")),
+                ("given_on", models.DateField(verbose_name="同意日")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("signature", "署名（申込票）"),
+                            ("oral", "口頭（記録者が確認）"),
+                            ("electronic", "電子的な同意"),
+                            ("proxy", "代理人による署名"),
+                        ],
+                        max_length=16,
+                        verbose_name="取得方法",
+                    ),
+                ),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="有効期限")),
+                ("withdrawn_on", models.DateField(blank=True, null=True, verbose_name="撤回日")),
+                ("withdrawal_note", models.CharField(blank=True, max_length=200, verbose_name="撤回の内容")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "named_recipients",
+                    models.ManyToManyField(
+                        blank=True, to="network.partneragency", verbose_name="提供先（機関名）"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="privacy.privacynotice",
+                        verbose_name="説明した規程",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '同意',
-                'verbose_name_plural': '同意',
-                'ordering': ['-given_on', '-id'],
+                "verbose_name": "同意",
+                "verbose_name_plural": "同意",
+                "ordering": ["-given_on", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='privacynotice',
-            constraint=models.UniqueConstraint(fields=('agency', 'version'), name='privacynotice_unique_version'),
+            model_name="privacynotice",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "version"), name="privacynotice_unique_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(('withdrawn_on__isnull', True), ('withdrawn_on__gte', models.F('given_on')), _connector='OR'), name='consent_withdrawal_after_grant', violation_error_message='撤回日は同意日以降の日付にしてください。'),
+            model_name="consent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("withdrawn_on__isnull", True),
+                    ("withdrawn_on__gte", models.F("given_on")),
+                    _connector="OR",
+                ),
+                name="consent_withdrawal_after_grant",
+                violation_error_message="撤回日は同意日以降の日付にしてください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gte', models.F('given_on')), _connector='OR'), name='consent_expiry_after_grant', violation_error_message='有効期限は同意日以降の日付にしてください。'),
+            model_name="consent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True), ("expires_on__gte", models.F("given_on")), _connector="OR"
+                ),
+                name="consent_expiry_after_grant",
+                violation_error_message="有効期限は同意日以降の日付にしてください。",
+            ),
         ),
     ]

@@ -17,7 +17,9 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 URL = "/privacy/audit/"
 
 
-def _event(actor: Any, when: datetime, *, person_id: int, action: AuditAction = AuditAction.VIEW) -> AuditEvent:
+def _event(
+    actor: Any, when: datetime, *, person_id: int, action: AuditAction = AuditAction.VIEW
+) -> AuditEvent:
     """A past audit row. audit_record stamps "now"; history needs its own time, so the row is
     created directly (rows are append-only; creating one is allowed)."""
     return AuditEvent.objects.create(
@@ -37,13 +39,15 @@ def _event(actor: Any, when: datetime, *, person_id: int, action: AuditAction = 
 def history(staff: Any) -> dict[str, AuditEvent]:
     soudan, shunin, hasuda = staff("shinjuku-soudan"), staff("shinjuku-shunin"), staff("hasuda-soudan")
     return {
-        "before": _event(soudan, datetime(2025, 3, 31, 23, 30, tzinfo=TOKYO), person_id=501),
-        "first_day": _event(soudan, datetime(2025, 4, 1, 0, 30, tzinfo=TOKYO), person_id=501),
-        "by_chief": _event(shunin, datetime(2025, 4, 15, 10, 0, tzinfo=TOKYO), person_id=501),
-        "other_person": _event(soudan, datetime(2025, 4, 20, 9, 0, tzinfo=TOKYO), person_id=502),
-        "print": _event(soudan, datetime(2025, 4, 30, 23, 59, tzinfo=TOKYO), person_id=501, action=AuditAction.PRINT),
-        "after": _event(soudan, datetime(2025, 5, 1, 0, 0, tzinfo=TOKYO), person_id=501),
-        "hasuda": _event(hasuda, datetime(2025, 4, 10, 12, 0, tzinfo=TOKYO), person_id=501),
+        "before": _event(soudan, datetime(2025, 3, 31, 23, 30, tzinfo=TOKYO), person_id=900_501),
+        "first_day": _event(soudan, datetime(2025, 4, 1, 0, 30, tzinfo=TOKYO), person_id=900_501),
+        "by_chief": _event(shunin, datetime(2025, 4, 15, 10, 0, tzinfo=TOKYO), person_id=900_501),
+        "other_person": _event(soudan, datetime(2025, 4, 20, 9, 0, tzinfo=TOKYO), person_id=900_502),
+        "print": _event(
+            soudan, datetime(2025, 4, 30, 23, 59, tzinfo=TOKYO), person_id=900_501, action=AuditAction.PRINT
+        ),
+        "after": _event(soudan, datetime(2025, 5, 1, 0, 0, tzinfo=TOKYO), person_id=900_501),
+        "hasuda": _event(hasuda, datetime(2025, 4, 10, 12, 0, tzinfo=TOKYO), person_id=900_501),
     }
 
 
@@ -53,7 +57,7 @@ def _ids(events: Any) -> set[int]:
 
 def test_who_accessed_person_x_in_april(login: Any, history: dict[str, AuditEvent]) -> None:
     response = login("shinjuku-privacy").get(
-        URL, {"person_id": "501", "start": "令和7年4月1日", "end": "令和7年4月30日"}
+        URL, {"person_id": "900501", "start": "令和7年4月1日", "end": "令和7年4月30日"}
     )
     assert response.status_code == 200
     found = _ids(response.context["page"].object_list)
@@ -67,23 +71,27 @@ def test_who_accessed_person_x_in_april(login: Any, history: dict[str, AuditEven
 
 def test_what_did_account_a_touch(login: Any, staff: Any, history: dict[str, AuditEvent]) -> None:
     soudan = staff("shinjuku-soudan")
-    response = login("shinjuku-privacy").get(URL, {"actor": str(soudan.pk), "start": "R7.4.1", "end": "2025-04-30"})
+    response = login("shinjuku-privacy").get(
+        URL, {"actor": str(soudan.pk), "start": "R7.4.1", "end": "2025-04-30"}
+    )
     assert response.status_code == 200
     found = _ids(response.context["page"].object_list)
     assert found == _ids([history["first_day"], history["other_person"], history["print"]])
 
 
 def test_the_privacy_officer_sees_no_other_agencys_events(login: Any, history: dict[str, AuditEvent]) -> None:
-    response = login("shinjuku-privacy").get(URL, {"person_id": "501"})
+    response = login("shinjuku-privacy").get(URL, {"person_id": "900501"})
     found = _ids(response.context["page"].object_list)
     assert history["hasuda"].pk not in found
     assert history["before"].pk in found and history["after"].pk in found
 
-    response = login("hasuda-privacy").get(URL, {"person_id": "501"})
+    response = login("hasuda-privacy").get(URL, {"person_id": "900501"})
     assert _ids(response.context["page"].object_list) == {history["hasuda"].pk}
 
 
-def test_another_agencys_account_cannot_be_chosen(login: Any, staff: Any, history: dict[str, AuditEvent]) -> None:
+def test_another_agencys_account_cannot_be_chosen(
+    login: Any, staff: Any, history: dict[str, AuditEvent]
+) -> None:
     response = login("shinjuku-privacy").get(URL, {"actor": str(staff("hasuda-soudan").pk)})
     assert response.status_code == 200
     assert response.context["page"] is None
@@ -93,23 +101,25 @@ def test_another_agencys_account_cannot_be_chosen(login: Any, staff: Any, histor
 
 
 def test_the_auditor_may_search_too(login: Any, history: dict[str, AuditEvent]) -> None:
-    response = login("shinjuku-kansa").get(URL, {"person_id": "501", "start": "令和7年4月1日", "end": "令和7年4月30日"})
+    response = login("shinjuku-kansa").get(
+        URL, {"person_id": "900501", "start": "令和7年4月1日", "end": "令和7年4月30日"}
+    )
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 3
 
 
 @pytest.mark.parametrize("username", ["shinjuku-soudan", "shinjuku-center", "shinjuku-jichitai"])
 def test_roles_without_audit_view_get_403(login: Any, username: str) -> None:
-    response = login(username).get(URL, {"person_id": "501"})
+    response = login(username).get(URL, {"person_id": "900501"})
     assert response.status_code == 403
     assert "権限" in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_QUERY).exists()
 
 
 def test_the_selector_itself_is_scoped(staff: Any, history: dict[str, AuditEvent]) -> None:
-    assert not audit_events_search(user=staff("shinjuku-soudan"), person_id=501).exists()
+    assert not audit_events_search(user=staff("shinjuku-soudan"), person_id=900_501).exists()
     officer = staff("shinjuku-privacy")
-    assert history["hasuda"] not in audit_events_search(user=officer, person_id=501)
+    assert history["hasuda"] not in audit_events_search(user=officer, person_id=900_501)
 
 
 def test_the_empty_form_shows_no_results_and_writes_no_query_row(login: Any) -> None:
@@ -120,15 +130,19 @@ def test_the_empty_form_shows_no_results_and_writes_no_query_row(login: Any) -> 
     assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_QUERY).exists()
 
 
-def test_end_before_start_is_refused_in_japanese_and_input_is_kept(login: Any, history: dict[str, AuditEvent]) -> None:
-    response = login("shinjuku-privacy").get(URL, {"person_id": "501", "start": "令和7年5月1日", "end": "令和7年4月1日"})
+def test_end_before_start_is_refused_in_japanese_and_input_is_kept(
+    login: Any, history: dict[str, AuditEvent]
+) -> None:
+    response = login("shinjuku-privacy").get(
+        URL, {"person_id": "900501", "start": "令和7年5月1日", "end": "令和7年4月1日"}
+    )
     assert response.status_code == 200
     assert response.context["page"] is None
     text = response.content.decode()
     assert "終了日は開始日以降にしてください。" in text
     assert 'value="令和7年5月1日"' in text
     assert 'value="令和7年4月1日"' in text
-    assert 'value="501"' in text
+    assert 'value="900501"' in text
     assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_QUERY).exists()
 
 
@@ -150,16 +164,18 @@ def test_impossible_dates_are_refused_and_kept(login: Any, typed: str, message: 
 
 
 def test_full_width_input_is_accepted(login: Any, history: dict[str, AuditEvent]) -> None:
-    response = login("shinjuku-privacy").get(URL, {"person_id": "501", "start": "令和７年４月１日", "end": "Ｒ７．４．３０"})
+    response = login("shinjuku-privacy").get(
+        URL, {"person_id": "900501", "start": "令和７年４月１日", "end": "Ｒ７．４．３０"}
+    )
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 3
 
 
 def test_each_search_is_itself_recorded(login: Any, staff: Any, history: dict[str, AuditEvent]) -> None:
-    login("shinjuku-privacy").get(URL, {"person_id": "501", "start": "令和7年4月1日"})
+    login("shinjuku-privacy").get(URL, {"person_id": "900501", "start": "令和7年4月1日"})
     row = AuditEvent.objects.get(action=AuditAction.AUDIT_QUERY)
     assert row.actor == staff("shinjuku-privacy")
-    assert row.details == {"person_id": "501", "start": "2025-04-01"}
+    assert row.details == {"person_id": "900501", "start": "2025-04-01"}
     # and shows up in the next search of the privacy officer's own actions
     response = login("shinjuku-kansa").get(URL, {"action": AuditAction.AUDIT_QUERY.value})
     assert _ids(response.context["page"].object_list) == {row.pk}
@@ -167,8 +183,10 @@ def test_each_search_is_itself_recorded(login: Any, staff: Any, history: dict[st
 
 def test_audit_record_rows_are_found_by_person(login: Any, staff: Any) -> None:
     soudan = staff("shinjuku-soudan")
-    row = audit_record(actor=soudan, action=AuditAction.VIEW, object_type="case", object_id=9, person_id=777)
-    response = login("shinjuku-privacy").get(URL, {"person_id": "777"})
+    row = audit_record(
+        actor=soudan, action=AuditAction.VIEW, object_type="case", object_id=900_009, person_id=900_777
+    )
+    response = login("shinjuku-privacy").get(URL, {"person_id": "900777"})
     assert _ids(response.context["page"].object_list) == {row.pk}
-    response = login("shinjuku-privacy").get(URL, {"object_type": "case", "object_id": "9"})
+    response = login("shinjuku-privacy").get(URL, {"object_type": "case", "object_id": "900009"})
     assert _ids(response.context["page"].object_list) == {row.pk}

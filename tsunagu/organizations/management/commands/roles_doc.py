@@ -14,7 +14,9 @@ DEFAULT_PATH = Path(settings.BASE_DIR) / "docs" / "roles.md"
 
 
 class Command(BaseCommand):
-    help = "権限表（roles.py の PERMISSIONS）から docs/roles.md を生成します。--check は差分があれば失敗します。"
+    help = (
+        "権限表（roles.py の PERMISSIONS）から docs/roles.md を生成します。--check は差分があれば失敗します。"
+    )
     requires_system_checks: list[str] = []  # a documentation generator needs no database or URLs
 
     def add_arguments(self, parser: CommandParser) -> None:

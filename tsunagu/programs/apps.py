@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProgramsConfig(AppConfig):
+    name = "tsunagu.programs"
+    label = "programs"
+    verbose_name = "法定事業（住居確保給付金ほか）"

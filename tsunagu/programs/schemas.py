@@ -1,0 +1,256 @@
+"""Typed API schemas for 住居確保給付金 (one per operation; never model-derived for input).
+
+Yen are strict integers (``1.5``, ``"1000"`` or ``true`` are refused with a Japanese message);
+dates are ISO strings (``2025-04-01``). Rules that depend on other fields (a date required for the
+chosen cause, fields required for 転居費用補助, the municipality's table) are checked by the same
+validation as the screen, and answer 422 with a message per field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+
+from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD, MAX_MONTHLY_YEN
+
+
+def _iso_date_text(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("日付は YYYY-MM-DD 形式の文字列で入力してください（例：2025-04-01）。")
+    if len(value) != 10:
+        raise ValueError("日付は YYYY-MM-DD 形式で入力してください（例：2025-04-01）。")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("存在しない日付です。年月日を確認してください（例：2025-04-01）。") from exc
+
+
+ISODate = Annotated[date, BeforeValidator(_iso_date_text)]
+Yen = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHLY_YEN)]
+AssetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_ASSET_YEN)]
+Count = Annotated[int, Field(strict=True, ge=0, le=99)]
+
+
+class HousingAssessIn(Schema):
+    municipality_code: str = Field(..., description="全国地方公共団体コード（6桁、例：131041）")
+    application_date: ISODate = Field(..., description="申請日")
+    type: Literal["rent", "relocation"] = Field(..., description="rent = 家賃補助, relocation = 転居費用補助")
+    cause: Literal["job_loss", "reduced_income"] = Field(
+        ..., description="job_loss = 離職・廃業, reduced_income = 休業等"
+    )
+    job_loss_date: ISODate | None = Field(None, description="離職・廃業日（job_loss のとき必須）")
+    income_drop_date: ISODate | None = Field(
+        None, description="収入が減少した日（reduced_income のとき必須）"
+    )
+    is_main_earner: bool = Field(..., description="主たる生計維持者か")
+    household_size: Annotated[int, Field(strict=True, ge=1, le=MAX_HOUSEHOLD)] = Field(
+        ..., description="世帯人数"
+    )
+    household_monthly_income: Yen = Field(..., description="世帯の月収（円）")
+    household_financial_assets: AssetYen = Field(..., description="世帯の金融資産（円）")
+    monthly_rent: Yen = Field(..., description="家賃月額（共益費・管理費を除く、円）")
+    unable_to_seek_work_days: Annotated[int, Field(strict=True, ge=0, le=1461)] | None = Field(
+        None,
+        description="疾病・負傷・育児等で求職活動ができなかった期間の日数（30日以上の期間のみ延長の対象）",
+    )
+    previous_award_last_payment_date: ISODate | None = Field(
+        None, description="前回受給の最後の支給月（日付）"
+    )
+    reaward_cause: Literal["dismissal", "business_closure", "reduced_income", "other"] | None = Field(
+        None, description="再支給の理由（前回受給がある場合は必須）"
+    )
+    receives_overlapping_housing_aid: bool = Field(..., description="類似の住宅給付を受けているか")
+    household_member_is_gang_member: bool = Field(..., description="本人・世帯員が暴力団員か")
+    supported_by_household_budget_program: bool | None = Field(
+        None, description="家計改善支援事業で転居の必要性等の判断を受けたか（relocation のとき必須）"
+    )
+    relocation_costs: Yen | None = Field(None, description="転居費用（対象経費、円。relocation のとき必須）")
+
+
+class RequirementOut(Schema):
+    code: str
+    met: bool | None = Field(..., description="true = 満たす, false = 満たさない, null = 書類で確認")
+    status: Literal["met", "not_met", "evidence_needed"]
+    message_ja: str
+
+
+class HousingAssessOut(Schema):
+    eligible: bool
+    monthly_amount: int
+    relocation_amount: int
+    base_amount: int
+    rent_cap: int
+    income_limit: int
+    asset_limit: int
+    period_months: int
+    rule_effective_from: date
+    requirements: list[RequirementOut]
+
+
+class HousingApplicationIn(Schema):
+    case_id: int
+    application_date: ISODate
+    type: Literal["rent", "relocation"]
+    cause: Literal["job_loss", "reduced_income"]
+    job_loss_date: ISODate | None = None
+    income_drop_date: ISODate | None = None
+    is_main_earner: bool
+    household_size: Annotated[int, Field(strict=True, ge=1, le=MAX_HOUSEHOLD)]
+    household_monthly_income: Yen
+    household_financial_assets: AssetYen
+    monthly_rent: Yen
+    unable_to_seek_work_days: Annotated[int, Field(strict=True, ge=0, le=1461)] | None = None
+    previous_award_last_payment_date: ISODate | None = None
+    reaward_cause: Literal["dismissal", "business_closure", "reduced_income", "other"] | None = None
+    receives_overlapping_housing_aid: bool
+    household_member_is_gang_member: bool
+    supported_by_household_budget_program: bool | None = None
+    relocation_costs: Yen | None = None
+    payee_name: str = Field("", max_length=100, description="支払先（貸主・管理会社等）")
+    payee_account_holder: str = Field("", max_length=100, description="口座名義")
+    explained_stop_conditions: bool = Field(..., description="中止事項を説明した")
+    explained_extension: bool = Field(..., description="延長できることを説明した")
+    explained_extension_requirements: bool = Field(..., description="延長の要件を説明した")
+    submission_token: str | None = Field(
+        None, max_length=64, description="二重送信防止用の任意の一意な文字列"
+    )
+
+
+class DecisionIn(Schema):
+    outcome: Literal["award", "reject"]
+    decided_on: ISODate
+    reason: str = Field("", max_length=2000)
+    first_month: ISODate | None = Field(None, description="支給開始月（省略時は申請月）")
+
+
+class PaymentIn(Schema):
+    month: ISODate = Field(..., description="対象月（その月の任意の日）")
+    paid_on: ISODate
+    amount: Yen | None = Field(None, description="省略時は決定した月額")
+    payee_name: str = Field("", max_length=100)
+    payee_account_holder: str = Field("", max_length=100)
+
+
+class JobSearchReportIn(Schema):
+    month: ISODate
+    centre_consultations: Count
+    counselling: Count
+    applications: Count
+    reported_on: ISODate
+    note: str = Field("", max_length=2000)
+
+
+class ExtensionApplyIn(Schema):
+    applied_on: ISODate
+    household_monthly_income: Yen
+    household_financial_assets: AssetYen
+
+
+class ExtensionDecideIn(Schema):
+    approve: bool
+    decided_on: ISODate
+    reason: str = Field("", max_length=2000)
+
+
+class StopIn(Schema):
+    reason: Literal[
+        "not_seeking_work",
+        "employment_or_income",
+        "left_dwelling",
+        "false_statement",
+        "gang_member",
+        "imprisonment",
+        "public_assistance",
+        "other",
+    ]
+    effective_month: ISODate
+    decided_on: ISODate
+    note: str = Field("", max_length=2000)
+
+
+class EndIn(Schema):
+    ended_on: ISODate
+
+
+class DecisionOut(Schema):
+    id: int
+    outcome: str
+    outcome_ja: str
+    decided_on: date
+    reason: str
+    monthly_amount: int
+    relocation_amount: int
+    base_amount: int
+    rent_cap: int
+    income_limit: int
+    asset_limit: int
+    first_month: date | None
+    rule_id: int
+    rule_effective_from: date
+    rule_revision: int
+    requirements: list[RequirementOut]
+
+
+class PaymentOut(Schema):
+    id: int
+    month: date
+    month_number: int
+    amount: int
+    payee_name: str
+    payee_account_holder: str
+    paid_on: date
+
+
+class JobSearchReportOut(Schema):
+    id: int
+    month: date
+    month_number: int
+    centre_consultations: int
+    counselling: int
+    applications: int
+    met: bool
+    shortfalls: list[str]
+
+
+class ExtensionOut(Schema):
+    id: int
+    sequence: int
+    applied_on: date
+    state: str
+    state_ja: str
+    months_after: int
+    monthly_amount: int
+    decided_on: date | None
+
+
+class HousingApplicationOut(Schema):
+    id: int
+    case_id: int
+    person_id: int
+    municipality_code: str
+    type: str
+    type_ja: str
+    cause: str
+    application_date: date
+    state: str
+    state_ja: str
+    first_month: date | None
+    months_awarded: int
+    period_end: date | None
+    version: int
+    decision: DecisionOut | None
+    payments: list[PaymentOut]
+    job_search_reports: list[JobSearchReportOut]
+    extensions: list[ExtensionOut]
+
+
+class HousingApplicationListOut(Schema):
+    items: list[HousingApplicationOut]
+    page: int
+    pages: int
+    count: int

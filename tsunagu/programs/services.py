@@ -1,0 +1,1066 @@
+"""Writes for 住居確保給付金: rule tables, application, decision, payments, reports, extension, stop, end.
+
+Every service takes a keyword-only ``actor``, checks the permission and the tenancy, validates with
+Japanese messages per field, writes in one transaction with its audit row, and turns a database
+refusal (constraint, trigger) into a ``ValidationError`` — nothing is half-saved.
+
+Who does what:
+- centre staff (``CASE_EDIT``, own agency): application, 求職活動状況報告, extension application;
+- the 自治体担当者 of the application's municipality (``DECISION_RECORD``): decision, payments,
+  extension decision, 中止, end; rule edits need ``RULES_EDIT`` and the officer's own municipality.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from tsunagu.cases.models import Case
+from tsunagu.core.audit import audit_record
+from tsunagu.core.dates import add_months, wareki
+from tsunagu.core.models import AuditAction
+from tsunagu.organizations.models import Municipality
+from tsunagu.organizations.roles import Permission
+
+from . import housing_rules as hr
+from .models import (
+    ApplicationsPer,
+    ApplicationState,
+    BenefitType,
+    Cause,
+    DecisionOutcome,
+    ExtensionState,
+    HousingBenefitApplication,
+    HousingBenefitDecision,
+    HousingBenefitExtension,
+    HousingBenefitPayment,
+    HousingBenefitRuleTable,
+    HousingBenefitStop,
+    JobSearchReport,
+    JobSearchRequirement,
+    StopReason,
+)
+from .selectors import (
+    assessment_for_application,
+    housing_assess,
+    job_search_requirement_in_force,
+    payment_cap_for_month,
+    report_months_status,
+    rule_for_assessment,
+)
+from .validation import LAW_START, MAX_ASSET_YEN, MAX_MONTHLY_YEN
+
+DENIED = "この操作を行う権限がありません。"
+CONCURRENT = (
+    "同時に別の操作が行われたため保存できませんでした。画面を開き直してから、もう一度お試しください。"
+)
+MAX_COUNT = 99
+
+# The inputs of an application (the API's field names, ``type`` → ``benefit_type``).
+APPLICATION_INPUT_FIELDS = (
+    "application_date",
+    "cause",
+    "job_loss_date",
+    "income_drop_date",
+    "is_main_earner",
+    "household_size",
+    "household_monthly_income",
+    "household_financial_assets",
+    "monthly_rent",
+    "unable_to_seek_work_days",
+    "previous_award_last_payment_date",
+    "reaward_cause",
+    "receives_overlapping_housing_aid",
+    "household_member_is_gang_member",
+    "supported_by_household_budget_program",
+    "relocation_costs",
+)
+EXPLAINED_FIELDS = {
+    "explained_stop_conditions": "中止事項を説明し、同意を得たことを確認してください。",
+    "explained_extension": "延長できることを説明したことを確認してください。",
+    "explained_extension_requirements": "延長の要件を説明したことを確認してください。",
+}
+
+
+# --- Guards ------------------------------------------------------------------------------------
+
+
+def _deny(actor: Any, permission: Permission, reason: str, message: str = DENIED) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCESS_DENIED,
+        details={"permission": permission.value, "reason": reason, "app": "programs"},
+    )
+    raise PermissionDenied(message)
+
+
+def _require(actor: Any, permission: Permission) -> None:
+    if not actor.can(permission):
+        _deny(actor, permission, "no_permission")
+
+
+def _require_officer_of(
+    actor: Any, municipality_id: int, permission: Permission = Permission.DECISION_RECORD
+) -> None:
+    """Decisions: ``DECISION_RECORD`` *and* an officer of the application's own municipality."""
+    _require(actor, permission)
+    if actor.municipality_id != municipality_id:
+        _deny(actor, permission, "other_municipality", "この自治体の担当者だけが行えます。")
+
+
+def _require_centre_of(actor: Any, application: HousingBenefitApplication) -> None:
+    _require(actor, Permission.CASE_EDIT)
+    if actor.agency_id != application.agency_id:
+        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関の申請です。")
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _check_date(
+    errors: dict[str, str],
+    name: str,
+    value: Any,
+    label: str,
+    *,
+    not_before: date | None = None,
+    before_label: str = "",
+) -> date | None:
+    if not isinstance(value, date):
+        errors[name] = f"{label}を入力してください。"
+        return None
+    if value > _today():
+        errors[name] = f"{label}に未来の日付は入力できません。"
+        return None
+    if not_before is not None and value < not_before:
+        errors[name] = f"{label}は{before_label}（{wareki(not_before)}）以降の日付を入力してください。"
+        return None
+    return value
+
+
+def _check_yen(
+    errors: dict[str, str], name: str, value: Any, label: str, *, maximum: int, positive: bool = False
+) -> int | None:
+    if value is None or value == "":
+        errors[name] = f"{label}を入力してください（円、整数）。"
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors[name] = f"{label}は円単位の整数で入力してください。"
+        return None
+    if value < 0 or (positive and value == 0):
+        errors[name] = f"{label}は{'1円以上' if positive else '0円以上'}で入力してください。"
+        return None
+    if value > maximum:
+        errors[name] = f"{label}が大きすぎます（{maximum:,}円まで）。桁を確認してください。"
+        return None
+    return value
+
+
+def _check_count(errors: dict[str, str], name: str, value: Any, label: str) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not (0 <= value <= MAX_COUNT):
+        errors[name] = f"{label}は0〜{MAX_COUNT}の回数（整数）で入力してください。"
+        return None
+    return value
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _locked(application: HousingBenefitApplication) -> HousingBenefitApplication:
+    return (
+        HousingBenefitApplication.objects.select_for_update()
+        .select_related("municipality")
+        .get(pk=application.pk)
+    )
+
+
+def _bump(application: HousingBenefitApplication, **fields: Any) -> None:
+    """Save the lifecycle fields of an application (and its version) in one UPDATE."""
+    for k, v in fields.items():
+        setattr(application, k, v)
+    HousingBenefitApplication.objects.filter(pk=application.pk).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now()
+    )
+    application.version += 1
+
+
+# --- Rule tables ----------------------------------------------------------------------------------
+
+
+def housing_rule_add(
+    *,
+    actor: Any,
+    municipality: Municipality,
+    household_size: Any,
+    effective_from: Any,
+    base_amount: Any,
+    rent_cap: Any,
+    asset_limit: Any = None,
+    applies_to_larger: bool = False,
+    source: str = "",
+    note: str = "",
+) -> HousingBenefitRuleTable:
+    """Add a version of one row of the municipality's table (nothing is overwritten).
+
+    A row for the same household size and date gets the next revision; a row with a new date
+    starts to apply on that date. Past decisions keep the row they used.
+    """
+    _require_officer_of(actor, municipality.pk, Permission.RULES_EDIT)
+    errors: dict[str, str] = {}
+    if (
+        not isinstance(household_size, int)
+        or isinstance(household_size, bool)
+        or not 1 <= household_size <= 20
+    ):
+        errors["household_size"] = "世帯人数は1〜20の整数で入力してください。"
+    if not isinstance(effective_from, date):
+        errors["effective_from"] = "適用開始日を入力してください。"
+    elif effective_from < LAW_START:
+        errors["effective_from"] = "適用開始日が制度の開始（平成27年4月1日）より前です。"
+    base = _check_yen(errors, "base_amount", base_amount, "基準額", maximum=MAX_MONTHLY_YEN, positive=True)
+    _check_yen(errors, "rent_cap", rent_cap, "家賃上限", maximum=MAX_MONTHLY_YEN, positive=True)
+    if asset_limit in (None, "") and base is not None:
+        asset_limit = hr.asset_limit_for(base)
+    limit = _check_yen(
+        errors, "asset_limit", asset_limit, "資産上限", maximum=hr.ASSET_LIMIT_CEILING, positive=True
+    )
+    if base is not None and limit is not None and limit > hr.asset_limit_for(base):
+        errors["asset_limit"] = (
+            f"資産上限は基準額の6倍と100万円の小さい方（{hr.asset_limit_for(base):,}円）以下で入力してください。"
+        )
+    source = (source or "").strip()
+    note = (note or "").strip()
+    if not source:
+        errors["source"] = "出典（要綱・告示・通知の名称や日付）を入力してください。"
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            existing = HousingBenefitRuleTable.objects.filter(
+                municipality=municipality, household_size=household_size
+            )
+            if existing.exists() and not note:
+                raise ValidationError({"note": "既に登録のある世帯人数です。変更の理由を入力してください。"})
+            last = existing.filter(effective_from=effective_from).aggregate(m=Max("revision"))["m"] or 0
+            row = HousingBenefitRuleTable(
+                municipality=municipality,
+                household_size=household_size,
+                applies_to_larger=bool(applies_to_larger),
+                effective_from=effective_from,
+                revision=last + 1,
+                base_amount=base_amount,
+                rent_cap=rent_cap,
+                asset_limit=asset_limit,
+                source=source[:500],
+                note=note,
+                created_by=actor,
+            )
+            row.full_clean()
+            row.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=row,
+                municipality_id=municipality.pk,
+                details={
+                    "household_size": household_size,
+                    "effective_from": effective_from.isoformat(),
+                    "revision": row.revision,
+                    "base_amount": base_amount,
+                    "rent_cap": rent_cap,
+                    "asset_limit": asset_limit,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return row
+
+
+def job_search_requirement_add(
+    *,
+    actor: Any,
+    municipality: Municipality,
+    cause: str,
+    effective_from: Any,
+    centre_consultations_min: Any,
+    counselling_min: Any,
+    applications_min: Any,
+    applications_per: str,
+    source: str = "",
+    note: str = "",
+) -> JobSearchRequirement:
+    """Add the municipality's own 求職活動等要件 from a date (the national standard stays as it is)."""
+    _require_officer_of(actor, municipality.pk, Permission.RULES_EDIT)
+    errors: dict[str, str] = {}
+    if cause not in Cause.values:
+        errors["cause"] = "対象を選んでください。"
+    if applications_per not in ApplicationsPer.values:
+        errors["applications_per"] = "回数の単位を選んでください。"
+    if not isinstance(effective_from, date):
+        errors["effective_from"] = "適用開始日を入力してください。"
+    elif effective_from < LAW_START:
+        errors["effective_from"] = "適用開始日が制度の開始（平成27年4月1日）より前です。"
+    _check_count(errors, "centre_consultations_min", centre_consultations_min, "面談の回数")
+    _check_count(errors, "counselling_min", counselling_min, "相談の回数")
+    _check_count(errors, "applications_min", applications_min, "応募等の回数")
+    source = (source or "").strip()
+    if not source:
+        errors["source"] = "出典（要綱・通知の名称や日付）を入力してください。"
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            last = (
+                JobSearchRequirement.objects.filter(
+                    municipality=municipality, cause=cause, effective_from=effective_from
+                ).aggregate(m=Max("revision"))["m"]
+                or 0
+            )
+            row = JobSearchRequirement(
+                municipality=municipality,
+                cause=cause,
+                effective_from=effective_from,
+                revision=last + 1,
+                centre_consultations_min=centre_consultations_min,
+                counselling_min=counselling_min,
+                applications_min=applications_min,
+                applications_per=applications_per,
+                source=source[:500],
+                note=(note or "").strip(),
+                created_by=actor,
+            )
+            row.full_clean()
+            row.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=row,
+                municipality_id=municipality.pk,
+                details={
+                    "cause": cause,
+                    "effective_from": effective_from.isoformat(),
+                    "revision": row.revision,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return row
+
+
+# --- Application ------------------------------------------------------------------------------------
+
+
+def housing_application_create(
+    *, actor: Any, case: Case, values: dict[str, Any], submission_token: str | None = None
+) -> HousingBenefitApplication:
+    """申請の受付 at the centre, linked to a case; the inputs are checked exactly as the 簡易判定 does.
+
+    The explanations (中止事項・延長できること・延長の要件) must be recorded. A repeated submission
+    with the same ``submission_token`` returns the application already created.
+    """
+    _require(actor, Permission.CASE_EDIT)
+    if case.agency_id != actor.agency_id:
+        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関のケースです。")
+    if submission_token:
+        existing = HousingBenefitApplication.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            return existing
+    errors: dict[str, list[str]] = {}
+    for name, message in EXPLAINED_FIELDS.items():
+        if values.get(name) is not True:
+            errors[name] = [message]
+    if not case.is_open:
+        errors.setdefault(NON_FIELD_ERRORS, []).append("終結・中断したケースには申請を登録できません。")
+    btype = values.get("type", values.get("benefit_type"))
+    assess_values = {k: values.get(k) for k in APPLICATION_INPUT_FIELDS}
+    assess_values |= {"type": btype, "municipality_code": case.municipality.code}
+    assessment = None
+    try:
+        assessment = housing_assess(assess_values)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(NON_FIELD_ERRORS if field == "municipality_code" else field, []).extend(
+                messages
+            )
+    payee = {k: (values.get(k) or "").strip() for k in ("payee_name", "payee_account_holder")}
+    for k, v in payee.items():
+        if len(v) > 100:
+            errors[k] = ["100文字以内で入力してください。"]
+    open_apps = HousingBenefitApplication.objects.filter(
+        person_id=case.person_id, state__in=[ApplicationState.APPLIED, ApplicationState.AWARDED]
+    )
+    if open_apps.exists():
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            "この方には決定待ちまたは支給中の住居確保給付金があります。終了・中止の後に申請してください。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    assert assessment is not None
+    inp = assessment.input
+    try:
+        with transaction.atomic():
+            application = HousingBenefitApplication(
+                agency_id=case.agency_id,
+                municipality_id=case.municipality_id,
+                person_id=case.person_id,
+                case=case,
+                benefit_type=inp.type.value,
+                cause=inp.cause.value,
+                application_date=inp.application_date,
+                job_loss_date=inp.job_loss_date,
+                income_drop_date=inp.income_drop_date,
+                is_main_earner=inp.is_main_earner,
+                household_size=inp.household_size,
+                household_monthly_income=inp.household_monthly_income,
+                household_financial_assets=inp.household_financial_assets,
+                monthly_rent=inp.monthly_rent,
+                unable_to_seek_work_days=inp.unable_to_seek_work_days,
+                previous_award_last_payment_date=inp.previous_award_last_payment_date,
+                reaward_cause=inp.reaward_cause.value if inp.reaward_cause else "",
+                receives_overlapping_housing_aid=inp.receives_overlapping_housing_aid,
+                household_member_is_gang_member=inp.household_member_is_gang_member,
+                supported_by_household_budget_program=inp.supported_by_household_budget_program,
+                relocation_costs=inp.relocation_costs,
+                explained_stop_conditions=True,
+                explained_extension=True,
+                explained_extension_requirements=True,
+                created_by=actor,
+                submission_token=submission_token or None,
+                **payee,
+            )
+            application.full_clean(
+                exclude=["case", "agency", "municipality", "person", "created_by", "submission_token"]
+            )
+            application.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=application,
+                person_id=case.person_id,
+                details={
+                    "case_id": case.pk,
+                    "benefit_type": inp.type.value,
+                    "eligible": assessment.result.eligible,
+                    "monthly_amount": assessment.result.monthly_amount,
+                    "relocation_amount": assessment.result.relocation_amount,
+                    "rule_id": assessment.rule.pk,
+                },
+            )
+    except IntegrityError as exc:
+        if submission_token:
+            existing = HousingBenefitApplication.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                return existing
+        raise ValidationError(CONCURRENT) from exc
+    return application
+
+
+# --- Decision ---------------------------------------------------------------------------------------
+
+
+def housing_decision_record(
+    *,
+    actor: Any,
+    application: HousingBenefitApplication,
+    outcome: str,
+    decided_on: Any,
+    reason: str = "",
+    first_month: Any = None,
+) -> HousingBenefitDecision:
+    """支給決定 or 不支給 by the municipality's 自治体担当者.
+
+    The requirements are assessed again with the table in force on the application date and kept
+    with the decision (rule row ids + the requirement list), so the decision can be re-explained.
+    A 支給決定 is refused while any requirement is not met.
+    """
+    _require_officer_of(actor, application.municipality_id)
+    errors: dict[str, str] = {}
+    if outcome not in DecisionOutcome.values:
+        errors["outcome"] = "支給決定か不支給かを選んでください。"
+    _check_date(
+        errors,
+        "decided_on",
+        decided_on,
+        "決定日",
+        not_before=application.application_date,
+        before_label="申請日",
+    )
+    reason = (reason or "").strip()
+    if outcome == DecisionOutcome.REJECT and not reason:
+        errors["reason"] = "不支給の理由を入力してください。"
+    start = hr.first_of_month(application.application_date)
+    if outcome == DecisionOutcome.AWARD:
+        if first_month in (None, ""):
+            first_month = start
+        if not isinstance(first_month, date):
+            errors["first_month"] = "支給開始月を入力してください。"
+        else:
+            first_month = hr.first_of_month(first_month)
+            latest = add_months(
+                hr.first_of_month(decided_on if isinstance(decided_on, date) else _today()), 1
+            )
+            if first_month < start:
+                errors["first_month"] = f"支給開始月は申請月（{hr.month_label(start)}）以降にしてください。"
+            elif first_month > latest:
+                errors["first_month"] = (
+                    f"支給開始月は決定月の翌月（{hr.month_label(latest)}）までにしてください。"
+                )
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked = _locked(application)
+            if (
+                locked.state != ApplicationState.APPLIED
+                or HousingBenefitDecision.objects.filter(application=locked).exists()
+            ):
+                raise ValidationError("この申請は既に決定済みです。")
+            assessment = assessment_for_application(locked)
+            result = assessment.result
+            if outcome == DecisionOutcome.AWARD and not result.eligible:
+                raise ValidationError(
+                    {
+                        "outcome": "要件を満たしていないため支給決定できません: "
+                        + " ".join(r.message_ja for r in result.not_met)
+                    }
+                )
+            job_rule = None
+            if locked.benefit_type == BenefitType.RENT:
+                job_rule = job_search_requirement_in_force(
+                    municipality=locked.municipality, cause=locked.cause, on=locked.application_date
+                )
+            award = outcome == DecisionOutcome.AWARD
+            decision = HousingBenefitDecision(
+                application=locked,
+                agency_id=locked.agency_id,
+                municipality_id=locked.municipality_id,
+                person_id=locked.person_id,
+                outcome=outcome,
+                decided_on=decided_on,
+                decided_by=actor,
+                reason=reason,
+                rule=assessment.rule,
+                job_search_rule=job_rule,
+                monthly_amount=result.monthly_amount if award else 0,
+                relocation_amount=result.relocation_amount if award else 0,
+                base_amount=result.base_amount,
+                rent_cap=result.rent_cap,
+                income_limit=result.income_limit,
+                asset_limit=result.asset_limit,
+                first_month=first_month if award else None,
+                requirements=[r.as_dict() for r in result.requirements],
+            )
+            decision.full_clean(
+                exclude=["application", "agency", "municipality", "person", "decided_by", "rule"]
+            )
+            decision.save()
+            if award:
+                months = hr.INITIAL_PERIOD_MONTHS if locked.benefit_type == BenefitType.RENT else 1
+                _bump(locked, state=ApplicationState.AWARDED, first_month=first_month, months_awarded=months)
+            else:
+                _bump(locked, state=ApplicationState.REJECTED)
+            audit_record(
+                actor=actor,
+                action=AuditAction.TRANSITION,
+                obj=locked,
+                person_id=locked.person_id,
+                details={
+                    "transition": "decide",
+                    "outcome": outcome,
+                    "decision_id": decision.pk,
+                    "rule_id": assessment.rule.pk,
+                    "job_search_rule_id": job_rule.pk if job_rule else None,
+                    "monthly_amount": decision.monthly_amount,
+                    "relocation_amount": decision.relocation_amount,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    application.refresh_from_db()
+    return decision
+
+
+# --- Payments ---------------------------------------------------------------------------------------
+
+
+def housing_payment_record(
+    *,
+    actor: Any,
+    application: HousingBenefitApplication,
+    month: Any,
+    paid_on: Any,
+    amount: Any = None,
+    payee_name: str = "",
+    payee_account_holder: str = "",
+) -> HousingBenefitPayment:
+    """One month's 代理納付 to the landlord. Refused without a 支給決定, outside the months decided
+    (never past 9), after a 中止, twice for a month, or above the decided amount."""
+    _require_officer_of(actor, application.municipality_id)
+    errors: dict[str, str] = {}
+    if not isinstance(month, date):
+        errors["month"] = "支給の対象月を入力してください。"
+    payee_name = (payee_name or application.payee_name or "").strip()
+    payee_account_holder = (payee_account_holder or application.payee_account_holder or "").strip()
+    if not payee_name:
+        errors["payee_name"] = "支払先（貸主・管理会社等）を入力してください。"
+    elif len(payee_name) > 100:
+        errors["payee_name"] = "100文字以内で入力してください。"
+    if not payee_account_holder:
+        errors["payee_account_holder"] = "口座名義を入力してください。"
+    elif len(payee_account_holder) > 100:
+        errors["payee_account_holder"] = "100文字以内で入力してください。"
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked = _locked(application)
+            decision = HousingBenefitDecision.objects.filter(application=locked).first()
+            if decision is None or decision.outcome != DecisionOutcome.AWARD or locked.first_month is None:
+                raise ValidationError("支給決定のない申請には支給を記録できません。")
+            target = hr.first_of_month(month)
+            n = hr.month_number(locked.first_month, target)
+            end = hr.period_end(locked.first_month, locked.months_awarded)
+            if n < 1:
+                errors["month"] = f"支給開始月（{hr.month_label(locked.first_month)}）より前の月です。"
+            elif n > hr.MAX_PERIOD_MONTHS:
+                errors["month"] = "支給は通算9か月が上限です。9か月を超える支給は記録できません。"
+            elif n > locked.months_awarded:
+                errors["month"] = (
+                    f"支給決定した期間（{wareki(end)}まで）を超えています。延長の決定がなければ支給できません。"
+                )
+            stop = HousingBenefitStop.objects.filter(application=locked).first()
+            if stop is not None and target >= stop.effective_month:
+                errors["month"] = (
+                    f"支給を中止した月（{hr.month_label(stop.effective_month)}）以降の支給は記録できません。"
+                )
+            if locked.state not in (
+                ApplicationState.AWARDED,
+                ApplicationState.STOPPED,
+                ApplicationState.ENDED,
+            ):
+                errors[NON_FIELD_ERRORS] = "支給中の申請ではありません。"
+            if (
+                "month" not in errors
+                and HousingBenefitPayment.objects.filter(application=locked, month=target).exists()
+            ):
+                errors["month"] = f"{hr.month_label(target)}分の支給は既に記録されています。"
+            cap = payment_cap_for_month(locked, n) if "month" not in errors else 0
+            if amount in (None, "") and cap:
+                amount = cap
+            amount_ok = _check_yen(errors, "amount", amount, "支給額", maximum=MAX_MONTHLY_YEN, positive=True)
+            if amount_ok is not None and cap and amount_ok > cap:
+                errors["amount"] = f"決定した支給額（{cap:,}円）を超えています。"
+            _check_date(
+                errors, "paid_on", paid_on, "支払日", not_before=decision.decided_on, before_label="決定日"
+            )
+            _raise(errors)
+            payment = HousingBenefitPayment(
+                application=locked,
+                decision=decision,
+                agency_id=locked.agency_id,
+                municipality_id=locked.municipality_id,
+                person_id=locked.person_id,
+                month_number=n,
+                month=target,
+                amount=amount,
+                payee_name=payee_name,
+                payee_account_holder=payee_account_holder,
+                paid_on=paid_on,
+                recorded_by=actor,
+            )
+            payment.full_clean(
+                exclude=["application", "decision", "agency", "municipality", "person", "recorded_by"],
+                validate_unique=False,
+            )
+            payment.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=payment,
+                person_id=locked.person_id,
+                details={
+                    "application_id": locked.pk,
+                    "month": target.isoformat(),
+                    "month_number": n,
+                    "amount": amount,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            "支給を記録できませんでした（支給決定・支給期間・同じ月の重複を確認してください）。"
+        ) from exc
+    return payment
+
+
+# --- 求職活動状況報告 --------------------------------------------------------------------------------
+
+
+def job_search_report_record(
+    *,
+    actor: Any,
+    application: HousingBenefitApplication,
+    month: Any,
+    centre_consultations: Any,
+    counselling: Any,
+    applications: Any,
+    reported_on: Any,
+    note: str = "",
+) -> JobSearchReport:
+    """The monthly report, checked against the thresholds in force for that month.
+
+    For 休業等 recipients, months 7–9 are checked against the job-search (離職) thresholds
+    (domain.md §4.4; the exact rule is marked unverified there).
+    """
+    _require_centre_of(actor, application)
+    errors: dict[str, str] = {}
+    if not isinstance(month, date):
+        errors["month"] = "報告する月を入力してください。"
+    _check_count(errors, "centre_consultations", centre_consultations, "面談の回数")
+    _check_count(errors, "counselling", counselling, "相談の回数")
+    _check_count(errors, "applications", applications, "応募等の回数")
+    _check_date(errors, "reported_on", reported_on, "報告日")
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked = _locked(application)
+            if locked.benefit_type != BenefitType.RENT or locked.first_month is None:
+                raise ValidationError("支給中の家賃補助についてのみ報告を記録できます。")
+            target = hr.first_of_month(month)
+            n = hr.month_number(locked.first_month, target)
+            if not 1 <= n <= locked.months_awarded:
+                errors["month"] = (
+                    f"支給期間（{hr.month_label(locked.first_month)}〜"
+                    f"{hr.month_label(hr.period_end(locked.first_month, locked.months_awarded))}）の月を入力してください。"
+                )
+            elif target > hr.first_of_month(_today()):
+                errors["month"] = "まだ来ていない月の報告は記録できません。"
+            elif JobSearchReport.objects.filter(application=locked, month=target).exists():
+                errors["month"] = f"{hr.month_label(target)}分の報告は既に記録されています。"
+            _raise(errors)
+            cause = locked.cause
+            if cause == Cause.REDUCED_INCOME and n > hr.INITIAL_PERIOD_MONTHS + hr.EXTENSION_MONTHS:
+                cause = Cause.JOB_LOSS
+            requirement = job_search_requirement_in_force(
+                municipality=locked.municipality, cause=cause, on=target
+            )
+            if requirement is None:
+                raise ValidationError(
+                    "この月に有効な求職活動等要件が登録されていません（自治体担当者が登録します）。"
+                )
+            met, shortfalls = hr.check_job_search(
+                hr.JobSearchCounts(centre_consultations, counselling, applications),
+                requirement.as_thresholds(),
+                cause=hr.Cause(cause),
+            )
+            report = JobSearchReport.objects.create(
+                application=locked,
+                agency_id=locked.agency_id,
+                municipality_id=locked.municipality_id,
+                person_id=locked.person_id,
+                month=target,
+                month_number=n,
+                centre_consultations=centre_consultations,
+                counselling=counselling,
+                applications=applications,
+                requirement=requirement,
+                met=met,
+                shortfalls=shortfalls,
+                note=(note or "").strip(),
+                reported_on=reported_on,
+                recorded_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=report,
+                person_id=locked.person_id,
+                details={"application_id": locked.pk, "month": target.isoformat(), "met": met},
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return report
+
+
+# --- Extension -----------------------------------------------------------------------------------
+
+
+def housing_extension_apply(
+    *,
+    actor: Any,
+    application: HousingBenefitApplication,
+    applied_on: Any,
+    household_monthly_income: Any,
+    household_financial_assets: Any,
+) -> HousingBenefitExtension:
+    """延長の申請 (centre): by the last day of the current period, at most twice, 9 months in all."""
+    _require_centre_of(actor, application)
+    errors: dict[str, str] = {}
+    _check_date(errors, "applied_on", applied_on, "延長申請日")
+    _check_yen(
+        errors, "household_monthly_income", household_monthly_income, "世帯の月収", maximum=MAX_MONTHLY_YEN
+    )
+    _check_yen(
+        errors,
+        "household_financial_assets",
+        household_financial_assets,
+        "世帯の金融資産",
+        maximum=MAX_ASSET_YEN,
+    )
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked = _locked(application)
+            if locked.benefit_type != BenefitType.RENT or locked.state != ApplicationState.AWARDED:
+                raise ValidationError("支給中の家賃補助だけが延長できます。")
+            assert locked.first_month is not None
+            if locked.extensions.filter(state=ExtensionState.PENDING).exists():
+                raise ValidationError("決定待ちの延長申請があります。")
+            done = locked.extensions.filter(state=ExtensionState.APPROVED).count()
+            if (
+                done >= hr.MAX_EXTENSIONS
+                or locked.months_awarded + hr.EXTENSION_MONTHS > hr.MAX_PERIOD_MONTHS
+            ):
+                raise ValidationError(
+                    "延長は2回まで（3か月ずつ、通算9か月まで）です。これ以上延長できません。"
+                )
+            end = hr.period_end(locked.first_month, locked.months_awarded)
+            if applied_on > end:
+                errors["applied_on"] = (
+                    f"延長の申請期限（支給期間の最終月の末日、{wareki(end)}）を過ぎています。"
+                )
+            elif applied_on < locked.first_month:
+                errors["applied_on"] = "支給期間が始まる前の日付です。"
+            _raise(errors)
+            sequence = (locked.extensions.aggregate(m=Max("sequence"))["m"] or 0) + 1
+            if sequence > hr.MAX_EXTENSIONS:
+                raise ValidationError(
+                    "延長は2回までです（延長しない決定があった場合も、改めての延長申請はできません）。"
+                )
+            ext = HousingBenefitExtension.objects.create(
+                application=locked,
+                agency_id=locked.agency_id,
+                municipality_id=locked.municipality_id,
+                person_id=locked.person_id,
+                sequence=sequence,
+                applied_on=applied_on,
+                household_monthly_income=household_monthly_income,
+                household_financial_assets=household_financial_assets,
+                requested_by=actor,
+                months_after=locked.months_awarded + hr.EXTENSION_MONTHS,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=ext,
+                person_id=locked.person_id,
+                details={"application_id": locked.pk, "sequence": sequence},
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return ext
+
+
+def extension_requirements_for(extension: HousingBenefitExtension) -> tuple[hr.Requirement, ...]:
+    """The 延長の要件 of a pending extension, with the table in force on its application date."""
+    app = extension.application
+    assert app.first_month is not None
+    rule = rule_for_assessment(
+        municipality=app.municipality, household_size=app.household_size, on=extension.applied_on
+    )
+    missing, unmet = report_months_status(app, before=extension.applied_on)
+    return hr.extension_requirements(
+        applied_on=extension.applied_on,
+        first_month=app.first_month,
+        months_awarded=extension.months_after - hr.EXTENSION_MONTHS,
+        extensions_so_far=extension.sequence - 1,
+        income=extension.household_monthly_income,
+        assets=extension.household_financial_assets,
+        rent=app.monthly_rent,
+        rules=rule.as_rules(),
+        missing_report_months=missing,
+        unmet_report_months=unmet,
+    )
+
+
+def housing_extension_decide(
+    *, actor: Any, extension: HousingBenefitExtension, approve: bool, decided_on: Any, reason: str = ""
+) -> HousingBenefitExtension:
+    """延長の決定 by the 自治体担当者: approved only when every 延長の要件 is met."""
+    _require_officer_of(actor, extension.municipality_id)
+    errors: dict[str, str] = {}
+    _check_date(
+        errors, "decided_on", decided_on, "決定日", not_before=extension.applied_on, before_label="延長申請日"
+    )
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        errors["reason"] = "延長しない理由を入力してください。"
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked_app = _locked(extension.application)
+            ext = HousingBenefitExtension.objects.select_for_update().get(pk=extension.pk)
+            if ext.state != ExtensionState.PENDING:
+                raise ValidationError("この延長申請は既に決定済みです。")
+            if locked_app.state != ApplicationState.AWARDED:
+                raise ValidationError("支給中の申請ではありません。")
+            ext.application = locked_app
+            reqs = extension_requirements_for(ext)
+            ext.requirements = [r.as_dict() for r in reqs]
+            if approve:
+                failed = [r for r in reqs if r.status == hr.Status.NOT_MET]
+                if failed:
+                    raise ValidationError(
+                        {"approve": "延長の要件を満たしていません: " + " ".join(r.message_ja for r in failed)}
+                    )
+                rule = rule_for_assessment(
+                    municipality=locked_app.municipality,
+                    household_size=locked_app.household_size,
+                    on=ext.applied_on,
+                )
+                ext.rule = rule
+                ext.monthly_amount = hr.monthly_amount(
+                    income=ext.household_monthly_income,
+                    rent=locked_app.monthly_rent,
+                    rules=rule.as_rules(),
+                    on=ext.applied_on,
+                )
+                ext.state = ExtensionState.APPROVED
+                _bump(locked_app, months_awarded=ext.months_after)
+            else:
+                ext.state = ExtensionState.REJECTED
+            ext.decided_by = actor
+            ext.decided_on = decided_on
+            ext.reason = reason
+            ext.full_clean(
+                exclude=[
+                    "application",
+                    "agency",
+                    "municipality",
+                    "person",
+                    "requested_by",
+                    "decided_by",
+                    "rule",
+                ],
+                validate_unique=False,
+            )
+            ext.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.TRANSITION,
+                obj=locked_app,
+                person_id=locked_app.person_id,
+                details={
+                    "transition": "extension_decide",
+                    "extension_id": ext.pk,
+                    "sequence": ext.sequence,
+                    "approved": bool(approve),
+                    "months_awarded": locked_app.months_awarded,
+                    "monthly_amount": ext.monthly_amount,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return ext
+
+
+# --- Stop and end --------------------------------------------------------------------------------
+
+
+def housing_benefit_stop(
+    *,
+    actor: Any,
+    application: HousingBenefitApplication,
+    reason: str,
+    effective_month: Any,
+    decided_on: Any,
+    note: str = "",
+) -> HousingBenefitStop:
+    """支給の中止 (domain.md §4.5): nothing is paid from ``effective_month`` on."""
+    _require_officer_of(actor, application.municipality_id)
+    errors: dict[str, str] = {}
+    if reason not in StopReason.values:
+        errors["reason"] = "中止事由を選んでください。"
+    note = (note or "").strip()
+    if reason == StopReason.OTHER and not note:
+        errors["note"] = "「その他」の場合は詳細を入力してください。"
+    if not isinstance(effective_month, date):
+        errors["effective_month"] = "中止する月を入力してください。"
+    _check_date(
+        errors,
+        "decided_on",
+        decided_on,
+        "決定日",
+        not_before=application.application_date,
+        before_label="申請日",
+    )
+    _raise(errors)
+    try:
+        with transaction.atomic():
+            locked = _locked(application)
+            if locked.state != ApplicationState.AWARDED or locked.first_month is None:
+                raise ValidationError("支給中の申請だけを中止できます。")
+            target = hr.first_of_month(effective_month)
+            n = hr.month_number(locked.first_month, target)
+            if not 1 <= n <= locked.months_awarded:
+                errors["effective_month"] = "支給期間内の月を入力してください。"
+            elif HousingBenefitPayment.objects.filter(application=locked, month__gte=target).exists():
+                errors["effective_month"] = "中止する月以降の支給が既に記録されています。"
+            _raise(errors)
+            stop = HousingBenefitStop.objects.create(
+                application=locked,
+                agency_id=locked.agency_id,
+                municipality_id=locked.municipality_id,
+                person_id=locked.person_id,
+                reason=reason,
+                note=note,
+                effective_month=target,
+                decided_on=decided_on,
+                decided_by=actor,
+            )
+            _bump(locked, state=ApplicationState.STOPPED, ended_on=decided_on)
+            audit_record(
+                actor=actor,
+                action=AuditAction.TRANSITION,
+                obj=locked,
+                person_id=locked.person_id,
+                details={"transition": "stop", "reason": reason, "effective_month": target.isoformat()},
+            )
+    except IntegrityError as exc:
+        raise ValidationError(CONCURRENT) from exc
+    return stop
+
+
+def housing_benefit_end(
+    *, actor: Any, application: HousingBenefitApplication, ended_on: Any
+) -> HousingBenefitApplication:
+    """支給終了 at the end of the period decided (to stop earlier, record a 中止)."""
+    _require_officer_of(actor, application.municipality_id)
+    errors: dict[str, str] = {}
+    _check_date(errors, "ended_on", ended_on, "終了日")
+    _raise(errors)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.state != ApplicationState.AWARDED or locked.first_month is None:
+            raise ValidationError("支給中の申請だけを終了できます。")
+        if locked.extensions.filter(state=ExtensionState.PENDING).exists():
+            raise ValidationError("決定待ちの延長申請があります。先に延長の決定をしてください。")
+        end = hr.period_end(locked.first_month, locked.months_awarded)
+        if ended_on < end:
+            raise ValidationError(
+                {
+                    "ended_on": f"支給期間（{wareki(end)}まで）の途中です。途中でやめる場合は中止を記録してください。"
+                }
+            )
+        _bump(locked, state=ApplicationState.ENDED, ended_on=ended_on)
+        audit_record(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"transition": "end", "months_awarded": locked.months_awarded},
+        )
+    return locked
