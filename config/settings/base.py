@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tsunagu.persons",
     "tsunagu.network",
     "tsunagu.cases",
+    "tsunagu.meetings",
     "tsunagu.programs",
     "tsunagu.privacy",
     "tsunagu.api",

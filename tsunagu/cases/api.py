@@ -12,7 +12,7 @@ from ninja import Router
 from tsunagu.network.models import PartnerAgency
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons import services as person_services
-from tsunagu.persons.models import Person
+from tsunagu.persons.models import RESTRICTED_FIELDS, Person
 from tsunagu.persons.policies import masked_value, restricted_visible_person_ids
 from tsunagu.privacy import services as privacy_services
 from tsunagu.privacy.models import Consent
@@ -163,6 +163,13 @@ def person_patch(request: HttpRequest, person_id: int, payload: PersonPatchIn) -
         )
     except person_services.StaleVersionError as exc:
         raise ValidationError({"version": exc.messages[0]}) from exc
+    person_selectors.persons_restricted_fields_shown(
+        user=request.user,
+        persons=[person],
+        visible_ids=restricted_visible_person_ids(request.user, [person]),
+        fields=list(RESTRICTED_FIELDS),
+        via="api",
+    )
     return person_out(request.user, person)
 
 

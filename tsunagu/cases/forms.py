@@ -26,7 +26,7 @@ class IntakeForm(forms.Form):
     consulter_name = forms.CharField(label="来談者の氏名（本人以外の場合）", required=False, max_length=60)
     consulter_relationship = forms.CharField(label="本人との関係", required=False, max_length=40)
     route = forms.ChoiceField(label="相談経路・紹介元")
-    referring_partner = forms.ModelChoiceField(
+    referring_partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="紹介元の関係機関", queryset=None, required=False, empty_label="（なし）"
     )
     topics = forms.MultipleChoiceField(
@@ -94,7 +94,9 @@ class CaseFilterForm(forms.Form):
         label="対象", choices=[("mine", "自分の担当"), ("agency", "機関全体")], required=False
     )
     state = forms.ChoiceField(label="状態", required=False, choices=[("", "（すべて）"), *CaseState.choices])
-    worker = forms.ModelChoiceField(label="担当者", queryset=None, required=False, empty_label="（すべて）")
+    worker: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="担当者", queryset=None, required=False, empty_label="（すべて）"
+    )
     topic = forms.ChoiceField(label="相談したいこと", required=False)
     after = forms.CharField(widget=forms.HiddenInput, required=False)
 

@@ -190,3 +190,269 @@ class CaseTransition(models.Model):
         verbose_name = "状態の履歴"
         verbose_name_plural = "状態の履歴"
         ordering = ["occurred_at", "id"]
+
+
+# --- The support process after intake (手引き Ch. III; domain.md §1–2) ------------------------
+
+
+class ProcessRecord(VersionedModel):
+    """Common fields of every process record: its case and tenancy, who wrote it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記入者")
+
+    class Meta:
+        abstract = True
+
+
+class DisabilityCertificate(models.TextChoices):
+    YES = "yes", "有"
+    NO = "no", "無"
+    APPLYING = "applying", "申請中"
+
+
+class Urgency(models.TextChoices):
+    HIGH = "high", "高（緊急的な支援が必要）"
+    MEDIUM = "medium", "中"
+    LOW = "low", "低"
+
+
+class Assessment(ProcessRecord):
+    """インテーク・アセスメントシート. Each save makes a new version (``number``); none is edited in place.
+
+    ``sections`` holds the sheet's sections keyed by ASSESSMENT_SECTIONS; ``issues`` the 抱える課題
+    codes (CodeList.ASSESSMENT_ISSUE).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    number = models.PositiveIntegerField("版")
+    assessed_on = models.DateField("実施日")
+    sections = models.JSONField("各欄", default=dict, blank=True)
+    disability_certificate = models.CharField(
+        "障害者手帳", max_length=16, choices=DisabilityCertificate.choices, blank=True
+    )
+    issues = models.JSONField("抱える課題", default=list, blank=True)
+    strengths = models.TextField("本人の強み", blank=True)
+    wishes = models.TextField("本人の意向", blank=True)
+    urgency = models.CharField("緊急性", max_length=16, choices=Urgency.choices, blank=True)
+    joint_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="共同アセスメントの相手（2人で実施）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    shared_with_budget_support = models.BooleanField("家計改善支援員と共有", default=False)
+
+    class Meta:
+        verbose_name = "インテーク・アセスメントシート"
+        verbose_name_plural = "インテーク・アセスメントシート"
+        ordering = ["case", "-number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="assessment_unique_version")]
+
+
+ASSESSMENT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("basic", "基本情報"),
+    ("life_history", "生活歴"),
+    ("family", "家族・世帯"),
+    ("housing", "住まい"),
+    ("health", "健康・障害"),
+    ("work", "就労（現状・職歴・資格）"),
+    ("finances", "収入・資産・債務"),
+    ("public_benefits", "公的給付（年金・手当・雇用保険）"),
+    ("social", "社会参加・つながり"),
+    ("urgency_detail", "緊急性（食料・住居・所持金・医療）"),
+    ("policy", "支援方針"),
+)
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "案"
+    SUBMITTED = "submitted", "支援調整会議に提出"
+    APPROVED = "approved", "支援調整会議で承認"
+    REVISION = "revision", "修正を求められた"
+    RETURNED = "returned", "差戻し"
+    DECIDED = "decided", "支援決定・確認済み"
+    SUPERSEDED = "superseded", "再プランにより終了"
+    ENDED = "ended", "終了"
+
+
+class StatutoryProgram(models.TextChoices):
+    """Programmes the plan also applies for (プラン兼事業等利用申込書)."""
+
+    HOUSING_BENEFIT = "housing_benefit", "住居確保給付金"
+    EMPLOYMENT_PREPARATION = "employment_preparation", "就労準備支援事業"
+    HOUSEHOLD_BUDGET = "household_budget", "家計改善支援事業"
+    TEMPORARY_LIVING = "temporary_living", "一時生活支援事業・居住支援"
+    CERTIFIED_TRAINING = "certified_training", "認定就労訓練事業のあっせん"
+    CHILD_LEARNING = "child_learning", "子どもの学習・生活支援事業"
+
+
+class SupportPlan(ProcessRecord):
+    """プラン兼事業等利用申込書 (施行規則 §1). Re-planning makes a new version (``number``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
+    number = models.PositiveIntegerField("版")
+    status = models.CharField("状態", max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    based_on_assessment = models.ForeignKey(
+        Assessment, verbose_name="基にしたアセスメント", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replan_of_evaluation = models.ForeignKey(
+        "Evaluation",
+        verbose_name="再プランの契機となった評価",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replans",
+    )
+    wishes = models.TextField("本人の生活に対する意向")
+    issues = models.TextField("生活全般の解決すべき課題")
+    long_term_goal = models.TextField("長期目標")
+    short_term_goal = models.TextField("短期目標", blank=True)
+    notes = models.TextField("支援を提供する上での留意事項", blank=True)
+    programs = models.JSONField("利用申込する事業", default=list, blank=True)
+    start_date = models.DateField("プラン期間（開始）")
+    end_date = models.DateField("プラン期間（終了）")
+    agreed_on = models.DateField("本人の同意日", null=True, blank=True)
+    monitoring_interval_days = models.PositiveIntegerField("モニタリング間隔（日）", default=30)
+    next_monitoring_on = models.DateField("次回モニタリング日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "プラン兼事業等利用申込書"
+        verbose_name_plural = "プラン兼事業等利用申込書"
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="plan_unique_version"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="plan_end_after_start",
+                violation_error_message="プラン期間の終了日は開始日以降にしてください。",
+            ),
+            # One plan in force (not superseded/ended/returned) per case at a time.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=~Q(status__in=["superseded", "ended", "returned"]),
+                name="plan_one_active_per_case",
+            ),
+        ]
+
+
+class GoalTerm(models.TextChoices):
+    LONG = "long", "長期"
+    SHORT = "short", "短期"
+
+
+class ProviderKind(models.TextChoices):
+    STAFF = "staff", "センター職員"
+    PROGRAM = "program", "法定事業"
+    PARTNER = "partner", "関係機関"
+    RESOURCE = "resource", "社会資源・インフォーマル"
+
+
+class PlanGoal(models.Model):
+    """課題 → 目標 → 支援内容 → 支援機関・担当 → 期間・頻度 (one row of the plan)."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveIntegerField("順番", default=0)
+    term = models.CharField("長期／短期", max_length=8, choices=GoalTerm.choices, default=GoalTerm.SHORT)
+    issue = models.TextField("課題")
+    goal = models.TextField("目標")
+    target_date = models.DateField("達成時期", null=True, blank=True)
+    support = models.TextField("支援の種類・内容")
+    provider_kind = models.CharField("提供者の種別", max_length=16, choices=ProviderKind.choices)
+    provider_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="担当職員"
+    )
+    provider_program = models.CharField("法定事業", max_length=40, choices=StatutoryProgram.choices, blank=True)
+    provider_partner = models.ForeignKey(
+        PartnerAgency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="関係機関"
+    )
+    provider_resource = models.CharField("社会資源", max_length=200, blank=True)
+    frequency = models.CharField("期間・頻度", max_length=100, blank=True)
+    unmet_need = models.BooleanField("対応する社会資源がない（不足している資源）", default=False)
+    unmet_need_note = models.TextField("不足している資源の内容", blank=True)
+
+    class Meta:
+        verbose_name = "プランの目標と支援"
+        verbose_name_plural = "プランの目標と支援"
+        ordering = ["plan", "order", "id"]
+
+
+class RecordMethod(models.TextChoices):
+    INTERVIEW = "interview", "面談"
+    PHONE = "phone", "電話"
+    VISIT = "visit", "訪問"
+    ACCOMPANY = "accompany", "同行"
+    EMAIL = "email", "メール"
+    CASE_CONFERENCE = "case_conference", "ケース会議"
+    AGENCY_CONTACT = "agency_contact", "関係機関連絡"
+
+
+class SupportRecord(ProcessRecord):
+    """支援経過記録: one entry per contact."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="records")
+    occurred_at = models.DateTimeField("日時")
+    duration_minutes = models.PositiveIntegerField("所要時間（分）", null=True, blank=True)
+    method = models.CharField("方法", max_length=20, choices=RecordMethod.choices)
+    content = models.TextField("内容")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="対応職員")
+    is_monitoring = models.BooleanField("モニタリングとして記録", default=False)
+
+    class Meta:
+        verbose_name = "支援経過記録"
+        verbose_name_plural = "支援経過記録"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["case", "-occurred_at", "-id"], name="record_case_time")]
+
+
+class Achievement(models.TextChoices):
+    ACHIEVED = "achieved", "達成"
+    PARTLY = "partly", "一部達成"
+    NOT_ACHIEVED = "not_achieved", "未達成"
+
+
+class Direction(models.TextChoices):
+    CLOSE = "close", "終結"
+    REPLAN = "replan", "再プラン"
+    SUSPEND = "suspend", "中断"
+
+
+class Evaluation(ProcessRecord):
+    """評価シート: per-goal achievement, changes in the person, and the next direction."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evaluations")
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="evaluations")
+    evaluated_on = models.DateField("評価日")
+    changes = models.JSONField("本人の変化", default=list, blank=True)
+    summary = models.TextField("評価の所見", blank=True)
+    direction = models.CharField("今後の方向性", max_length=16, choices=Direction.choices)
+    closure_reason = models.CharField("終結理由", max_length=40, blank=True)
+    follow_up_on = models.DateField("フォローアップ予定日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "評価シート"
+        verbose_name_plural = "評価シート"
+        ordering = ["case", "-evaluated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(direction="close") | ~Q(closure_reason=""),
+                name="evaluation_close_has_reason",
+                violation_error_message="終結の場合は終結理由を選んでください。",
+            ),
+        ]
+
+
+class GoalResult(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="goal_results")
+    goal = models.ForeignKey(PlanGoal, on_delete=models.PROTECT, related_name="results")
+    achievement = models.CharField("達成状況", max_length=16, choices=Achievement.choices)
+    comment = models.TextField("所見", blank=True)
+
+    class Meta:
+        verbose_name = "目標ごとの達成状況"
+        verbose_name_plural = "目標ごとの達成状況"
+        constraints = [models.UniqueConstraint(fields=["evaluation", "goal"], name="goalresult_unique")]

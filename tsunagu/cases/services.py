@@ -127,8 +127,9 @@ def intake_register(
             return existing.case
     validate_intake_values(values, partner_queryset=partners_for_agency(agency))
     data = {k: values.get(k) for k in INTAKE_FIELDS}
-    data["topics"] = list(data.get("topics") or [])
-    data["urgency_flags"] = list(data.get("urgency_flags") or [])
+    topics: list[str] = list(data.get("topics") or [])
+    urgency_flags: list[str] = list(data.get("urgency_flags") or [])
+    data["topics"], data["urgency_flags"] = topics, urgency_flags
     for k in (
         "consulter_name",
         "consulter_relationship",
@@ -167,7 +168,7 @@ def intake_register(
             intake = Intake(case=case, received_by=actor, submission_token=submission_token, **data)
             intake.full_clean(exclude=["case", "submission_token"])
             intake.save()
-            for flag in data["urgency_flags"]:
+            for flag in urgency_flags:
                 EmergencySupport.objects.create(
                     case=case,
                     agency=agency,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("intake/new/", views.intake_new, name="intake_new"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:person_id>/household/", views.person_household, name="person_household"),
     path("persons/<int:person_id>/merge/", views.person_merge, name="person_merge"),
     path(
         "persons/<int:person_id>/merge/<int:merge_id>/undo/",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> 
     received = values.get("received_at")
     if not isinstance(received, datetime):
         errors["received_at"] = "受付日時を入力してください。"
-    elif received > timezone.now() + timezone.timedelta(minutes=5):
+    elif received > timezone.now() + timedelta(minutes=5):
         errors["received_at"] = "受付日時が未来になっています。"
     checks = {
         "method": CodeList.CONSULTATION_METHOD,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tsunagu.core.codes import code_labels
+from tsunagu.core.dates import wareki
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.models import CodeList
@@ -16,7 +20,8 @@ from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.selectors import staff_visible_to
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons import services as person_services
-from tsunagu.persons.forms import PersonForm, PersonSearchForm
+from tsunagu.persons.forms import HouseholdFormSet, PersonForm, PersonSearchForm
+from tsunagu.persons.models import Gender, Person
 from tsunagu.persons.policies import masked_value, restricted_visible_person_ids
 from tsunagu.privacy.forms import ConsentForm, ConsentWithdrawForm
 from tsunagu.privacy.selectors import consent_in_force, consents_of_person
@@ -53,8 +58,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
             after=d["after"],
         )
     page = selectors.case_list(user=user, query=query)
-    visible = restricted_visible_person_ids(user, [c.person for c in page.cases])
+    persons = [c.person for c in page.cases]
+    visible = restricted_visible_person_ids(user, persons)
     rows = [{"case": c, "phone": masked_value(c.person, "phone", visible)} for c in page.cases]
+    person_selectors.persons_restricted_fields_shown(
+        user=user, persons=persons, visible_ids=visible, fields=["phone"], via="case_list"
+    )
     params = request.GET.copy()
     params.pop("after", None)
     return render(
@@ -253,8 +262,8 @@ def case_record_application(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.error(request, m)
     else:
         for errs in form.errors.values():
-            for m in errs:
-                messages.error(request, m)
+            for e in errs:
+                messages.error(request, str(e))
     return redirect("cases:case_detail", case_id=case.pk)
 
 
@@ -298,6 +307,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     initial = {f: getattr(person, f) for f in person_services.PERSON_FIELDS} | {"version": person.version}
     form = PersonForm(data, initial=initial)
     stale = None
+    stale_rows: list[tuple[str, str, str]] = []
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -310,12 +320,79 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         except person_services.StaleVersionError as exc:
             stale = exc.current
             form.add_error(None, exc.messages[0])
+            # Saving again from this page means "I have seen their version": it carries theirs.
+            data_seen = cast(QueryDict, form.data).copy()
+            data_seen["version"] = str(stale.version)
+            form.data = data_seen
+            stale_rows = _stale_rows(stale, values)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "相談者の情報を更新しました。")
             return redirect("cases:person_detail", person_id=person.pk)
-    return render(request, "cases/person_edit.html", {"person": person, "form": form, "stale": stale})
+    return render(
+        request,
+        "cases/person_edit.html",
+        {"person": person, "form": form, "stale": stale, "stale_rows": stale_rows},
+    )
+
+
+def person_household(request: HttpRequest, person_id: int) -> HttpResponse:
+    """世帯構成: the members with 続柄, 生年月日 and 同居／別居 (replaced as a whole)."""
+    _require(request, Permission.PERSON_EDIT)
+    person = person_selectors.person_get_for_user(user=request.user, person_id=person_id, audit=False)
+    initial = [
+        {
+            "name": m.name,
+            "kana": m.kana,
+            "relationship": m.relationship,
+            "birth_date": m.birth_date,
+            "lives_together": m.lives_together,
+        }
+        for m in person.household.all()
+    ]
+    formset = HouseholdFormSet(form_data(request), initial=initial, prefix="household")
+    if request.method == "POST" and formset.is_valid():
+        kept = [f for f in formset.forms if not f.cleaned_data.get("DELETE") and not f.is_blank()]  # type: ignore[attr-defined]
+        try:
+            person_services.household_set(
+                actor=request.user,
+                person=person,
+                members=[{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in kept],
+            )
+        except ValidationError as exc:
+            for key, msgs in exc.message_dict.items():  # "household-<row>-<field>"
+                _, row, field = key.split("-", 2)
+                target = kept[int(row)]
+                for m in msgs:
+                    target.add_error(field if field in target.fields else None, m)
+        else:
+            messages.success(request, "世帯構成を更新しました。")
+            return redirect("cases:person_detail", person_id=person.pk)
+    return render(request, "cases/person_household.html", {"person": person, "formset": formset})
+
+
+def _stale_rows(current: Any, typed: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(項目, 他の職員が保存した内容, あなたの入力) for every field where the two differ."""
+
+    def shown(field: str, value: Any) -> str:
+        if value in (None, ""):
+            return "（空欄）"
+        if isinstance(value, bool):
+            return "あり" if value else "なし"
+        if isinstance(value, date):
+            return wareki(value)
+        if field == "gender":
+            return Gender(value).label if value in Gender.values else str(value)
+        return str(value)
+
+    rows = []
+    for f in person_services.PERSON_FIELDS:
+        theirs, mine = getattr(current, f), typed.get(f)
+        if (theirs or None) != (mine or None):
+            label = str(getattr(Person._meta.get_field(f), "verbose_name", f))
+            rows.append((label, shown(f, theirs), shown(f, mine)))
+    return rows
 
 
 def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -427,6 +504,6 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
                 messages.error(request, m)
     else:
         for errs in form.errors.values():
-            for m in errs:
-                messages.error(request, m)
+            for e in errs:
+                messages.error(request, str(e))
     return redirect("cases:person_detail", person_id=person.pk)

@@ -96,7 +96,10 @@ def load_domain_demo_data() -> dict[str, int]:
     from tsunagu.privacy.models import ConsentMethod, DataCategory
     from tsunagu.privacy.services import default_notice_body
 
+    from tsunagu.programs.seed import seed_housing_benefit_demo
+
     counts = {"partner_agencies": 0, "persons": 0, "cases": 0}
+    seed_housing_benefit_demo()
     for slug, rows in PARTNERS.items():
         muni = Municipality.objects.get(slug=slug)
         for name, kind, area in rows:

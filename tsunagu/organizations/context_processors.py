@@ -5,24 +5,26 @@ from django.urls import reverse
 
 from .roles import Permission
 
+# (label, url name, any of these permissions). The menu never offers what would be refused.
+NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
+    ("ダッシュボード", "dashboard:home", (Permission.DASHBOARD_VIEW,)),
+    ("ケース一覧", "cases:case_list", (Permission.PERSON_VIEW,)),
+    ("相談受付", "cases:intake_start", (Permission.CASE_EDIT,)),
+    ("住居確保給付金", "programs:housing_application_list", (Permission.PERSON_VIEW, Permission.DECISION_RECORD)),
+    ("職員", "organizations:staff_list", (Permission.STAFF_VIEW,)),
+    ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
+)
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Navigation entries the current user may use (the menu never offers what would be refused)."""
+    """Navigation entries the current user may use."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("ダッシュボード", reverse("dashboard:home"), Permission.DASHBOARD_VIEW)]
-    items += [
-        ("ケース一覧", reverse("cases:case_list"), Permission.PERSON_VIEW),
-        ("相談受付", reverse("cases:intake_start"), Permission.CASE_EDIT),
-        ("職員", reverse("organizations:staff_list"), Permission.STAFF_VIEW),
-        ("監査ログ", reverse("privacy:audit_search"), Permission.AUDIT_VIEW),
-    ]
     path = request.path
-    return {
-        "nav_items": [
-            {"label": label, "url": url, "current": path == url or (url != "/" and path.startswith(url))}
-            for label, url, perm in items
-            if user.can(perm)
-        ]
-    }
+    items = []
+    for label, name, perms in NAVIGATION:
+        if any(user.can(p) for p in perms):
+            url = reverse(name)
+            items.append({"label": label, "url": url, "current": path == url or (url != "/" and path.startswith(url))})
+    return {"nav_items": items}

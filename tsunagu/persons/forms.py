@@ -70,3 +70,20 @@ class PersonSearchForm(forms.Form):
                 "氏名・フリガナ・生年月日・電話のいずれかを入力して検索してください。"
             )
         return data
+
+
+class HouseholdMemberForm(forms.Form):
+    """One 世帯員. Rules are checked by services.household_set; an empty row is ignored."""
+
+    name = forms.CharField(label="氏名", max_length=60, required=False)
+    kana = forms.CharField(label="フリガナ", max_length=80, required=False)
+    relationship = forms.CharField(label="続柄", max_length=20, required=False, help_text="例：妻、長男、母")
+    birth_date = JapaneseDateField(label="生年月日", required=False)
+    lives_together = forms.BooleanField(label="同居", required=False, initial=True)
+
+    def is_blank(self) -> bool:
+        d = self.cleaned_data
+        return not any(d.get(k) for k in ("name", "kana", "relationship", "birth_date"))
+
+
+HouseholdFormSet = forms.formset_factory(HouseholdMemberForm, extra=2, can_delete=True, max_num=30)

@@ -45,6 +45,22 @@ def person_get_for_user(*, user: Any, person_id: Any, audit: bool = True) -> Per
     return person
 
 
+def persons_restricted_fields_shown(
+    *, user: Any, persons: list[Person], visible_ids: set[int], fields: list[str], via: str
+) -> None:
+    """Audit RESTRICTED_VIEW for each restricted person whose ``fields`` are shown to ``user``
+    (one row per person, so "who saw person X" finds it). Call where the values are shown."""
+    for p in persons:
+        if p.is_restricted and p.pk in visible_ids:
+            audit_record(
+                actor=user,
+                action=AuditAction.RESTRICTED_VIEW,
+                obj=p,
+                person_id=p.pk,
+                details={"fields": fields, "via": via},
+            )
+
+
 @dataclass
 class DuplicateCandidate:
     person: Person

@@ -154,6 +154,8 @@ def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) 
             errors[f"household-{i}-name"] = "世帯員の氏名を入力してください。"
         if not str(m.get("relationship") or "").strip():
             errors[f"household-{i}-relationship"] = "続柄を入力してください。"
+        if m.get("kana") and (msg := normalize.kana_error(m["kana"])) is not None:
+            errors[f"household-{i}-kana"] = msg
         if m.get("birth_date") and m["birth_date"] > timezone.localdate():
             errors[f"household-{i}-birth_date"] = "生年月日が未来の日付になっています。"
     if errors:

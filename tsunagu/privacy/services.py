@@ -126,10 +126,12 @@ def consent_withdraw(*, actor: Any, consent: Consent, withdrawn_on: date, note: 
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": "撤回日が未来の日付になっています。"})
     with transaction.atomic():
-        Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=True).update(
+        updated = Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=True).update(
             withdrawn_on=withdrawn_on, withdrawal_note=note[:200]
         )
         consent.refresh_from_db()
+        if updated != 1:  # withdrawn meanwhile (the object was read before): the first one stands
+            raise ValidationError({"withdrawn_on": "この同意は既に撤回されています。"})
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user
 from tsunagu.core.audit import audit_record
@@ -77,7 +77,10 @@ def decision_out(decision: HousingBenefitDecision) -> dict[str, Any]:
 
 
 def application_out(app: HousingBenefitApplication) -> dict[str, Any]:
-    decision = HousingBenefitDecision.objects.filter(application=app).select_related("rule").first()
+    try:
+        decision: HousingBenefitDecision | None = app.decision
+    except HousingBenefitDecision.DoesNotExist:
+        decision = None
     return {
         "id": app.pk,
         "case_id": app.case_id,
@@ -157,7 +160,9 @@ def housing_assess(request: HttpRequest, payload: HousingAssessIn) -> dict[str, 
     "/housing-benefit/applications", response=HousingApplicationListOut, summary="住居確保給付金の申請一覧"
 )
 def application_list(request: HttpRequest, state: str = "", page: int = 1) -> dict[str, Any]:
-    result = selectors.housing_application_page(user=request.user, state=state, page=page)
+    result = selectors.housing_application_page(
+        user=request.user, state=state, page=page, with_lifecycle=True
+    )
     return {
         "items": [application_out(a) for a in result.object_list],
         "page": result.number,
@@ -171,14 +176,14 @@ def application_list(request: HttpRequest, state: str = "", page: int = 1) -> di
     response={201: HousingApplicationOut},
     summary="住居確保給付金の申請を受け付ける（ケースに紐づけ）",
 )
-def application_create(request: HttpRequest, payload: HousingApplicationIn) -> tuple[int, dict[str, Any]]:
+def application_create(request: HttpRequest, payload: HousingApplicationIn) -> Status[dict[str, Any]]:
     values = payload.dict()
     case = case_get_for_user(user=request.user, case_id=values.pop("case_id"), audit=False)
     token = values.pop("submission_token")
     app = services.housing_application_create(
         actor=request.user, case=case, values=values, submission_token=token
     )
-    return 201, application_out(app)
+    return Status(201, application_out(app))
 
 
 @router.get(
@@ -195,13 +200,11 @@ def application_get(request: HttpRequest, application_id: int) -> dict[str, Any]
     response={201: DecisionOut},
     summary="支給決定・不支給（実施主体の自治体担当者）",
 )
-def decision_record(
-    request: HttpRequest, application_id: int, payload: DecisionIn
-) -> tuple[int, dict[str, Any]]:
+def decision_record(request: HttpRequest, application_id: int, payload: DecisionIn) -> Status[dict[str, Any]]:
     decision = services.housing_decision_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
-    return 201, decision_out(decision)
+    return Status(201, decision_out(decision))
 
 
 @router.post(
@@ -209,21 +212,22 @@ def decision_record(
     response={201: PaymentOut},
     summary="支給（代理納付）を記録（自治体担当者）",
 )
-def payment_record(
-    request: HttpRequest, application_id: int, payload: PaymentIn
-) -> tuple[int, dict[str, Any]]:
+def payment_record(request: HttpRequest, application_id: int, payload: PaymentIn) -> Status[dict[str, Any]]:
     p = services.housing_payment_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
-    return 201, {
-        "id": p.pk,
-        "month": p.month,
-        "month_number": p.month_number,
-        "amount": p.amount,
-        "payee_name": p.payee_name,
-        "payee_account_holder": p.payee_account_holder,
-        "paid_on": p.paid_on,
-    }
+    return Status(
+        201,
+        {
+            "id": p.pk,
+            "month": p.month,
+            "month_number": p.month_number,
+            "amount": p.amount,
+            "payee_name": p.payee_name,
+            "payee_account_holder": p.payee_account_holder,
+            "paid_on": p.paid_on,
+        },
+    )
 
 
 @router.post(
@@ -233,20 +237,23 @@ def payment_record(
 )
 def report_record(
     request: HttpRequest, application_id: int, payload: JobSearchReportIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     r = services.job_search_report_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
-    return 201, {
-        "id": r.pk,
-        "month": r.month,
-        "month_number": r.month_number,
-        "centre_consultations": r.centre_consultations,
-        "counselling": r.counselling,
-        "applications": r.applications,
-        "met": r.met,
-        "shortfalls": r.shortfalls,
-    }
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "month": r.month,
+            "month_number": r.month_number,
+            "centre_consultations": r.centre_consultations,
+            "counselling": r.counselling,
+            "applications": r.applications,
+            "met": r.met,
+            "shortfalls": r.shortfalls,
+        },
+    )
 
 
 @router.post(
@@ -256,11 +263,11 @@ def report_record(
 )
 def extension_apply(
     request: HttpRequest, application_id: int, payload: ExtensionApplyIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     ext = services.housing_extension_apply(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
-    return 201, extension_out(ext)
+    return Status(201, extension_out(ext))
 
 
 @router.post(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from tsunagu.cases.models import Case
 from tsunagu.core.dates import WarekiParseError, parse_date, wareki
 from tsunagu.core.forms import JapaneseDateField, JapaneseDateInput
 
@@ -157,7 +158,9 @@ class AssessForm(HousingInputsForm):
 
 
 class ApplicationForm(HousingInputsForm):
-    case = forms.ModelChoiceField(label="ケース", queryset=None, empty_label="（選択してください）")
+    case = forms.ModelChoiceField(
+        label="ケース", queryset=Case.objects.none(), empty_label="（選択してください）"
+    )
     payee_name = forms.CharField(label="支払先（貸主・管理会社等）", max_length=100, required=False)
     payee_account_holder = forms.CharField(label="口座名義", max_length=100, required=False)
     explained_stop_conditions = forms.BooleanField(label="中止事項を説明し、同意を得た", required=False)

@@ -8,6 +8,7 @@ validation as the screen, and answer 422 with a message per field.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,13 +17,15 @@ from pydantic import BeforeValidator
 
 from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD, MAX_MONTHLY_YEN
 
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
 
 def _iso_date_text(value: Any) -> Any:
     if value is None or isinstance(value, date):
         return value
     if not isinstance(value, str):
         raise ValueError("日付は YYYY-MM-DD 形式の文字列で入力してください（例：2025-04-01）。")
-    if len(value) != 10:
+    if not _ISO_DATE.match(value):
         raise ValueError("日付は YYYY-MM-DD 形式で入力してください（例：2025-04-01）。")
     try:
         return date.fromisoformat(value)

@@ -1,107 +1,50 @@
-"""Reads for 住居確保給付金: the rules in force on a date, the 簡易判定, and applications (always scoped)."""
+"""Reads for 住居確保給付金 screens and API: rule tables, applications (always scoped), reminders.
+
+The rules in force on a date and the 簡易判定 live in ``lookups`` (shared with the services) and are
+re-exported here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
 
 from tsunagu.cases.models import OPEN_STATES, Case
 from tsunagu.core.audit import audit_record
-from tsunagu.core.dates import add_months, wareki
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 
 from . import housing_rules as hr
+from .lookups import (  # noqa: F401 — re-exported for the views and the API
+    Assessment,
+    assessment_for_application,
+    decision_explain,
+    housing_assess,
+    job_search_requirement_in_force,
+    payment_cap_for_month,
+    report_months_status,
+    rule_for_assessment,
+    rule_in_force,
+)
 from .models import (
     ApplicationState,
     ExtensionState,
     HousingBenefitApplication,
-    HousingBenefitDecision,
     HousingBenefitRuleTable,
     JobSearchRequirement,
 )
-from .validation import clean_assessment_values
 
 PAGE_SIZE = 25
 
-# --- Rules in force -----------------------------------------------------------------------------
-
-
-def rule_in_force(
-    *, municipality: Municipality, household_size: int, on: date, known_at: datetime | None = None
-) -> HousingBenefitRuleTable | None:
-    """The row in force on ``on``: the latest ``effective_from <= on``, then the highest revision.
-
-    ``known_at`` answers "as the table stood at that moment" (rows added later are ignored), which
-    re-explains a past decision even after later corrections. A row marked 「以上」 serves larger
-    households when there is no row for the exact size.
-    """
-    qs = HousingBenefitRuleTable.objects.filter(municipality=municipality, effective_from__lte=on)
-    if known_at is not None:
-        qs = qs.filter(created_at__lte=known_at)
-    exact = qs.filter(household_size=household_size).order_by("-effective_from", "-revision").first()
-    if exact is not None:
-        return exact
-    return (
-        qs.filter(household_size__lt=household_size, applies_to_larger=True)
-        .order_by("-household_size", "-effective_from", "-revision")
-        .first()
-    )
-
-
-def rule_for_assessment(
-    *, municipality: Municipality, household_size: int, on: date
-) -> HousingBenefitRuleTable:
-    """The row in force, or a ValidationError saying what is missing (on the field to look at)."""
-    row = rule_in_force(municipality=municipality, household_size=household_size, on=on)
-    if row is not None:
-        return row
-    rows = HousingBenefitRuleTable.objects.filter(municipality=municipality)
-    if not rows.exists():
-        raise ValidationError(
-            {
-                "municipality_code": f"{municipality.name}の住居確保給付金の基準額表が登録されていません"
-                "（自治体担当者が登録します）。"
-            }
-        )
-    sized = rows.filter(
-        Q(household_size=household_size) | Q(household_size__lt=household_size, applies_to_larger=True)
-    )
-    first = sized.order_by("effective_from").first()
-    if first is None:
-        raise ValidationError(
-            {"household_size": f"{municipality.name}の{household_size}人世帯の基準額が登録されていません。"}
-        )
-    raise ValidationError(
-        {
-            "application_date": f"申請日時点で有効な基準額表がありません（{municipality.name}の{household_size}人世帯の表は"
-            f"{wareki(first.effective_from)}からです）。"
-        }
-    )
-
-
-def job_search_requirement_in_force(
-    *, municipality: Municipality, cause: str, on: date, known_at: datetime | None = None
-) -> JobSearchRequirement | None:
-    """Thresholds in force: the latest effective date among the municipality's own rows and the
-    national standard; on the same date the municipality's row wins, then the highest revision."""
-    qs = JobSearchRequirement.objects.filter(
-        Q(municipality=municipality) | Q(municipality__isnull=True), cause=cause, effective_from__lte=on
-    )
-    if known_at is not None:
-        qs = qs.filter(created_at__lte=known_at)
-    rows = list(qs.order_by("-effective_from", "-revision")[:20])
-    if not rows:
-        return None
-    return max(rows, key=lambda r: (r.effective_from, r.municipality_id is not None, r.revision))
+# --- Rule tables (history and today's) ------------------------------------------------------------
 
 
 def rule_rows_for(*, municipality: Municipality) -> models.QuerySet[HousingBenefitRuleTable]:
@@ -134,42 +77,6 @@ def municipalities_for_user(user: Any) -> models.QuerySet[Municipality]:
     return Municipality.objects.none()
 
 
-# --- The 簡易判定 -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Assessment:
-    municipality: Municipality
-    input: hr.AssessmentInput
-    rule: HousingBenefitRuleTable
-    result: hr.AssessmentResult
-
-
-def housing_assess(values: dict[str, Any]) -> Assessment:
-    """Validate the inputs (API field names), find the table in force on the application date, assess.
-
-    Raises ``ValidationError`` with a Japanese message per field. Reads no personal data.
-    """
-    municipality, inp = clean_assessment_values(values)
-    rule = rule_for_assessment(
-        municipality=municipality, household_size=inp.household_size, on=inp.application_date
-    )
-    return Assessment(municipality, inp, rule, hr.assess(inp, rule.as_rules()))
-
-
-def assessment_for_application(application: HousingBenefitApplication) -> Assessment:
-    inp = application.assessment_input()
-    rule = rule_for_assessment(
-        municipality=application.municipality, household_size=inp.household_size, on=inp.application_date
-    )
-    return Assessment(application.municipality, inp, rule, hr.assess(inp, rule.as_rules()))
-
-
-def decision_explain(decision: HousingBenefitDecision) -> hr.AssessmentResult:
-    """Re-explain a decision with the very rule row it used, whatever was added to the table since."""
-    return hr.assess(decision.application.assessment_input(), decision.rule.as_rules())
-
-
 # --- Applications (scoped) ---------------------------------------------------------------------------
 
 
@@ -197,8 +104,16 @@ def housing_application_get_for_user(
     return application
 
 
-def housing_application_page(*, user: Any, state: str = "", page: Any = 1) -> Page:
+def housing_application_page(
+    *, user: Any, state: str = "", page: Any = 1, with_lifecycle: bool = False
+) -> Page:
+    """One page of the user's applications; ``with_lifecycle`` also loads decision, payments, reports and
+    extensions (the API's shape) in a fixed number of queries."""
     qs = housing_applications_visible_to(user).order_by("-application_date", "-id")
+    if with_lifecycle:
+        qs = qs.select_related("decision__rule").prefetch_related(
+            "payments", "job_search_reports", "extensions"
+        )
     if state in ApplicationState.values:
         qs = qs.filter(state=state)
     return Paginator(qs, PAGE_SIZE).get_page(page)
@@ -217,42 +132,6 @@ def cases_for_application(user: Any) -> models.QuerySet[Case]:
 
 
 # --- Lifecycle reads -----------------------------------------------------------------------------
-
-
-def report_months_status(
-    application: HousingBenefitApplication, *, before: date
-) -> tuple[list[date], list[date]]:
-    """(months without a report, months whose report missed the thresholds), for the months of the
-    period that ended before ``before``'s month."""
-    if application.first_month is None or not application.months_awarded:
-        return [], []
-    reports = {r.month: r for r in application.job_search_reports.all()}
-    missing: list[date] = []
-    unmet: list[date] = []
-    for i in range(application.months_awarded):
-        month = add_months(application.first_month, i)
-        if month >= hr.first_of_month(before):
-            break
-        report = reports.get(month)
-        if report is None:
-            missing.append(month)
-        elif not report.met:
-            unmet.append(month)
-    return missing, unmet
-
-
-def payment_cap_for_month(application: HousingBenefitApplication, month_number: int) -> int:
-    """The most that may be paid for month ``month_number``: the decision's amount, or the
-    amount set by the extension that covers that month."""
-    decision = application.decision
-    if application.benefit_type != "rent":
-        return decision.relocation_amount if month_number == 1 else 0
-    if month_number <= hr.INITIAL_PERIOD_MONTHS:
-        return decision.monthly_amount
-    for ext in application.extensions.filter(state=ExtensionState.APPROVED).order_by("sequence"):
-        if month_number <= ext.months_after:
-            return ext.monthly_amount
-    return 0
 
 
 @dataclass(frozen=True)

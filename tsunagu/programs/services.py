@@ -28,6 +28,14 @@ from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
 
 from . import housing_rules as hr
+from .lookups import (
+    assessment_for_application,
+    housing_assess,
+    job_search_requirement_in_force,
+    payment_cap_for_month,
+    report_months_status,
+    rule_for_assessment,
+)
 from .models import (
     ApplicationsPer,
     ApplicationState,
@@ -44,14 +52,6 @@ from .models import (
     JobSearchReport,
     JobSearchRequirement,
     StopReason,
-)
-from .selectors import (
-    assessment_for_application,
-    housing_assess,
-    job_search_requirement_in_force,
-    payment_cap_for_month,
-    report_months_status,
-    rule_for_assessment,
 )
 from .validation import LAW_START, MAX_ASSET_YEN, MAX_MONTHLY_YEN
 

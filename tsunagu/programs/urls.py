@@ -7,7 +7,9 @@ urlpatterns = [
     path("housing-benefit/assess/", views.housing_assess, name="housing_assess"),
     path("housing-benefit/", views.application_list, name="housing_application_list"),
     path("housing-benefit/new/", views.application_new, name="housing_application_new"),
-    path("housing-benefit/<int:application_id>/", views.application_detail, name="housing_application_detail"),
+    path(
+        "housing-benefit/<int:application_id>/", views.application_detail, name="housing_application_detail"
+    ),
     path(
         "housing-benefit/<int:application_id>/extensions/<int:extension_id>/decide/",
         views.extension_decide,

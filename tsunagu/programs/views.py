@@ -132,6 +132,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     today = timezone.localdate()
     extensions = list(app.extensions.select_related("decided_by"))
     pending = [e for e in extensions if e.state == "pending"]
+    pending_requirements = None
+    if pending:
+        try:
+            pending_requirements = services.extension_requirements_for(pending[0])
+        except ValidationError as exc:
+            assessment_error = " ".join(exc.messages)
     return render(
         request,
         "programs/housing_application_detail.html",
@@ -145,10 +151,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "reports": app.job_search_reports.select_related("requirement"),
             "extensions": extensions,
             "pending_extension": pending[0] if pending else None,
-            "pending_requirements": services.extension_requirements_for(pending[0]) if pending else None,
+            "pending_requirements": pending_requirements,
             "stop": HousingBenefitStop.objects.filter(application=app).first(),
             "actions": selectors.housing_actions_for(request.user, app),
-            "reminders": [r for r in selectors.reminders_for(request.user, today=today) if r.application.pk == app.pk],
+            "reminders": [
+                r for r in selectors.reminders_for(request.user, today=today) if r.application.pk == app.pk
+            ],
             "max_months": hr.MAX_PERIOD_MONTHS,
         },
     )
@@ -234,7 +242,9 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
-    app = selectors.housing_application_get_for_user(user=request.user, application_id=application_id, audit=False)
+    app = selectors.housing_application_get_for_user(
+        user=request.user, application_id=application_id, audit=False
+    )
     if action not in selectors.housing_actions_for(request.user, app):
         if not (request.user.can(Permission.DECISION_RECORD) or request.user.can(Permission.CASE_EDIT)):  # type: ignore[union-attr]
             raise PermissionDenied
@@ -258,7 +268,9 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
 
 
 def extension_decide(request: HttpRequest, application_id: int, extension_id: int) -> HttpResponse:
-    app = selectors.housing_application_get_for_user(user=request.user, application_id=application_id, audit=False)
+    app = selectors.housing_application_get_for_user(
+        user=request.user, application_id=application_id, audit=False
+    )
     ext = app.extensions.filter(pk=extension_id).first()
     if ext is None:
         raise Http404
@@ -326,7 +338,9 @@ def rule_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if kind == "job_search":
-                services.job_search_requirement_add(actor=request.user, municipality=municipality, **form.cleaned_data)
+                services.job_search_requirement_add(
+                    actor=request.user, municipality=municipality, **form.cleaned_data
+                )
             else:
                 services.housing_rule_add(actor=request.user, municipality=municipality, **form.cleaned_data)
         except ValidationError as exc:

@@ -96,7 +96,7 @@ def _database_shared_by_threads(tmp_path: Path) -> Iterator[None]:
     new connections (the threads') open that file — WAL, busy timeout and IMMEDIATE
     transactions as configured in settings.
     """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():  # type: ignore[attr-defined]
         yield
         return
     path = tmp_path / "concurrency.sqlite3"
@@ -140,7 +140,8 @@ def test_concurrent_intakes_get_distinct_consecutive_numbers(
     ensure_default_codes()
     load_demo_data()
     worker = new_agency_with_worker()
-    agency_id = worker.agency_id
+    assert worker.agency is not None
+    agency_id = worker.agency.pk
     if not first_of_year:
         open_case(worker, received_at=datetime(2026, 4, 1, 9, 0, tzinfo=TOKYO))
     before = Case.objects.filter(agency_id=agency_id).count()

@@ -88,7 +88,7 @@ def test_urgency_flags_create_emergency_support_and_mark_the_case(worker: Any) -
 
 @pytest.mark.parametrize("outcome", ["info_only", "referred"])
 def test_info_only_and_referred_end_the_case_at_screening(worker: Any, outcome: str) -> None:
-    extra = {"screening_referral_to": "public_assistance"} if outcome == "referred" else {}
+    extra: dict[str, Any] = {"screening_referral_to": "public_assistance"} if outcome == "referred" else {}
     case = open_case(worker, screening_outcome=outcome, **extra)
     case.refresh_from_db()
     assert case.state == CaseState.ENDED_AT_SCREENING

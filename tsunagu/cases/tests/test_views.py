@@ -126,7 +126,9 @@ def test_a_consultant_cannot_list_the_whole_agency(login: Any) -> None:
         ("スズキ", []),
     ],
 )
-def test_search_by_kana_kanji_phone_birth_date_and_case_number(login: Any, q: str, expected: list[str]) -> None:
+def test_search_by_kana_kanji_phone_birth_date_and_case_number(
+    login: Any, q: str, expected: list[str]
+) -> None:
     response = login("shinjuku-center").get("/cases/", {"scope": "agency", "q": q})
     assert sorted(_listed(response)) == expected
     assert "検索結果" in response.content.decode()
@@ -153,7 +155,9 @@ def test_filters_by_state_worker_and_topic(login: Any, staff: Any) -> None:
         "髙橋 一郎",
     ]
     assert _listed(client.get("/cases/", {"scope": "agency", "topic": "debt"})) == ["渡邉 健"]
-    assert _listed(client.get("/cases/", {"scope": "agency", "topic": "housing", "state": "intake"})) == ["山﨑 花子"]
+    assert _listed(client.get("/cases/", {"scope": "agency", "topic": "housing", "state": "intake"})) == [
+        "山﨑 花子"
+    ]
     assert _listed(client.get("/cases/", {"scope": "agency", "topic": "childcare"})) == []
 
 
@@ -201,28 +205,54 @@ def test_the_next_page_link_keeps_the_filters(login: Any, staff: Any) -> None:
     assert len(second.context["rows"]) == 1
 
 
-# Measured: session, user, TOTP check, roles, header (agency), staff dropdown, code lists (2),
-# the count-free page of cases (person and worker joined), the restricted-person check, the
-# SEARCH audit row and the session save.
-CASE_LIST_BUDGET = 14
+# Measured (SQLite; PostgreSQL is the same or one less): session, user, TOTP check, roles, the
+# topic choices, the page of cases (person and worker joined, the kana trigram match as a
+# subquery), the SEARCH audit row (with q), the restricted-person check (one for the page),
+# the topic labels, the header's agency, the worker dropdown and its roles, and the session
+# save (3 on SQLite incl. the savepoint).
+CASE_LIST_BUDGET = 15
 
 
 @pytest.mark.parametrize("params", [{}, {"scope": "agency"}, {"scope": "agency", "q": "タカハシ"}])
 def test_case_list_query_budget_does_not_grow_with_rows(
     login: Any, staff: Any, django_assert_max_num_queries: Any, params: dict[str, str]
 ) -> None:
-    worker = staff("shinjuku-shunin")
+    chief, other = staff("shinjuku-shunin"), staff("shinjuku-soudan")
     for i in range(30):
+        # Half of them restricted persons of another worker: masked for the chief, so no
+        # RESTRICTED_VIEW rows (those add one INSERT per restricted person actually shown).
+        restricted = i % 2 == 0
         open_case(
-            worker,
-            person_kw={"name": f"髙橋 {i}", "kana": "タカハシ テスト", "phone": "", "is_restricted": i % 2 == 0,
-                       "restriction_reason": "DV" if i % 2 == 0 else ""},
+            other if restricted else chief,
+            person_kw={
+                "name": f"髙橋 {i}",
+                "kana": "タカハシ テスト",
+                "phone": f"090-5555-{i:04d}",
+                "is_restricted": restricted,
+                "restriction_reason": "DV" if restricted else "",
+            },
         )
     client = login("shinjuku-shunin")
     client.get("/cases/", params)
     with django_assert_max_num_queries(CASE_LIST_BUDGET):
         response = client.get("/cases/", params)
-    assert len(response.context["rows"]) == 25
+    assert len(response.context["rows"]) == (16 if params == {} else 25)
+    assert any(r["phone"] == MASK for r in response.context["rows"]) is (params != {})
+
+
+def test_a_restricted_phone_shown_in_the_list_is_audited(login: Any) -> None:
+    yamazaki = Person.objects.get(name="山﨑 花子")
+    login("shinjuku-shunin").get("/cases/", {"scope": "agency"})  # masked: not a restricted view
+    login("shinjuku-center").get("/cases/", {"scope": "agency"})
+    events = AuditEvent.objects.filter(action=AuditAction.RESTRICTED_VIEW, person_id=yamazaki.pk)
+    assert [(e.actor.username, e.details) for e in events] == [
+        ("shinjuku-center", {"fields": ["phone"], "via": "case_list"})
+    ]
+    assert (
+        not AuditEvent.objects.filter(action=AuditAction.RESTRICTED_VIEW)
+        .exclude(person_id=yamazaki.pk)
+        .exists()
+    )
 
 
 # --- Restricted persons (DV) ------------------------------------------------------------------------
@@ -241,12 +271,19 @@ def test_case_list_masks_restricted_phone_for_others(login: Any) -> None:
 def test_a_restricted_phone_is_not_searchable_by_others(login: Any) -> None:
     assert _listed(login("shinjuku-shunin").get("/cases/", {"scope": "agency", "q": "2345-6789"})) == []
     assert _listed(login("shinjuku-soudan").get("/cases/", {"q": "2345-6789"})) == ["山﨑 花子"]
-    assert _listed(login("shinjuku-center").get("/cases/", {"scope": "agency", "q": "2345-6789"})) == ["山﨑 花子"]
+    assert _listed(login("shinjuku-center").get("/cases/", {"scope": "agency", "q": "2345-6789"})) == [
+        "山﨑 花子"
+    ]
 
 
 def test_person_page_hides_restricted_fields_and_audits_the_restricted_view(login: Any) -> None:
     person = Person.objects.get(name="山﨑 花子")
-    for username, sees in (("shinjuku-shunin", False), ("shinjuku-kakei", False), ("shinjuku-soudan", True), ("shinjuku-center", True)):
+    for username, sees in (
+        ("shinjuku-shunin", False),
+        ("shinjuku-kakei", False),
+        ("shinjuku-soudan", True),
+        ("shinjuku-center", True),
+    ):
         body = login(username).get(f"/persons/{person.pk}/").content.decode()
         assert (YAMAZAKI_ADDRESS in body) is sees, username
         assert (YAMAZAKI_PHONE in body) is sees, username
@@ -256,7 +293,9 @@ def test_person_page_hides_restricted_fields_and_audits_the_restricted_view(logi
             action=AuditAction.RESTRICTED_VIEW, actor__username=username, person_id=person.pk
         )
         assert restricted.exists() is sees
-        assert AuditEvent.objects.filter(action=AuditAction.VIEW, actor__username=username, person_id=person.pk).exists()
+        assert AuditEvent.objects.filter(
+            action=AuditAction.VIEW, actor__username=username, person_id=person.pk
+        ).exists()
 
 
 def test_restricted_person_cannot_be_edited_by_others(login: Any) -> None:
@@ -272,8 +311,10 @@ def test_intake_search_results_do_not_reveal_a_restricted_phone(login: Any) -> N
     body = response.content.decode()
     candidates = response.context["candidates"]
     assert [c.person.pk for c in candidates] == [person.pk]
-    assert "電話番号が一致" not in body
-    assert YAMAZAKI_PHONE not in body.replace(f'value="{YAMAZAKI_PHONE}"', "")
+    results = body[body.index("<h2>検索結果</h2>") : body.index("</table>")]
+    assert "電話番号が一致" not in results
+    assert YAMAZAKI_PHONE not in results
+    assert YAMAZAKI_ADDRESS not in body
     only_phone = login("shinjuku-shunin").get("/intake/", {"phone": YAMAZAKI_PHONE})
     assert only_phone.context["candidates"] == []
     mine = login("shinjuku-soudan").get("/intake/", {"phone": YAMAZAKI_PHONE})
@@ -293,7 +334,12 @@ def test_another_agencys_case_and_person_are_404(login: Any) -> None:
     assert client.post(f"/cases/{case.pk}/transition/", {"name": "start_assessment"}).status_code == 404
     missing = client.get("/cases/99999999/")
     assert missing.status_code == 404
-    assert client.get(f"/cases/{case.pk}/").content == missing.content
+
+    def stable(response: Any) -> str:  # the main part of the page (the header holds tokens)
+        body = response.content.decode()
+        return body[body.index("<main") : body.index("</main>")]
+
+    assert stable(client.get(f"/cases/{case.pk}/")) == stable(missing)
 
 
 # --- Intake: search first, then the form ---------------------------------------------------------------
@@ -316,7 +362,7 @@ def test_intake_starts_with_a_search(login: Any) -> None:
     assert "いずれかを入力して検索してください" in empty.content.decode()
 
 
-def _intake_post(**overrides: str | list[str]) -> dict[str, Any]:
+def _intake_post(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "person-name": "佐々木 太郎",
         "person-kana": "ささき たろう",
@@ -345,14 +391,20 @@ def _intake_post(**overrides: str | list[str]) -> dict[str, Any]:
 
 
 def _with_consent(data: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    return data | {
-        "consent-given": "1",
-        "consent-purposes": ["support", "statistics"],
-        "consent-recipient_types": ["welfare_office"],
-        "consent-data_categories": ["basic", "finances"],
-        "consent-given_on": "令和8年11月1日" if timezone.localdate() >= date(2026, 11, 1) else timezone.localdate().isoformat(),
-        "consent-method": "signature",
-    } | overrides
+    return (
+        data
+        | {
+            "consent-given": "1",
+            "consent-purposes": ["support", "statistics"],
+            "consent-recipient_types": ["welfare_office"],
+            "consent-data_categories": ["basic", "finances"],
+            "consent-given_on": "令和8年11月1日"
+            if timezone.localdate() >= date(2026, 11, 1)
+            else timezone.localdate().isoformat(),
+            "consent-method": "signature",
+        }
+        | overrides
+    )
 
 
 def test_a_complete_intake_opens_the_case_with_consent_and_application(login: Any) -> None:
@@ -408,7 +460,10 @@ def test_bad_input_is_shown_beside_the_field_and_the_typed_values_stay(
     assert page.by_id["id_person-name"]["value"] == "佐々木 太郎"
     assert page.by_id["id_person-address"]["value"] == "東京都新宿区新宿三丁目1番1号"
     assert page.textareas["intake-chief_complaint"].strip() == "家賃を3か月滞納している"
-    assert page.by_id["id_intake-topics_1"].get("checked") is not None or "checked" in page.by_id["id_intake-topics_1"]
+    assert (
+        page.by_id["id_intake-topics_1"].get("checked") is not None
+        or "checked" in page.by_id["id_intake-topics_1"]
+    )
     assert page.by_id["id_consent-given"].get("checked") is not None
 
 
@@ -420,7 +475,7 @@ def test_invalid_intake_part_saves_no_person_either(login: Any) -> None:
     assert response.status_code == 200
     assert (Person.objects.count(), Case.objects.count(), Intake.objects.count()) == before
     page = elements(response)
-    assert "選択肢から選んでください" in page.text_by_id["id_intake-method_error"]
+    assert "必須" in page.text_by_id["id_intake-method_error"]
     assert "チェックした項目から" in page.text_by_id["id_intake-main_topic_error"]
     assert page.by_id["id_person-name"]["value"] == "佐々木 太郎"
 
@@ -437,7 +492,9 @@ def test_application_without_consent_is_refused_beside_the_field_and_nothing_is_
 
 def test_consent_fields_are_checked_only_when_the_box_is_ticked(login: Any) -> None:
     client = login("shinjuku-soudan")
-    refused = client.post("/intake/new/", _with_consent(_intake_post(), **{"consent-purposes": [], "consent-method": ""}))
+    refused = client.post(
+        "/intake/new/", _with_consent(_intake_post(), **{"consent-purposes": [], "consent-method": ""})
+    )
     page = elements(refused)
     assert "利用目的" in page.text_by_id["id_consent-purposes_error"]
     assert "取得方法" in page.text_by_id["id_consent-method_error"]
@@ -488,7 +545,9 @@ def test_intake_for_an_existing_person(login: Any) -> None:
     takahashi = Person.objects.get(name="髙橋 一郎")
     page = client.get(f"/intake/new/?person={takahashi.pk}")
     assert page.context["person_form"] is None
-    data = {k: v for k, v in _intake_post().items() if not k.startswith("person-")} | {"person": str(takahashi.pk)}
+    data = {k: v for k, v in _intake_post().items() if not k.startswith("person-")} | {
+        "person": str(takahashi.pk)
+    }
     response = client.post(f"/intake/new/?person={takahashi.pk}", data)
     assert response.status_code == 302
     assert Case.objects.filter(person=takahashi).count() == 2
@@ -499,7 +558,9 @@ def test_partner_agency_must_be_of_the_served_municipality(login: Any) -> None:
 
     client = login("shinjuku-soudan")
     page = client.get("/intake/new/")
-    offered = set(page.context["intake_form"].fields["referring_partner"].queryset.values_list("name", flat=True))
+    offered = set(
+        page.context["intake_form"].fields["referring_partner"].queryset.values_list("name", flat=True)
+    )
     assert "新宿区社会福祉協議会" in offered
     assert "蓮田市社会福祉協議会" not in offered
     hasuda = PartnerAgency.objects.get(name="蓮田市社会福祉協議会")
@@ -514,19 +575,31 @@ def test_partner_agency_must_be_of_the_served_municipality(login: Any) -> None:
 
 @pytest.mark.parametrize(
     ("outcome", "referral", "state"),
-    [("info_only", "", "ended_at_screening"), ("referred", "hello_work", "ended_at_screening"), ("continuing", "", "intake")],
+    [
+        ("info_only", "", "ended_at_screening"),
+        ("referred", "hello_work", "ended_at_screening"),
+        ("continuing", "", "intake"),
+    ],
 )
 def test_screening_outcome_from_the_form(login: Any, outcome: str, referral: str, state: str) -> None:
     response = login("shinjuku-soudan").post(
         "/intake/new/",
-        _intake_post(**{"intake-screening_outcome": outcome, "intake-screening_referral_to": referral, "intake-urgency_flags": []}),
+        _intake_post(
+            **{
+                "intake-screening_outcome": outcome,
+                "intake-screening_referral_to": referral,
+                "intake-urgency_flags": [],
+            }
+        ),
     )
     assert response.status_code == 302
     assert Case.objects.get(person__name="佐々木 太郎").state == state
 
 
 def test_referred_without_destination_is_an_error_beside_the_field(login: Any) -> None:
-    response = login("shinjuku-soudan").post("/intake/new/", _intake_post(**{"intake-screening_outcome": "referred"}))
+    response = login("shinjuku-soudan").post(
+        "/intake/new/", _intake_post(**{"intake-screening_outcome": "referred"})
+    )
     assert "つなぎ先" in elements(response).text_by_id["id_intake-screening_referral_to_error"]
 
 
@@ -539,7 +612,8 @@ def test_transition_guard_message_is_shown_and_the_state_kept(login: Any, staff:
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "利用申込を記録する" in page
     response = client.post(
-        f"/cases/{case.pk}/transition/", {"name": "start_emergency_assessment", "reason": "", "version": case.version}
+        f"/cases/{case.pk}/transition/",
+        {"name": "start_emergency_assessment", "reason": "", "version": case.version},
     )
     assert response.status_code == 302
     assert any("理由" in m for m in messages_of(response))
@@ -597,15 +671,33 @@ def test_two_workers_edit_the_same_person_and_nothing_is_overwritten_silently(lo
     assert "他の職員によって更新されました" in body
     # Both versions are on the page: the other's saved phone and my typed address.
     assert "他の職員が保存した最新の内容" in body
+    rows = {label: (theirs, mine) for label, theirs, mine in conflict.context["stale_rows"]}
+    assert rows == {
+        "電話": ("090-0000-1111", "090-1234-5678"),
+        "住所": ("東京都新宿区西新宿二丁目8番1号", "東京都新宿区百人町一丁目1番1号"),
+    }
     assert "090-0000-1111" in body
+    assert elements(conflict).by_id["id_version"]["value"] == "2"
+    assert body.count('name="version"') == 1
     assert elements(conflict).by_id["id_address"]["value"] == "東京都新宿区百人町一丁目1番1号"
     fresh = Person.objects.get(pk=person.pk)
-    assert (fresh.phone, fresh.address, fresh.version) == ("090-0000-1111", "東京都新宿区西新宿二丁目8番1号", 2)
+    assert (fresh.phone, fresh.address, fresh.version) == (
+        "090-0000-1111",
+        "東京都新宿区西新宿二丁目8番1号",
+        2,
+    )
     # Saving again from the conflict page (which now carries the new version) succeeds.
-    resubmit = post_data(form_b, address="東京都新宿区百人町一丁目1番1号", phone="090-0000-1111") | {"version": "2"}
+    page = elements(conflict)
+    resubmit = post_data(form_b, address="東京都新宿区百人町一丁目1番1号", phone="090-0000-1111") | {
+        "version": page.by_id["id_version"]["value"]
+    }
     assert b.post(url, resubmit).status_code == 302
     fresh.refresh_from_db()
-    assert (fresh.phone, fresh.address, fresh.version) == ("090-0000-1111", "東京都新宿区百人町一丁目1番1号", 3)
+    assert (fresh.phone, fresh.address, fresh.version) == (
+        "090-0000-1111",
+        "東京都新宿区百人町一丁目1番1号",
+        3,
+    )
 
 
 # --- Expired session keeps what was typed --------------------------------------------------------------
@@ -616,13 +708,15 @@ def _expire(client: Client) -> None:
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
 
 
-def test_an_expired_session_keeps_the_typed_intake_for_after_login(demo: Any) -> None:
+def test_an_expired_session_keeps_the_typed_intake_for_after_login(login: Any) -> None:
     from tsunagu.organizations.tests.flows import full_login
 
-    client = full_login("shinjuku-soudan")
+    client = login("shinjuku-soudan")
     assert client.get("/intake/new/").status_code == 200
     _expire(client)
-    data = _intake_post(**{"person-name": "期限 切子", "person-kana": "キゲン キリコ", "person-phone": "090-7777-8888"})
+    data = _intake_post(
+        **{"person-name": "期限 切子", "person-kana": "キゲン キリコ", "person-phone": "090-7777-8888"}
+    )
     response = client.post("/intake/new/", data)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -645,10 +739,10 @@ def test_an_expired_session_keeps_the_typed_intake_for_after_login(demo: Any) ->
     assert Person.objects.filter(name="期限 切子").count() == 1
 
 
-def test_a_kept_draft_is_not_given_to_someone_else_who_logs_in(demo: Any) -> None:
+def test_a_kept_draft_is_not_given_to_someone_else_who_logs_in(login: Any) -> None:
     from tsunagu.organizations.tests.flows import full_login
 
-    client = full_login("shinjuku-soudan")
+    client = login("shinjuku-soudan")
     client.get("/intake/new/")
     _expire(client)
     client.post("/intake/new/", _intake_post(**{"person-name": "期限 切子"}))
@@ -662,3 +756,64 @@ def test_an_anonymous_post_without_an_expired_session_keeps_nothing(demo: Any) -
     response = client.post("/intake/new/", _intake_post())
     assert response.status_code == 302
     assert not Session.objects.exists()
+
+
+# --- Household (世帯構成) --------------------------------------------------------------------------------
+
+
+def _household_post(rows: list[dict[str, str]], initial: int = 0) -> dict[str, str]:
+    data = {
+        "household-TOTAL_FORMS": str(len(rows)),
+        "household-INITIAL_FORMS": str(initial),
+        "household-MIN_NUM_FORMS": "0",
+        "household-MAX_NUM_FORMS": "30",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"household-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_household_members_are_recorded_and_shown(login: Any) -> None:
+    from tsunagu.persons.models import HouseholdMember
+
+    client = login("shinjuku-soudan")
+    person = Person.objects.get(name="髙橋 一郎")
+    page = client.get(f"/persons/{person.pk}/household/")
+    assert page.status_code == 200
+    response = client.post(
+        f"/persons/{person.pk}/household/",
+        _household_post(
+            [
+                {
+                    "name": "髙橋 美香",
+                    "kana": "たかはし みか",
+                    "relationship": "妻",
+                    "birth_date": "昭和52年1月5日",
+                    "lives_together": "on",
+                },
+                {"name": "髙橋 翔", "relationship": "長男", "birth_date": "2004-08-01"},  # 別居: box unticked
+                {"name": "", "relationship": ""},  # empty row: ignored
+            ]
+        ),
+    )
+    assert response.status_code == 302
+    members = list(HouseholdMember.objects.filter(person=person).order_by("id"))
+    assert [(m.name, m.kana, m.relationship, m.birth_date, m.lives_together) for m in members] == [
+        ("髙橋 美香", "タカハシ ミカ", "妻", date(1977, 1, 5), True),
+        ("髙橋 翔", "", "長男", date(2004, 8, 1), False),
+    ]
+    body = client.get(f"/persons/{person.pk}/").content.decode()
+    assert "髙橋 美香" in body and "同居" in body and "別居" in body
+
+    # A row without 続柄 and a future birth date: messages beside the fields, nothing replaced.
+    bad = client.post(
+        f"/persons/{person.pk}/household/",
+        _household_post([{"name": "髙橋 美香", "relationship": "", "birth_date": "令和20年1月1日"}]),
+    )
+    assert bad.status_code == 200
+    page = elements(bad)
+    assert "続柄を入力" in page.text_by_id["id_household-0-relationship_error"]
+    assert "未来" in page.text_by_id["id_household-0-birth_date_error"]
+    assert page.by_id["id_household-0-birth_date"]["value"] == "令和20年1月1日"
+    assert HouseholdMember.objects.filter(person=person).count() == 2
+    assert login("hasuda-soudan").get(f"/persons/{person.pk}/household/").status_code == 404

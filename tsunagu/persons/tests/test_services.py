@@ -180,11 +180,12 @@ def test_household_member_errors_name_the_row(staff: Any) -> None:
             actor=actor,
             person=person,
             members=[
-                {"name": "佐々木 花", "relationship": "妻"},
+                {"name": "佐々木 花", "kana": "佐々木 花", "relationship": "妻"},
                 {"name": "", "relationship": "", "birth_date": date(2099, 1, 1)},
             ],
         )
     assert set(exc.value.message_dict) == {
+        "household-0-kana",
         "household-1-name",
         "household-1-relationship",
         "household-1-birth_date",
