@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tsunagu.network",
     "tsunagu.cases",
     "tsunagu.meetings",
+    "tsunagu.referrals",
     "tsunagu.programs",
     "tsunagu.privacy",
     "tsunagu.api",

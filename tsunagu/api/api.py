@@ -111,3 +111,7 @@ api.add_router("/", cases_router)
 from tsunagu.programs.api import router as programs_router  # noqa: E402
 
 api.add_router("/", programs_router)
+
+from tsunagu.meetings.api import router as meetings_router  # noqa: E402
+
+api.add_router("/", meetings_router)

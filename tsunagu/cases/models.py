@@ -246,6 +246,15 @@ class Assessment(ProcessRecord):
         related_name="+",
     )
     shared_with_budget_support = models.BooleanField("家計改善支援員と共有", default=False)
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="共有先の家計改善支援員",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    shared_at = models.DateTimeField("共有日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "インテーク・アセスメントシート"
@@ -317,6 +326,7 @@ class SupportPlan(ProcessRecord):
     start_date = models.DateField("プラン期間（開始）")
     end_date = models.DateField("プラン期間（終了）")
     agreed_on = models.DateField("本人の同意日", null=True, blank=True)
+    long_period_reason = models.TextField("6か月を超える期間とする理由", blank=True)
     monitoring_interval_days = models.PositiveIntegerField("モニタリング間隔（日）", default=30)
     next_monitoring_on = models.DateField("次回モニタリング日", null=True, blank=True)
 

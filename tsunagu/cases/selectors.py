@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import WarekiParseError, parse_date
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
-from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
+from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
 from tsunagu.persons import normalize
 from tsunagu.persons.models import PersonKanaTrigram
 from tsunagu.persons.policies import restricted_contact_searchable_q
 
-from .models import Case, Intake
+from .models import (
+    ASSESSMENT_SECTIONS,
+    Assessment,
+    Case,
+    CaseState,
+    Evaluation,
+    Intake,
+    PlanGoal,
+    PlanStatus,
+    SupportPlan,
+    SupportRecord,
+)
+from .policies import assessment_visibility_q
+from .workflow import evaluation_latest, plan_current  # noqa: F401 — the reads of the process
 
 PAGE_SIZE = 25
 _CASE_NUMBER_RE = re.compile(r"^[RHSrhs]?\d{1,2}-\d{1,5}$")
@@ -150,3 +165,169 @@ def _json_contains_supported() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+# --- The support process ------------------------------------------------------------------------
+#
+# Every read below starts from a case the user already fetched through case_get_for_user (or
+# from cases_visible_to), so the agency scope holds; records of another case answer 404.
+
+RECORD_LIST_LIMIT = 50
+
+
+def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]:
+    """The sheet's versions the user may see, newest first (policies.assessment_visibility_q)."""
+    qs = Assessment.objects.filter(case=case).select_related("author", "joint_with", "shared_with")
+    cond = assessment_visibility_q(user, case)
+    if cond is not None:
+        qs = qs.filter(cond)
+    return qs.order_by("-number")
+
+
+def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Assessment:
+    assessment = assessments_of_case(user=user, case=case).filter(pk=_int_or_none(assessment_id)).first()
+    if assessment is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    audit_record(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=assessment,
+        person_id=case.person_id,
+        details={"number": assessment.number},
+    )
+    return assessment
+
+
+def assessment_diff(older: Assessment | None, newer: Assessment) -> list[tuple[str, str, str]]:
+    """(項目, 前の版, この版) for every item that changed between two versions."""
+    from tsunagu.core.codes import code_labels
+    from tsunagu.core.models import CodeList
+
+    issue_labels = code_labels(CodeList.ASSESSMENT_ISSUE)
+
+    def issues(a: Assessment | None) -> str:
+        return "、".join(issue_labels.get(i, i) for i in (a.issues if a else [])) or "（なし）"
+
+    rows: list[tuple[str, str, str]] = []
+    for key, label in ASSESSMENT_SECTIONS:
+        old = (older.sections or {}).get(key, "") if older else ""
+        new = (newer.sections or {}).get(key, "")
+        if old != new:
+            rows.append((label, old or "（空欄）", new or "（空欄）"))
+    if issues(older) != issues(newer):
+        rows.append(("抱える課題", issues(older), issues(newer)))
+    for field in ("strengths", "wishes"):
+        old = getattr(older, field) if older else ""
+        new = getattr(newer, field)
+        if old != new:
+            rows.append((str(Assessment._meta.get_field(field).verbose_name), old or "（空欄）", new or "（空欄）"))
+    for field in ("disability_certificate", "urgency"):
+        old = getattr(older, f"get_{field}_display")() if older else ""
+        new = getattr(newer, f"get_{field}_display")()
+        if old != new:
+            rows.append((str(Assessment._meta.get_field(field).verbose_name), old or "（空欄）", new or "（空欄）"))
+    return rows
+
+
+def plans_of_case(case: Case) -> models.QuerySet[SupportPlan]:
+    return (
+        SupportPlan.objects.filter(case=case)
+        .select_related("author", "replan_of_evaluation", "based_on_assessment")
+        .order_by("-number")
+    )
+
+
+def plan_get_for_user(*, user: Any, plan_id: Any, audit: bool = True) -> SupportPlan:
+    """Fetch-and-check one plan by id (404 when absent or of another agency)."""
+    if not user.can(Permission.PERSON_VIEW):
+        get_for_user_or_404(SupportPlan.objects.none(), user, plan_id)
+    plan = get_for_user_or_404(
+        SupportPlan.objects.select_related("case", "case__person", "author", "replan_of_evaluation"),
+        user,
+        plan_id,
+    )
+    if audit:
+        audit_record(
+            actor=user, action=AuditAction.VIEW, obj=plan, person_id=plan.case.person_id, details={"number": plan.number}
+        )
+    return plan
+
+
+def plan_goals(plan: SupportPlan) -> models.QuerySet[PlanGoal]:
+    return plan.goals.select_related("provider_staff", "provider_partner").order_by("order", "id")
+
+
+def records_of_case(case: Case, *, limit: int = RECORD_LIST_LIMIT) -> list[SupportRecord]:
+    return list(
+        SupportRecord.objects.filter(case=case).select_related("staff", "author").order_by("-occurred_at", "-id")[
+            :limit
+        ]
+    )
+
+
+def record_get_for_user(*, user: Any, case: Case, record_id: Any) -> SupportRecord:
+    record = (
+        SupportRecord.objects.filter(case=case, pk=_int_or_none(record_id)).select_related("staff", "author").first()
+    )
+    if record is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return record
+
+
+def evaluations_of_case(case: Case) -> models.QuerySet[Evaluation]:
+    return (
+        Evaluation.objects.filter(case=case)
+        .select_related("plan", "author")
+        .prefetch_related("goal_results__goal")
+        .order_by("-created_at", "-id")
+    )
+
+
+def evaluation_get_for_user(*, user: Any, case: Case, evaluation_id: Any) -> Evaluation:
+    ev = evaluations_of_case(case).filter(pk=_int_or_none(evaluation_id)).first()
+    if ev is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return ev
+
+
+def cases_monitoring_overdue(user: Any, *, today: date | None = None) -> models.QuerySet[Case]:
+    """Cases in support whose plan's next monitoring date has passed (oldest first).
+
+    Each case carries ``next_monitoring_on`` and ``plan_number`` (annotations).
+    """
+    today = today or timezone.localdate()
+    current = SupportPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.DECIDED).order_by("-number")
+    return (
+        cases_visible_to(user)
+        .filter(state__in=[CaseState.IN_SUPPORT, CaseState.EVALUATION])
+        .annotate(
+            next_monitoring_on=Subquery(current.values("next_monitoring_on")[:1]),
+            plan_number=Subquery(current.values("number")[:1]),
+        )
+        .filter(next_monitoring_on__lt=today)
+        .select_related("person", "assigned_worker")
+        .order_by("next_monitoring_on", "id")
+    )
+
+
+def plans_ending_within(user: Any, days: int, *, today: date | None = None) -> models.QuerySet[SupportPlan]:
+    """Plans in force (支援決定済み) whose period ends within ``days`` days from today (inclusive)."""
+    today = today or timezone.localdate()
+    visible = cases_visible_to(user).filter(state__in=[CaseState.IN_SUPPORT, CaseState.EVALUATION])
+    return (
+        SupportPlan.objects.filter(
+            case__in=visible.values("pk"),
+            status=PlanStatus.DECIDED,
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=days),
+        )
+        .select_related("case", "case__person", "case__assigned_worker")
+        .order_by("end_date", "id")
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

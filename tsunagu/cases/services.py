@@ -1,7 +1,9 @@
-"""Writes on cases: intake registration (相談受付), case numbers, state transitions."""
+"""Writes on cases: intake (相談受付), case numbers, state transitions, and the support process
+(assessment, plan, 支援調整会議 outcome, 支援経過記録, evaluation)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,27 +12,47 @@ from django.db.models import F
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
-from tsunagu.core.dates import fiscal_year, fiscal_year_short
+from tsunagu.core.dates import fiscal_year, fiscal_year_short, next_business_day
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Agency
-from tsunagu.organizations.roles import Permission
+from tsunagu.organizations.roles import Permission, Role
 from tsunagu.persons.models import Person
-from tsunagu.persons.services import person_create
+from tsunagu.persons.services import StaleVersionError, person_create
 from tsunagu.persons.validation import validate_person_values
+from tsunagu.privacy.models import DataCategory
 from tsunagu.privacy.services import consent_give
 from tsunagu.privacy.validation import validate_consent_values
 
 from .models import (
+    Assessment,
     Case,
     CaseNumberSequence,
     CaseState,
     CaseTransition,
+    Direction,
     EmergencySupport,
+    Evaluation,
+    GoalResult,
     Intake,
+    PlanGoal,
+    PlanStatus,
+    RecordMethod,
     ScreeningOutcome,
+    SupportPlan,
+    SupportRecord,
 )
-from .validation import partners_for_agency, validate_intake_values
-from .workflow import TRANSITIONS, check_transition
+from .policies import consent_covers_budget_sharing
+from .validation import (
+    partners_for_agency,
+    staff_for_agency,
+    validate_assessment_values,
+    validate_evaluation_values,
+    validate_goal_values,
+    validate_intake_values,
+    validate_plan_values,
+    validate_record_values,
+)
+from .workflow import TRANSITIONS, actor_refusal, check_transition, evaluation_latest, plan_current
 
 INTAKE_FIELDS = (
     "received_at",
@@ -210,23 +232,79 @@ def intake_register(
 def case_transition(
     *, actor: Any, case: Case, name: str, reason: str = "", expected_version: int | None = None
 ) -> Case:
-    """Run a named transition after its guards; refused with a Japanese explanation otherwise."""
-    _require(actor, Permission.CASE_EDIT)
-    if case.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のケースです。")
+    """Run a named transition after its guards; refused with a Japanese explanation otherwise.
+
+    Who may run it comes from the table (workflow.Transition.permission): centre staff of the
+    case's agency (CASE_EDIT), or for ``decide`` the 自治体担当者 of the case's municipality. The
+    transition's own effects (the plan's status, the monitoring date, the closure date) are
+    written in the same transaction as the state and its audit row.
+    """
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise ValidationError("その操作はありません。", code="transition_refused")
+    if (refusal := actor_refusal(t, actor, case)) is not None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCESS_DENIED,
+            obj=case,
+            person_id=case.person_id,
+            details={"transition": name},
+        )
+        raise PermissionDenied(refusal)
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise ValidationError(
-                "このケースは、あなたが画面を開いた後に更新されました。最新の状態を確認してください。",
-                code="stale",
-            )
-        msg = check_transition(locked, name, {"reason": reason})
-        if msg is not None:
-            raise ValidationError(msg, code="transition_refused")
-        t = TRANSITIONS[name]
-        _record_transition(actor=actor, case=locked, name=name, to_state=t.target, reason=reason.strip())
+        return _transition(actor=actor, case=case, name=name, reason=reason, expected_version=expected_version)
+
+
+def _transition(
+    *, actor: Any, case: Case, name: str, reason: str = "", expected_version: int | None = None
+) -> Case:
+    """The transition itself, inside the caller's transaction (the actor is already checked)."""
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            "このケースは、あなたが画面を開いた後に更新されました。最新の状態を確認してください。",
+            code="stale",
+        )
+    msg = check_transition(locked, name, {"reason": reason})
+    if msg is not None:
+        raise ValidationError(msg, code="transition_refused")
+    t = TRANSITIONS[name]
+    _transition_effects(actor=actor, case=locked, name=name)
+    _record_transition(actor=actor, case=locked, name=name, to_state=t.target, reason=reason.strip())
+    case.state, case.version = locked.state, locked.version
+    case.closed_on, case.closure_reason = locked.closed_on, locked.closure_reason
     return locked
+
+
+def monitoring_due_after(day: date, interval_days: int) -> date:
+    """The next monitoring date: ``day`` + the interval, moved to the next business day (祝日 skipped)."""
+    return next_business_day(day + timedelta(days=interval_days))
+
+
+def _transition_effects(*, actor: Any, case: Case, name: str) -> None:
+    """What a transition changes besides the state (guards have already passed)."""
+    plan = plan_current(case)
+    today = timezone.localdate()
+
+    def set_plan(**fields: Any) -> None:
+        assert plan is not None  # the guards require one
+        SupportPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1, updated_at=timezone.now(), **fields)
+
+    if name == "submit_to_meeting":
+        set_plan(status=PlanStatus.SUBMITTED)
+    elif name == "decide":
+        set_plan(status=PlanStatus.DECIDED)
+    elif name == "start_support":
+        assert plan is not None
+        set_plan(next_monitoring_on=monitoring_due_after(max(today, plan.start_date), plan.monitoring_interval_days))
+    elif name == "replan":
+        set_plan(status=PlanStatus.SUPERSEDED, next_monitoring_on=None)
+    elif name in ("close", "suspend"):
+        ev = evaluation_latest(case)
+        case.closed_on = today
+        case.closure_reason = ev.closure_reason if (ev is not None and name == "close") else ""
+        Case.objects.filter(pk=case.pk).update(closed_on=case.closed_on, closure_reason=case.closure_reason)
+        set_plan(status=PlanStatus.ENDED, next_monitoring_on=None)
 
 
 def intake_record_application(*, actor: Any, case: Case, applied_on: Any) -> Case:
@@ -249,3 +327,594 @@ def intake_record_application(*, actor: Any, case: Case, applied_on: Any) -> Cas
             details={"applied_on": applied_on.isoformat()},
         )
         return case_transition(actor=actor, case=case, name="apply")
+
+
+# --- The support process: assessment, plan, records, evaluation -------------------------------
+#
+# Each write checks the actor (centre staff of the case's agency with CASE_EDIT), validates with
+# the rules in validation.py (shared with the forms and the API), saves with full_clean() so the
+# database constraints speak Japanese too, and writes its audit row in the same transaction.
+# Assessments, plans and records are optimistically locked: a stale save raises
+# StaleVersionError carrying the version saved in the meantime, and nothing is written.
+
+ASSESSMENT_STATES = frozenset(
+    {
+        CaseState.ASSESSMENT,
+        CaseState.PLANNING,
+        CaseState.COORDINATION_MEETING,
+        CaseState.DECIDED,
+        CaseState.IN_SUPPORT,
+        CaseState.EVALUATION,
+    }
+)
+ASSESSMENT_FIELDS = (
+    "assessed_on",
+    "sections",
+    "disability_certificate",
+    "issues",
+    "strengths",
+    "wishes",
+    "urgency",
+    "joint_with",
+)
+PLAN_FIELDS = (
+    "wishes",
+    "issues",
+    "long_term_goal",
+    "short_term_goal",
+    "notes",
+    "programs",
+    "start_date",
+    "end_date",
+    "agreed_on",
+    "monitoring_interval_days",
+    "long_period_reason",
+)
+GOAL_FIELDS = (
+    "term",
+    "issue",
+    "goal",
+    "target_date",
+    "support",
+    "provider_kind",
+    "provider_staff",
+    "provider_program",
+    "provider_partner",
+    "provider_resource",
+    "frequency",
+    "unmet_need",
+    "unmet_need_note",
+)
+RECORD_FIELDS = ("occurred_at", "duration_minutes", "method", "content", "staff", "is_monitoring")
+EVALUATION_FIELDS = ("evaluated_on", "changes", "summary", "direction", "closure_reason", "follow_up_on")
+EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.REVISION)
+# 支援経過記録 methods that are contact with the person (the dashboard's "no contact for 30 days").
+PERSON_CONTACT_METHODS = (
+    RecordMethod.INTERVIEW,
+    RecordMethod.PHONE,
+    RecordMethod.VISIT,
+    RecordMethod.ACCOMPANY,
+    RecordMethod.EMAIL,
+)
+
+
+def _require_case_writer(actor: Any, case: Case) -> None:
+    _require(actor, Permission.CASE_EDIT)
+    if case.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関のケースです。")
+
+
+def _clean_text(data: dict[str, Any], *keys: str) -> None:
+    for k in keys:
+        data[k] = str(data.get(k) or "").strip()
+
+
+def _lock_case(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+
+
+# --- インテーク・アセスメントシート ---
+
+
+def assessment_create(
+    *, actor: Any, case: Case, values: dict[str, Any], based_on_number: int | None = None
+) -> Assessment:
+    """Save the sheet as a new version (版). None is edited in place.
+
+    ``based_on_number``: the version the user started from (0 for the first sheet). When another
+    version was saved in the meantime the save is refused (StaleVersionError with that version),
+    so nobody's sheet silently replaces a colleague's. None skips the check.
+    """
+    _require_case_writer(actor, case)
+    if case.state not in ASSESSMENT_STATES:
+        raise ValidationError(
+            f"アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます（現在の状態：{CaseState(case.state).label}）。"
+        )
+    data = {k: values.get(k) for k in ASSESSMENT_FIELDS}
+    data["sections"] = {k: str(v).strip() for k, v in (data.get("sections") or {}).items() if str(v).strip()}
+    data["issues"] = list(data.get("issues") or [])
+    _clean_text(data, "strengths", "wishes", "disability_certificate", "urgency")
+    if data.get("joint_with") is not None and data["joint_with"].pk == actor.pk:
+        raise ValidationError({"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"})
+    validate_assessment_values(
+        {**values, **data}, case=case, staff_queryset=staff_for_agency(case.agency_id)
+    )
+    with transaction.atomic():
+        _lock_case(case)
+        latest = Assessment.objects.filter(case=case).order_by("-number").first()
+        latest_number = latest.number if latest else 0
+        if based_on_number is not None and latest_number != based_on_number:
+            raise StaleVersionError(latest)
+        assessment = Assessment(
+            case=case,
+            agency_id=case.agency_id,
+            municipality_id=case.municipality_id,
+            author=actor,
+            number=latest_number + 1,
+            **data,
+        )
+        assessment.full_clean()
+        assessment.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=assessment,
+            person_id=case.person_id,
+            details={
+                "case_id": case.pk,
+                "number": assessment.number,
+                "joint_with": assessment.joint_with_id,
+                "issues": assessment.issues,
+            },
+        )
+    return assessment
+
+
+def assessment_share_with_budget_supporter(*, actor: Any, assessment: Assessment, recipient: Any) -> Assessment:
+    """Share the sheet with a 家計改善支援員 (手引き IV: with consent).
+
+    The consent in force must cover the purpose 「本人の支援のため」 and the category
+    「収入・資産・債務等の経済状況」; the recipient must hold the 家計改善支援員 role in the same
+    agency. The sharing is recorded on the sheet and audited as a disclosure with its basis.
+    """
+    case = assessment.case
+    _require_case_writer(actor, case)
+    if (
+        recipient is None
+        or not recipient.is_active
+        or recipient.agency_id != case.agency_id
+        or not recipient.has_role(Role.HOUSEHOLD_BUDGET_SUPPORTER)
+    ):
+        raise ValidationError({"recipient": "共有先は、同じ機関の家計改善支援員から選んでください。"})
+    consent = consent_covers_budget_sharing(case.person)
+    if consent is None:
+        raise ValidationError(
+            "家計改善支援員との共有には、「本人の支援のため」の利用目的と「収入・資産・債務等の経済状況」を含む、有効な同意が必要です。同意の内容を確認してください。",
+            code="no_consent",
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        Assessment.objects.filter(pk=assessment.pk).update(
+            shared_with_budget_support=True, shared_with=recipient, shared_at=now
+        )
+        assessment.shared_with_budget_support, assessment.shared_with, assessment.shared_at = True, recipient, now
+        audit_record(
+            actor=actor,
+            action=AuditAction.DISCLOSURE,
+            obj=assessment,
+            person_id=case.person_id,
+            details={
+                "recipient_id": recipient.pk,
+                "recipient_role": Role.HOUSEHOLD_BUDGET_SUPPORTER.value,
+                "basis": "consent",
+                "consent_id": consent.pk,
+                "categories": [DataCategory.FINANCES.value],
+                "number": assessment.number,
+            },
+        )
+    return assessment
+
+
+# --- プラン兼事業等利用申込書 ---
+
+
+def _plan_data(values: dict[str, Any]) -> dict[str, Any]:
+    data = {k: values.get(k) for k in PLAN_FIELDS}
+    _clean_text(data, "wishes", "issues", "long_term_goal", "short_term_goal", "notes", "long_period_reason")
+    data["programs"] = list(dict.fromkeys(data.get("programs") or []))
+    if data.get("monitoring_interval_days") is None:
+        data["monitoring_interval_days"] = 30
+    return data
+
+
+def _goal_rows(case: Case, goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate every goal row; errors are keyed ``goals-<row>-<field>`` (and ``goals``)."""
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    staff_qs = staff_for_agency(case.agency_id)
+    partners = partners_for_agency(case.agency)
+    for i, g in enumerate(goals):
+        row = {k: g.get(k) for k in GOAL_FIELDS}
+        _clean_text(row, "issue", "goal", "support", "provider_resource", "frequency", "unmet_need_note")
+        row["provider_program"] = row.get("provider_program") or ""
+        row["unmet_need"] = bool(row.get("unmet_need"))
+        # Only the provider of the chosen kind is kept.
+        kind = row.get("provider_kind")
+        for k, field in (
+            ("staff", "provider_staff"),
+            ("program", "provider_program"),
+            ("partner", "provider_partner"),
+            ("resource", "provider_resource"),
+        ):
+            if kind != k:
+                row[field] = "" if field in ("provider_program", "provider_resource") else None
+        try:
+            validate_goal_values(row, staff_queryset=staff_qs, partner_queryset=partners, prefix=f"goals-{i}-")
+        except ValidationError as exc:
+            for key, msgs in exc.message_dict.items():
+                errors.setdefault(key, []).extend(msgs)
+        row["id"] = g.get("id")
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _validate_plan(case: Case, data: dict[str, Any], goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_plan_values(data, case=case)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    rows: list[dict[str, Any]] = []
+    try:
+        rows = _goal_rows(case, goals)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _save_goals(plan: SupportPlan, rows: list[dict[str, Any]]) -> None:
+    """Make the plan's goals exactly ``rows`` (rows with an ``id`` update that goal)."""
+    existing = {g.pk: g for g in plan.goals.all()}
+    kept: set[int] = set()
+    for order, row in enumerate(rows, start=1):
+        gid = row.pop("id", None)
+        if gid:
+            goal = existing.get(int(gid))
+            if goal is None:
+                raise ValidationError({"goals": "このプランの目標ではない行が含まれています。画面を開き直してください。"})
+            kept.add(goal.pk)
+        else:
+            goal = PlanGoal(plan=plan)
+        for k, v in row.items():
+            setattr(goal, k, v)
+        goal.order = order
+        goal.full_clean(exclude=["plan"])
+        goal.save()
+    removed = [pk for pk in existing if pk not in kept]
+    if removed:
+        PlanGoal.objects.filter(pk__in=removed).delete()
+
+
+def _replan_evaluation_for_new_plan(case: Case, last: SupportPlan | None) -> Evaluation | None:
+    """The evaluation that caused this re-plan: kept from a returned (差戻し) predecessor, else the
+    latest 再プラン evaluation of a superseded plan not yet answered by a new plan."""
+    if last is not None and last.status == PlanStatus.RETURNED and last.replan_of_evaluation_id:
+        return last.replan_of_evaluation
+    return (
+        Evaluation.objects.filter(
+            case=case, direction=Direction.REPLAN, plan__status=PlanStatus.SUPERSEDED, replans__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def plan_create(
+    *, actor: Any, case: Case, values: dict[str, Any], goals: list[dict[str, Any]] | None = None
+) -> SupportPlan:
+    """A new plan version (案) while the case is in プラン策定. After a 再プラン it is linked to the
+    evaluation that caused it; it is based on the latest assessment."""
+    _require_case_writer(actor, case)
+    if case.state != CaseState.PLANNING:
+        raise ValidationError(
+            f"プランは「プラン策定」の状態で作成できます（現在の状態：{CaseState(case.state).label}）。"
+        )
+    data = _plan_data(values)
+    rows = _validate_plan(case, data, goals or [])
+    with transaction.atomic():
+        _lock_case(case)
+        current = plan_current(case)
+        if current is not None:
+            raise ValidationError(
+                f"このケースには有効なプラン（第{current.number}版・{PlanStatus(current.status).label}）があります。そのプランを編集してください。"
+            )
+        last = SupportPlan.objects.filter(case=case).order_by("-number").first()
+        plan = SupportPlan(
+            case=case,
+            agency_id=case.agency_id,
+            municipality_id=case.municipality_id,
+            author=actor,
+            number=(last.number if last else 0) + 1,
+            status=PlanStatus.DRAFT,
+            based_on_assessment=Assessment.objects.filter(case=case).order_by("-number").first(),
+            replan_of_evaluation=_replan_evaluation_for_new_plan(case, last),
+            **data,
+        )
+        plan.full_clean()
+        plan.save()
+        _save_goals(plan, rows)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=plan,
+            person_id=case.person_id,
+            details={
+                "case_id": case.pk,
+                "number": plan.number,
+                "goals": len(rows),
+                "replan_of_evaluation": plan.replan_of_evaluation_id,
+            },
+        )
+    return plan
+
+
+def plan_update(
+    *,
+    actor: Any,
+    plan: SupportPlan,
+    values: dict[str, Any],
+    goals: list[dict[str, Any]] | None,
+    expected_version: int,
+) -> SupportPlan:
+    """Edit a plan while it is a 案 (or sent back for 修正). ``goals=None`` leaves the goals as they are."""
+    case = plan.case
+    _require_case_writer(actor, case)
+    data = _plan_data(values)
+    with transaction.atomic():
+        locked = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.version != expected_version:
+            raise StaleVersionError(locked)
+        if locked.status not in EDITABLE_PLAN_STATUSES:
+            raise ValidationError(
+                f"プラン（第{locked.number}版）は「{PlanStatus(locked.status).label}」のため編集できません。"
+            )
+        if goals is None:
+            goals = [{"id": g.pk, **{k: getattr(g, k) for k in GOAL_FIELDS}} for g in locked.goals.all()]
+        rows = _validate_plan(case, data, goals)
+        before = {k: getattr(locked, k) for k in PLAN_FIELDS}
+        for k, v in data.items():
+            setattr(locked, k, v)
+        locked.version = expected_version + 1
+        locked.full_clean()
+        locked.save()
+        _save_goals(locked, rows)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=case.person_id,
+            details={
+                "case_id": case.pk,
+                "number": locked.number,
+                "fields": sorted(k for k in PLAN_FIELDS if before[k] != data[k]),
+                "goals": len(rows),
+            },
+        )
+    return locked
+
+
+MEETING_OUTCOMES = {
+    "approved": PlanStatus.APPROVED,
+    "revise": PlanStatus.REVISION,
+    "returned": PlanStatus.RETURNED,
+}
+
+
+def plan_meeting_outcome_record(*, actor: Any, plan: SupportPlan, outcome: str, note: str = "") -> SupportPlan:
+    """The 支援調整会議's answer on a submitted plan: 承認 / 修正 / 差戻し.
+
+    承認 → the plan waits for the municipality's 支援決定; 修正 → the same plan goes back to
+    プラン策定 for editing; 差戻し → the plan is closed as returned and a new version is made.
+    Run by the staff who keep the meeting record (MEETING_MANAGE) of the plan's agency.
+    """
+    _require(actor, Permission.MEETING_MANAGE)
+    if plan.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関のプランです。")
+    status = MEETING_OUTCOMES.get(outcome)
+    if status is None:
+        raise ValidationError({"outcome": "会議の結果は「承認」「修正」「差戻し」から選んでください。"})
+    with transaction.atomic():
+        case = _lock_case(plan.case)
+        locked = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status != PlanStatus.SUBMITTED or case.state != CaseState.COORDINATION_MEETING:
+            raise ValidationError(
+                f"プラン（第{locked.number}版）は支援調整会議に提出されていません（プランの状態：{PlanStatus(locked.status).label}）。"
+            )
+        SupportPlan.objects.filter(pk=locked.pk).update(
+            status=status, version=F("version") + 1, updated_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=case.person_id,
+            details={"case_id": case.pk, "number": locked.number, "meeting_outcome": outcome, "note": note[:500]},
+        )
+        if status in (PlanStatus.REVISION, PlanStatus.RETURNED):
+            _transition(actor=actor, case=case, name="return_to_planning", reason=note)
+    return locked
+
+
+# --- 支援経過記録 ---
+
+
+def _record_data(values: dict[str, Any], actor: Any) -> dict[str, Any]:
+    data = {k: values.get(k) for k in RECORD_FIELDS}
+    _clean_text(data, "content")
+    data["is_monitoring"] = bool(data.get("is_monitoring"))
+    if data.get("staff") is None:
+        data["staff"] = actor
+    return data
+
+
+def _check_monitoring(case: Case, data: dict[str, Any]) -> None:
+    if not data["is_monitoring"]:
+        return
+    plan = plan_current(case)
+    if (
+        case.state not in (CaseState.IN_SUPPORT, CaseState.EVALUATION)
+        or plan is None
+        or plan.status != PlanStatus.DECIDED
+    ):
+        raise ValidationError(
+            {"is_monitoring": "モニタリングは、支援決定後（支援中・評価）のケースで記録できます。"}
+        )
+
+
+def _refresh_contact_and_monitoring(case: Case) -> None:
+    """Case.last_contact_on and the plan's next monitoring date, from the records themselves."""
+    last = (
+        SupportRecord.objects.filter(case=case, method__in=PERSON_CONTACT_METHODS)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    candidates = [d for d in (case.opened_on, timezone.localtime(last).date() if last else None) if d]
+    last_contact = max(candidates)
+    if last_contact != case.last_contact_on:
+        Case.objects.filter(pk=case.pk).update(last_contact_on=last_contact)
+        case.last_contact_on = last_contact
+    plan = plan_current(case)
+    if plan is None or plan.status != PlanStatus.DECIDED:
+        return
+    start = datetime.combine(plan.start_date, time.min, tzinfo=timezone.get_current_timezone())
+    monitored = (
+        SupportRecord.objects.filter(case=case, is_monitoring=True, occurred_at__gte=start)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    if monitored is not None:
+        due = monitoring_due_after(timezone.localtime(monitored).date(), plan.monitoring_interval_days)
+        SupportPlan.objects.filter(pk=plan.pk).update(next_monitoring_on=due)
+
+
+def record_create(*, actor: Any, case: Case, values: dict[str, Any]) -> SupportRecord:
+    """One 支援経過記録 entry. Updates the case's last contact and, for a monitoring entry, the
+    plan's next monitoring date (entry date + interval, on a business day)."""
+    _require_case_writer(actor, case)
+    data = _record_data(values, actor)
+    validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
+    _check_monitoring(case, data)
+    with transaction.atomic():
+        record = SupportRecord(
+            case=case, agency_id=case.agency_id, municipality_id=case.municipality_id, author=actor, **data
+        )
+        record.full_clean()
+        record.save()
+        _refresh_contact_and_monitoring(case)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=record,
+            person_id=case.person_id,
+            details={"case_id": case.pk, "method": record.method, "is_monitoring": record.is_monitoring},
+        )
+    return record
+
+
+def record_update(
+    *, actor: Any, record: SupportRecord, values: dict[str, Any], expected_version: int
+) -> SupportRecord:
+    case = record.case
+    _require_case_writer(actor, case)
+    data = _record_data(values, actor)
+    validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
+    with transaction.atomic():
+        locked = SupportRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.version != expected_version:
+            raise StaleVersionError(locked)
+        if data["is_monitoring"] and not locked.is_monitoring:
+            _check_monitoring(case, data)
+        before = {k: getattr(locked, k) for k in RECORD_FIELDS}
+        for k, v in data.items():
+            setattr(locked, k, v)
+        locked.version = expected_version + 1
+        locked.full_clean()
+        locked.save()
+        _refresh_contact_and_monitoring(case)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=case.person_id,
+            details={"case_id": case.pk, "fields": sorted(k for k in RECORD_FIELDS if before[k] != data[k])},
+        )
+    return locked
+
+
+# --- 評価シート ---
+
+
+def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Evaluation:
+    """評価シート for the plan in force (支援決定済み): per-goal achievement, the changes in the
+    person, and the next direction (終結 with its reason / 再プラン / 中断).
+
+    ``values["goal_results"]``: [{"goal_id", "achievement", "comment"}] for every goal.
+    """
+    _require_case_writer(actor, case)
+    plan = plan_current(case)
+    if plan is None or plan.status != PlanStatus.DECIDED:
+        raise ValidationError(
+            "評価するプランがありません。評価シートは、支援決定されたプランについて記録します。", code="no_plan"
+        )
+    if case.state not in (CaseState.IN_SUPPORT, CaseState.EVALUATION):
+        raise ValidationError(
+            f"評価シートは「支援中」または「評価」の状態で記録できます（現在の状態：{CaseState(case.state).label}）。"
+        )
+    data = {k: values.get(k) for k in EVALUATION_FIELDS}
+    _clean_text(data, "summary", "closure_reason")
+    data["changes"] = list(dict.fromkeys(data.get("changes") or []))
+    results = [
+        {
+            "goal_id": int(r["goal_id"]) if str(r.get("goal_id") or "").isdigit() else r.get("goal_id"),
+            "achievement": r.get("achievement"),
+            "comment": str(r.get("comment") or "").strip(),
+        }
+        for r in (values.get("goal_results") or [])
+    ]
+    validate_evaluation_values({**data, "goal_results": results}, case=case, plan=plan)
+    with transaction.atomic():
+        _lock_case(case)
+        evaluation = Evaluation(
+            case=case,
+            plan=plan,
+            agency_id=case.agency_id,
+            municipality_id=case.municipality_id,
+            author=actor,
+            **data,
+        )
+        evaluation.full_clean()
+        evaluation.save()
+        GoalResult.objects.bulk_create(
+            GoalResult(evaluation=evaluation, goal_id=r["goal_id"], achievement=r["achievement"], comment=r["comment"])
+            for r in results
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=evaluation,
+            person_id=case.person_id,
+            details={
+                "case_id": case.pk,
+                "plan_number": plan.number,
+                "direction": evaluation.direction,
+                "closure_reason": evaluation.closure_reason,
+            },
+        )
+    return evaluation

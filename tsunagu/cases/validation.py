@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -70,5 +70,216 @@ def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> 
         errors["applied_on"] = "利用申込日は受付日以降にしてください。"
     if applied is not None and applied > timezone.localdate():
         errors["applied_on"] = "利用申込日が未来の日付になっています。"
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- The support process: assessment, plan, records, evaluation -------------------------------
+#
+# One function per record, shared by the forms (clean), the services and the API. Each raises a
+# ValidationError keyed by field with Japanese messages.
+
+PLAN_MAX_MONTHS = 6  # 墨田区要領 §5: "6か月以内" — longer only with a written reason
+MONITORING_INTERVAL_RANGE = (7, 180)
+
+
+def staff_for_agency(agency: Any) -> Any:
+    """Active staff of ``agency`` who may write case records (相談支援員等, センター長)."""
+    from tsunagu.organizations.models import User
+    from tsunagu.organizations.roles import Permission, roles_with
+
+    return (
+        User.objects.filter(agency=agency, is_active=True, roles__role__in=list(roles_with(Permission.CASE_EDIT)))
+        .distinct()
+        .order_by("display_name_kana", "username")
+    )
+
+
+def _text(values: dict[str, Any], key: str) -> str:
+    return str(values.get(key) or "").strip()
+
+
+def validate_assessment_values(values: dict[str, Any], *, case: Any, staff_queryset: Any) -> None:
+    from .models import ASSESSMENT_SECTIONS, DisabilityCertificate, Urgency
+
+    errors: dict[str, str] = {}
+    assessed = values.get("assessed_on")
+    if assessed is None:
+        errors["assessed_on"] = "実施日を入力してください。"
+    elif assessed > timezone.localdate():
+        errors["assessed_on"] = "実施日が未来の日付になっています。"
+    elif assessed < case.opened_on:
+        errors["assessed_on"] = "実施日は受付日以降にしてください。"
+    sections = values.get("sections") or {}
+    keys = {k for k, _ in ASSESSMENT_SECTIONS}
+    if not isinstance(sections, dict) or set(sections) - keys:
+        errors["sections"] = "アセスメントシートの欄の指定が正しくありません。"
+    elif any(not isinstance(v, str) for v in sections.values()):
+        errors["sections"] = "各欄は文字で入力してください。"
+    if set(values.get("issues") or []) - valid_codes(CodeList.ASSESSMENT_ISSUE):
+        errors["issues"] = "抱える課題の値が正しくありません。"
+    cert = values.get("disability_certificate") or ""
+    if cert and cert not in DisabilityCertificate.values:
+        errors["disability_certificate"] = "障害者手帳は選択肢から選んでください。"
+    urgency = values.get("urgency") or ""
+    if urgency and urgency not in Urgency.values:
+        errors["urgency"] = "緊急性は選択肢から選んでください。"
+    joint = values.get("joint_with")
+    if joint is not None:
+        if not staff_queryset.filter(pk=getattr(joint, "pk", None)).exists():
+            errors["joint_with"] = "共同アセスメントの相手は、同じ機関の職員から選んでください。"
+    has_content = any(str(v).strip() for v in sections.values()) if isinstance(sections, dict) else False
+    if not (has_content or values.get("issues") or _text(values, "wishes") or _text(values, "strengths")):
+        errors.setdefault("__all__", "アセスメントの内容（各欄・抱える課題・本人の意向など）を入力してください。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def plan_period_limit(start: date) -> date:
+    """The last day of a plan of at most PLAN_MAX_MONTHS months starting on ``start``."""
+    from tsunagu.core.dates import add_months
+
+    return add_months(start, PLAN_MAX_MONTHS) - timedelta(days=1)
+
+
+def validate_plan_values(values: dict[str, Any], *, case: Any) -> None:
+    from .models import StatutoryProgram
+
+    errors: dict[str, str] = {}
+    for key, label in (
+        ("wishes", "本人の生活に対する意向"),
+        ("issues", "生活全般の解決すべき課題"),
+        ("long_term_goal", "長期目標"),
+    ):
+        if not _text(values, key):
+            errors[key] = f"{label}を入力してください（施行規則第1条）。"
+    start, end = values.get("start_date"), values.get("end_date")
+    if start is None:
+        errors["start_date"] = "プラン期間の開始日を入力してください。"
+    if end is None:
+        errors["end_date"] = "プラン期間の終了日を入力してください。"
+    if start is not None and end is not None:
+        if end < start:
+            errors["end_date"] = "プラン期間の終了日は開始日以降にしてください。"
+        elif end > plan_period_limit(start) and not _text(values, "long_period_reason"):
+            errors["long_period_reason"] = (
+                f"プラン期間は原則{PLAN_MAX_MONTHS}か月以内です（{plan_period_limit(start):%Y-%m-%d}まで）。"
+                "超える場合は理由を入力してください。"
+            )
+    if start is not None and start < case.opened_on:
+        errors["start_date"] = "プラン期間の開始日は受付日以降にしてください。"
+    agreed = values.get("agreed_on")
+    if agreed is not None and agreed > timezone.localdate():
+        errors["agreed_on"] = "本人の同意日が未来の日付になっています。"
+    if set(values.get("programs") or []) - set(StatutoryProgram.values):
+        errors["programs"] = "利用申込する事業の値が正しくありません。"
+    interval = values.get("monitoring_interval_days")
+    lo, hi = MONITORING_INTERVAL_RANGE
+    if interval is None or not isinstance(interval, int) or not lo <= interval <= hi:
+        errors["monitoring_interval_days"] = f"モニタリング間隔は{lo}日から{hi}日の間で入力してください。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_goal_values(
+    values: dict[str, Any], *, staff_queryset: Any, partner_queryset: Any, prefix: str = ""
+) -> None:
+    """One row of the plan: 課題 → 目標 → 支援内容 → 提供者 → 頻度. Keys are prefixed (``goals-0-``)."""
+    from .models import GoalTerm, ProviderKind, StatutoryProgram
+
+    errors: dict[str, str] = {}
+    if values.get("term") not in GoalTerm.values:
+        errors["term"] = "長期／短期を選んでください。"
+    for key, label in (("issue", "課題"), ("goal", "目標"), ("support", "支援の種類・内容")):
+        if not _text(values, key):
+            errors[key] = f"{label}を入力してください。"
+    kind = values.get("provider_kind")
+    if kind not in ProviderKind.values:
+        errors["provider_kind"] = "支援の提供者の種別を選んでください。"
+    elif kind == ProviderKind.STAFF:
+        staff = values.get("provider_staff")
+        if staff is None or not staff_queryset.filter(pk=staff.pk).exists():
+            errors["provider_staff"] = "担当職員を、同じ機関の職員から選んでください。"
+    elif kind == ProviderKind.PROGRAM:
+        if values.get("provider_program") not in StatutoryProgram.values:
+            errors["provider_program"] = "法定事業を選んでください。"
+    elif kind == ProviderKind.PARTNER:
+        partner = values.get("provider_partner")
+        if partner is None or not partner_queryset.filter(pk=partner.pk).exists():
+            errors["provider_partner"] = "担当地域の関係機関から選んでください。"
+    elif kind == ProviderKind.RESOURCE and not _text(values, "provider_resource") and not values.get("unmet_need"):
+        errors["provider_resource"] = "社会資源の名称を入力してください（該当する資源がない場合は「対応する社会資源がない」にチェック）。"
+    if values.get("unmet_need") and not _text(values, "unmet_need_note"):
+        errors["unmet_need_note"] = "不足している資源の内容を入力してください（地域課題として集約します）。"
+    if errors:
+        raise ValidationError({f"{prefix}{k}": v for k, v in errors.items()})
+
+
+def validate_record_values(values: dict[str, Any], *, case: Any, staff_queryset: Any) -> None:
+    from .models import RecordMethod
+
+    errors: dict[str, str] = {}
+    at = values.get("occurred_at")
+    if not isinstance(at, datetime):
+        errors["occurred_at"] = "日時を入力してください。"
+    elif at > timezone.now() + timedelta(minutes=5):
+        errors["occurred_at"] = "日時が未来になっています。"
+    elif timezone.localtime(at).date() < case.opened_on:
+        errors["occurred_at"] = "日時は受付日以降にしてください。"
+    minutes = values.get("duration_minutes")
+    if minutes is not None and not (isinstance(minutes, int) and 0 < minutes <= 24 * 60):
+        errors["duration_minutes"] = "所要時間は1分から1440分の間で入力してください。"
+    if values.get("method") not in RecordMethod.values:
+        errors["method"] = "方法を選んでください。"
+    if not _text(values, "content"):
+        errors["content"] = "内容を入力してください。"
+    staff = values.get("staff")
+    if staff is None or not staff_queryset.filter(pk=staff.pk).exists():
+        errors["staff"] = "対応職員を、同じ機関の職員から選んでください。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_evaluation_values(values: dict[str, Any], *, case: Any, plan: Any) -> None:
+    from .models import Achievement, Direction
+
+    errors: dict[str, str] = {}
+    on = values.get("evaluated_on")
+    if on is None:
+        errors["evaluated_on"] = "評価日を入力してください。"
+    elif on > timezone.localdate():
+        errors["evaluated_on"] = "評価日が未来の日付になっています。"
+    elif on < plan.start_date:
+        errors["evaluated_on"] = "評価日はプラン期間の開始日以降にしてください。"
+    if set(values.get("changes") or []) - valid_codes(CodeList.CHANGE_ITEM):
+        errors["changes"] = "本人の変化の値が正しくありません。"
+    direction = values.get("direction")
+    if direction not in Direction.values:
+        errors["direction"] = "今後の方向性（終結・再プラン・中断）を選んでください。"
+    reason = values.get("closure_reason") or ""
+    if direction == Direction.CLOSE:
+        if reason not in valid_codes(CodeList.CLOSURE_REASON):
+            errors["closure_reason"] = "終結の場合は終結理由を選んでください。"
+    elif reason:
+        errors["closure_reason"] = "終結理由は、今後の方向性が「終結」の場合にだけ選べます。"
+    follow = values.get("follow_up_on")
+    if follow is not None:
+        if direction != Direction.CLOSE:
+            errors["follow_up_on"] = "フォローアップ予定日は、終結する場合に入力します。"
+        elif on is not None and follow < on:
+            errors["follow_up_on"] = "フォローアップ予定日は評価日以降にしてください。"
+    results = values.get("goal_results") or []
+    goal_ids = set(plan.goals.values_list("pk", flat=True))
+    given = {}
+    for i, r in enumerate(results):
+        gid = r.get("goal_id")
+        if gid not in goal_ids:
+            errors[f"goal_results.{i}.goal_id"] = "このプランの目標ではありません。"
+        elif r.get("achievement") not in Achievement.values:
+            errors[f"goal_results.{i}.achievement"] = "達成状況（達成・一部達成・未達成）を選んでください。"
+        else:
+            given[gid] = r
+    if goal_ids - set(given) and not any(k.startswith("goal_results.") for k in errors):
+        errors["goal_results"] = "プランのすべての目標について達成状況を選んでください。"
     if errors:
         raise ValidationError(errors)

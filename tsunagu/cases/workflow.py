@@ -1,7 +1,11 @@
 """The case state machine (ケースの状態遷移): named transitions with guards.
 
 The same table serves the UI and the API (services.case_transition). A guard returns a
-Japanese explanation when the transition is not allowed, or None.
+Japanese explanation when the transition is not allowed, or None. Who may run a transition is
+part of the table too (``Transition.permission``): centre staff of the case's agency for almost
+all of them, the 自治体担当者 of the case's municipality for 支援決定 (``decide``).
+
+docs/process.md shows the table as a diagram and lists the guards.
 """
 
 from __future__ import annotations
@@ -10,12 +14,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.selectors import consent_in_force
 
-from .models import Case, CaseState
+from .models import Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
 
 S = CaseState
 Guard = Callable[[Case, dict[str, Any]], str | None]
+
+
+def plan_current(case: Case) -> SupportPlan | None:
+    """The plan in force: the newest one not superseded, ended or returned (at most one)."""
+    return (
+        SupportPlan.objects.filter(case=case)
+        .exclude(status__in=INACTIVE_PLAN_STATUSES)
+        .order_by("-number")
+        .first()
+    )
+
+
+INACTIVE_PLAN_STATUSES = (PlanStatus.SUPERSEDED, PlanStatus.ENDED, PlanStatus.RETURNED)
+
+
+def evaluation_latest(case: Case) -> Evaluation | None:
+    """The evaluation recorded last (by entry order, not by its date) for the plan in force."""
+    plan = plan_current(case)
+    if plan is None:
+        return None
+    return Evaluation.objects.filter(case=case, plan=plan).order_by("-created_at", "-id").first()
+
+
+# --- guards ------------------------------------------------------------------------------------
 
 
 def _needs_application_and_consent(case: Case, params: dict[str, Any]) -> str | None:
@@ -53,6 +82,78 @@ def _screening_ends(case: Case, params: dict[str, Any]) -> str | None:
     return None
 
 
+def _has_assessment(case: Case, params: dict[str, Any]) -> str | None:
+    if not case.assessments.exists():
+        return "インテーク・アセスメントシートを作成してから、プラン策定に進んでください。"
+    return None
+
+
+def _plan_ready_for_meeting(case: Case, params: dict[str, Any]) -> str | None:
+    plan = plan_current(case)
+    if plan is None:
+        return "プラン（案）がありません。プランを作成してから支援調整会議に提出してください。"
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.REVISION):
+        return f"プラン（第{plan.number}版）は「{PlanStatus(plan.status).label}」のため提出できません。"
+    if not plan.goals.exists():
+        return "プランに目標と支援内容を1つ以上入力してから提出してください。"
+    if plan.agreed_on is None:
+        return "本人の同意日（プランへの合意）を記録してから提出してください。"
+    return None
+
+
+def _meeting_sent_back(case: Case, params: dict[str, Any]) -> str | None:
+    plan = plan_current(case)
+    if plan is not None and plan.status != PlanStatus.REVISION:
+        return "支援調整会議の結果（修正・差戻し）を記録すると、プラン策定に戻ります。"
+    if plan is None and not case.plans.filter(status=PlanStatus.RETURNED).exists():
+        return "支援調整会議の結果（修正・差戻し）を記録すると、プラン策定に戻ります。"
+    return None
+
+
+def _plan_approved(case: Case, params: dict[str, Any]) -> str | None:
+    plan = plan_current(case)
+    if plan is None or plan.status != PlanStatus.APPROVED:
+        return "支援調整会議でプランが承認されていないため、支援決定できません。"
+    return None
+
+
+def _plan_decided(case: Case, params: dict[str, Any]) -> str | None:
+    plan = plan_current(case)
+    if plan is None or plan.status != PlanStatus.DECIDED:
+        return "支援決定・確認済みのプランがないため、支援を開始できません。"
+    return None
+
+
+def _direction(direction: Direction) -> Guard:
+    def guard(case: Case, params: dict[str, Any]) -> str | None:
+        ev = evaluation_latest(case)
+        if ev is None:
+            return f"評価シートがありません。今後の方向性を「{direction.label}」とした評価を記録してください。"
+        if ev.direction != direction:
+            return (
+                f"最新の評価（{ev.evaluated_on:%Y-%m-%d}）の今後の方向性は「{Direction(ev.direction).label}」です。"
+                f"「{direction.label}」とする評価を記録してください。"
+            )
+        if direction == Direction.CLOSE and not ev.closure_reason:
+            return "評価シートに終結理由を記録してください。"
+        return None
+
+    guard.__name__ = f"_direction_{direction.value}"
+    return guard
+
+
+def _suspension_confirmed(case: Case, params: dict[str, Any]) -> str | None:
+    # The agenda items belong to the meetings app (a higher layer): read them by the reverse
+    # relation only, never by importing it.
+    items = getattr(case, "agenda_items", None)
+    if items is None or not items.filter(purpose="suspension", outcome="approved").exists():
+        return "中断は支援調整会議での確認が必要です。会議で「中断の確認」が承認されてから行ってください。"
+    return None
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -61,6 +162,15 @@ class Transition:
     target: CaseState
     guards: tuple[Guard, ...] = ()
     requires_reason: bool = False
+    # Who may run it: CASE_EDIT → staff of the case's agency; DECISION_RECORD → the 自治体担当者
+    # of the case's municipality.
+    permission: Permission = Permission.CASE_EDIT
+    # Run by another screen (the meeting outcome, the municipal decision), not a button of its own.
+    via: str = ""
+
+    @property
+    def by_municipality(self) -> bool:
+        return self.permission == Permission.DECISION_RECORD
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -89,12 +199,90 @@ TRANSITIONS: dict[str, Transition] = {
             S.ENDED_AT_SCREENING,
             (_screening_ends,),
         ),
+        Transition(
+            "start_planning",
+            "プラン策定に進む",
+            frozenset({S.ASSESSMENT}),
+            S.PLANNING,
+            (_has_assessment,),
+        ),
+        Transition(
+            "submit_to_meeting",
+            "プラン（案）を支援調整会議に提出する",
+            frozenset({S.PLANNING}),
+            S.COORDINATION_MEETING,
+            (_plan_ready_for_meeting,),
+        ),
+        Transition(
+            "return_to_planning",
+            "プラン策定に戻す（会議で修正・差戻し）",
+            frozenset({S.COORDINATION_MEETING}),
+            S.PLANNING,
+            (_meeting_sent_back,),
+            via="meeting",
+        ),
+        Transition(
+            "decide",
+            "支援決定・確認（自治体）",
+            frozenset({S.COORDINATION_MEETING}),
+            S.DECIDED,
+            (_plan_approved,),
+            permission=Permission.DECISION_RECORD,
+            via="decision",
+        ),
+        Transition(
+            "start_support",
+            "支援を開始する（モニタリング）",
+            frozenset({S.DECIDED}),
+            S.IN_SUPPORT,
+            (_plan_decided,),
+        ),
+        Transition("start_evaluation", "プラン評価を始める", frozenset({S.IN_SUPPORT}), S.EVALUATION),
+        Transition(
+            "close",
+            "終結する",
+            frozenset({S.EVALUATION}),
+            S.CLOSED,
+            (_direction(Direction.CLOSE),),
+        ),
+        Transition(
+            "replan",
+            "再プランする（再アセスメントへ）",
+            frozenset({S.EVALUATION}),
+            S.ASSESSMENT,
+            (_direction(Direction.REPLAN),),
+        ),
+        Transition(
+            "suspend",
+            "中断する",
+            frozenset({S.IN_SUPPORT, S.EVALUATION}),
+            S.SUSPENDED,
+            (_direction(Direction.SUSPEND), _suspension_confirmed),
+            requires_reason=True,
+        ),
+        Transition("start_follow_up", "フォローアップを始める", frozenset({S.CLOSED}), S.FOLLOW_UP),
+        Transition("end_follow_up", "フォローアップを終える", frozenset({S.FOLLOW_UP}), S.CLOSED),
     )
 }
 
 
-def check_transition(case: Case, name: str, params: dict[str, Any] | None = None) -> str | None:
-    """None if allowed, else the Japanese reason it is refused."""
+def actor_refusal(t: Transition, actor: Any, case: Case) -> str | None:
+    """None if ``actor`` may run ``t`` on ``case``, else the Japanese reason."""
+    if actor is None:
+        return None
+    if t.by_municipality:
+        if not actor.can(Permission.DECISION_RECORD) or actor.municipality_id != case.municipality_id:
+            return f"「{t.label}」は、このケースの実施主体（自治体）の担当者だけが行えます。"
+        return None
+    if not actor.can(t.permission) or actor.agency_id != case.agency_id:
+        return f"「{t.label}」は、このケースの機関の相談支援員等だけが行えます。"
+    return None
+
+
+def check_transition(
+    case: Case, name: str, params: dict[str, Any] | None = None, *, actor: Any = None
+) -> str | None:
+    """None if allowed, else the Japanese reason it is refused (state, then actor, then guards)."""
     params = params or {}
     t = TRANSITIONS.get(name)
     if t is None:
@@ -102,12 +290,24 @@ def check_transition(case: Case, name: str, params: dict[str, Any] | None = None
     if case.state not in t.sources:
         allowed = "、".join(CaseState(s).label for s in sorted(t.sources))
         return f"「{t.label}」は、状態が「{allowed}」のケースでのみ行えます（現在の状態：{CaseState(case.state).label}）。"
+    if (msg := actor_refusal(t, actor, case)) is not None:
+        return msg
     for guard in t.guards:
         if (msg := guard(case, params)) is not None:
             return msg
+    if t.requires_reason and not str(params.get("reason") or "").strip():
+        return f"「{t.label}」の理由を入力してください。"
     return None
 
 
-def available_transitions(case: Case) -> list[tuple[Transition, str | None]]:
-    """Transitions from the current state, each with the reason it is blocked (or None)."""
-    return [(t, check_transition(case, t.name)) for t in TRANSITIONS.values() if case.state in t.sources]
+def available_transitions(case: Case, actor: Any = None) -> list[tuple[Transition, str | None]]:
+    """Transitions from the current state, each with the reason it is blocked (or None).
+
+    The reason of a transition that needs one is asked by its form, so it is not a block here.
+    """
+    out = []
+    for t in TRANSITIONS.values():
+        if case.state in t.sources:
+            params = {"reason": "（画面で入力）"} if t.requires_reason else {}
+            out.append((t, check_transition(case, t.name, params, actor=actor)))
+    return out

@@ -56,3 +56,29 @@ def audit_record(
         ip=ip or current_ip.get(),
         details=details or {},
     )
+
+
+def audit_record_many(
+    *, actor: Any, action: AuditAction, objects: list[models.Model], details: dict[str, Any]
+) -> int:
+    """One audit row per object in a single INSERT (e.g. every restricted person shown on a list page)."""
+    if not objects:
+        return 0
+    rows = []
+    for obj in objects:
+        template = AuditEvent(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=getattr(actor, "username", ""),
+            action=action,
+            object_type=obj._meta.model_name or "",
+            object_id=str(obj.pk),
+            person_id=getattr(obj, "person_id", None)
+            or (obj.pk if obj._meta.model_name == "person" else None),
+            agency_id=getattr(obj, "agency_id", None),
+            municipality_id=getattr(obj, "municipality_id", None),
+            ip=current_ip.get(),
+            details=details,
+        )
+        rows.append(template)
+    AuditEvent.objects.bulk_create(rows)
+    return len(rows)

@@ -20,3 +20,21 @@ def code_labels(list_key: CodeList) -> dict[str, str]:
 
 def valid_codes(list_key: CodeList) -> set[str]:
     return set(CodeItem.objects.filter(list_key=list_key, is_active=True).values_list("code", flat=True))
+
+
+def ensure_default_codes() -> int:
+    """Seed the default category lists where missing (idempotent); returns how many were added.
+
+    The data migration seeds them once; a transactional test (live server, threads) empties every
+    table when it ends, so the demo loader calls this too.
+    """
+    from .default_codes import DEFAULT_CODES
+
+    added = 0
+    for list_key, items in DEFAULT_CODES.items():
+        for order, (code, label) in enumerate(items, start=1):
+            _, created = CodeItem.objects.get_or_create(
+                list_key=list_key, code=code, defaults={"label": label, "sort_order": order * 10}
+            )
+            added += int(created)
+    return added

@@ -125,6 +125,9 @@ def _refuse_in_production() -> None:
 @transaction.atomic
 def load_demo_data() -> dict[str, int]:
     _refuse_in_production()
+    from tsunagu.core.codes import ensure_default_codes
+
+    ensure_default_codes()
     counts = {"municipalities": 0, "staff": 0}
     prefs = {
         code: Prefecture.objects.update_or_create(code=code, defaults={"name": name})[0]

@@ -95,7 +95,6 @@ def load_domain_demo_data() -> dict[str, int]:
     from tsunagu.persons.models import Person
     from tsunagu.privacy.models import ConsentMethod, DataCategory
     from tsunagu.privacy.services import default_notice_body
-
     from tsunagu.programs.seed import seed_housing_benefit_demo
 
     counts = {"partner_agencies": 0, "persons": 0, "cases": 0}

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, Q
 
-from tsunagu.core.audit import audit_record
+from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
@@ -50,15 +50,10 @@ def persons_restricted_fields_shown(
 ) -> None:
     """Audit RESTRICTED_VIEW for each restricted person whose ``fields`` are shown to ``user``
     (one row per person, so "who saw person X" finds it). Call where the values are shown."""
-    for p in persons:
-        if p.is_restricted and p.pk in visible_ids:
-            audit_record(
-                actor=user,
-                action=AuditAction.RESTRICTED_VIEW,
-                obj=p,
-                person_id=p.pk,
-                details={"fields": fields, "via": via},
-            )
+    shown = [p for p in persons if p.is_restricted and p.pk in visible_ids]
+    audit_record_many(
+        actor=user, action=AuditAction.RESTRICTED_VIEW, objects=shown, details={"fields": fields, "via": via}
+    )
 
 
 @dataclass

@@ -98,16 +98,7 @@ def new_agency_with_worker(username: str = "kita-soudan", role: Role = Role.CONS
 
 
 def ensure_default_codes() -> None:
-    """Put back the default category lists (seeded by a data migration).
+    """Put back the default category lists (a transactional test empties every table when it ends)."""
+    from tsunagu.core.codes import ensure_default_codes as seed
 
-    A transactional test (live server, threads) empties every table when it ends, the lists
-    included; tests that need them afterwards call this first.
-    """
-    from tsunagu.core.default_codes import DEFAULT_CODES
-    from tsunagu.core.models import CodeItem
-
-    for list_key, items in DEFAULT_CODES.items():
-        for order, (code, label) in enumerate(items, start=1):
-            CodeItem.objects.get_or_create(
-                list_key=list_key, code=code, defaults={"label": label, "sort_order": order * 10}
-            )
+    seed()

@@ -427,4 +427,4 @@ def test_a_patch_answer_showing_restricted_fields_is_audited(login: Any) -> None
     assert response.status_code == 200
     assert response.json()["phone"] == "080-2345-6789"
     event = AuditEvent.objects.get(action=AuditAction.RESTRICTED_VIEW, person_id=yamazaki.pk)
-    assert (event.actor.username, event.details["via"]) == ("shinjuku-soudan", "api")
+    assert (event.actor_label, event.details["via"]) == ("shinjuku-soudan", "api")

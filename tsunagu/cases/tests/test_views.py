@@ -245,7 +245,7 @@ def test_a_restricted_phone_shown_in_the_list_is_audited(login: Any) -> None:
     login("shinjuku-shunin").get("/cases/", {"scope": "agency"})  # masked: not a restricted view
     login("shinjuku-center").get("/cases/", {"scope": "agency"})
     events = AuditEvent.objects.filter(action=AuditAction.RESTRICTED_VIEW, person_id=yamazaki.pk)
-    assert [(e.actor.username, e.details) for e in events] == [
+    assert [(e.actor_label, e.details) for e in events] == [
         ("shinjuku-center", {"fields": ["phone"], "via": "case_list"})
     ]
     assert (

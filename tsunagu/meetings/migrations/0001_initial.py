@@ -6,136 +6,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_support_process'),
-        ('network', '0001_initial'),
-        ('organizations', '0001_initial'),
+        ("cases", "0003_support_process"),
+        ("network", "0001_initial"),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('coordination', '支援調整会議'), ('council', '支援会議（法第9条）')], max_length=16, verbose_name='種類')),
-                ('held_on', models.DateField(verbose_name='開催日')),
-                ('place', models.CharField(blank=True, max_length=100, verbose_name='場所')),
-                ('minutes', models.TextField(blank=True, verbose_name='議事録（全体）')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('chair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='議長')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("coordination", "支援調整会議"), ("council", "支援会議（法第9条）")],
+                        max_length=16,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="開催日")),
+                ("place", models.CharField(blank=True, max_length=100, verbose_name="場所")),
+                ("minutes", models.TextField(blank=True, verbose_name="議事録（全体）")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="議長",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会議',
-                'verbose_name_plural': '会議',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "会議",
+                "verbose_name_plural": "会議",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('plan', 'プラン（案）の検討'), ('evaluation', '評価'), ('closure', '終結の報告'), ('suspension', '中断の確認'), ('consultation', '支援方針の相談（支援会議）')], max_length=16, verbose_name='議題')),
-                ('outcome', models.CharField(blank=True, choices=[('approved', '承認'), ('revise', '修正'), ('returned', '差戻し')], max_length=16, verbose_name='結果')),
-                ('minutes', models.TextField(blank=True, verbose_name='議事録（このケース）')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='cases.case')),
-                ('evaluation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.evaluation')),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='cases.supportplan')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda', to='meetings.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("plan", "プラン（案）の検討"),
+                            ("evaluation", "評価"),
+                            ("closure", "終結の報告"),
+                            ("suspension", "中断の確認"),
+                            ("consultation", "支援方針の相談（支援会議）"),
+                        ],
+                        max_length=16,
+                        verbose_name="議題",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("approved", "承認"), ("revise", "修正"), ("returned", "差戻し")],
+                        max_length=16,
+                        verbose_name="結果",
+                    ),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="議事録（このケース）")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.evaluation",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="cases.supportplan",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agenda",
+                        to="meetings.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '議題（ケース）',
-                'verbose_name_plural': '議題（ケース）',
+                "verbose_name": "議題（ケース）",
+                "verbose_name_plural": "議題（ケース）",
             },
         ),
         migrations.CreateModel(
-            name='MeetingAttendee',
+            name="MeetingAttendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='氏名')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='meetings.meeting')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.partneragency', verbose_name='関係機関')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='職員・自治体担当者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="氏名")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendees",
+                        to="meetings.meeting",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.partneragency",
+                        verbose_name="関係機関",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="職員・自治体担当者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '出席者',
-                'verbose_name_plural': '出席者',
+                "verbose_name": "出席者",
+                "verbose_name_plural": "出席者",
             },
         ),
         migrations.CreateModel(
-            name='SupportCouncil',
+            name="SupportCouncil",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('established_on', models.DateField(verbose_name='設置日')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("established_on", models.DateField(verbose_name="設置日")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支援会議',
-                'verbose_name_plural': '支援会議',
+                "verbose_name": "支援会議",
+                "verbose_name_plural": "支援会議",
             },
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='council',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='meetings.supportcouncil', verbose_name='支援会議'),
+            model_name="meeting",
+            name="council",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="meetings",
+                to="meetings.supportcouncil",
+                verbose_name="支援会議",
+            ),
         ),
         migrations.CreateModel(
-            name='SupportCouncilMember',
+            name="SupportCouncilMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('representative', models.CharField(blank=True, max_length=60, verbose_name='代表者・担当者名')),
-                ('pledge_signed_on', models.DateField(verbose_name='守秘義務の誓約日')),
-                ('joined_on', models.DateField(verbose_name='構成員となった日')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='構成員でなくなった日')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='meetings.supportcouncil')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.partneragency', verbose_name='関係機関')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='職員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "representative",
+                    models.CharField(blank=True, max_length=60, verbose_name="代表者・担当者名"),
+                ),
+                ("pledge_signed_on", models.DateField(verbose_name="守秘義務の誓約日")),
+                ("joined_on", models.DateField(verbose_name="構成員となった日")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="構成員でなくなった日")),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="meetings.supportcouncil",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.partneragency",
+                        verbose_name="関係機関",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="職員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支援会議の構成員',
-                'verbose_name_plural': '支援会議の構成員',
+                "verbose_name": "支援会議の構成員",
+                "verbose_name_plural": "支援会議の構成員",
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('decision', '支援決定（法定事業を含む）'), ('confirmation', '確認（法定事業を含まない）')], max_length=16, verbose_name='種別')),
-                ('decided_on', models.DateField(verbose_name='決定日')),
-                ('programs', models.JSONField(blank=True, default=list, verbose_name='決定した事業')),
-                ('note', models.TextField(blank=True, verbose_name='備考')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('agenda_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='meetings.agendaitem')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='cases.case')),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='決定者')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='cases.supportplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("decision", "支援決定（法定事業を含む）"),
+                            ("confirmation", "確認（法定事業を含まない）"),
+                        ],
+                        max_length=16,
+                        verbose_name="種別",
+                    ),
+                ),
+                ("decided_on", models.DateField(verbose_name="決定日")),
+                ("programs", models.JSONField(blank=True, default=list, verbose_name="決定した事業")),
+                ("note", models.TextField(blank=True, verbose_name="備考")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="meetings.agendaitem",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="cases.case"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="決定者",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="cases.supportplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支援決定・確認',
-                'verbose_name_plural': '支援決定・確認',
-                'constraints': [models.UniqueConstraint(fields=('plan',), name='decision_one_per_plan')],
+                "verbose_name": "支援決定・確認",
+                "verbose_name_plural": "支援決定・確認",
+                "constraints": [models.UniqueConstraint(fields=("plan",), name="decision_one_per_plan")],
             },
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(fields=('meeting', 'case', 'purpose'), name='agenda_unique'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(fields=("meeting", "case", "purpose"), name="agenda_unique"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('council__isnull', True), ('kind', 'coordination')), models.Q(('council__isnull', False), ('kind', 'council')), _connector='OR'), name='meeting_council_only_for_council_kind'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("council__isnull", True), ("kind", "coordination")),
+                    models.Q(("council__isnull", False), ("kind", "council")),
+                    _connector="OR",
+                ),
+                name="meeting_council_only_for_council_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportcouncilmember',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('staff__isnull', False), ('partner__isnull', True)), models.Q(('staff__isnull', True), ('partner__isnull', False)), _connector='OR'), name='councilmember_staff_xor_partner', violation_error_message='構成員は職員か関係機関のどちらかです。'),
+            model_name="supportcouncilmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("staff__isnull", False), ("partner__isnull", True)),
+                    models.Q(("staff__isnull", True), ("partner__isnull", False)),
+                    _connector="OR",
+                ),
+                name="councilmember_staff_xor_partner",
+                violation_error_message="構成員は職員か関係機関のどちらかです。",
+            ),
         ),
     ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    name = "tsunagu.referrals"
+    label = "referrals"
+    verbose_name = "つなぎ・第三者提供の記録"

@@ -1,0 +1,761 @@
+"""Writes: partner agencies, つなぎ, 第27条第1項の承認, and the disclosure register.
+
+Every write takes a keyword-only ``actor``, runs in one transaction, validates, saves and writes its
+audit row in that transaction. Every disclosure goes through ``disclosure_record``, which asks
+``policies.disclosure_basis_check`` and refuses (PermissionDenied with the Japanese reason) when
+there is no basis. A refusal is audited (ACCESS_DENIED) before the exception leaves the service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tsunagu.cases.models import Case, CaseState, SupportPlan
+from tsunagu.core.audit import audit_record
+from tsunagu.core.models import AuditAction
+from tsunagu.meetings.models import SupportCouncil
+from tsunagu.network.models import PartnerAgency, PartnerAgencyType, PartnerContact
+from tsunagu.organizations.models import Municipality
+from tsunagu.organizations.roles import Permission
+from tsunagu.persons.models import Person
+from tsunagu.privacy.models import Consent, DataCategory
+
+from . import policies
+from .models import (
+    AttachmentKind,
+    Disclosure,
+    DisclosureChannel,
+    ExceptionStatus,
+    Referral,
+    ReferralAttachment,
+    ReferralOutcome,
+    ReferralProgram,
+    ReferralStatus,
+    ReferralStatusChange,
+    StatutoryClause,
+    StatutoryExceptionRequest,
+)
+from .pdf import render_pdf
+
+FORBIDDEN = "この操作を行う権限がありません。"
+STALE = "このつなぎは、あなたが画面を開いた後に更新されました。最新の内容を確認してください。"
+
+
+def _require(actor: Any, permission: Permission) -> None:
+    if not actor.can(permission):
+        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
+        raise PermissionDenied(FORBIDDEN)
+
+
+def _refuse_disclosure(*, actor: Any, person: Person, result: policies.BasisResult, context: dict[str, Any]) -> None:
+    """Audit a refused disclosure (its own row, kept) and raise PermissionDenied with the reason."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCESS_DENIED,
+            object_type="disclosure",
+            person_id=person.pk,
+            agency_id=person.agency_id,
+            municipality_id=person.municipality_id,
+            details={"disclosure_refused": result.reason_ja, **context},
+        )
+    raise PermissionDenied(result.reason_ja)
+
+
+def _categories(values: Any) -> list[str]:
+    return sorted({str(c) for c in (values or [])})
+
+
+# --- 関係機関 (the registry lives in tsunagu.network) --------------------------------------------
+
+PARTNER_FIELDS = ("name", "agency_type", "area", "address", "phone", "notes", "is_active")
+_PHONE_RE = re.compile(r"^[0-9０-９\-－()（） +]{0,20}$")
+
+
+def partner_municipalities_for(actor: Any) -> Any:
+    """Municipalities whose partner agencies ``actor`` may register: those the agency serves."""
+    if actor.agency_id:
+        agency = actor.agency
+        return Municipality.objects.filter(
+            pk__in=[*agency.served_municipalities.values_list("pk", flat=True), agency.municipality_id]
+        ).order_by("code")
+    if actor.municipality_id:
+        return Municipality.objects.filter(pk=actor.municipality_id)
+    return Municipality.objects.none()
+
+
+def _validate_partner(values: dict[str, Any], *, municipality: Municipality, exclude_pk: int | None) -> None:
+    errors: dict[str, str] = {}
+    name = (values.get("name") or "").strip()
+    if not name:
+        errors["name"] = "機関名を入力してください。"
+    elif len(name) > 120:
+        errors["name"] = "機関名は120文字以内で入力してください。"
+    elif (
+        PartnerAgency.objects.filter(municipality=municipality, name=name).exclude(pk=exclude_pk).exists()
+    ):
+        errors["name"] = f"{municipality.name}には同じ名前の関係機関が既に登録されています。"
+    if values.get("agency_type") not in PartnerAgencyType.values:
+        errors["agency_type"] = "種別を選んでください。"
+    if not _PHONE_RE.match(values.get("phone") or ""):
+        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
+    for key, limit in (("area", 200), ("address", 200)):
+        if len(values.get(key) or "") > limit:
+            errors[key] = f"{limit}文字以内で入力してください。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def partner_agency_create(*, actor: Any, municipality: Municipality, values: dict[str, Any]) -> PartnerAgency:
+    if not policies.may_edit_partners(actor):
+        _require(actor, Permission.CASE_EDIT)
+    if not partner_municipalities_for(actor).filter(pk=municipality.pk).exists():
+        raise PermissionDenied("担当地域外の自治体には関係機関を登録できません。")
+    data = {k: values[k] for k in PARTNER_FIELDS if k in values}
+    for k in ("name", "area", "address", "phone", "notes"):
+        data[k] = (data.get(k) or "").strip()
+    data.setdefault("is_active", True)
+    _validate_partner(data, municipality=municipality, exclude_pk=None)
+    with transaction.atomic():
+        partner = PartnerAgency(municipality=municipality, **data)
+        partner.full_clean()
+        partner.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=partner,
+            municipality_id=municipality.pk,
+            details={"name": partner.name, "agency_type": partner.agency_type},
+        )
+    return partner
+
+
+def partner_agency_update(*, actor: Any, partner: PartnerAgency, values: dict[str, Any]) -> PartnerAgency:
+    if not policies.may_edit_partners(actor):
+        _require(actor, Permission.CASE_EDIT)
+    if not partner_municipalities_for(actor).filter(pk=partner.municipality_id).exists():
+        raise PermissionDenied("担当地域外の関係機関は編集できません。")
+    data = {k: values[k] for k in PARTNER_FIELDS if k in values}
+    for k in ("name", "area", "address", "phone", "notes"):
+        if k in data:
+            data[k] = (data.get(k) or "").strip()
+    merged = {k: getattr(partner, k) for k in PARTNER_FIELDS} | data
+    _validate_partner(merged, municipality=partner.municipality, exclude_pk=partner.pk)
+    changed = sorted(k for k in data if getattr(partner, k) != data[k])
+    with transaction.atomic():
+        for k, v in data.items():
+            setattr(partner, k, v)
+        partner.full_clean()
+        partner.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=partner,
+            municipality_id=partner.municipality_id,
+            details={"changed": changed},
+        )
+    return partner
+
+
+def partner_contact_add(*, actor: Any, partner: PartnerAgency, values: dict[str, Any]) -> PartnerContact:
+    if not policies.may_edit_partners(actor):
+        _require(actor, Permission.CASE_EDIT)
+    if not partner_municipalities_for(actor).filter(pk=partner.municipality_id).exists():
+        raise PermissionDenied("担当地域外の関係機関は編集できません。")
+    data = {k: (values.get(k) or "").strip() for k in ("name", "department", "phone", "email")}
+    errors: dict[str, str] = {}
+    if not data["name"]:
+        errors["name"] = "担当者名を入力してください。"
+    if not _PHONE_RE.match(data["phone"]):
+        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        contact = PartnerContact(partner=partner, **data)
+        contact.full_clean()
+        contact.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=contact,
+            municipality_id=partner.municipality_id,
+            details={"partner_id": partner.pk},
+        )
+    return contact
+
+
+def partner_contact_remove(*, actor: Any, contact: PartnerContact) -> None:
+    if not policies.may_edit_partners(actor):
+        _require(actor, Permission.CASE_EDIT)
+    if not partner_municipalities_for(actor).filter(pk=contact.partner.municipality_id).exists():
+        raise PermissionDenied("担当地域外の関係機関は編集できません。")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=contact,
+            municipality_id=contact.partner.municipality_id,
+            details={"partner_id": contact.partner_id, "name": contact.name},
+        )
+        contact.delete()
+
+
+# --- 第三者提供の記録 ---------------------------------------------------------------------------
+
+
+def disclosure_record(
+    *,
+    actor: Any,
+    person: Person,
+    recipient: PartnerAgency | SupportCouncil | None,
+    categories: Any,
+    purpose: str,
+    channel: str,
+    case: Case | None = None,
+    council: SupportCouncil | None = None,
+    exception: StatutoryExceptionRequest | None = None,
+    on_date: date | None = None,
+) -> Disclosure:
+    """Record that ``categories`` of ``person``'s data went to ``recipient`` — only with a basis.
+
+    Refused (PermissionDenied with the Japanese reason from ``disclosure_basis_check``) when there is
+    none; nothing is then recorded as shared. The register row and its audit row are written in
+    one transaction; the consents of the person are locked while the basis is checked, so a
+    withdrawal recorded at the same moment is not overtaken.
+    """
+    _require(actor, Permission.CASE_EDIT)
+    if person.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関の相談者です。")
+    today = timezone.localdate()
+    on = on_date or today
+    errors: dict[str, str] = {}
+    purpose = (purpose or "").strip()
+    if not purpose:
+        errors["purpose"] = "提供の目的を入力してください。"
+    elif len(purpose) > 200:
+        errors["purpose"] = "提供の目的は200文字以内で入力してください。"
+    if channel not in DisclosureChannel.values:
+        errors["channel"] = "提供の経路を選んでください。"
+    if on > today:
+        errors["disclosed_on"] = "提供日が未来の日付になっています。"
+    if case is not None and case.person_id != person.pk:
+        errors["case"] = "ケースと相談者が一致しません。"
+    if errors:
+        raise ValidationError(errors)
+    cats = _categories(categories)
+    context = {
+        "recipient": getattr(recipient, "name", None),
+        "recipient_id": getattr(recipient, "pk", None),
+        "categories": cats,
+        "channel": channel,
+    }
+    result = policies.disclosure_basis_check(
+        person=person, recipient=recipient, categories=cats, on_date=on, council=council, exception=exception
+    )
+    if not result.allowed:
+        _refuse_disclosure(actor=actor, person=person, result=result, context=context)
+    assert recipient is not None
+    with transaction.atomic():
+        list(Consent.objects.select_for_update().filter(person=person).values_list("pk", flat=True))
+        result = policies.disclosure_basis_check(
+            person=person, recipient=recipient, categories=cats, on_date=on, council=council, exception=exception
+        )
+        if not result.allowed:  # changed meanwhile (e.g. withdrawn a moment ago)
+            raise PermissionDenied(result.reason_ja)
+        is_council = isinstance(recipient, SupportCouncil)
+        disclosure = Disclosure(
+            agency_id=person.agency_id,
+            municipality_id=person.municipality_id,
+            person=person,
+            case=case,
+            recipient_partner=None if is_council else recipient,
+            recipient_council=recipient if is_council else None,
+            recipient_name=recipient.name,
+            recipient_type="" if is_council else recipient.agency_type,  # type: ignore[union-attr]
+            data_categories=cats,
+            purpose=purpose,
+            basis_kind=result.kind,
+            consent=result.consent,
+            exception=result.exception,
+            council=result.council,
+            basis_note=result.reason_ja[:400],
+            channel=channel,
+            disclosed_on=on,
+            disclosed_by=actor,
+        )
+        disclosure.full_clean()
+        disclosure.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.DISCLOSURE,
+            obj=disclosure,
+            person_id=person.pk,
+            details={**context, "basis": result.kind, "case_id": getattr(case, "pk", None)},
+        )
+    return disclosure
+
+
+# --- 第27条第1項: request and approval ----------------------------------------------------------
+
+
+def statutory_exception_request(
+    *,
+    actor: Any,
+    person: Person,
+    recipient: PartnerAgency,
+    categories: Any,
+    clause: int,
+    reason: str,
+    legal_basis: str = "",
+    case: Case | None = None,
+    valid_until: date | None = None,
+) -> StatutoryExceptionRequest:
+    """A caseworker asks to disclose without consent; the 個人情報管理責任者 decides."""
+    _require(actor, Permission.CASE_EDIT)
+    if person.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関の相談者です。")
+    cats = _categories(categories)
+    errors: dict[str, str] = {}
+    if not cats:
+        errors["data_categories"] = "提供する個人情報の種類を1つ以上選んでください。"
+    elif set(cats) - set(DataCategory.values):
+        errors["data_categories"] = "個人情報の種類の値が正しくありません。"
+    if clause not in StatutoryClause.values:
+        errors["clause"] = "該当する号（第1号〜第4号）を選んでください。"
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        errors["reason"] = "同意なく提供する理由を具体的に記入してください（10文字以上）。"
+    legal_basis = (legal_basis or "").strip()
+    if clause == StatutoryClause.LAW and not legal_basis:
+        errors["legal_basis"] = "第1号（法令に基づく場合）は、根拠となる法令・条項を記入してください。"
+    if recipient.municipality_id not in policies.served_municipality_ids(person.agency):
+        errors["recipient"] = "担当地域外の関係機関は選べません。"
+    if case is not None and case.person_id != person.pk:
+        errors["case"] = "ケースと相談者が一致しません。"
+    if valid_until is not None and valid_until < timezone.localdate():
+        errors["valid_until"] = "提供できる期限が過去の日付になっています。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        req = StatutoryExceptionRequest(
+            agency_id=person.agency_id,
+            municipality_id=person.municipality_id,
+            person=person,
+            case=case,
+            recipient=recipient,
+            data_categories=cats,
+            clause=clause,
+            legal_basis=legal_basis,
+            reason=reason,
+            valid_until=valid_until,
+            requested_by=actor,
+        )
+        req.full_clean()
+        req.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=req,
+            person_id=person.pk,
+            details={"clause": clause, "recipient_id": recipient.pk, "categories": cats},
+        )
+    return req
+
+
+def _decide_exception(*, actor: Any, exception: StatutoryExceptionRequest) -> StatutoryExceptionRequest:
+    if not actor.can(Permission.DISCLOSURE_APPROVE) or actor.agency_id != exception.agency_id:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCESS_DENIED,
+            obj=exception,
+            details={"permission": Permission.DISCLOSURE_APPROVE.value},
+        )
+        raise PermissionDenied("第27条第1項による提供を承認できるのは、自機関の個人情報管理責任者です。")
+    if actor.pk == exception.requested_by_id:
+        raise PermissionDenied("自分が申請した提供は承認・不承認できません。別の個人情報管理責任者が判断します。")
+    locked = StatutoryExceptionRequest.objects.select_for_update().get(pk=exception.pk)
+    if locked.status != ExceptionStatus.PENDING:
+        raise ValidationError(
+            f"この申請は既に「{ExceptionStatus(locked.status).label}」です。", code="already_decided"
+        )
+    return locked
+
+
+def statutory_exception_approve(
+    *, actor: Any, exception: StatutoryExceptionRequest, note: str = ""
+) -> StatutoryExceptionRequest:
+    with transaction.atomic():
+        locked = _decide_exception(actor=actor, exception=exception)
+        locked.status = ExceptionStatus.APPROVED
+        locked.approved_by = actor
+        locked.approved_at = timezone.now()
+        locked.decision_note = (note or "").strip()
+        locked.full_clean()
+        locked.save(update_fields=["status", "approved_by", "approved_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"change": "approved", "clause": locked.clause},
+        )
+    return locked
+
+
+def statutory_exception_reject(
+    *, actor: Any, exception: StatutoryExceptionRequest, note: str
+) -> StatutoryExceptionRequest:
+    if not (note or "").strip():
+        raise ValidationError({"note": "不承認の理由を記入してください。"})
+    with transaction.atomic():
+        locked = _decide_exception(actor=actor, exception=exception)
+        locked.status = ExceptionStatus.REJECTED
+        locked.rejected_by = actor
+        locked.rejected_at = timezone.now()
+        locked.decision_note = note.strip()
+        locked.save(update_fields=["status", "rejected_by", "rejected_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"change": "rejected", "clause": locked.clause},
+        )
+    return locked
+
+
+# --- つなぎ ---------------------------------------------------------------------------------------
+
+
+def plan_pdf_render(*, case: Case, plan: SupportPlan, partner: PartnerAgency | None, actor: Any) -> bytes:
+    """The plan approved at the 支援調整会議, as a PDF to attach to the ハローワーク request."""
+    return render_pdf(
+        "referrals/pdf/plan.html",
+        {
+            "case": case,
+            "person": case.person,
+            "plan": plan,
+            "goals": list(plan.goals.select_related("provider_staff", "provider_partner")),
+            "partner": partner,
+            "agency": case.agency,
+            "issued_on": timezone.localdate(),
+            "issued_by": actor,
+        },
+    )
+
+
+def _duplicate_message(case: Case, partner: PartnerAgency | None, program: str) -> dict[str, str]:
+    if partner is not None:
+        return {
+            "partner": f"このケースには「{partner.name}」への進行中のつなぎ（依頼中・受理・支援中）が既にあります。"
+            "その記録の状態・結果を更新してください。"
+        }
+    return {
+        "program": f"このケースには「{ReferralProgram(program).label}」への進行中のつなぎが既にあります。"
+    }
+
+
+def referral_create(
+    *,
+    actor: Any,
+    case: Case,
+    values: dict[str, Any],
+    confirm_age_warning: bool = False,
+    council: SupportCouncil | None = None,
+    exception: StatutoryExceptionRequest | None = None,
+) -> Referral:
+    """つなぎ: record the referral, and — when data goes to a partner — its disclosure, in one transaction.
+
+    ``values``: partner (PartnerAgency | None), program (code or ""), reason, data_categories,
+    accompanied, follow_up_on. Refused with a message per field for a missing destination, another
+    municipality's agency, a programme's wrong kind of agency, a second open referral, or (for
+    生活保護受給者等就労自立促進事業) a plan not approved at the 支援調整会議. Outside the 15–39 age range
+    of 地域若者サポートステーション the user must confirm the warning (``confirm_age_warning``).
+    Without a basis for the disclosure: PermissionDenied with the reason, and nothing is recorded.
+    """
+    _require(actor, Permission.CASE_EDIT)
+    if case.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関のケースです。")
+    person = case.person
+    partner: PartnerAgency | None = values.get("partner")
+    program = values.get("program") or ""
+    categories = _categories(values.get("data_categories"))
+    reason = (values.get("reason") or "").strip()
+    follow_up_on = values.get("follow_up_on")
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if case.state == CaseState.CLOSED:
+        errors[NON_FIELD_ERRORS] = "終結したケースです。フォローアップを開始してからつないでください。"
+    if not reason:
+        errors["reason"] = "つなぐ理由を入力してください。"
+    if set(categories) - set(DataCategory.values):
+        errors["data_categories"] = "個人情報の種類の値が正しくありません。"
+    if follow_up_on is not None and follow_up_on < today:
+        errors["follow_up_on"] = "フォローアップ予定日はつなぐ日以降にしてください。"
+    errors.update(policies.referral_destination_errors(case=case, partner=partner, program=program))
+    if partner is None and (council is not None or exception is not None):
+        errors["partner"] = "提供の根拠を選ぶ場合は、つなぎ先の関係機関を選んでください。"
+    if "partner" not in errors and "program" not in errors:
+        if policies.open_referral_exists(case=case, partner=partner, program=program):
+            errors.update(_duplicate_message(case, partner, program))
+    plan = None
+    if program == ReferralProgram.HW_PUBLIC_ASSISTANCE_EMPLOYMENT and "program" not in errors:
+        plan, msg = policies.hw_plan_requirement(case)
+        if msg:
+            errors["program"] = msg
+        missing = set(policies.PLAN_PDF_CATEGORIES) - set(categories)
+        if missing:
+            errors["data_categories"] = (
+                "プラン（PDF）を添付するため、共有する個人情報に"
+                f"{policies.category_labels(missing)}を含めてください。"
+            )
+    if errors:
+        raise ValidationError(errors)
+    warning = policies.referral_age_warning(person=person, partner=partner, program=program, on=today)
+    if warning and not confirm_age_warning:
+        raise ValidationError({"confirm_age_warning": warning}, code="age_warning")
+    needs_disclosure = partner is not None and bool(categories)
+    destination = partner.name if partner is not None else ReferralProgram(program).label
+    if needs_disclosure:
+        result = policies.disclosure_basis_check(
+            person=person,
+            recipient=partner,
+            categories=categories,
+            on_date=today,
+            council=council,
+            exception=exception,
+        )
+        if not result.allowed:
+            _refuse_disclosure(
+                actor=actor,
+                person=person,
+                result=result,
+                context={"recipient_id": partner.pk, "categories": categories, "channel": "referral"},  # type: ignore[union-attr]
+            )
+    pdf = plan_pdf_render(case=case, plan=plan, partner=partner, actor=actor) if plan is not None else None
+    try:
+        with transaction.atomic():
+            referral = Referral(
+                agency_id=case.agency_id,
+                municipality_id=case.municipality_id,
+                case=case,
+                person=person,
+                partner=partner,
+                program=program,
+                referred_on=today,
+                reason=reason,
+                data_categories=categories,
+                accompanied=bool(values.get("accompanied")),
+                follow_up_on=follow_up_on,
+                age_warning=warning or "",
+                created_by=actor,
+            )
+            referral.full_clean(exclude=["disclosure"])
+            referral.save()
+            ReferralStatusChange.objects.create(
+                referral=referral, from_status="", to_status=ReferralStatus.REQUESTED, actor=actor
+            )
+            if needs_disclosure:
+                disclosure = disclosure_record(
+                    actor=actor,
+                    person=person,
+                    recipient=partner,
+                    categories=categories,
+                    purpose=f"つなぎ：{ReferralProgram(program).label if program else destination}"[:200],
+                    channel=DisclosureChannel.REFERRAL,
+                    case=case,
+                    council=council,
+                    exception=exception,
+                )
+                Referral.objects.filter(pk=referral.pk).update(disclosure=disclosure)
+                referral.disclosure = disclosure
+            if pdf is not None and plan is not None:
+                attachment = ReferralAttachment.objects.create(
+                    referral=referral,
+                    kind=AttachmentKind.SUPPORT_PLAN,
+                    filename=f"plan_{case.case_number}_v{plan.number}.pdf",
+                    content=pdf,
+                    sha256=hashlib.sha256(pdf).hexdigest(),
+                    size=len(pdf),
+                    plan=plan,
+                    plan_number=plan.number,
+                    plan_status=plan.status,
+                    created_by=actor,
+                )
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.PRINT,
+                    obj=attachment,
+                    agency_id=case.agency_id,
+                    municipality_id=case.municipality_id,
+                    person_id=person.pk,
+                    details={"document": "support_plan", "plan_number": plan.number, "referral_id": referral.pk},
+                )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=referral,
+                person_id=person.pk,
+                details={
+                    "case_id": case.pk,
+                    "partner_id": getattr(partner, "pk", None),
+                    "program": program,
+                    "categories": categories,
+                    "accompanied": referral.accompanied,
+                    "age_warning_confirmed": bool(warning),
+                },
+            )
+    except ValidationError as exc:
+        if "__all__" in getattr(exc, "message_dict", {}) and any(
+            "既に" in m for m in exc.message_dict["__all__"]
+        ):
+            raise ValidationError(_duplicate_message(case, partner, program)) from exc
+        raise
+    except IntegrityError as exc:  # a second open referral created at the same moment
+        raise ValidationError(_duplicate_message(case, partner, program)) from exc
+    return referral
+
+
+def _lock_referral(referral: Referral, expected_version: int | None) -> Referral:
+    locked = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(STALE, code="stale")
+    return locked
+
+
+def _check_writer(actor: Any, referral: Referral) -> None:
+    _require(actor, Permission.CASE_EDIT)
+    if referral.agency_id != actor.agency_id:
+        raise PermissionDenied("他機関のつなぎです。")
+
+
+def referral_status_change(
+    *,
+    actor: Any,
+    referral: Referral,
+    to_status: str,
+    note: str = "",
+    outcome_code: str = "",
+    outcome: str = "",
+    follow_up_on: date | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """依頼中 → 受理 / 不受理 → 支援中 → 完了 (or 取消), with the outcome and follow-up date."""
+    _check_writer(actor, referral)
+    with transaction.atomic():
+        locked = _lock_referral(referral, expected_version)
+        errors = policies.referral_status_errors(
+            locked, to_status, outcome_code=outcome_code, outcome=outcome, note=note
+        )
+        if follow_up_on is not None and follow_up_on < locked.referred_on:
+            errors["follow_up_on"] = "フォローアップ予定日はつないだ日以降にしてください。"
+        if errors:
+            raise ValidationError(errors)
+        from_status = locked.status
+        locked.status = to_status
+        if outcome_code:
+            locked.outcome_code = outcome_code
+        if outcome.strip():
+            locked.outcome = outcome.strip()
+        if follow_up_on is not None:
+            locked.follow_up_on = follow_up_on
+        locked.version = F("version") + 1  # type: ignore[assignment]
+        locked.save(update_fields=["status", "outcome_code", "outcome", "follow_up_on", "version", "updated_at"])
+        locked.refresh_from_db()
+        ReferralStatusChange.objects.create(
+            referral=locked, from_status=from_status, to_status=to_status, note=note.strip(), actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"from": from_status, "to": to_status, "outcome_code": locked.outcome_code},
+        )
+    return locked
+
+
+def referral_outcome_record(
+    *,
+    actor: Any,
+    referral: Referral,
+    outcome_code: str = "",
+    outcome: str = "",
+    follow_up_on: date | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Record or correct the outcome and the follow-up date without changing the status."""
+    _check_writer(actor, referral)
+    with transaction.atomic():
+        locked = _lock_referral(referral, expected_version)
+        errors: dict[str, str] = {}
+        if outcome_code and outcome_code not in ReferralOutcome.values:
+            errors["outcome_code"] = "結果の値が正しくありません。"
+        else:
+            errors.update(policies.outcome_code_errors(locked, outcome_code))
+        if follow_up_on is not None and follow_up_on < locked.referred_on:
+            errors["follow_up_on"] = "フォローアップ予定日はつないだ日以降にしてください。"
+        if errors:
+            raise ValidationError(errors)
+        locked.outcome_code = outcome_code
+        locked.outcome = (outcome or "").strip()
+        locked.follow_up_on = follow_up_on
+        locked.version = F("version") + 1  # type: ignore[assignment]
+        locked.save(update_fields=["outcome_code", "outcome", "follow_up_on", "version", "updated_at"])
+        locked.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"outcome_code": outcome_code, "follow_up_on": follow_up_on.isoformat() if follow_up_on else None},
+        )
+    return locked
+
+
+CLOSURE_REASON_PUBLIC_ASSISTANCE = "public_assistance"
+
+
+def public_assistance_closure_check(referral: Referral, actor: Any = None) -> str | None:
+    """None when 「生活保護適用で終結」 can run now; else what is needed first (Japanese).
+
+    The cases app closes a case only from 評価 with an evaluation whose direction is 終結: the
+    closure reason comes from that evaluation. So this path closes the case when the latest
+    evaluation says 終結・生活保護適用, and otherwise explains that the evaluation comes first.
+    """
+    from tsunagu.cases import workflow
+
+    if not policies.public_assistance_closure_offered(referral):
+        return "生活保護へのつなぎの結果が「保護開始」の場合に行えます。"
+    case = referral.case
+    if "close" not in workflow.TRANSITIONS:
+        return "このバージョンではケースの終結を行えません。"
+    msg = workflow.check_transition(case, "close", {"reason": "生活保護適用"}, actor=actor)
+    if msg is not None:
+        return msg
+    latest = workflow.evaluation_latest(case)
+    if latest is None or latest.closure_reason != CLOSURE_REASON_PUBLIC_ASSISTANCE:
+        return "最新の評価シートの終結理由が「生活保護適用」ではありません。評価シートで終結理由を「生活保護適用」として記録してください。"
+    return None
+
+
+def referral_close_case_public_assistance(*, actor: Any, referral: Referral, note: str = "") -> Case:
+    """「生活保護適用で終結」: close the case through the cases app's ``close`` transition."""
+    from tsunagu.cases import services as case_services
+
+    _check_writer(actor, referral)
+    msg = public_assistance_closure_check(referral, actor)
+    if msg is not None:
+        raise ValidationError(msg, code="needs_evaluation")
+    partner = referral.partner.name if referral.partner_id else "福祉事務所"  # type: ignore[union-attr]
+    reason = f"生活保護適用（{partner} 保護開始）" + (f"：{note.strip()}" if note.strip() else "")
+    return case_services.case_transition(actor=actor, case=referral.case, name="close", reason=reason)
+
