@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/", include("tsunagu.organizations.urls")),
     path("privacy/", include("tsunagu.privacy.urls")),
     path("programs/", include("tsunagu.programs.urls")),
+    path("referrals/", include("tsunagu.referrals.urls")),
     path("meetings/", include("tsunagu.meetings.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),

@@ -115,3 +115,7 @@ api.add_router("/", programs_router)
 from tsunagu.meetings.api import router as meetings_router  # noqa: E402
 
 api.add_router("/", meetings_router)
+
+from tsunagu.referrals.api import router as referrals_router  # noqa: E402
+
+api.add_router("/", referrals_router)

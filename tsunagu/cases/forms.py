@@ -116,3 +116,380 @@ class TransitionForm(forms.Form):
 
 class ApplicationForm(forms.Form):
     applied_on = JapaneseDateField(label="利用申込日")
+
+
+# --- The support process -------------------------------------------------------------------------
+#
+# Input forms only: the rules are in validation.py and are checked again by the services (the
+# API goes straight to them). ``clean()`` runs the same rule functions so messages appear beside
+# the fields before anything is sent to a service.
+
+
+def _apply_rule_errors(form: forms.Form, exc: Any, *, prefix: str = "") -> None:
+    for key, messages in exc.message_dict.items():
+        field = key[len(prefix) :] if prefix and key.startswith(prefix) else key
+        target = field if field in form.fields else None
+        if target is not None and target in form.errors:
+            continue
+        for m in messages:
+            form.add_error(target, m)
+
+
+class AssessmentForm(forms.Form):
+    """インテーク・アセスメントシート: one text area per section, the 抱える課題 checklist and the rest."""
+
+    assessed_on = JapaneseDateField(label="実施日")
+    joint_with: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="共同アセスメントの相手（2人で実施した場合）",
+        queryset=None,
+        required=False,
+        empty_label="（1人で実施）",
+        help_text="家計の課題が明らかな場合など、家計改善支援員等と2人で実施したときに選びます。",
+    )
+    issues = forms.MultipleChoiceField(
+        label="抱える課題（複数選択可）", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    disability_certificate = forms.ChoiceField(label="障害者手帳", required=False)
+    strengths = forms.CharField(label="本人の強み", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    wishes = forms.CharField(label="本人の意向", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    urgency = forms.ChoiceField(label="緊急性", widget=forms.RadioSelect, required=False)
+    based_on_number = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, case: Any, staff_queryset: Any, **kwargs: Any) -> None:
+        from .models import ASSESSMENT_SECTIONS, DisabilityCertificate, Urgency
+
+        super().__init__(*args, **kwargs)
+        self.case = case
+        f = self.fields
+        f["joint_with"].queryset = staff_queryset  # type: ignore[attr-defined]
+        f["issues"].choices = code_choices(CodeList.ASSESSMENT_ISSUE)  # type: ignore[attr-defined]
+        f["disability_certificate"].choices = [("", "（未確認）"), *DisabilityCertificate.choices]  # type: ignore[attr-defined]
+        f["urgency"].choices = [("", "（未評価）"), *Urgency.choices]  # type: ignore[attr-defined]
+        # The sections, in the sheet's order, after the date.
+        ordered: dict[str, forms.Field] = {"assessed_on": f["assessed_on"]}
+        for key, label in ASSESSMENT_SECTIONS:
+            ordered[f"section_{key}"] = forms.CharField(
+                label=label, widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10000
+            )
+        ordered.update({k: v for k, v in f.items() if k != "assessed_on"})
+        self.fields = ordered  # type: ignore[assignment]
+        if not self.is_bound:
+            self.initial.setdefault("assessed_on", timezone.localdate())
+
+    def section_keys(self) -> list[str]:
+        return [k for k in self.fields if k.startswith("section_")]
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "assessed_on": d["assessed_on"],
+            "sections": {k.removeprefix("section_"): d.get(k) or "" for k in self.section_keys()},
+            "issues": d["issues"],
+            "disability_certificate": d["disability_certificate"],
+            "strengths": d["strengths"],
+            "wishes": d["wishes"],
+            "urgency": d["urgency"],
+            "joint_with": d["joint_with"],
+        }
+
+    def clean(self) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError
+
+        from .validation import validate_assessment_values
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            validate_assessment_values(
+                self.values(),
+                case=self.case,
+                staff_queryset=self.fields["joint_with"].queryset,  # type: ignore[attr-defined]
+            )
+        except ValidationError as exc:
+            _apply_rule_errors(self, exc)
+        return data
+
+    @staticmethod
+    def initial_from(assessment: Any) -> dict[str, Any]:
+        """A new version starts from the latest one (date: today)."""
+        if assessment is None:
+            return {"based_on_number": 0}
+        out: dict[str, Any] = {
+            "based_on_number": assessment.number,
+            "issues": assessment.issues,
+            "disability_certificate": assessment.disability_certificate,
+            "strengths": assessment.strengths,
+            "wishes": assessment.wishes,
+            "urgency": assessment.urgency,
+        }
+        out.update({f"section_{k}": v for k, v in (assessment.sections or {}).items()})
+        return out
+
+
+class ShareAssessmentForm(forms.Form):
+    recipient: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="共有する家計改善支援員", queryset=None, empty_label="（選択してください）"
+    )
+
+    def __init__(self, *args: Any, recipient_queryset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = recipient_queryset  # type: ignore[attr-defined]
+
+
+class PlanForm(forms.Form):
+    """プラン兼事業等利用申込書 (施行規則 §1: 意向・課題・目標と達成時期・支援の種類と内容・留意事項)."""
+
+    wishes = forms.CharField(label="本人の生活に対する意向", widget=forms.Textarea(attrs={"rows": 3}))
+    issues = forms.CharField(label="生活全般の解決すべき課題", widget=forms.Textarea(attrs={"rows": 3}))
+    long_term_goal = forms.CharField(label="長期目標", widget=forms.Textarea(attrs={"rows": 2}))
+    short_term_goal = forms.CharField(
+        label="短期目標", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    notes = forms.CharField(
+        label="支援を提供する上での留意事項", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    programs = forms.MultipleChoiceField(
+        label="利用申込する事業（法定事業）", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    start_date = JapaneseDateField(label="プラン期間（開始）")
+    end_date = JapaneseDateField(label="プラン期間（終了）", help_text="原則6か月以内。例：令和8年3月31日")
+    long_period_reason = forms.CharField(
+        label="6か月を超える期間とする理由", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    agreed_on = JapaneseDateField(
+        label="本人の同意日（プランに合意・署名した日）",
+        required=False,
+        help_text="支援調整会議に提出する前に記録します。例：令和7年4月1日",
+    )
+    monitoring_interval_days = forms.IntegerField(
+        label="モニタリング間隔（日）",
+        min_value=7,
+        max_value=180,
+        initial=30,
+        help_text="次回モニタリング日は土日祝日を避けて設定されます。",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
+        from .models import StatutoryProgram
+
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["programs"].choices = StatutoryProgram.choices  # type: ignore[attr-defined]
+        if not self.is_bound:
+            from .validation import plan_period_limit
+
+            start = timezone.localdate()
+            self.initial.setdefault("start_date", start)
+            self.initial.setdefault("end_date", plan_period_limit(start))
+            self.initial.setdefault("monitoring_interval_days", 30)
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+    def clean(self) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError
+
+        from .validation import validate_plan_values
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            validate_plan_values(self.values(), case=self.case)
+        except ValidationError as exc:
+            _apply_rule_errors(self, exc)
+        return data
+
+
+class GoalForm(forms.Form):
+    """One row: 課題 → 目標（長期/短期・達成時期） → 支援の種類・内容 → 提供者 → 頻度."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    term = forms.ChoiceField(label="長期／短期", required=False)
+    issue = forms.CharField(label="課題", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    goal = forms.CharField(label="目標", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    target_date = JapaneseDateField(label="達成時期", required=False)
+    support = forms.CharField(
+        label="支援の種類・内容", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    provider_kind = forms.ChoiceField(label="支援の提供者（種別）", required=False)
+    provider_staff: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="担当職員（センター職員の場合）", queryset=None, required=False, empty_label="（なし）"
+    )
+    provider_program = forms.ChoiceField(label="法定事業（法定事業の場合）", required=False)
+    provider_partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="関係機関（関係機関の場合）", queryset=None, required=False, empty_label="（なし）"
+    )
+    provider_resource = forms.CharField(
+        label="社会資源・インフォーマル（名称）", max_length=200, required=False
+    )
+    frequency = forms.CharField(
+        label="期間・頻度", max_length=100, required=False, help_text="例：週1回、3か月"
+    )
+    unmet_need = forms.BooleanField(label="対応する社会資源がない（不足している資源）", required=False)
+    unmet_need_note = forms.CharField(
+        label="不足している資源の内容", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(
+        self, *args: Any, staff_queryset: Any = None, partner_queryset: Any = None, **kwargs: Any
+    ) -> None:
+        from .models import GoalTerm, ProviderKind, StatutoryProgram
+
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["term"].choices = GoalTerm.choices  # type: ignore[attr-defined]
+        f["provider_kind"].choices = [("", "（選択してください）"), *ProviderKind.choices]  # type: ignore[attr-defined]
+        f["provider_program"].choices = [("", "（なし）"), *StatutoryProgram.choices]  # type: ignore[attr-defined]
+        f["provider_staff"].queryset = staff_queryset  # type: ignore[attr-defined]
+        f["provider_partner"].queryset = partner_queryset  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("term", "short")
+
+    def is_blank(self) -> bool:
+        d = self.cleaned_data
+        return not any(d.get(k) for k in ("issue", "goal", "support", "provider_kind"))
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+
+
+class _GoalFormSetBase(forms.BaseFormSet):  # type: ignore[type-arg]
+    def __init__(
+        self, *args: Any, staff_queryset: Any = None, partner_queryset: Any = None, **kwargs: Any
+    ) -> None:
+        self._qs = {"staff_queryset": staff_queryset, "partner_queryset": partner_queryset}
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), **self._qs}
+
+    def kept_forms(self) -> list[GoalForm]:
+        """Rows to save: not marked 削除, not left empty."""
+        return [f for f in self.forms if not f.cleaned_data.get("DELETE") and not f.is_blank()]  # type: ignore[attr-defined]
+
+
+GoalFormSet = forms.formset_factory(GoalForm, formset=_GoalFormSetBase, extra=1, can_delete=True, max_num=30)
+
+
+class RecordForm(forms.Form):
+    """支援経過記録: one contact. The quick entry on the case page posts this form."""
+
+    occurred_at = forms.DateTimeField(
+        label="日時",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    method = forms.ChoiceField(label="方法")
+    duration_minutes = forms.IntegerField(label="所要時間（分）", required=False, min_value=1, max_value=1440)
+    content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
+    staff: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="対応職員", queryset=None)
+    is_monitoring = forms.BooleanField(
+        label="モニタリングとして記録する（次回モニタリング日を更新）", required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, case: Any, staff_queryset: Any, actor: Any = None, **kwargs: Any) -> None:
+        from .models import RecordMethod
+
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["method"].choices = [("", "（選択してください）"), *RecordMethod.choices]  # type: ignore[attr-defined]
+        self.fields["staff"].queryset = staff_queryset  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+            if actor is not None:
+                self.initial.setdefault("staff", actor.pk)
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+    def clean(self) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError
+
+        from .validation import validate_record_values
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            staff_qs = self.fields["staff"].queryset  # type: ignore[attr-defined]
+            validate_record_values(self.values(), case=self.case, staff_queryset=staff_qs)
+        except ValidationError as exc:
+            _apply_rule_errors(self, exc)
+        return data
+
+
+class EvaluationForm(forms.Form):
+    """評価シート: per-goal achievement (one radio list per goal), the changes, the next direction."""
+
+    evaluated_on = JapaneseDateField(label="評価日")
+    changes = forms.MultipleChoiceField(
+        label="本人の変化（複数選択可）", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    summary = forms.CharField(label="評価の所見", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    direction = forms.ChoiceField(label="今後の方向性", widget=forms.RadioSelect)
+    closure_reason = forms.ChoiceField(label="終結理由（終結の場合）", required=False)
+    follow_up_on = JapaneseDateField(label="フォローアップ予定日（終結の場合）", required=False)
+
+    def __init__(self, *args: Any, case: Any, plan: Any, goals: list[Any], **kwargs: Any) -> None:
+        from .models import Achievement, Direction
+
+        super().__init__(*args, **kwargs)
+        self.case, self.plan, self.goals = case, plan, goals
+        f = self.fields
+        f["changes"].choices = code_choices(CodeList.CHANGE_ITEM)  # type: ignore[attr-defined]
+        f["direction"].choices = Direction.choices  # type: ignore[attr-defined]
+        f["closure_reason"].choices = [("", "（選択してください）"), *code_choices(CodeList.CLOSURE_REASON)]  # type: ignore[attr-defined]
+        ordered: dict[str, forms.Field] = {"evaluated_on": f["evaluated_on"]}
+        for g in goals:
+            ordered[f"goal_{g.pk}_achievement"] = forms.ChoiceField(
+                label=f"目標{g.order}「{g.goal}」の達成状況",
+                choices=Achievement.choices,
+                widget=forms.RadioSelect,
+            )
+            ordered[f"goal_{g.pk}_comment"] = forms.CharField(
+                label=f"目標{g.order}の所見", required=False, max_length=2000
+            )
+        ordered.update({k: v for k, v in f.items() if k != "evaluated_on"})
+        self.fields = ordered  # type: ignore[assignment]
+        if not self.is_bound:
+            self.initial.setdefault("evaluated_on", timezone.localdate())
+
+    def goal_field_names(self) -> list[str]:
+        return [k for k in self.fields if k.startswith("goal_")]
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "evaluated_on": d["evaluated_on"],
+            "changes": d["changes"],
+            "summary": d["summary"],
+            "direction": d["direction"],
+            "closure_reason": d["closure_reason"],
+            "follow_up_on": d["follow_up_on"],
+            "goal_results": [
+                {
+                    "goal_id": g.pk,
+                    "achievement": d.get(f"goal_{g.pk}_achievement"),
+                    "comment": d.get(f"goal_{g.pk}_comment") or "",
+                }
+                for g in self.goals
+            ],
+        }
+
+    def clean(self) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError
+
+        from .validation import validate_evaluation_values
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            validate_evaluation_values(self.values(), case=self.case, plan=self.plan)
+        except ValidationError as exc:
+            _apply_rule_errors(self, exc)
+        return data

@@ -201,7 +201,9 @@ class ProcessRecord(VersionedModel):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記入者")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記入者"
+    )
 
     class Meta:
         abstract = True
@@ -307,7 +309,12 @@ class SupportPlan(ProcessRecord):
     number = models.PositiveIntegerField("版")
     status = models.CharField("状態", max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     based_on_assessment = models.ForeignKey(
-        Assessment, verbose_name="基にしたアセスメント", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Assessment,
+        verbose_name="基にしたアセスメント",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     replan_of_evaluation = models.ForeignKey(
         "Evaluation",
@@ -374,11 +381,23 @@ class PlanGoal(models.Model):
     support = models.TextField("支援の種類・内容")
     provider_kind = models.CharField("提供者の種別", max_length=16, choices=ProviderKind.choices)
     provider_staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="担当職員"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="担当職員",
     )
-    provider_program = models.CharField("法定事業", max_length=40, choices=StatutoryProgram.choices, blank=True)
+    provider_program = models.CharField(
+        "法定事業", max_length=40, choices=StatutoryProgram.choices, blank=True
+    )
     provider_partner = models.ForeignKey(
-        PartnerAgency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="関係機関"
+        PartnerAgency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="関係機関",
     )
     provider_resource = models.CharField("社会資源", max_length=200, blank=True)
     frequency = models.CharField("期間・頻度", max_length=100, blank=True)
@@ -409,7 +428,9 @@ class SupportRecord(ProcessRecord):
     duration_minutes = models.PositiveIntegerField("所要時間（分）", null=True, blank=True)
     method = models.CharField("方法", max_length=20, choices=RecordMethod.choices)
     content = models.TextField("内容")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="対応職員")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="対応職員"
+    )
     is_monitoring = models.BooleanField("モニタリングとして記録", default=False)
 
     class Meta:

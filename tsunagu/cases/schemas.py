@@ -151,3 +151,241 @@ class CaseOut(Schema):
 class CaseListOut(Schema):
     items: list[CaseOut]
     next_cursor: str
+
+
+# --- The support process -------------------------------------------------------------------------
+
+
+class TransitionIn(Schema):
+    name: str = Field(
+        ..., description="遷移の名前（start_planning, submit_to_meeting, close など。docs/process.md）"
+    )
+    reason: str = ""
+    version: int | None = Field(None, description="取得時のケースの版（楽観的ロック）")
+
+
+class TransitionOut(Schema):
+    name: str
+    from_state: str
+    to_state: str
+    reason: str
+    actor: str
+    occurred_at: datetime
+
+
+class AvailableTransitionOut(Schema):
+    name: str
+    label: str
+    target: str
+    allowed: bool
+    blocked_reason: str
+
+
+class CaseTransitionsOut(Schema):
+    state: str
+    state_ja: str
+    version: int
+    history: list[TransitionOut]
+    available: list[AvailableTransitionOut]
+
+
+class AssessmentIn(Schema):
+    based_on_number: int = Field(
+        ..., description="画面を開いたときの最新の版（初回は0）。他の職員が先に保存していると拒否されます"
+    )
+    assessed_on: date
+    sections: dict[str, str] = Field(
+        {},
+        description="欄のキー：basic, life_history, family, housing, health, work, finances, public_benefits, social, urgency_detail, policy",
+    )
+    issues: list[str] = Field([], description="抱える課題（区分マスタ assessment_issue のコード）")
+    disability_certificate: str = ""
+    strengths: str = ""
+    wishes: str = ""
+    urgency: str = ""
+    joint_with_id: int | None = Field(None, description="共同アセスメント（2人で実施）の相手の職員ID")
+
+
+class AssessmentOut(Schema):
+    id: int
+    case_id: int
+    number: int
+    assessed_on: date
+    sections: dict[str, str]
+    issues: list[str]
+    disability_certificate: str
+    strengths: str
+    wishes: str
+    urgency: str
+    author_id: int
+    joint_with_id: int | None
+    shared_with_budget_support: bool
+    shared_with_id: int | None
+    created_at: datetime
+
+
+class AssessmentShareIn(Schema):
+    recipient_id: int = Field(..., description="共有先の家計改善支援員（同じ機関の職員）")
+
+
+class GoalIn(Schema):
+    id: int | None = Field(None, description="既存の目標を更新する場合のID（省略すると追加）")
+    term: str = "short"
+    issue: str
+    goal: str
+    target_date: date | None = None
+    support: str
+    provider_kind: str = Field(..., description="staff / program / partner / resource")
+    provider_staff_id: int | None = None
+    provider_program: str = ""
+    provider_partner_id: int | None = None
+    provider_resource: str = ""
+    frequency: str = ""
+    unmet_need: bool = False
+    unmet_need_note: str = ""
+
+
+class GoalOut(Schema):
+    id: int
+    order: int
+    term: str
+    issue: str
+    goal: str
+    target_date: date | None
+    support: str
+    provider_kind: str
+    provider_staff_id: int | None
+    provider_program: str
+    provider_partner_id: int | None
+    provider_resource: str
+    frequency: str
+    unmet_need: bool
+    unmet_need_note: str
+
+
+class PlanIn(Schema):
+    wishes: str
+    issues: str
+    long_term_goal: str
+    short_term_goal: str = ""
+    notes: str = ""
+    programs: list[str] = []
+    start_date: date
+    end_date: date
+    agreed_on: date | None = None
+    monitoring_interval_days: int = 30
+    long_period_reason: str = ""
+    goals: list[GoalIn] = []
+
+
+class PlanPatchIn(Schema):
+    version: int = Field(..., description="取得時のプランの版（楽観的ロック）")
+    wishes: str | None = None
+    issues: str | None = None
+    long_term_goal: str | None = None
+    short_term_goal: str | None = None
+    notes: str | None = None
+    programs: list[str] | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    agreed_on: date | None = None
+    monitoring_interval_days: int | None = None
+    long_period_reason: str | None = None
+    goals: list[GoalIn] | None = Field(
+        None, description="指定すると目標をこの内容にそろえます（idのない行は追加、ない既存行は削除）"
+    )
+
+
+class PlanOut(Schema):
+    id: int
+    case_id: int
+    number: int
+    version: int
+    status: str
+    status_ja: str
+    based_on_assessment_id: int | None
+    replan_of_evaluation_id: int | None
+    wishes: str
+    issues: str
+    long_term_goal: str
+    short_term_goal: str
+    notes: str
+    programs: list[str]
+    start_date: date
+    end_date: date
+    agreed_on: date | None
+    monitoring_interval_days: int
+    next_monitoring_on: date | None
+    long_period_reason: str
+    goals: list[GoalOut]
+
+
+class RecordIn(Schema):
+    occurred_at: datetime
+    duration_minutes: int | None = None
+    method: str = Field(
+        ..., description="interview / phone / visit / accompany / email / case_conference / agency_contact"
+    )
+    content: str
+    staff_id: int | None = Field(None, description="対応職員（省略すると自分）")
+    is_monitoring: bool = False
+
+
+class RecordPatchIn(Schema):
+    version: int = Field(..., description="取得時の記録の版（楽観的ロック）")
+    occurred_at: datetime | None = None
+    duration_minutes: int | None = None
+    method: str | None = None
+    content: str | None = None
+    staff_id: int | None = None
+    is_monitoring: bool | None = None
+
+
+class RecordOut(Schema):
+    id: int
+    case_id: int
+    version: int
+    occurred_at: datetime
+    duration_minutes: int | None
+    method: str
+    method_ja: str
+    content: str
+    staff_id: int
+    author_id: int
+    is_monitoring: bool
+
+
+class GoalResultIn(Schema):
+    goal_id: int
+    achievement: str = Field(..., description="achieved / partly / not_achieved")
+    comment: str = ""
+
+
+class EvaluationIn(Schema):
+    evaluated_on: date
+    goal_results: list[GoalResultIn]
+    changes: list[str] = Field([], description="本人の変化（区分マスタ change_item のコード）")
+    summary: str = ""
+    direction: str = Field(..., description="close（終結） / replan（再プラン） / suspend（中断）")
+    closure_reason: str = Field("", description="終結の場合の終結理由（区分マスタ closure_reason）")
+    follow_up_on: date | None = None
+
+
+class GoalResultOut(Schema):
+    goal_id: int
+    achievement: str
+    comment: str
+
+
+class EvaluationOut(Schema):
+    id: int
+    case_id: int
+    plan_id: int
+    evaluated_on: date
+    goal_results: list[GoalResultOut]
+    changes: list[str]
+    summary: str
+    direction: str
+    closure_reason: str
+    follow_up_on: date | None
+    author_id: int

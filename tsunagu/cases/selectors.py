@@ -185,7 +185,7 @@ def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]
 
 
 def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Assessment:
-    assessment = assessments_of_case(user=user, case=case).filter(pk=_int_or_none(assessment_id)).first()
+    assessment = assessments_of_case(user=user, case=case).filter(pk=_int_or_none(assessment_id) or 0).first()
     if assessment is None:
         raise Http404(NOT_FOUND_MESSAGE)
     audit_record(
@@ -220,12 +220,12 @@ def assessment_diff(older: Assessment | None, newer: Assessment) -> list[tuple[s
         old = getattr(older, field) if older else ""
         new = getattr(newer, field)
         if old != new:
-            rows.append((str(Assessment._meta.get_field(field).verbose_name), old or "（空欄）", new or "（空欄）"))
+            rows.append((_label(field), old or "（空欄）", new or "（空欄）"))
     for field in ("disability_certificate", "urgency"):
         old = getattr(older, f"get_{field}_display")() if older else ""
         new = getattr(newer, f"get_{field}_display")()
         if old != new:
-            rows.append((str(Assessment._meta.get_field(field).verbose_name), old or "（空欄）", new or "（空欄）"))
+            rows.append((_label(field), old or "（空欄）", new or "（空欄）"))
     return rows
 
 
@@ -248,7 +248,11 @@ def plan_get_for_user(*, user: Any, plan_id: Any, audit: bool = True) -> Support
     )
     if audit:
         audit_record(
-            actor=user, action=AuditAction.VIEW, obj=plan, person_id=plan.case.person_id, details={"number": plan.number}
+            actor=user,
+            action=AuditAction.VIEW,
+            obj=plan,
+            person_id=plan.case.person_id,
+            details={"number": plan.number},
         )
     return plan
 
@@ -259,15 +263,17 @@ def plan_goals(plan: SupportPlan) -> models.QuerySet[PlanGoal]:
 
 def records_of_case(case: Case, *, limit: int = RECORD_LIST_LIMIT) -> list[SupportRecord]:
     return list(
-        SupportRecord.objects.filter(case=case).select_related("staff", "author").order_by("-occurred_at", "-id")[
-            :limit
-        ]
+        SupportRecord.objects.filter(case=case)
+        .select_related("staff", "author")
+        .order_by("-occurred_at", "-id")[:limit]
     )
 
 
 def record_get_for_user(*, user: Any, case: Case, record_id: Any) -> SupportRecord:
     record = (
-        SupportRecord.objects.filter(case=case, pk=_int_or_none(record_id)).select_related("staff", "author").first()
+        SupportRecord.objects.filter(case=case, pk=_int_or_none(record_id) or 0)
+        .select_related("staff", "author")
+        .first()
     )
     if record is None:
         raise Http404(NOT_FOUND_MESSAGE)
@@ -284,7 +290,7 @@ def evaluations_of_case(case: Case) -> models.QuerySet[Evaluation]:
 
 
 def evaluation_get_for_user(*, user: Any, case: Case, evaluation_id: Any) -> Evaluation:
-    ev = evaluations_of_case(case).filter(pk=_int_or_none(evaluation_id)).first()
+    ev = evaluations_of_case(case).filter(pk=_int_or_none(evaluation_id) or 0).first()
     if ev is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return ev
@@ -326,8 +332,34 @@ def plans_ending_within(user: Any, days: int, *, today: date | None = None) -> m
     )
 
 
+def _label(field: str) -> str:
+    return str(getattr(Assessment._meta.get_field(field), "verbose_name", field))
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def record_by_id_for_user(*, user: Any, record_id: Any) -> SupportRecord:
+    """Fetch-and-check one 支援経過記録 by id (the API's /records/{id})."""
+    if not user.can(Permission.PERSON_VIEW):
+        get_for_user_or_404(SupportRecord.objects.none(), user, record_id)
+    return get_for_user_or_404(SupportRecord.objects.select_related("case", "case__person"), user, record_id)
+
+
+def evaluation_by_id_for_user(*, user: Any, evaluation_id: Any) -> Evaluation:
+    if not user.can(Permission.PERSON_VIEW):
+        get_for_user_or_404(Evaluation.objects.none(), user, evaluation_id)
+    return get_for_user_or_404(
+        Evaluation.objects.select_related("case").prefetch_related("goal_results"), user, evaluation_id
+    )
+
+
+def case_get_for_decision(*, user: Any, case_id: Any) -> Case:
+    """The case as the 自治体担当者 of its municipality sees it for 支援決定 (no centre page access)."""
+    if not user.can(Permission.DECISION_RECORD):
+        get_for_user_or_404(Case.objects.none(), user, case_id)
+    return get_for_user_or_404(Case.objects.select_related("person"), user, case_id)

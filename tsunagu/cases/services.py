@@ -252,7 +252,9 @@ def case_transition(
         )
         raise PermissionDenied(refusal)
     with transaction.atomic():
-        return _transition(actor=actor, case=case, name=name, reason=reason, expected_version=expected_version)
+        return _transition(
+            actor=actor, case=case, name=name, reason=reason, expected_version=expected_version
+        )
 
 
 def _transition(
@@ -288,7 +290,9 @@ def _transition_effects(*, actor: Any, case: Case, name: str) -> None:
 
     def set_plan(**fields: Any) -> None:
         assert plan is not None  # the guards require one
-        SupportPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1, updated_at=timezone.now(), **fields)
+        SupportPlan.objects.filter(pk=plan.pk).update(
+            version=F("version") + 1, updated_at=timezone.now(), **fields
+        )
 
     if name == "submit_to_meeting":
         set_plan(status=PlanStatus.SUBMITTED)
@@ -296,7 +300,11 @@ def _transition_effects(*, actor: Any, case: Case, name: str) -> None:
         set_plan(status=PlanStatus.DECIDED)
     elif name == "start_support":
         assert plan is not None
-        set_plan(next_monitoring_on=monitoring_due_after(max(today, plan.start_date), plan.monitoring_interval_days))
+        set_plan(
+            next_monitoring_on=monitoring_due_after(
+                max(today, plan.start_date), plan.monitoring_interval_days
+            )
+        )
     elif name == "replan":
         set_plan(status=PlanStatus.SUPERSEDED, next_monitoring_on=None)
     elif name in ("close", "suspend"):
@@ -410,7 +418,15 @@ def _clean_text(data: dict[str, Any], *keys: str) -> None:
 
 
 def _lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    """The case's row, locked for the transaction; ``case`` gets its current state."""
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    case.state, case.version = locked.state, locked.version
+    return locked
+
+
+def _require_state(case: Case, states: Any, what: str) -> None:
+    if case.state not in states:
+        raise ValidationError(f"{what}（現在の状態：{CaseState(case.state).label}）。", code="wrong_state")
 
 
 # --- インテーク・アセスメントシート ---
@@ -426,21 +442,25 @@ def assessment_create(
     so nobody's sheet silently replaces a colleague's. None skips the check.
     """
     _require_case_writer(actor, case)
-    if case.state not in ASSESSMENT_STATES:
-        raise ValidationError(
-            f"アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます（現在の状態：{CaseState(case.state).label}）。"
-        )
+    _require_state(
+        case, ASSESSMENT_STATES, "アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます"
+    )
     data = {k: values.get(k) for k in ASSESSMENT_FIELDS}
     data["sections"] = {k: str(v).strip() for k, v in (data.get("sections") or {}).items() if str(v).strip()}
     data["issues"] = list(data.get("issues") or [])
     _clean_text(data, "strengths", "wishes", "disability_certificate", "urgency")
-    if data.get("joint_with") is not None and data["joint_with"].pk == actor.pk:
-        raise ValidationError({"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"})
-    validate_assessment_values(
-        {**values, **data}, case=case, staff_queryset=staff_for_agency(case.agency_id)
-    )
+    joint = data.get("joint_with")
+    if joint is not None and joint.pk == actor.pk:
+        raise ValidationError(
+            {"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"}
+        )
+    validate_assessment_values({**values, **data}, case=case, staff_queryset=staff_for_agency(case.agency_id))
     with transaction.atomic():
-        _lock_case(case)
+        _require_state(
+            _lock_case(case),
+            ASSESSMENT_STATES,
+            "アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます",
+        )
         latest = Assessment.objects.filter(case=case).order_by("-number").first()
         latest_number = latest.number if latest else 0
         if based_on_number is not None and latest_number != based_on_number:
@@ -470,7 +490,9 @@ def assessment_create(
     return assessment
 
 
-def assessment_share_with_budget_supporter(*, actor: Any, assessment: Assessment, recipient: Any) -> Assessment:
+def assessment_share_with_budget_supporter(
+    *, actor: Any, assessment: Assessment, recipient: Any
+) -> Assessment:
     """Share the sheet with a 家計改善支援員 (手引き IV: with consent).
 
     The consent in force must cover the purpose 「本人の支援のため」 and the category
@@ -497,7 +519,11 @@ def assessment_share_with_budget_supporter(*, actor: Any, assessment: Assessment
         Assessment.objects.filter(pk=assessment.pk).update(
             shared_with_budget_support=True, shared_with=recipient, shared_at=now
         )
-        assessment.shared_with_budget_support, assessment.shared_with, assessment.shared_at = True, recipient, now
+        assessment.shared_with_budget_support, assessment.shared_with, assessment.shared_at = (
+            True,
+            recipient,
+            now,
+        )
         audit_record(
             actor=actor,
             action=AuditAction.DISCLOSURE,
@@ -549,7 +575,9 @@ def _goal_rows(case: Case, goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if kind != k:
                 row[field] = "" if field in ("provider_program", "provider_resource") else None
         try:
-            validate_goal_values(row, staff_queryset=staff_qs, partner_queryset=partners, prefix=f"goals-{i}-")
+            validate_goal_values(
+                row, staff_queryset=staff_qs, partner_queryset=partners, prefix=f"goals-{i}-"
+            )
         except ValidationError as exc:
             for key, msgs in exc.message_dict.items():
                 errors.setdefault(key, []).extend(msgs)
@@ -585,7 +613,9 @@ def _save_goals(plan: SupportPlan, rows: list[dict[str, Any]]) -> None:
         if gid:
             goal = existing.get(int(gid))
             if goal is None:
-                raise ValidationError({"goals": "このプランの目標ではない行が含まれています。画面を開き直してください。"})
+                raise ValidationError(
+                    {"goals": "このプランの目標ではない行が含まれています。画面を開き直してください。"}
+                )
             kept.add(goal.pk)
         else:
             goal = PlanGoal(plan=plan)
@@ -619,14 +649,10 @@ def plan_create(
     """A new plan version (案) while the case is in プラン策定. After a 再プラン it is linked to the
     evaluation that caused it; it is based on the latest assessment."""
     _require_case_writer(actor, case)
-    if case.state != CaseState.PLANNING:
-        raise ValidationError(
-            f"プランは「プラン策定」の状態で作成できます（現在の状態：{CaseState(case.state).label}）。"
-        )
     data = _plan_data(values)
     rows = _validate_plan(case, data, goals or [])
     with transaction.atomic():
-        _lock_case(case)
+        _require_state(_lock_case(case), {CaseState.PLANNING}, "プランは「プラン策定」の状態で作成できます")
         current = plan_current(case)
         if current is not None:
             raise ValidationError(
@@ -714,7 +740,9 @@ MEETING_OUTCOMES = {
 }
 
 
-def plan_meeting_outcome_record(*, actor: Any, plan: SupportPlan, outcome: str, note: str = "") -> SupportPlan:
+def plan_meeting_outcome_record(
+    *, actor: Any, plan: SupportPlan, outcome: str, note: str = ""
+) -> SupportPlan:
     """The 支援調整会議's answer on a submitted plan: 承認 / 修正 / 差戻し.
 
     承認 → the plan waits for the municipality's 支援決定; 修正 → the same plan goes back to
@@ -743,7 +771,12 @@ def plan_meeting_outcome_record(*, actor: Any, plan: SupportPlan, outcome: str, 
             action=AuditAction.UPDATE,
             obj=locked,
             person_id=case.person_id,
-            details={"case_id": case.pk, "number": locked.number, "meeting_outcome": outcome, "note": note[:500]},
+            details={
+                "case_id": case.pk,
+                "number": locked.number,
+                "meeting_outcome": outcome,
+                "note": note[:500],
+            },
         )
         if status in (PlanStatus.REVISION, PlanStatus.RETURNED):
             _transition(actor=actor, case=case, name="return_to_planning", reason=note)
@@ -812,6 +845,7 @@ def record_create(*, actor: Any, case: Case, values: dict[str, Any]) -> SupportR
     validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
     _check_monitoring(case, data)
     with transaction.atomic():
+        _check_monitoring(_lock_case(case), data)
         record = SupportRecord(
             case=case, agency_id=case.agency_id, municipality_id=case.municipality_id, author=actor, **data
         )
@@ -836,11 +870,12 @@ def record_update(
     data = _record_data(values, actor)
     validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
     with transaction.atomic():
+        locked_case = _lock_case(case)
         locked = SupportRecord.objects.select_for_update().get(pk=record.pk)
         if locked.version != expected_version:
             raise StaleVersionError(locked)
         if data["is_monitoring"] and not locked.is_monitoring:
-            _check_monitoring(case, data)
+            _check_monitoring(locked_case, data)
         before = {k: getattr(locked, k) for k in RECORD_FIELDS}
         for k, v in data.items():
             setattr(locked, k, v)
@@ -861,6 +896,21 @@ def record_update(
 # --- 評価シート ---
 
 
+def _plan_to_evaluate(case: Case) -> SupportPlan:
+    plan = plan_current(case)
+    if plan is None or plan.status != PlanStatus.DECIDED:
+        raise ValidationError(
+            "評価するプランがありません。評価シートは、支援決定されたプランについて記録します。",
+            code="no_plan",
+        )
+    _require_state(
+        case,
+        {CaseState.IN_SUPPORT, CaseState.EVALUATION},
+        "評価シートは「支援中」または「評価」の状態で記録できます",
+    )
+    return plan
+
+
 def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Evaluation:
     """評価シート for the plan in force (支援決定済み): per-goal achievement, the changes in the
     person, and the next direction (終結 with its reason / 再プラン / 中断).
@@ -868,15 +918,7 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
     ``values["goal_results"]``: [{"goal_id", "achievement", "comment"}] for every goal.
     """
     _require_case_writer(actor, case)
-    plan = plan_current(case)
-    if plan is None or plan.status != PlanStatus.DECIDED:
-        raise ValidationError(
-            "評価するプランがありません。評価シートは、支援決定されたプランについて記録します。", code="no_plan"
-        )
-    if case.state not in (CaseState.IN_SUPPORT, CaseState.EVALUATION):
-        raise ValidationError(
-            f"評価シートは「支援中」または「評価」の状態で記録できます（現在の状態：{CaseState(case.state).label}）。"
-        )
+    plan = _plan_to_evaluate(case)
     data = {k: values.get(k) for k in EVALUATION_FIELDS}
     _clean_text(data, "summary", "closure_reason")
     data["changes"] = list(dict.fromkeys(data.get("changes") or []))
@@ -890,7 +932,8 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
     ]
     validate_evaluation_values({**data, "goal_results": results}, case=case, plan=plan)
     with transaction.atomic():
-        _lock_case(case)
+        if _plan_to_evaluate(_lock_case(case)).pk != plan.pk:
+            raise ValidationError("評価の対象のプランが変更されました。画面を開き直してください。")
         evaluation = Evaluation(
             case=case,
             plan=plan,
@@ -902,7 +945,12 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
         evaluation.full_clean()
         evaluation.save()
         GoalResult.objects.bulk_create(
-            GoalResult(evaluation=evaluation, goal_id=r["goal_id"], achievement=r["achievement"], comment=r["comment"])
+            GoalResult(
+                evaluation=evaluation,
+                goal_id=r["goal_id"],
+                achievement=r["achievement"],
+                comment=r["comment"],
+            )
             for r in results
         )
         audit_record(

@@ -89,7 +89,9 @@ def staff_for_agency(agency: Any) -> Any:
     from tsunagu.organizations.roles import Permission, roles_with
 
     return (
-        User.objects.filter(agency=agency, is_active=True, roles__role__in=list(roles_with(Permission.CASE_EDIT)))
+        User.objects.filter(
+            agency=agency, is_active=True, roles__role__in=list(roles_with(Permission.CASE_EDIT))
+        )
         .distinct()
         .order_by("display_name_kana", "username")
     )
@@ -130,7 +132,9 @@ def validate_assessment_values(values: dict[str, Any], *, case: Any, staff_query
             errors["joint_with"] = "共同アセスメントの相手は、同じ機関の職員から選んでください。"
     has_content = any(str(v).strip() for v in sections.values()) if isinstance(sections, dict) else False
     if not (has_content or values.get("issues") or _text(values, "wishes") or _text(values, "strengths")):
-        errors.setdefault("__all__", "アセスメントの内容（各欄・抱える課題・本人の意向など）を入力してください。")
+        errors.setdefault(
+            "__all__", "アセスメントの内容（各欄・抱える課題・本人の意向など）を入力してください。"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -207,8 +211,14 @@ def validate_goal_values(
         partner = values.get("provider_partner")
         if partner is None or not partner_queryset.filter(pk=partner.pk).exists():
             errors["provider_partner"] = "担当地域の関係機関から選んでください。"
-    elif kind == ProviderKind.RESOURCE and not _text(values, "provider_resource") and not values.get("unmet_need"):
-        errors["provider_resource"] = "社会資源の名称を入力してください（該当する資源がない場合は「対応する社会資源がない」にチェック）。"
+    elif (
+        kind == ProviderKind.RESOURCE
+        and not _text(values, "provider_resource")
+        and not values.get("unmet_need")
+    ):
+        errors["provider_resource"] = (
+            "社会資源の名称を入力してください（該当する資源がない場合は「対応する社会資源がない」にチェック）。"
+        )
     if values.get("unmet_need") and not _text(values, "unmet_need_note"):
         errors["unmet_need_note"] = "不足している資源の内容を入力してください（地域課題として集約します）。"
     if errors:

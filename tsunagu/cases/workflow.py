@@ -128,7 +128,9 @@ def _direction(direction: Direction) -> Guard:
     def guard(case: Case, params: dict[str, Any]) -> str | None:
         ev = evaluation_latest(case)
         if ev is None:
-            return f"評価シートがありません。今後の方向性を「{direction.label}」とした評価を記録してください。"
+            return (
+                f"評価シートがありません。今後の方向性を「{direction.label}」とした評価を記録してください。"
+            )
         if ev.direction != direction:
             return (
                 f"最新の評価（{ev.evaluated_on:%Y-%m-%d}）の今後の方向性は「{Direction(ev.direction).label}」です。"

@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "dashboard"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/<slug:key>/", views.panel, name="panel"),
+]

@@ -117,6 +117,15 @@ class AgendaOutcomeForm(forms.Form):
         label="議事録（このケース）", required=False, widget=forms.Textarea(attrs=_TEXTAREA)
     )
 
+    def __init__(self, *args: Any, recorded_outcome: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorded_outcome = recorded_outcome
+        if recorded_outcome:  # the outcome stays; only the minutes may be completed
+            del self.fields["outcome"]
+
+    def chosen_outcome(self) -> str:
+        return self.recorded_outcome or self.cleaned_data.get("outcome") or ""
+
 
 class DecisionForm(forms.Form):
     kind = forms.ChoiceField(

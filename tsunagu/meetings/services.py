@@ -280,7 +280,9 @@ def meeting_update(
         _require_council_member(actor, council)
     with transaction.atomic():
         locked = (
-            Meeting.objects.select_for_update().select_related("council", "municipality").get(pk=meeting.pk)
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("council", "municipality")
+            .get(pk=meeting.pk)
         )
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError(STALE, code="stale")
@@ -413,7 +415,9 @@ def agenda_outcome_record(*, actor: Any, item: AgendaItem, outcome: str, minutes
     if item.purpose == AgendaPurpose.PLAN and item.plan_id is None:
         raise ValidationError({"outcome": "この議題にはプランがないため、結果を記録できません。"})
     with transaction.atomic():
-        locked = AgendaItem.objects.select_for_update().select_related("plan", "case").get(pk=item.pk)
+        locked = (
+            AgendaItem.objects.select_for_update(of=("self",)).select_related("plan", "case").get(pk=item.pk)
+        )
         if locked.outcome and outcome and locked.outcome != outcome:
             raise ValidationError(
                 {
@@ -474,7 +478,7 @@ def decision_record(
             actor, Permission.DECISION_RECORD, "other_municipality", OTHER_MUNICIPALITY_MESSAGE, case=case.pk
         )
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+        locked = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case.pk)
         plan = case_selectors.plan_current(locked)
         if (
             locked.state != CaseState.COORDINATION_MEETING

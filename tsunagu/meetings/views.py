@@ -189,7 +189,7 @@ def _detail(
     rows = []
     for item in agenda:
         form = outcome_forms.get(item.pk) or AgendaOutcomeForm(
-            prefix=f"item-{item.pk}", initial={"outcome": item.outcome, "minutes": item.minutes}
+            prefix=f"item-{item.pk}", initial={"minutes": item.minutes}, recorded_outcome=item.outcome
         )
         rows.append({"item": item, "form": form})
     return render(
@@ -259,13 +259,13 @@ def agenda_outcome(request: HttpRequest, meeting_id: int, item_id: int) -> HttpR
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     item = selectors.agenda_item_get(meeting=meeting, item_id=item_id)
-    form = AgendaOutcomeForm(request.POST, prefix=f"item-{item.pk}")
+    form = AgendaOutcomeForm(request.POST, prefix=f"item-{item.pk}", recorded_outcome=item.outcome)
     if form.is_valid():
         try:
             item = services.agenda_outcome_record(
                 actor=user,
                 item=item,
-                outcome=form.cleaned_data["outcome"],
+                outcome=form.chosen_outcome(),
                 minutes=form.cleaned_data["minutes"],
             )
         except ValidationError as exc:

@@ -151,9 +151,7 @@ def _referrals_by_type(user: Any, fiscal_year: int | None) -> Export:
             for r in counts
         ]
     )
-    return Export(
-        filename="referrals_by_type", header=["つなぎ先の種別", "事業", "状態", "件数"], rows=out
-    )
+    return Export(filename="referrals_by_type", header=["つなぎ先の種別", "事業", "状態", "件数"], rows=out)
 
 
 def _case_rows(user: Any, purpose: str, fiscal_year: int | None, include_free_text: bool) -> Export:
@@ -258,7 +256,9 @@ def deidentified_export(
         raise ValidationError({"purpose": "出力の目的（統計・事例検討・研究）を選んでください。"})
     if kind not in KINDS_FOR_PURPOSE[purpose]:
         raise ValidationError(
-            {"kind": "統計の目的では集計表のみ出力できます（個票は事例検討・研究の目的で、同意のある方に限ります）。"}
+            {
+                "kind": "統計の目的では集計表のみ出力できます（個票は事例検討・研究の目的で、同意のある方に限ります）。"
+            }
         )
     if kind == ExportKind.CASES_BY_AGE_GENDER:
         export = _cases_by_age_gender(user, fiscal_year)

@@ -142,15 +142,20 @@ class ReferralForm(forms.Form):
 class ReferralStatusForm(forms.Form):
     to_status = forms.ChoiceField(label="新しい状態")
     outcome_code = forms.ChoiceField(label="結果", required=False)
-    outcome = forms.CharField(label="結果の内容・先方の説明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(
+        label="結果の内容・先方の説明", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     follow_up_on = JapaneseDateField(label="フォローアップ予定日", required=False)
-    note = forms.CharField(label="メモ（取消の理由など）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="メモ（取消の理由など）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, current_status: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [  # type: ignore[attr-defined]
-            (s, f"{ReferralStatus(s).label}（{STATUS_ACTION_LABELS[s]}）") for s in STATUS_TRANSITIONS[current_status]
+            (s, f"{ReferralStatus(s).label}（{STATUS_ACTION_LABELS[s]}）")
+            for s in STATUS_TRANSITIONS[current_status]
         ]
         self.fields["outcome_code"].choices = [("", "（選ばない）"), *ReferralOutcome.choices]  # type: ignore[attr-defined]
 
@@ -186,7 +191,9 @@ class DisclosureForm(forms.Form):
     """A disclosure other than a referral: meeting papers, or data given to a partner."""
 
     recipient: forms.ModelChoiceField = forms.ModelChoiceField(label="提供先の関係機関", queryset=None)
-    case: forms.ModelChoiceField = forms.ModelChoiceField(label="ケース（任意）", queryset=None, required=False)
+    case: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="ケース（任意）", queryset=None, required=False
+    )
     data_categories = forms.MultipleChoiceField(
         label="提供する個人情報の種類", widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -198,7 +205,9 @@ class DisclosureForm(forms.Form):
     )
     council: forms.ModelChoiceField = forms.ModelChoiceField(label="支援会議", queryset=None, required=False)
 
-    def __init__(self, *args: Any, partners: Any, cases: Any, exceptions: Any, councils: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, partners: Any, cases: Any, exceptions: Any, councils: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = partners  # type: ignore[attr-defined]
         self.fields["recipient"].label_from_instance = lambda p: (  # type: ignore[attr-defined]
@@ -242,13 +251,20 @@ class DisclosureFilterForm(forms.Form):
 
 class ExceptionRequestForm(forms.Form):
     recipient: forms.ModelChoiceField = forms.ModelChoiceField(label="提供先の関係機関", queryset=None)
-    case: forms.ModelChoiceField = forms.ModelChoiceField(label="ケース（任意）", queryset=None, required=False)
+    case: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="ケース（任意）", queryset=None, required=False
+    )
     data_categories = forms.MultipleChoiceField(
         label="提供する個人情報の種類", widget=forms.CheckboxSelectMultiple, required=False
     )
-    clause = forms.TypedChoiceField(label="該当する号（個人情報保護法第27条第1項）", coerce=int, widget=forms.RadioSelect)
+    clause = forms.TypedChoiceField(
+        label="該当する号（個人情報保護法第27条第1項）", coerce=int, widget=forms.RadioSelect
+    )
     legal_basis = forms.CharField(
-        label="根拠となる法令・条項", max_length=200, required=False, help_text="第1号の場合は必須（例：児童福祉法第25条）"
+        label="根拠となる法令・条項",
+        max_length=200,
+        required=False,
+        help_text="第1号の場合は必須（例：児童福祉法第25条）",
     )
     reason = forms.CharField(
         label="同意なく提供する理由",
@@ -270,7 +286,10 @@ class ExceptionDecisionForm(forms.Form):
         label="判断", choices=[("approve", "承認する"), ("reject", "承認しない")], widget=forms.RadioSelect
     )
     note = forms.CharField(
-        label="判断の理由・所見", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="承認しない場合は必須"
+        label="判断の理由・所見",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="承認しない場合は必須",
     )
 
 
@@ -285,7 +304,9 @@ class ExceptionFilterForm(forms.Form):
 class ExportForm(forms.Form):
     purpose = forms.ChoiceField(label="利用目的", widget=forms.RadioSelect)
     kind = forms.ChoiceField(label="出力する内容", widget=forms.RadioSelect)
-    fiscal_year = forms.IntegerField(label="受付年度（西暦、任意）", required=False, min_value=2015, max_value=2100)
+    fiscal_year = forms.IntegerField(
+        label="受付年度（西暦、任意）", required=False, min_value=2015, max_value=2100
+    )
     free_text_reviewed = forms.BooleanField(
         label="自由記述（主訴）を含める：個人が特定される記述がないことを確認しました",
         required=False,

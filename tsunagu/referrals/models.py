@@ -89,8 +89,14 @@ class StatutoryClause(models.IntegerChoices):
 
     LAW = 1, "第1号 法令に基づく場合"
     LIFE = 2, "第2号 人の生命・身体・財産の保護に必要で、本人の同意を得ることが困難なとき"
-    PUBLIC_HEALTH_CHILD = 3, "第3号 公衆衛生の向上・児童の健全な育成に特に必要で、本人の同意を得ることが困難なとき"
-    STATE_COOPERATION = 4, "第4号 国・地方公共団体等の法令上の事務への協力が必要で、同意を得ると支障を及ぼすおそれがあるとき"
+    PUBLIC_HEALTH_CHILD = (
+        3,
+        "第3号 公衆衛生の向上・児童の健全な育成に特に必要で、本人の同意を得ることが困難なとき",
+    )
+    STATE_COOPERATION = (
+        4,
+        "第4号 国・地方公共団体等の法令上の事務への協力が必要で、同意を得ると支障を及ぼすおそれがあるとき",
+    )
 
 
 class ExceptionStatus(models.TextChoices):
@@ -200,7 +206,12 @@ class Disclosure(models.Model):
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="ケース"
     )
     recipient_partner = models.ForeignKey(
-        PartnerAgency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="提供先"
+        PartnerAgency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="提供先",
     )
     recipient_council = models.ForeignKey(
         SupportCouncil,
@@ -227,7 +238,12 @@ class Disclosure(models.Model):
         verbose_name="第27条第1項の承認",
     )
     council = models.ForeignKey(
-        SupportCouncil, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="支援会議"
+        SupportCouncil,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="支援会議",
     )
     basis_note = models.CharField("根拠の説明（記録時）", max_length=400)
     channel = models.CharField("提供の経路", max_length=20, choices=DisclosureChannel.choices)
@@ -303,7 +319,12 @@ class Referral(VersionedModel):
     outcome = models.TextField("結果の内容", blank=True)
     follow_up_on = models.DateField("フォローアップ予定日", null=True, blank=True)
     disclosure = models.ForeignKey(
-        Disclosure, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="第三者提供の記録"
+        Disclosure,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="第三者提供の記録",
     )
     age_warning = models.CharField("年齢の警告（確認済み）", max_length=200, blank=True)
     created_by = models.ForeignKey(

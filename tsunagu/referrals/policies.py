@@ -154,7 +154,9 @@ def _exception_basis(
     if approved_on is None or on < approved_on:
         return _refused("承認の日より前の提供には、この承認を使えません。")
     if exception.valid_until is not None and on > exception.valid_until:
-        return _refused(f"承認の期限（{wareki(exception.valid_until)}）が過ぎています。改めて申請してください。")
+        return _refused(
+            f"承認の期限（{wareki(exception.valid_until)}）が過ぎています。改めて申請してください。"
+        )
     if not exception.covers(person_id=person.pk, recipient_id=recipient.pk, categories=cats, on=on):
         return _refused("承認の内容と一致しません。")
     return BasisResult(
@@ -168,7 +170,9 @@ def _exception_basis(
     )
 
 
-def council_member_row(council: SupportCouncil, partner: PartnerAgency, on: date) -> SupportCouncilMember | None:
+def council_member_row(
+    council: SupportCouncil, partner: PartnerAgency, on: date
+) -> SupportCouncilMember | None:
     """The partner's membership of ``council`` in force on ``on`` (joined, not left), if any."""
     return (
         SupportCouncilMember.objects.filter(council=council, partner=partner, joined_on__lte=on)
@@ -182,9 +186,7 @@ def _pledged(member: SupportCouncilMember, on: date) -> bool:
     return member.pledge_signed_on is not None and member.pledge_signed_on <= on
 
 
-def _council_basis(
-    *, person: Person, recipient: Recipient, on: date, council: SupportCouncil
-) -> BasisResult:
+def _council_basis(*, person: Person, recipient: Recipient, on: date, council: SupportCouncil) -> BasisResult:
     if council.agency_id != person.agency_id:
         return _refused("この支援会議は、相談者を担当する機関の支援会議ではありません。")
     if isinstance(recipient, SupportCouncil):
@@ -277,7 +279,9 @@ def disclosure_basis_check(
     if council is not None:
         return _council_basis(person=person, recipient=recipient, on=on_date, council=council)
     if exception is not None:
-        return _exception_basis(person=person, recipient=recipient, cats=cats, on=on_date, exception=exception)
+        return _exception_basis(
+            person=person, recipient=recipient, cats=cats, on=on_date, exception=exception
+        )
     return _consent_basis(person=person, recipient=recipient, cats=cats, on=on_date)
 
 
@@ -321,7 +325,9 @@ def referral_destination_errors(*, case: Case, partner: PartnerAgency | None, pr
     if needed is not None:
         label = PartnerAgencyType(needed).label
         if partner is None:
-            errors["partner"] = f"「{ReferralProgram(program).label}」へのつなぎでは、つなぎ先の{label}を選んでください。"
+            errors["partner"] = (
+                f"「{ReferralProgram(program).label}」へのつなぎでは、つなぎ先の{label}を選んでください。"
+            )
         elif partner.agency_type != needed and "partner" not in errors:
             errors["partner"] = (
                 f"「{ReferralProgram(program).label}」のつなぎ先は{label}です"

@@ -27,7 +27,7 @@ from tsunagu.network.models import PartnerAgency, PartnerContact
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
 from tsunagu.persons.models import Person
-from tsunagu.privacy.models import Consent
+from tsunagu.privacy.models import Consent, DataCategory
 
 from . import policies
 from .models import (
@@ -89,7 +89,12 @@ def partners_for_referral(user: Any, case: Case | None = None) -> models.QuerySe
 
 
 def partner_list(
-    *, user: Any, q: str = "", agency_type: str = "", municipality_id: int | None = None, active_only: bool = True
+    *,
+    user: Any,
+    q: str = "",
+    agency_type: str = "",
+    municipality_id: int | None = None,
+    active_only: bool = True,
 ) -> models.QuerySet[PartnerAgency]:
     qs = partners_visible_to(user).select_related("municipality")
     if q.strip():
@@ -142,7 +147,13 @@ def referrals_visible_to(user: Any) -> models.QuerySet[Referral]:
 def referral_get_for_user(*, user: Any, referral_id: Any, audit: bool = True) -> Referral:
     referral = get_for_user_or_404(
         referrals_visible_to(user).select_related(
-            "case", "case__municipality", "person", "partner", "partner__municipality", "disclosure", "created_by"
+            "case",
+            "case__municipality",
+            "person",
+            "partner",
+            "partner__municipality",
+            "disclosure",
+            "created_by",
         ),
         user,
         referral_id,
@@ -244,7 +255,9 @@ def disclosure_get_for_user(*, user: Any, disclosure_id: Any) -> Disclosure:
     try:
         d = (
             disclosures_visible_to(user)
-            .select_related("person", "case", "recipient_partner", "recipient_council", "consent", "exception")
+            .select_related(
+                "person", "case", "recipient_partner", "recipient_council", "consent", "exception"
+            )
             .get(pk=disclosure_id)
         )
     except (Disclosure.DoesNotExist, ValueError, TypeError):
@@ -270,7 +283,13 @@ def person_disclosure_history_pdf(*, user: Any, person: Person) -> bytes:
     rows = person_disclosure_history(person=person)
     pdf = render_pdf(
         "referrals/pdf/disclosure_history.html",
-        {"person": person, "rows": rows, "issued_on": timezone.localdate(), "issued_by": user},
+        {
+            "person": person,
+            "rows": rows,
+            "issued_on": timezone.localdate(),
+            "issued_by": user,
+            "category_labels": dict(DataCategory.choices),
+        },
     )
     audit_record(
         actor=user,
@@ -335,7 +354,9 @@ def exceptions_usable_for(*, user: Any, person: Person, on: date | None = None) 
 def pending_exception_count(user: Any) -> int:
     if not user.can(Permission.DISCLOSURE_APPROVE):
         return 0
-    return exceptions_visible_to(user).filter(status=ExceptionStatus.PENDING).exclude(requested_by=user).count()
+    return (
+        exceptions_visible_to(user).filter(status=ExceptionStatus.PENDING).exclude(requested_by=user).count()
+    )
 
 
 # --- 同意の運用 (consent operations) --------------------------------------------------------------
@@ -381,7 +402,9 @@ def persons_without_consent(*, user: Any, on: date | None = None, page: Any = 1)
     return result
 
 
-def consents_expiring(*, user: Any, on: date | None = None, days: int = EXPIRY_WINDOW_DAYS, page: Any = 1) -> Page:
+def consents_expiring(
+    *, user: Any, on: date | None = None, days: int = EXPIRY_WINDOW_DAYS, page: Any = 1
+) -> Page:
     """Consents in force that expire within ``days`` days, unless a later consent takes over."""
     on = on or timezone.localdate()
     later = Consent.objects.filter(
@@ -411,7 +434,11 @@ def consents_withdrawn(*, user: Any, since: date | None = None, page: Any = 1) -
     qs = Consent.objects.filter(person__in=_persons_in_scope(user), withdrawn_on__isnull=False)
     if since is not None:
         qs = qs.filter(withdrawn_on__gte=since)
-    qs = qs.annotate(disclosures_before=Subquery(used)).select_related("person").order_by("-withdrawn_on", "-id")
+    qs = (
+        qs.annotate(disclosures_before=Subquery(used))
+        .select_related("person")
+        .order_by("-withdrawn_on", "-id")
+    )
     result = Paginator(qs, PAGE_SIZE).get_page(page)
     result.object_list = list(result.object_list)
     return result

@@ -55,7 +55,9 @@ def _require(actor: Any, permission: Permission) -> None:
         raise PermissionDenied(FORBIDDEN)
 
 
-def _refuse_disclosure(*, actor: Any, person: Person, result: policies.BasisResult, context: dict[str, Any]) -> None:
+def _refuse_disclosure(
+    *, actor: Any, person: Person, result: policies.BasisResult, context: dict[str, Any]
+) -> None:
     """Audit a refused disclosure (its own row, kept) and raise PermissionDenied with the reason."""
     with transaction.atomic():
         audit_record(
@@ -100,7 +102,9 @@ def _validate_partner(values: dict[str, Any], *, municipality: Municipality, exc
     elif len(name) > 120:
         errors["name"] = "機関名は120文字以内で入力してください。"
     elif (
-        PartnerAgency.objects.filter(municipality=municipality, name=name).exclude(pk=exclude_pk).exists()
+        PartnerAgency.objects.filter(municipality=municipality, name=name)
+        .exclude(pk=exclude_pk or 0)
+        .exists()
     ):
         errors["name"] = f"{municipality.name}には同じ名前の関係機関が既に登録されています。"
     if values.get("agency_type") not in PartnerAgencyType.values:
@@ -114,7 +118,25 @@ def _validate_partner(values: dict[str, Any], *, municipality: Municipality, exc
         raise ValidationError(errors)
 
 
-def partner_agency_create(*, actor: Any, municipality: Municipality, values: dict[str, Any]) -> PartnerAgency:
+def _contact_values(values: dict[str, Any]) -> dict[str, str]:
+    data = {k: str(values.get(k) or "").strip() for k in ("name", "department", "phone", "email")}
+    errors: dict[str, str] = {}
+    if not data["name"]:
+        errors["name"] = "担当者名を入力してください。"
+    if not _PHONE_RE.match(data["phone"]):
+        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def partner_agency_create(
+    *,
+    actor: Any,
+    municipality: Municipality,
+    values: dict[str, Any],
+    contacts: list[dict[str, Any]] | None = None,
+) -> PartnerAgency:
     if not policies.may_edit_partners(actor):
         _require(actor, Permission.CASE_EDIT)
     if not partner_municipalities_for(actor).filter(pk=municipality.pk).exists():
@@ -124,16 +146,24 @@ def partner_agency_create(*, actor: Any, municipality: Municipality, values: dic
         data[k] = (data.get(k) or "").strip()
     data.setdefault("is_active", True)
     _validate_partner(data, municipality=municipality, exclude_pk=None)
+    contact_rows = []
+    for i, c in enumerate(contacts or []):
+        try:
+            contact_rows.append(_contact_values(c))
+        except ValidationError as exc:
+            raise ValidationError({f"contacts.{i}.{k}": v for k, v in exc.message_dict.items()}) from exc
     with transaction.atomic():
         partner = PartnerAgency(municipality=municipality, **data)
         partner.full_clean()
         partner.save()
+        for row in contact_rows:
+            PartnerContact.objects.create(partner=partner, **row)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
             obj=partner,
             municipality_id=municipality.pk,
-            details={"name": partner.name, "agency_type": partner.agency_type},
+            details={"name": partner.name, "agency_type": partner.agency_type, "contacts": len(contact_rows)},
         )
     return partner
 
@@ -170,14 +200,7 @@ def partner_contact_add(*, actor: Any, partner: PartnerAgency, values: dict[str,
         _require(actor, Permission.CASE_EDIT)
     if not partner_municipalities_for(actor).filter(pk=partner.municipality_id).exists():
         raise PermissionDenied("担当地域外の関係機関は編集できません。")
-    data = {k: (values.get(k) or "").strip() for k in ("name", "department", "phone", "email")}
-    errors: dict[str, str] = {}
-    if not data["name"]:
-        errors["name"] = "担当者名を入力してください。"
-    if not _PHONE_RE.match(data["phone"]):
-        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
-    if errors:
-        raise ValidationError(errors)
+    data = _contact_values(values)
     with transaction.atomic():
         contact = PartnerContact(partner=partner, **data)
         contact.full_clean()
@@ -266,20 +289,26 @@ def disclosure_record(
     with transaction.atomic():
         list(Consent.objects.select_for_update().filter(person=person).values_list("pk", flat=True))
         result = policies.disclosure_basis_check(
-            person=person, recipient=recipient, categories=cats, on_date=on, council=council, exception=exception
+            person=person,
+            recipient=recipient,
+            categories=cats,
+            on_date=on,
+            council=council,
+            exception=exception,
         )
         if not result.allowed:  # changed meanwhile (e.g. withdrawn a moment ago)
             raise PermissionDenied(result.reason_ja)
-        is_council = isinstance(recipient, SupportCouncil)
+        partner_recipient = recipient if isinstance(recipient, PartnerAgency) else None
+        council_recipient = recipient if isinstance(recipient, SupportCouncil) else None
         disclosure = Disclosure(
             agency_id=person.agency_id,
             municipality_id=person.municipality_id,
             person=person,
             case=case,
-            recipient_partner=None if is_council else recipient,
-            recipient_council=recipient if is_council else None,
+            recipient_partner=partner_recipient,
+            recipient_council=council_recipient,
             recipient_name=recipient.name,
-            recipient_type="" if is_council else recipient.agency_type,  # type: ignore[union-attr]
+            recipient_type=partner_recipient.agency_type if partner_recipient else "",
             data_categories=cats,
             purpose=purpose,
             basis_kind=result.kind,
@@ -380,7 +409,9 @@ def _decide_exception(*, actor: Any, exception: StatutoryExceptionRequest) -> St
         )
         raise PermissionDenied("第27条第1項による提供を承認できるのは、自機関の個人情報管理責任者です。")
     if actor.pk == exception.requested_by_id:
-        raise PermissionDenied("自分が申請した提供は承認・不承認できません。別の個人情報管理責任者が判断します。")
+        raise PermissionDenied(
+            "自分が申請した提供は承認・不承認できません。別の個人情報管理責任者が判断します。"
+        )
     locked = StatutoryExceptionRequest.objects.select_for_update().get(pk=exception.pk)
     if locked.status != ExceptionStatus.PENDING:
         raise ValidationError(
@@ -597,7 +628,11 @@ def referral_create(
                     agency_id=case.agency_id,
                     municipality_id=case.municipality_id,
                     person_id=person.pk,
-                    details={"document": "support_plan", "plan_number": plan.number, "referral_id": referral.pk},
+                    details={
+                        "document": "support_plan",
+                        "plan_number": plan.number,
+                        "referral_id": referral.pk,
+                    },
                 )
             audit_record(
                 actor=actor,
@@ -668,7 +703,9 @@ def referral_status_change(
         if follow_up_on is not None:
             locked.follow_up_on = follow_up_on
         locked.version = F("version") + 1  # type: ignore[assignment]
-        locked.save(update_fields=["status", "outcome_code", "outcome", "follow_up_on", "version", "updated_at"])
+        locked.save(
+            update_fields=["status", "outcome_code", "outcome", "follow_up_on", "version", "updated_at"]
+        )
         locked.refresh_from_db()
         ReferralStatusChange.objects.create(
             referral=locked, from_status=from_status, to_status=to_status, note=note.strip(), actor=actor
@@ -716,7 +753,10 @@ def referral_outcome_record(
             action=AuditAction.UPDATE,
             obj=locked,
             person_id=locked.person_id,
-            details={"outcome_code": outcome_code, "follow_up_on": follow_up_on.isoformat() if follow_up_on else None},
+            details={
+                "outcome_code": outcome_code,
+                "follow_up_on": follow_up_on.isoformat() if follow_up_on else None,
+            },
         )
     return locked
 
@@ -758,4 +798,3 @@ def referral_close_case_public_assistance(*, actor: Any, referral: Referral, not
     partner = referral.partner.name if referral.partner_id else "福祉事務所"  # type: ignore[union-attr]
     reason = f"生活保護適用（{partner} 保護開始）" + (f"：{note.strip()}" if note.strip() else "")
     return case_services.case_transition(actor=actor, case=referral.case, name="close", reason=reason)
-

@@ -6,199 +6,551 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_case_and_intake_relations'),
-        ('network', '0001_initial'),
-        ('organizations', '0001_initial'),
+        ("cases", "0002_case_and_intake_relations"),
+        ("network", "0001_initial"),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('number', models.PositiveIntegerField(verbose_name='版')),
-                ('assessed_on', models.DateField(verbose_name='実施日')),
-                ('sections', models.JSONField(blank=True, default=dict, verbose_name='各欄')),
-                ('disability_certificate', models.CharField(blank=True, choices=[('yes', '有'), ('no', '無'), ('applying', '申請中')], max_length=16, verbose_name='障害者手帳')),
-                ('issues', models.JSONField(blank=True, default=list, verbose_name='抱える課題')),
-                ('strengths', models.TextField(blank=True, verbose_name='本人の強み')),
-                ('wishes', models.TextField(blank=True, verbose_name='本人の意向')),
-                ('urgency', models.CharField(blank=True, choices=[('high', '高（緊急的な支援が必要）'), ('medium', '中'), ('low', '低')], max_length=16, verbose_name='緊急性')),
-                ('shared_with_budget_support', models.BooleanField(default=False, verbose_name='家計改善支援員と共有')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='記入者')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.case')),
-                ('joint_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='共同アセスメントの相手（2人で実施）')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("number", models.PositiveIntegerField(verbose_name="版")),
+                ("assessed_on", models.DateField(verbose_name="実施日")),
+                ("sections", models.JSONField(blank=True, default=dict, verbose_name="各欄")),
+                (
+                    "disability_certificate",
+                    models.CharField(
+                        blank=True,
+                        choices=[("yes", "有"), ("no", "無"), ("applying", "申請中")],
+                        max_length=16,
+                        verbose_name="障害者手帳",
+                    ),
+                ),
+                ("issues", models.JSONField(blank=True, default=list, verbose_name="抱える課題")),
+                ("strengths", models.TextField(blank=True, verbose_name="本人の強み")),
+                ("wishes", models.TextField(blank=True, verbose_name="本人の意向")),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True,
+                        choices=[("high", "高（緊急的な支援が必要）"), ("medium", "中"), ("low", "低")],
+                        max_length=16,
+                        verbose_name="緊急性",
+                    ),
+                ),
+                (
+                    "shared_with_budget_support",
+                    models.BooleanField(default=False, verbose_name="家計改善支援員と共有"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="記入者",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "joint_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="共同アセスメントの相手（2人で実施）",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'インテーク・アセスメントシート',
-                'verbose_name_plural': 'インテーク・アセスメントシート',
-                'ordering': ['case', '-number'],
+                "verbose_name": "インテーク・アセスメントシート",
+                "verbose_name_plural": "インテーク・アセスメントシート",
+                "ordering": ["case", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('evaluated_on', models.DateField(verbose_name='評価日')),
-                ('changes', models.JSONField(blank=True, default=list, verbose_name='本人の変化')),
-                ('summary', models.TextField(blank=True, verbose_name='評価の所見')),
-                ('direction', models.CharField(choices=[('close', '終結'), ('replan', '再プラン'), ('suspend', '中断')], max_length=16, verbose_name='今後の方向性')),
-                ('closure_reason', models.CharField(blank=True, max_length=40, verbose_name='終結理由')),
-                ('follow_up_on', models.DateField(blank=True, null=True, verbose_name='フォローアップ予定日')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='記入者')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='cases.case')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("evaluated_on", models.DateField(verbose_name="評価日")),
+                ("changes", models.JSONField(blank=True, default=list, verbose_name="本人の変化")),
+                ("summary", models.TextField(blank=True, verbose_name="評価の所見")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("close", "終結"), ("replan", "再プラン"), ("suspend", "中断")],
+                        max_length=16,
+                        verbose_name="今後の方向性",
+                    ),
+                ),
+                ("closure_reason", models.CharField(blank=True, max_length=40, verbose_name="終結理由")),
+                (
+                    "follow_up_on",
+                    models.DateField(blank=True, null=True, verbose_name="フォローアップ予定日"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="記入者",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluations",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '評価シート',
-                'verbose_name_plural': '評価シート',
-                'ordering': ['case', '-evaluated_on', '-id'],
+                "verbose_name": "評価シート",
+                "verbose_name_plural": "評価シート",
+                "ordering": ["case", "-evaluated_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanGoal',
+            name="PlanGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='順番')),
-                ('term', models.CharField(choices=[('long', '長期'), ('short', '短期')], default='short', max_length=8, verbose_name='長期／短期')),
-                ('issue', models.TextField(verbose_name='課題')),
-                ('goal', models.TextField(verbose_name='目標')),
-                ('target_date', models.DateField(blank=True, null=True, verbose_name='達成時期')),
-                ('support', models.TextField(verbose_name='支援の種類・内容')),
-                ('provider_kind', models.CharField(choices=[('staff', 'センター職員'), ('program', '法定事業'), ('partner', '関係機関'), ('resource', '社会資源・インフォーマル')], max_length=16, verbose_name='提供者の種別')),
-                ('provider_program', models.CharField(blank=True, choices=[('housing_benefit', '住居確保給付金'), ('employment_preparation', '就労準備支援事業'), ('household_budget', '家計改善支援事業'), ('temporary_living', '一時生活支援事業・居住支援'), ('certified_training', '認定就労訓練事業のあっせん'), ('child_learning', '子どもの学習・生活支援事業')], max_length=40, verbose_name='法定事業')),
-                ('provider_resource', models.CharField(blank=True, max_length=200, verbose_name='社会資源')),
-                ('frequency', models.CharField(blank=True, max_length=100, verbose_name='期間・頻度')),
-                ('unmet_need', models.BooleanField(default=False, verbose_name='対応する社会資源がない（不足している資源）')),
-                ('unmet_need_note', models.TextField(blank=True, verbose_name='不足している資源の内容')),
-                ('provider_partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.partneragency', verbose_name='関係機関')),
-                ('provider_staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='担当職員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="順番")),
+                (
+                    "term",
+                    models.CharField(
+                        choices=[("long", "長期"), ("short", "短期")],
+                        default="short",
+                        max_length=8,
+                        verbose_name="長期／短期",
+                    ),
+                ),
+                ("issue", models.TextField(verbose_name="課題")),
+                ("goal", models.TextField(verbose_name="目標")),
+                ("target_date", models.DateField(blank=True, null=True, verbose_name="達成時期")),
+                ("support", models.TextField(verbose_name="支援の種類・内容")),
+                (
+                    "provider_kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "センター職員"),
+                            ("program", "法定事業"),
+                            ("partner", "関係機関"),
+                            ("resource", "社会資源・インフォーマル"),
+                        ],
+                        max_length=16,
+                        verbose_name="提供者の種別",
+                    ),
+                ),
+                (
+                    "provider_program",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("housing_benefit", "住居確保給付金"),
+                            ("employment_preparation", "就労準備支援事業"),
+                            ("household_budget", "家計改善支援事業"),
+                            ("temporary_living", "一時生活支援事業・居住支援"),
+                            ("certified_training", "認定就労訓練事業のあっせん"),
+                            ("child_learning", "子どもの学習・生活支援事業"),
+                        ],
+                        max_length=40,
+                        verbose_name="法定事業",
+                    ),
+                ),
+                ("provider_resource", models.CharField(blank=True, max_length=200, verbose_name="社会資源")),
+                ("frequency", models.CharField(blank=True, max_length=100, verbose_name="期間・頻度")),
+                (
+                    "unmet_need",
+                    models.BooleanField(
+                        default=False, verbose_name="対応する社会資源がない（不足している資源）"
+                    ),
+                ),
+                ("unmet_need_note", models.TextField(blank=True, verbose_name="不足している資源の内容")),
+                (
+                    "provider_partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.partneragency",
+                        verbose_name="関係機関",
+                    ),
+                ),
+                (
+                    "provider_staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="担当職員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'プランの目標と支援',
-                'verbose_name_plural': 'プランの目標と支援',
-                'ordering': ['plan', 'order', 'id'],
+                "verbose_name": "プランの目標と支援",
+                "verbose_name_plural": "プランの目標と支援",
+                "ordering": ["plan", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GoalResult',
+            name="GoalResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('achievement', models.CharField(choices=[('achieved', '達成'), ('partly', '一部達成'), ('not_achieved', '未達成')], max_length=16, verbose_name='達成状況')),
-                ('comment', models.TextField(blank=True, verbose_name='所見')),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goal_results', to='cases.evaluation')),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='cases.plangoal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "achievement",
+                    models.CharField(
+                        choices=[("achieved", "達成"), ("partly", "一部達成"), ("not_achieved", "未達成")],
+                        max_length=16,
+                        verbose_name="達成状況",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="所見")),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goal_results",
+                        to="cases.evaluation",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="cases.plangoal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目標ごとの達成状況',
-                'verbose_name_plural': '目標ごとの達成状況',
+                "verbose_name": "目標ごとの達成状況",
+                "verbose_name_plural": "目標ごとの達成状況",
             },
         ),
         migrations.CreateModel(
-            name='SupportPlan',
+            name="SupportPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('number', models.PositiveIntegerField(verbose_name='版')),
-                ('status', models.CharField(choices=[('draft', '案'), ('submitted', '支援調整会議に提出'), ('approved', '支援調整会議で承認'), ('revision', '修正を求められた'), ('returned', '差戻し'), ('decided', '支援決定・確認済み'), ('superseded', '再プランにより終了'), ('ended', '終了')], default='draft', max_length=16, verbose_name='状態')),
-                ('wishes', models.TextField(verbose_name='本人の生活に対する意向')),
-                ('issues', models.TextField(verbose_name='生活全般の解決すべき課題')),
-                ('long_term_goal', models.TextField(verbose_name='長期目標')),
-                ('short_term_goal', models.TextField(blank=True, verbose_name='短期目標')),
-                ('notes', models.TextField(blank=True, verbose_name='支援を提供する上での留意事項')),
-                ('programs', models.JSONField(blank=True, default=list, verbose_name='利用申込する事業')),
-                ('start_date', models.DateField(verbose_name='プラン期間（開始）')),
-                ('end_date', models.DateField(verbose_name='プラン期間（終了）')),
-                ('agreed_on', models.DateField(blank=True, null=True, verbose_name='本人の同意日')),
-                ('monitoring_interval_days', models.PositiveIntegerField(default=30, verbose_name='モニタリング間隔（日）')),
-                ('next_monitoring_on', models.DateField(blank=True, null=True, verbose_name='次回モニタリング日')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='記入者')),
-                ('based_on_assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.assessment', verbose_name='基にしたアセスメント')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='cases.case')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('replan_of_evaluation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replans', to='cases.evaluation', verbose_name='再プランの契機となった評価')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("number", models.PositiveIntegerField(verbose_name="版")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "案"),
+                            ("submitted", "支援調整会議に提出"),
+                            ("approved", "支援調整会議で承認"),
+                            ("revision", "修正を求められた"),
+                            ("returned", "差戻し"),
+                            ("decided", "支援決定・確認済み"),
+                            ("superseded", "再プランにより終了"),
+                            ("ended", "終了"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("wishes", models.TextField(verbose_name="本人の生活に対する意向")),
+                ("issues", models.TextField(verbose_name="生活全般の解決すべき課題")),
+                ("long_term_goal", models.TextField(verbose_name="長期目標")),
+                ("short_term_goal", models.TextField(blank=True, verbose_name="短期目標")),
+                ("notes", models.TextField(blank=True, verbose_name="支援を提供する上での留意事項")),
+                ("programs", models.JSONField(blank=True, default=list, verbose_name="利用申込する事業")),
+                ("start_date", models.DateField(verbose_name="プラン期間（開始）")),
+                ("end_date", models.DateField(verbose_name="プラン期間（終了）")),
+                ("agreed_on", models.DateField(blank=True, null=True, verbose_name="本人の同意日")),
+                (
+                    "monitoring_interval_days",
+                    models.PositiveIntegerField(default=30, verbose_name="モニタリング間隔（日）"),
+                ),
+                (
+                    "next_monitoring_on",
+                    models.DateField(blank=True, null=True, verbose_name="次回モニタリング日"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="記入者",
+                    ),
+                ),
+                (
+                    "based_on_assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.assessment",
+                        verbose_name="基にしたアセスメント",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="plans", to="cases.case"
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "replan_of_evaluation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replans",
+                        to="cases.evaluation",
+                        verbose_name="再プランの契機となった評価",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'プラン兼事業等利用申込書',
-                'verbose_name_plural': 'プラン兼事業等利用申込書',
-                'ordering': ['case', '-number'],
+                "verbose_name": "プラン兼事業等利用申込書",
+                "verbose_name_plural": "プラン兼事業等利用申込書",
+                "ordering": ["case", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='plangoal',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='cases.supportplan'),
+            model_name="plangoal",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="goals", to="cases.supportplan"
+            ),
         ),
         migrations.AddField(
-            model_name='evaluation',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='cases.supportplan'),
+            model_name="evaluation",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="evaluations",
+                to="cases.supportplan",
+            ),
         ),
         migrations.CreateModel(
-            name='SupportRecord',
+            name="SupportRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('occurred_at', models.DateTimeField(verbose_name='日時')),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='所要時間（分）')),
-                ('method', models.CharField(choices=[('interview', '面談'), ('phone', '電話'), ('visit', '訪問'), ('accompany', '同行'), ('email', 'メール'), ('case_conference', 'ケース会議'), ('agency_contact', '関係機関連絡')], max_length=20, verbose_name='方法')),
-                ('content', models.TextField(verbose_name='内容')),
-                ('is_monitoring', models.BooleanField(default=False, verbose_name='モニタリングとして記録')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='記入者')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='cases.case')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='対応職員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("occurred_at", models.DateTimeField(verbose_name="日時")),
+                (
+                    "duration_minutes",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="所要時間（分）"),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("interview", "面談"),
+                            ("phone", "電話"),
+                            ("visit", "訪問"),
+                            ("accompany", "同行"),
+                            ("email", "メール"),
+                            ("case_conference", "ケース会議"),
+                            ("agency_contact", "関係機関連絡"),
+                        ],
+                        max_length=20,
+                        verbose_name="方法",
+                    ),
+                ),
+                ("content", models.TextField(verbose_name="内容")),
+                ("is_monitoring", models.BooleanField(default=False, verbose_name="モニタリングとして記録")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="記入者",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="records", to="cases.case"
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="対応職員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支援経過記録',
-                'verbose_name_plural': '支援経過記録',
-                'ordering': ['-occurred_at', '-id'],
+                "verbose_name": "支援経過記録",
+                "verbose_name_plural": "支援経過記録",
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='assessment_unique_version'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="assessment_unique_version"),
         ),
         migrations.AddConstraint(
-            model_name='goalresult',
-            constraint=models.UniqueConstraint(fields=('evaluation', 'goal'), name='goalresult_unique'),
+            model_name="goalresult",
+            constraint=models.UniqueConstraint(fields=("evaluation", "goal"), name="goalresult_unique"),
         ),
         migrations.AddConstraint(
-            model_name='supportplan',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='plan_unique_version'),
+            model_name="supportplan",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="plan_unique_version"),
         ),
         migrations.AddConstraint(
-            model_name='supportplan',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='plan_end_after_start', violation_error_message='プラン期間の終了日は開始日以降にしてください。'),
+            model_name="supportplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="plan_end_after_start",
+                violation_error_message="プラン期間の終了日は開始日以降にしてください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportplan',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['superseded', 'ended', 'returned']), _negated=True), fields=('case',), name='plan_one_active_per_case'),
+            model_name="supportplan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["superseded", "ended", "returned"]), _negated=True),
+                fields=("case",),
+                name="plan_one_active_per_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('direction', 'close'), _negated=True), models.Q(('closure_reason', ''), _negated=True), _connector='OR'), name='evaluation_close_has_reason', violation_error_message='終結の場合は終結理由を選んでください。'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("direction", "close"), _negated=True),
+                    models.Q(("closure_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="evaluation_close_has_reason",
+                violation_error_message="終結の場合は終結理由を選んでください。",
+            ),
         ),
         migrations.AddIndex(
-            model_name='supportrecord',
-            index=models.Index(fields=['case', '-occurred_at', '-id'], name='record_case_time'),
+            model_name="supportrecord",
+            index=models.Index(fields=["case", "-occurred_at", "-id"], name="record_case_time"),
         ),
     ]

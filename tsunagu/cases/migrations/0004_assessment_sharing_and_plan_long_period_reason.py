@@ -6,26 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_support_process'),
+        ("cases", "0003_support_process"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='shared_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='共有日時'),
+            model_name="assessment",
+            name="shared_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="共有日時"),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='shared_with',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='共有先の家計改善支援員'),
+            model_name="assessment",
+            name="shared_with",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="共有先の家計改善支援員",
+            ),
         ),
         migrations.AddField(
-            model_name='supportplan',
-            name='long_period_reason',
-            field=models.TextField(blank=True, verbose_name='6か月を超える期間とする理由'),
+            model_name="supportplan",
+            name="long_period_reason",
+            field=models.TextField(blank=True, verbose_name="6か月を超える期間とする理由"),
         ),
     ]

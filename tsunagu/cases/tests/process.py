@@ -41,7 +41,10 @@ def user(username: str) -> User:
 def assessment_values(**overrides: Any) -> dict[str, Any]:
     return {
         "assessed_on": timezone.localdate(),
-        "sections": {"work": "飲食店を3月に解雇。調理師免許あり。", "finances": "預金 3万円、家賃 6.5万円を2か月滞納"},
+        "sections": {
+            "work": "飲食店を3月に解雇。調理師免許あり。",
+            "finances": "預金 3万円、家賃 6.5万円を2か月滞納",
+        },
         "issues": ["economic_hardship", "job_search_difficulty"],
         "strengths": "体力があり、朝早く起きられる",
         "wishes": "早く仕事を見つけて家賃を払いたい",
@@ -102,7 +105,9 @@ def evaluation_values(plan: SupportPlan, direction: str = "close", **overrides: 
         "direction": direction,
         "closure_reason": "goal_achieved" if direction == "close" else "",
         "follow_up_on": None,
-        "goal_results": [{"goal_id": g.pk, "achievement": "achieved", "comment": ""} for g in plan.goals.all()],
+        "goal_results": [
+            {"goal_id": g.pk, "achievement": "achieved", "comment": ""} for g in plan.goals.all()
+        ],
     } | overrides
 
 
@@ -155,3 +160,55 @@ def advance(case: Case, to: CaseState, *, day: date | None = None) -> None:
     elif to == CaseState.EVALUATION:
         services.case_transition(actor=actor, case=case, name="start_evaluation")
     case.refresh_from_db()
+
+
+# --- reading pages -------------------------------------------------------------------------------
+
+from html.parser import HTMLParser  # noqa: E402
+
+
+class Page(HTMLParser):
+    """Attributes of every element with an id, textarea contents by name, checked boxes, text of error boxes."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.by_id: dict[str, dict[str, str]] = {}
+        self.textareas: dict[str, str] = {}
+        self.checked: dict[str, list[str]] = {}
+        self.errors: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._error: str | None = None
+        self.html = html
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.by_id[a["id"]] = {"tag": tag, **a}
+            if a["id"].endswith("_error"):
+                self._error = a["id"].removesuffix("_error").removeprefix("id_")
+                self.errors[self._error] = ""
+        if tag == "textarea":
+            self._textarea = a.get("name") or ""
+            self.textareas[self._textarea] = ""
+        if tag == "input" and "checked" in a:
+            self.checked.setdefault(a.get("name", ""), []).append(a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        if tag == "div":
+            self._error = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.textareas[self._textarea] += data
+        if self._error is not None:
+            self.errors[self._error] += data
+
+    def value(self, field: str) -> str:
+        return self.by_id.get(f"id_{field}", {}).get("value", "")
+
+
+def page(response: Any) -> Page:
+    return Page(response.content.decode())

@@ -3,6 +3,7 @@ guard, wrong actor), always with a Japanese message and nothing saved."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +36,13 @@ def worker(demo: Any) -> Any:
 def _snapshot(case: Case) -> tuple[Any, ...]:
     fresh = Case.objects.get(pk=case.pk)
     plans = list(SupportPlan.objects.filter(case=case).values_list("status", "version"))
-    return (fresh.state, fresh.version, fresh.closed_on, CaseTransition.objects.filter(case=case).count(), plans)
+    return (
+        fresh.state,
+        fresh.version,
+        fresh.closed_on,
+        CaseTransition.objects.filter(case=case).count(),
+        plans,
+    )
 
 
 def _refused(case: Case, name: str, *, actor: Any, reason: str = "", exc: type = ValidationError) -> str:
@@ -102,7 +109,9 @@ def test_the_whole_path_to_closure_and_follow_up(worker: Any) -> None:
         "start_follow_up",
         "end_follow_up",
     ]
-    audited = AuditEvent.objects.filter(action=AuditAction.TRANSITION, object_type="case", object_id=str(case.pk))
+    audited = AuditEvent.objects.filter(
+        action=AuditAction.TRANSITION, object_type="case", object_id=str(case.pk)
+    )
     assert audited.count() == len(names)
 
 
@@ -143,7 +152,9 @@ def test_decide_only_after_approval_and_only_by_the_municipal_officer(worker: An
     for who in ("shinjuku-soudan", "shinjuku-center", "hasuda-jichitai"):
         msg = _refused(case, "decide", actor=user(who), exc=PermissionDenied)
         assert "自治体" in msg
-    assert AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, details__transition="decide").count() == 3
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, details__transition="decide").count() == 3
+    )
     services.case_transition(actor=officer, case=case, name="decide")
     case.refresh_from_db()
     assert case.state == S.DECIDED
@@ -189,7 +200,7 @@ def test_start_support_sets_the_first_monitoring_date(worker: Any) -> None:
     case = case_at(S.IN_SUPPORT)
     plan = plan_current(case)
     assert plan is not None and plan.next_monitoring_on is not None
-    assert plan.next_monitoring_on >= timezone.localdate() + timezone.timedelta(days=30)
+    assert plan.next_monitoring_on >= timezone.localdate() + timedelta(days=30)
 
 
 def test_evaluation_transitions_follow_the_latest_evaluation(worker: Any) -> None:

@@ -101,7 +101,9 @@ def goal_values(actor: Any) -> dict[str, Any]:
 def case_at_meeting(actor: Any, *, programs: list[str] | None = None, **kw: Any) -> Case:
     """A case in 支援調整会議 with its plan (案) submitted."""
     case = case_in_planning(actor, **kw)
-    case_services.plan_create(actor=actor, case=case, values=plan_values(programs), goals=[goal_values(actor)])
+    case_services.plan_create(
+        actor=actor, case=case, values=plan_values(programs), goals=[goal_values(actor)]
+    )
     return case_services.case_transition(actor=actor, case=case, name="submit_to_meeting")
 
 
@@ -114,9 +116,9 @@ def meeting(actor: Any, *, held_on: date | None = None, **values: Any) -> Meetin
 
 
 def approved_case(manager: Any, worker: Any, *, programs: list[str] | None = None) -> tuple[Case, AgendaItem]:
-    """A case whose plan the 支援調整会議 approved (awaiting the municipality's decision)."""
+    """A case whose plan the 支援調整会議 (held yesterday) approved, awaiting the municipality's decision."""
     case = case_at_meeting(worker, programs=programs)
-    m = meeting(manager)
+    m = meeting(manager, held_on=timezone.localdate() - timedelta(days=1))
     item = services.agenda_item_add(actor=manager, meeting=m, case=case, purpose="plan")
     item = services.agenda_outcome_record(actor=manager, item=item, outcome="approved", minutes="承認")
     case.refresh_from_db()

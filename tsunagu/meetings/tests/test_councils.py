@@ -43,7 +43,10 @@ def test_pledge_is_required_for_every_member(staff: Any) -> None:
     council = _council(staff)
     with pytest.raises(ValidationError) as exc:
         services.council_member_add(
-            actor=staff("shinjuku-shunin"), council=council, staff=staff("shinjuku-soudan"), pledge_signed_on=None
+            actor=staff("shinjuku-shunin"),
+            council=council,
+            staff=staff("shinjuku-soudan"),
+            pledge_signed_on=None,
         )
     assert "守秘義務の誓約日を入力してください" in exc.value.message_dict["pledge_signed_on"][0]
     with pytest.raises(ValidationError) as exc:
@@ -69,11 +72,17 @@ def test_members_from_other_agencies_or_municipalities_are_refused(staff: Any) -
     for username in ("hasuda-soudan", "hasuda-jichitai"):
         with pytest.raises(ValidationError):
             services.council_member_add(
-                actor=staff("shinjuku-shunin"), council=council, staff=staff(username), pledge_signed_on=TODAY()
+                actor=staff("shinjuku-shunin"),
+                council=council,
+                staff=staff(username),
+                pledge_signed_on=TODAY(),
             )
     with pytest.raises(PermissionDenied):
         services.council_member_add(
-            actor=staff("shinjuku-soudan"), council=council, staff=staff("shinjuku-soudan"), pledge_signed_on=TODAY()
+            actor=staff("shinjuku-soudan"),
+            council=council,
+            staff=staff("shinjuku-soudan"),
+            pledge_signed_on=TODAY(),
         )
 
 
@@ -125,7 +134,9 @@ def test_council_may_discuss_a_person_without_consent(staff: Any) -> None:
     case = applied_case(staff("shinjuku-soudan"), consent=False)
     assert consent_in_force(case.person) is None
     m = _council_meeting(staff, council)
-    item = services.agenda_item_add(actor=staff("shinjuku-shunin"), meeting=m, case=case, purpose="consultation")
+    item = services.agenda_item_add(
+        actor=staff("shinjuku-shunin"), meeting=m, case=case, purpose="consultation"
+    )
     item = services.agenda_outcome_record(
         actor=staff("shinjuku-shunin"), item=item, outcome="", minutes="民生委員が見守る"
     )
@@ -141,7 +152,12 @@ def test_council_may_discuss_a_person_without_consent(staff: Any) -> None:
 def test_council_roster_screens(staff: Any, login: Any) -> None:
     client = login("shinjuku-shunin")
     response = client.post(
-        "/meetings/councils/", {"name": "新宿区支援会議", "municipality": staff("shinjuku-shunin").agency.municipality_id, "established_on": "令和8年4月1日"}
+        "/meetings/councils/",
+        {
+            "name": "新宿区支援会議",
+            "municipality": staff("shinjuku-shunin").agency.municipality_id,
+            "established_on": "令和8年4月1日",
+        },
     )
     council = SupportCouncil.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/meetings/councils/{council.pk}/"
@@ -151,7 +167,9 @@ def test_council_roster_screens(staff: Any, login: Any) -> None:
         {"staff": staff("shinjuku-soudan").pk, "representative": "", "pledge_signed_on": ""},
     )
     assert response.status_code == 422
-    assert "守秘義務の誓約日を入力してください。誓約のない方は構成員にできません。" in response.content.decode()
+    assert (
+        "守秘義務の誓約日を入力してください。誓約のない方は構成員にできません。" in response.content.decode()
+    )
     assert not SupportCouncilMember.objects.exists()
     response = client.post(
         f"/meetings/councils/{council.pk}/",
@@ -165,7 +183,9 @@ def test_council_roster_screens(staff: Any, login: Any) -> None:
     assert login("shinjuku-soudan").get(f"/meetings/councils/{council.pk}/").status_code == 200
     assert login("shinjuku-kakei").get(f"/meetings/councils/{council.pk}/").status_code == 404
     assert login("hasuda-shunin").get(f"/meetings/councils/{council.pk}/").status_code == 404
-    response = client.post(f"/meetings/councils/{council.pk}/members/{member.pk}/leave/", {"left_on": "令和8年4月2日"})
+    response = client.post(
+        f"/meetings/councils/{council.pk}/members/{member.pk}/leave/", {"left_on": "令和8年4月2日"}
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.left_on is not None

@@ -45,7 +45,9 @@ def test_meeting_create_with_staff_officer_partner_and_named_attendees(staff: An
     )
     assert m.kind == "coordination" and m.municipality.slug == "shinjuku" and m.council is None
     assert MeetingAttendee.objects.filter(meeting=m).count() == 4
-    assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="meeting", object_id=str(m.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="meeting", object_id=str(m.pk)
+    ).exists()
 
 
 def test_meeting_date_missing_is_refused_and_nothing_saved(staff: Any) -> None:
@@ -69,7 +71,11 @@ def test_attendees_from_another_agency_or_municipality_are_refused(staff: Any) -
             actor=staff("shinjuku-shunin"),
             kind="coordination",
             values={"held_on": TODAY()},
-            attendees=[{"staff": staff("hasuda-soudan")}, {"staff": staff("hasuda-jichitai")}, {"partner": other_partner}],
+            attendees=[
+                {"staff": staff("hasuda-soudan")},
+                {"staff": staff("hasuda-jichitai")},
+                {"partner": other_partner},
+            ],
         )
     message = exc.value.message_dict["attendees"][0]
     assert "この機関の職員か、実施主体の自治体担当者" in message and "担当地域の関係機関" in message
@@ -155,7 +161,9 @@ def test_outcome_is_required_recorded_once_and_not_before_the_meeting(staff: Any
         services.agenda_outcome_record(actor=shunin, item=item, outcome="returned")
     assert "既に「承認」" in exc.value.message_dict["outcome"][0]
     # the same outcome again only completes the minutes
-    item = services.agenda_outcome_record(actor=shunin, item=item, outcome="approved", minutes="承認。就労支援員が同行")
+    item = services.agenda_outcome_record(
+        actor=shunin, item=item, outcome="approved", minutes="承認。就労支援員が同行"
+    )
     assert item.minutes == "承認。就労支援員が同行"
 
 
@@ -163,6 +171,7 @@ def test_coordination_agenda_needs_consent_unless_emergency(staff: Any) -> None:
     shunin, worker = staff("shinjuku-shunin"), staff("shinjuku-soudan")
     case = case_at_meeting(worker)
     consent = consent_in_force(case.person)
+    assert consent is not None
     consent_withdraw(actor=worker, consent=consent, withdrawn_on=TODAY(), note="本人の申出")
     with pytest.raises(ValidationError) as exc:
         services.agenda_item_add(actor=shunin, meeting=meeting(shunin), case=case, purpose="plan")
@@ -205,11 +214,18 @@ def test_same_case_and_purpose_only_once_per_meeting(staff: Any) -> None:
 
 def test_decision_by_the_municipal_officer_decides_the_case(staff: Any) -> None:
     case, item = approved_case(
-        staff("shinjuku-shunin"), staff("shinjuku-soudan"), programs=["employment_preparation", "household_budget"]
+        staff("shinjuku-shunin"),
+        staff("shinjuku-soudan"),
+        programs=["employment_preparation", "household_budget"],
     )
     officer = staff("shinjuku-jichitai")
     decision = services.decision_record(
-        actor=officer, case=case, kind="decision", decided_on=TODAY(), programs=None, note="就労準備・家計改善"
+        actor=officer,
+        case=case,
+        kind="decision",
+        decided_on=TODAY(),
+        programs=None,
+        note="就労準備・家計改善",
     )
     assert decision.decided_by == officer and decision.agenda_item == item
     assert decision.programs == ["employment_preparation", "household_budget"]
@@ -218,7 +234,9 @@ def test_decision_by_the_municipal_officer_decides_the_case(staff: Any) -> None:
     plan = plan_current(case)
     assert plan is not None and plan.status == PlanStatus.DECIDED
     assert case.transitions.filter(name="decide", actor=officer).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="decision", actor=officer).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="decision", actor=officer
+    ).exists()
 
 
 @pytest.mark.parametrize("username", ["shinjuku-shunin", "shinjuku-center", "shinjuku-soudan"])
@@ -236,7 +254,9 @@ def test_centre_staff_never_record_decisions(staff: Any, username: str) -> None:
 def test_officer_of_another_municipality_is_refused(staff: Any) -> None:
     case, _ = approved_case(staff("shinjuku-shunin"), staff("shinjuku-soudan"))
     with pytest.raises(PermissionDenied) as exc:
-        services.decision_record(actor=staff("hasuda-jichitai"), case=case, kind="confirmation", decided_on=TODAY())
+        services.decision_record(
+            actor=staff("hasuda-jichitai"), case=case, kind="confirmation", decided_on=TODAY()
+        )
     assert "他の自治体のケース" in str(exc.value)
     assert not Decision.objects.exists()
 
@@ -248,7 +268,9 @@ def test_officer_of_another_municipality_is_refused(staff: Any) -> None:
         ([], "decision", "法定事業の利用を含まないため「確認」"),
     ],
 )
-def test_decision_kind_follows_the_plans_programmes(staff: Any, programs: list[str], kind: str, message: str) -> None:
+def test_decision_kind_follows_the_plans_programmes(
+    staff: Any, programs: list[str], kind: str, message: str
+) -> None:
     case, _ = approved_case(staff("shinjuku-shunin"), staff("shinjuku-soudan"), programs=programs)
     with pytest.raises(ValidationError) as exc:
         services.decision_record(actor=staff("shinjuku-jichitai"), case=case, kind=kind, decided_on=TODAY())
@@ -267,15 +289,15 @@ def test_confirmation_of_a_plan_without_programmes(staff: Any) -> None:
 def test_decision_bad_input(staff: Any) -> None:
     officer = staff("shinjuku-jichitai")
     case, _ = approved_case(staff("shinjuku-shunin"), staff("shinjuku-soudan"), programs=["household_budget"])
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"decided_on": None}, "decided_on", "決定日を入力してください。"),
         ({"decided_on": TODAY() + timedelta(days=1)}, "decided_on", "決定日に未来の日付は入力できません。"),
-        ({"decided_on": TODAY() - timedelta(days=1)}, "decided_on", "承認した支援調整会議の開催日以降"),
+        ({"decided_on": TODAY() - timedelta(days=2)}, "decided_on", "承認した支援調整会議の開催日以降"),
         ({"programs": ["employment_preparation"]}, "programs", "プランで利用を申し込んだ事業から"),
         ({"programs": []}, "programs", "決定する事業を選んでください。"),
     ]
     for overrides, field, message in cases:
-        kwargs = {"kind": "decision", "decided_on": TODAY(), "programs": None} | overrides
+        kwargs: dict[str, Any] = {"kind": "decision", "decided_on": TODAY(), "programs": None} | overrides
         with pytest.raises(ValidationError) as exc:
             services.decision_record(actor=officer, case=case, **kwargs)
         assert message in exc.value.message_dict[field][0], (overrides, exc.value)
@@ -285,10 +307,14 @@ def test_decision_bad_input(staff: Any) -> None:
 def test_no_decision_without_an_approved_plan(staff: Any) -> None:
     case = case_at_meeting(staff("shinjuku-soudan"))  # submitted, not yet discussed
     with pytest.raises(ValidationError) as exc:
-        services.decision_record(actor=staff("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY())
+        services.decision_record(
+            actor=staff("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY()
+        )
     assert "承認されたプランがない" in exc.value.messages[0]
     case, _ = approved_case(staff("shinjuku-shunin"), staff("shinjuku-soudan"))
-    services.decision_record(actor=staff("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY())
+    services.decision_record(
+        actor=staff("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY()
+    )
     with pytest.raises(ValidationError):  # twice: the plan is decided already
         services.decision_record(
             actor=staff("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY()

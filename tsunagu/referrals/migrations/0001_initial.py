@@ -7,199 +7,701 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_support_process'),
-        ('meetings', '0001_initial'),
-        ('network', '0001_initial'),
-        ('organizations', '0001_initial'),
-        ('persons', '0001_initial'),
-        ('privacy', '0001_initial'),
+        ("cases", "0003_support_process"),
+        ("meetings", "0001_initial"),
+        ("network", "0001_initial"),
+        ("organizations", "0001_initial"),
+        ("persons", "0001_initial"),
+        ("privacy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Disclosure',
+            name="Disclosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient_name', models.CharField(max_length=120, verbose_name='提供先（記録時の名称）')),
-                ('recipient_type', models.CharField(blank=True, max_length=40, verbose_name='提供先の種別（記録時）')),
-                ('data_categories', models.JSONField(default=list, verbose_name='提供した個人情報の種類')),
-                ('purpose', models.CharField(max_length=200, verbose_name='提供の目的')),
-                ('basis_kind', models.CharField(choices=[('consent', '本人の同意'), ('statutory', '個人情報保護法第27条第1項の例外'), ('council', '支援会議（法第9条）')], max_length=16, verbose_name='根拠')),
-                ('basis_note', models.CharField(max_length=400, verbose_name='根拠の説明（記録時）')),
-                ('channel', models.CharField(choices=[('referral', 'つなぎ（関係機関への依頼）'), ('meeting_papers', '会議資料'), ('export', '関係機関への提供（データ・書面の出力）')], max_length=20, verbose_name='提供の経路')),
-                ('disclosed_on', models.DateField(verbose_name='提供日')),
-                ('disclosed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='記録日時')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case', verbose_name='ケース')),
-                ('consent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='privacy.consent', verbose_name='同意')),
-                ('council', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='meetings.supportcouncil', verbose_name='支援会議')),
-                ('disclosed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提供した職員')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='persons.person', verbose_name='相談者')),
-                ('recipient_council', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='meetings.supportcouncil', verbose_name='提供先（支援会議）')),
-                ('recipient_partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.partneragency', verbose_name='提供先')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient_name", models.CharField(max_length=120, verbose_name="提供先（記録時の名称）")),
+                (
+                    "recipient_type",
+                    models.CharField(blank=True, max_length=40, verbose_name="提供先の種別（記録時）"),
+                ),
+                ("data_categories", models.JSONField(default=list, verbose_name="提供した個人情報の種類")),
+                ("purpose", models.CharField(max_length=200, verbose_name="提供の目的")),
+                (
+                    "basis_kind",
+                    models.CharField(
+                        choices=[
+                            ("consent", "本人の同意"),
+                            ("statutory", "個人情報保護法第27条第1項の例外"),
+                            ("council", "支援会議（法第9条）"),
+                        ],
+                        max_length=16,
+                        verbose_name="根拠",
+                    ),
+                ),
+                ("basis_note", models.CharField(max_length=400, verbose_name="根拠の説明（記録時）")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("referral", "つなぎ（関係機関への依頼）"),
+                            ("meeting_papers", "会議資料"),
+                            ("export", "関係機関への提供（データ・書面の出力）"),
+                        ],
+                        max_length=20,
+                        verbose_name="提供の経路",
+                    ),
+                ),
+                ("disclosed_on", models.DateField(verbose_name="提供日")),
+                (
+                    "disclosed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="記録日時"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="ケース",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="privacy.consent",
+                        verbose_name="同意",
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="meetings.supportcouncil",
+                        verbose_name="支援会議",
+                    ),
+                ),
+                (
+                    "disclosed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提供した職員",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
+                (
+                    "recipient_council",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="meetings.supportcouncil",
+                        verbose_name="提供先（支援会議）",
+                    ),
+                ),
+                (
+                    "recipient_partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.partneragency",
+                        verbose_name="提供先",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '第三者提供の記録',
-                'verbose_name_plural': '第三者提供の記録',
-                'ordering': ['-disclosed_at', '-id'],
-                'base_manager_name': 'objects',
+                "verbose_name": "第三者提供の記録",
+                "verbose_name_plural": "第三者提供の記録",
+                "ordering": ["-disclosed_at", "-id"],
+                "base_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('program', models.CharField(blank=True, choices=[('public_assistance', '生活保護（福祉事務所）'), ('hw_public_assistance_employment', '生活保護受給者等就労自立促進事業（ハローワーク）'), ('hw_general', 'ハローワーク一般相談窓口'), ('youth_support', '地域若者サポートステーション'), ('employment_preparation', '就労準備支援事業'), ('household_budget', '家計改善支援事業'), ('housing_support', '居住支援事業（一時生活支援）'), ('certified_training', '認定就労訓練事業'), ('child_learning', '子どもの学習・生活支援事業')], max_length=40, verbose_name='つなぎ先の事業')),
-                ('referred_on', models.DateField(verbose_name='つないだ日')),
-                ('reason', models.TextField(verbose_name='つなぐ理由')),
-                ('data_categories', models.JSONField(blank=True, default=list, verbose_name='共有した個人情報の種類')),
-                ('accompanied', models.BooleanField(default=False, verbose_name='同行した（する）')),
-                ('status', models.CharField(choices=[('requested', '依頼中'), ('accepted', '受理'), ('declined', '不受理'), ('in_support', '支援中'), ('completed', '完了'), ('cancelled', '取消')], default='requested', max_length=16, verbose_name='状態')),
-                ('outcome_code', models.CharField(blank=True, choices=[('service_started', '利用開始'), ('protection_started', '保護開始'), ('protection_not_started', '保護に至らず（却下・取下げ）'), ('employed', '就職'), ('not_used', '利用に至らず'), ('handed_over', '引継ぎ完了'), ('other', 'その他')], max_length=32, verbose_name='結果')),
-                ('outcome', models.TextField(blank=True, verbose_name='結果の内容')),
-                ('follow_up_on', models.DateField(blank=True, null=True, verbose_name='フォローアップ予定日')),
-                ('age_warning', models.CharField(blank=True, max_length=200, verbose_name='年齢の警告（確認済み）')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.case', verbose_name='ケース')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='記録者')),
-                ('disclosure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.disclosure', verbose_name='第三者提供の記録')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='network.partneragency', verbose_name='つなぎ先の関係機関')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='persons.person', verbose_name='相談者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "program",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public_assistance", "生活保護（福祉事務所）"),
+                            (
+                                "hw_public_assistance_employment",
+                                "生活保護受給者等就労自立促進事業（ハローワーク）",
+                            ),
+                            ("hw_general", "ハローワーク一般相談窓口"),
+                            ("youth_support", "地域若者サポートステーション"),
+                            ("employment_preparation", "就労準備支援事業"),
+                            ("household_budget", "家計改善支援事業"),
+                            ("housing_support", "居住支援事業（一時生活支援）"),
+                            ("certified_training", "認定就労訓練事業"),
+                            ("child_learning", "子どもの学習・生活支援事業"),
+                        ],
+                        max_length=40,
+                        verbose_name="つなぎ先の事業",
+                    ),
+                ),
+                ("referred_on", models.DateField(verbose_name="つないだ日")),
+                ("reason", models.TextField(verbose_name="つなぐ理由")),
+                (
+                    "data_categories",
+                    models.JSONField(blank=True, default=list, verbose_name="共有した個人情報の種類"),
+                ),
+                ("accompanied", models.BooleanField(default=False, verbose_name="同行した（する）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "依頼中"),
+                            ("accepted", "受理"),
+                            ("declined", "不受理"),
+                            ("in_support", "支援中"),
+                            ("completed", "完了"),
+                            ("cancelled", "取消"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                (
+                    "outcome_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("service_started", "利用開始"),
+                            ("protection_started", "保護開始"),
+                            ("protection_not_started", "保護に至らず（却下・取下げ）"),
+                            ("employed", "就職"),
+                            ("not_used", "利用に至らず"),
+                            ("handed_over", "引継ぎ完了"),
+                            ("other", "その他"),
+                        ],
+                        max_length=32,
+                        verbose_name="結果",
+                    ),
+                ),
+                ("outcome", models.TextField(blank=True, verbose_name="結果の内容")),
+                (
+                    "follow_up_on",
+                    models.DateField(blank=True, null=True, verbose_name="フォローアップ予定日"),
+                ),
+                (
+                    "age_warning",
+                    models.CharField(blank=True, max_length=200, verbose_name="年齢の警告（確認済み）"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="cases.case",
+                        verbose_name="ケース",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="記録者",
+                    ),
+                ),
+                (
+                    "disclosure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.disclosure",
+                        verbose_name="第三者提供の記録",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="network.partneragency",
+                        verbose_name="つなぎ先の関係機関",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'つなぎ',
-                'verbose_name_plural': 'つなぎ',
-                'ordering': ['-referred_on', '-id'],
+                "verbose_name": "つなぎ",
+                "verbose_name_plural": "つなぎ",
+                "ordering": ["-referred_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralAttachment',
+            name="ReferralAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('support_plan', '支援調整会議で了承されたプラン（PDF）')], max_length=20, verbose_name='種類')),
-                ('filename', models.CharField(max_length=120, verbose_name='ファイル名')),
-                ('content_type', models.CharField(default='application/pdf', max_length=60)),
-                ('content', models.BinaryField(verbose_name='内容')),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('plan_number', models.PositiveIntegerField(blank=True, null=True, verbose_name='プランの版')),
-                ('plan_status', models.CharField(blank=True, max_length=16, verbose_name='添付時のプランの状態')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.supportplan')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("support_plan", "支援調整会議で了承されたプラン（PDF）")],
+                        max_length=20,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("filename", models.CharField(max_length=120, verbose_name="ファイル名")),
+                ("content_type", models.CharField(default="application/pdf", max_length=60)),
+                ("content", models.BinaryField(verbose_name="内容")),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "plan_number",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="プランの版"),
+                ),
+                (
+                    "plan_status",
+                    models.CharField(blank=True, max_length=16, verbose_name="添付時のプランの状態"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.supportplan",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'つなぎの添付書類',
-                'verbose_name_plural': 'つなぎの添付書類',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "つなぎの添付書類",
+                "verbose_name_plural": "つなぎの添付書類",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralStatusChange',
+            name="ReferralStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('requested', '依頼中'), ('accepted', '受理'), ('declined', '不受理'), ('in_support', '支援中'), ('completed', '完了'), ('cancelled', '取消')], max_length=16)),
-                ('to_status', models.CharField(choices=[('requested', '依頼中'), ('accepted', '受理'), ('declined', '不受理'), ('in_support', '支援中'), ('completed', '完了'), ('cancelled', '取消')], max_length=16)),
-                ('note', models.TextField(blank=True, verbose_name='メモ')),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "依頼中"),
+                            ("accepted", "受理"),
+                            ("declined", "不受理"),
+                            ("in_support", "支援中"),
+                            ("completed", "完了"),
+                            ("cancelled", "取消"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "依頼中"),
+                            ("accepted", "受理"),
+                            ("declined", "不受理"),
+                            ("in_support", "支援中"),
+                            ("completed", "完了"),
+                            ("cancelled", "取消"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="メモ")),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StatutoryExceptionRequest',
+            name="StatutoryExceptionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('data_categories', models.JSONField(default=list, verbose_name='提供する個人情報の種類')),
-                ('clause', models.PositiveSmallIntegerField(choices=[(1, '第1号 法令に基づく場合'), (2, '第2号 人の生命・身体・財産の保護に必要で、本人の同意を得ることが困難なとき'), (3, '第3号 公衆衛生の向上・児童の健全な育成に特に必要で、本人の同意を得ることが困難なとき'), (4, '第4号 国・地方公共団体等の法令上の事務への協力が必要で、同意を得ると支障を及ぼすおそれがあるとき')], verbose_name='該当する号')),
-                ('legal_basis', models.CharField(blank=True, max_length=200, verbose_name='根拠となる法令・条項（第1号の場合）')),
-                ('reason', models.TextField(verbose_name='同意なく提供する理由（書面）')),
-                ('status', models.CharField(choices=[('pending', '承認待ち'), ('approved', '承認'), ('rejected', '不承認')], default='pending', max_length=16, verbose_name='状態')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='提供できる期限')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='申請日時')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='承認日時')),
-                ('rejected_at', models.DateTimeField(blank=True, null=True, verbose_name='不承認の日時')),
-                ('decision_note', models.TextField(blank=True, verbose_name='判断の理由・所見')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='承認者（個人情報管理責任者）')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case', verbose_name='ケース')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='persons.person', verbose_name='相談者')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.partneragency', verbose_name='提供先')),
-                ('rejected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申請者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("data_categories", models.JSONField(default=list, verbose_name="提供する個人情報の種類")),
+                (
+                    "clause",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "第1号 法令に基づく場合"),
+                            (2, "第2号 人の生命・身体・財産の保護に必要で、本人の同意を得ることが困難なとき"),
+                            (
+                                3,
+                                "第3号 公衆衛生の向上・児童の健全な育成に特に必要で、本人の同意を得ることが困難なとき",
+                            ),
+                            (
+                                4,
+                                "第4号 国・地方公共団体等の法令上の事務への協力が必要で、同意を得ると支障を及ぼすおそれがあるとき",
+                            ),
+                        ],
+                        verbose_name="該当する号",
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="根拠となる法令・条項（第1号の場合）"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="同意なく提供する理由（書面）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "承認待ち"), ("approved", "承認"), ("rejected", "不承認")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="提供できる期限")),
+                (
+                    "requested_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="申請日時"),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True, verbose_name="承認日時")),
+                ("rejected_at", models.DateTimeField(blank=True, null=True, verbose_name="不承認の日時")),
+                ("decision_note", models.TextField(blank=True, verbose_name="判断の理由・所見")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="承認者（個人情報管理責任者）",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="ケース",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.partneragency",
+                        verbose_name="提供先",
+                    ),
+                ),
+                (
+                    "rejected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申請者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '同意によらない第三者提供の承認申請',
-                'verbose_name_plural': '同意によらない第三者提供の承認申請',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "同意によらない第三者提供の承認申請",
+                "verbose_name_plural": "同意によらない第三者提供の承認申請",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='disclosure',
-            name='exception',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='disclosures', to='referrals.statutoryexceptionrequest', verbose_name='第27条第1項の承認'),
+            model_name="disclosure",
+            name="exception",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disclosures",
+                to="referrals.statutoryexceptionrequest",
+                verbose_name="第27条第1項の承認",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['agency', 'status', '-referred_on'], name='referral_agency_status'),
+            model_name="referral",
+            index=models.Index(fields=["agency", "status", "-referred_on"], name="referral_agency_status"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('partner__isnull', False), models.Q(('program', ''), _negated=True), _connector='OR'), name='referral_has_destination', violation_error_message='つなぎ先の関係機関または事業を選んでください。'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("partner__isnull", False), models.Q(("program", ""), _negated=True), _connector="OR"
+                ),
+                name="referral_has_destination",
+                violation_error_message="つなぎ先の関係機関または事業を選んでください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('partner__isnull', False), ('status__in', ('requested', 'accepted', 'in_support'))), fields=('case', 'partner'), name='referral_one_open_per_case_partner', violation_error_message='このケースには同じ関係機関への進行中のつなぎが既にあります。'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("partner__isnull", False), ("status__in", ("requested", "accepted", "in_support"))
+                ),
+                fields=("case", "partner"),
+                name="referral_one_open_per_case_partner",
+                violation_error_message="このケースには同じ関係機関への進行中のつなぎが既にあります。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('partner__isnull', True), ('status__in', ('requested', 'accepted', 'in_support')), models.Q(('program', ''), _negated=True)), fields=('case', 'program'), name='referral_one_open_per_case_program', violation_error_message='このケースには同じ事業への進行中のつなぎが既にあります。'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("partner__isnull", True),
+                    ("status__in", ("requested", "accepted", "in_support")),
+                    models.Q(("program", ""), _negated=True),
+                ),
+                fields=("case", "program"),
+                name="referral_one_open_per_case_program",
+                violation_error_message="このケースには同じ事業への進行中のつなぎが既にあります。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('follow_up_on__isnull', True), ('follow_up_on__gte', models.F('referred_on')), _connector='OR'), name='referral_follow_up_after_referral', violation_error_message='フォローアップ予定日はつないだ日以降にしてください。'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("follow_up_on__isnull", True),
+                    ("follow_up_on__gte", models.F("referred_on")),
+                    _connector="OR",
+                ),
+                name="referral_follow_up_after_referral",
+                violation_error_message="フォローアップ予定日はつないだ日以降にしてください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statutoryexceptionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('clause__gte', 1), ('clause__lte', 4)), name='exception_clause_1_to_4', violation_error_message='該当する号は第1号から第4号のいずれかです。'),
+            model_name="statutoryexceptionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("clause__gte", 1), ("clause__lte", 4)),
+                name="exception_clause_1_to_4",
+                violation_error_message="該当する号は第1号から第4号のいずれかです。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statutoryexceptionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='exception_reason_written', violation_error_message='同意なく提供する理由を記入してください。'),
+            model_name="statutoryexceptionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="exception_reason_written",
+                violation_error_message="同意なく提供する理由を記入してください。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statutoryexceptionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('approved_at__isnull', False), ('approved_by__isnull', False), models.Q(('approved_by', models.F('requested_by')), _negated=True)), _connector='OR'), name='exception_approved_by_other', violation_error_message='承認は申請者以外の個人情報管理責任者が行います。'),
+            model_name="statutoryexceptionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "approved"), _negated=True),
+                    models.Q(
+                        ("approved_at__isnull", False),
+                        ("approved_by__isnull", False),
+                        models.Q(("approved_by", models.F("requested_by")), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="exception_approved_by_other",
+                violation_error_message="承認は申請者以外の個人情報管理責任者が行います。",
+            ),
         ),
         migrations.AddIndex(
-            model_name='disclosure',
-            index=models.Index(fields=['person', '-disclosed_at'], name='disclosure_person_time'),
+            model_name="disclosure",
+            index=models.Index(fields=["person", "-disclosed_at"], name="disclosure_person_time"),
         ),
         migrations.AddIndex(
-            model_name='disclosure',
-            index=models.Index(fields=['agency', '-disclosed_at', '-id'], name='disclosure_agency_time'),
+            model_name="disclosure",
+            index=models.Index(fields=["agency", "-disclosed_at", "-id"], name="disclosure_agency_time"),
         ),
         migrations.AddConstraint(
-            model_name='disclosure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('recipient_council__isnull', True), ('recipient_partner__isnull', False)), models.Q(('recipient_council__isnull', False), ('recipient_partner__isnull', True)), _connector='OR'), name='disclosure_one_recipient', violation_error_message='提供先は関係機関か支援会議のどちらか一つです。'),
+            model_name="disclosure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("recipient_council__isnull", True), ("recipient_partner__isnull", False)),
+                    models.Q(("recipient_council__isnull", False), ("recipient_partner__isnull", True)),
+                    _connector="OR",
+                ),
+                name="disclosure_one_recipient",
+                violation_error_message="提供先は関係機関か支援会議のどちらか一つです。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disclosure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('basis_kind', 'consent'), ('consent__isnull', False)), models.Q(('basis_kind', 'statutory'), ('exception__isnull', False)), models.Q(('basis_kind', 'council'), ('council__isnull', False)), _connector='OR'), name='disclosure_basis_recorded', violation_error_message='提供の根拠（同意・第27条第1項の承認・支援会議）が記録されていません。'),
+            model_name="disclosure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("basis_kind", "consent"), ("consent__isnull", False)),
+                    models.Q(("basis_kind", "statutory"), ("exception__isnull", False)),
+                    models.Q(("basis_kind", "council"), ("council__isnull", False)),
+                    _connector="OR",
+                ),
+                name="disclosure_basis_recorded",
+                violation_error_message="提供の根拠（同意・第27条第1項の承認・支援会議）が記録されていません。",
+            ),
         ),
     ]
