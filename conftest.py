@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+# Browser fixtures (one Playwright instance and one chromium for the whole session).
+pytest_plugins = ["tests.browser.plugin"]
+
 
 @pytest.fixture
 def demo(db: Any) -> dict[str, int]:

@@ -178,7 +178,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # client address is taken from X-Forwarded-For, N entries from the right, for audit rows and lockout.
 TSUNAGU_PROXY_COUNT = int(os.environ.get("TSUNAGU_PROXY_COUNT", "0"))
 AXES_IPWARE_PROXY_COUNT = TSUNAGU_PROXY_COUNT
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TSUNAGU_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TSUNAGU_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Sessions: server-side (database), idle and absolute timeouts.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

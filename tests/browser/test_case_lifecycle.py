@@ -17,7 +17,7 @@ import pytest
 
 from tsunagu.core.dates import wareki
 
-from .conftest import ConsoleLog
+from .plugin import ConsoleLog
 from .helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
 
 

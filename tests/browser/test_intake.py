@@ -10,7 +10,7 @@ import pytest
 
 from tsunagu.core.dates import wareki
 
-from .conftest import ConsoleLog
+from .plugin import ConsoleLog
 from .helpers import login_in_browser, save_screenshot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .conftest import ConsoleLog
+from .plugin import ConsoleLog
 from .helpers import (
     assert_no_serious_axe_violations,
     fresh_totp_code,

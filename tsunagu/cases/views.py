@@ -55,8 +55,6 @@ from .models import (
 from .validation import partners_for_agency, plan_period_limit, staff_for_agency
 from .workflow import available_transitions
 
-DUPLICATE_WARNING_SCORE = 0.6
-
 
 def _require(request: HttpRequest, permission: Permission) -> None:
     if not request.user.can(permission):  # type: ignore[union-attr]
@@ -160,18 +158,14 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             valid = consent_form.is_valid() and valid
         if valid and person_form is not None and not confirm_new:
             d = person_form.cleaned_data
-            candidates = [
-                c
-                for c in person_selectors.person_duplicate_candidates(
-                    user=user,
-                    name=d["name"],
-                    kana=d["kana"],
-                    birth_date=d["birth_date"],
-                    phone=d["phone"],
-                    address=d["address"],
-                )
-                if c.score >= DUPLICATE_WARNING_SCORE
-            ]
+            candidates = person_selectors.person_probable_duplicates(
+                user=user,
+                name=d["name"],
+                kana=d["kana"],
+                birth_date=d["birth_date"],
+                phone=d["phone"],
+                address=d["address"],
+            )
             if candidates:
                 valid = False
                 messages.warning(

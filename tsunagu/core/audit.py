@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -59,7 +60,7 @@ def audit_record(
 
 
 def audit_record_many(
-    *, actor: Any, action: AuditAction, objects: list[models.Model], details: dict[str, Any]
+    *, actor: Any, action: AuditAction, objects: Sequence[models.Model], details: dict[str, Any]
 ) -> int:
     """One audit row per object in a single INSERT (e.g. every restricted person shown on a list page)."""
     if not objects:

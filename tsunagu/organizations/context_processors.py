@@ -10,8 +10,18 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("ダッシュボード", "dashboard:home", (Permission.DASHBOARD_VIEW,)),
     ("ケース一覧", "cases:case_list", (Permission.PERSON_VIEW,)),
     ("相談受付", "cases:intake_start", (Permission.CASE_EDIT,)),
-    ("住居確保給付金", "programs:housing_application_list", (Permission.PERSON_VIEW, Permission.DECISION_RECORD)),
+    ("会議", "meetings:meeting_list", (Permission.PERSON_VIEW, Permission.DECISION_RECORD)),
+    ("支援決定", "meetings:decisions_pending", (Permission.DECISION_RECORD,)),
+    ("つなぎ・第三者提供", "referrals:referral_list", (Permission.PERSON_VIEW,)),
+    ("関係機関", "referrals:partner_list", (Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW)),
+    (
+        "住居確保給付金",
+        "programs:housing_application_list",
+        (Permission.PERSON_VIEW, Permission.DECISION_RECORD),
+    ),
+    ("事業の利用", "programs:enrolment_list", (Permission.PERSON_VIEW, Permission.DECISION_RECORD)),
     ("職員", "organizations:staff_list", (Permission.STAFF_VIEW,)),
+    ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
 )
 
@@ -26,5 +36,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, name, perms in NAVIGATION:
         if any(user.can(p) for p in perms):
             url = reverse(name)
-            items.append({"label": label, "url": url, "current": path == url or (url != "/" and path.startswith(url))})
+            items.append(
+                {"label": label, "url": url, "current": path == url or (url != "/" and path.startswith(url))}
+            )
     return {"nav_items": items}

@@ -154,3 +154,20 @@ def person_duplicate_candidates(
             out.append(DuplicateCandidate(person=p, score=round(score, 3), reasons=reasons))
     out.sort(key=lambda c: (-c.score, c.person.pk))
     return out[:limit]
+
+
+# A new registration is stopped for confirmation when a candidate scores at least this much.
+PROBABLE_DUPLICATE_SCORE = 0.6
+
+
+def person_probable_duplicates(
+    *, user: Any, name: str, kana: str, birth_date: date | None, phone: str = "", address: str = ""
+) -> list[DuplicateCandidate]:
+    """Candidates close enough that registering a new person must be confirmed (重複登録の防止)."""
+    return [
+        c
+        for c in person_duplicate_candidates(
+            user=user, name=name, kana=kana, birth_date=birth_date, phone=phone, address=address
+        )
+        if c.score >= PROBABLE_DUPLICATE_SCORE
+    ]

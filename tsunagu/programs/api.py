@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user
@@ -17,14 +18,24 @@ from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
-from .models import HousingBenefitApplication, HousingBenefitDecision
+from .models import HousingBenefitApplication, HousingBenefitDecision, ProgramEnrolment, ProgressReport
 from .schemas import (
+    BudgetPlanIn,
+    BudgetSheetIn,
+    DebtIn,
+    DebtOut,
     DecisionIn,
     DecisionOut,
     EndIn,
+    EnrolmentEndIn,
+    EnrolmentExtendIn,
+    EnrolmentIn,
+    EnrolmentListOut,
+    EnrolmentOut,
     ExtensionApplyIn,
     ExtensionDecideIn,
     ExtensionOut,
+    HouseholdBudgetOut,
     HousingApplicationIn,
     HousingApplicationListOut,
     HousingApplicationOut,
@@ -32,8 +43,11 @@ from .schemas import (
     HousingAssessOut,
     JobSearchReportIn,
     JobSearchReportOut,
+    LoanIn,
     PaymentIn,
     PaymentOut,
+    ProgressReportIn,
+    ProgressReportOut,
     StopIn,
 )
 
@@ -308,3 +322,262 @@ def end(request: HttpRequest, application_id: int, payload: EndIn) -> dict[str, 
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
     return application_out(app)
+
+
+# =====================================================================================================
+# Other programmes (issue #5 point 6) and 家計改善支援 (point 7)
+# =====================================================================================================
+
+other_router = Router(tags=["事業の利用・家計改善支援"])
+
+
+def enrolment_out(e: ProgramEnrolment) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "case_id": e.case_id,
+        "plan_id": e.plan_id,
+        "program": e.program,
+        "program_ja": e.get_program_display(),
+        "start_on": e.start_on,
+        "end_on": e.end_on,
+        "standard_limit_on": e.standard_limit_on,
+        "maximum_limit_on": e.maximum_limit_on,
+        "provider": e.provider_label,
+        "certified_provider_id": e.certified_provider_id,
+        "training_type": e.training_decision.training_type if e.training_decision else None,
+        "status": e.status,
+        "status_ja": e.get_status_display(),
+        "ended_on": e.ended_on,
+        "hand_back_kind": e.hand_back_kind,
+        "hand_back_on": e.hand_back_on,
+        "extension_recorded_on": e.extension_recorded_on,
+        "warnings": selectors.enrolment_warnings(e, today=timezone.localdate()),
+        "progress_reports": [progress_out(r) for r in e.progress_reports.all()],
+        "version": e.version,
+    }
+
+
+def progress_out(r: ProgressReport) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "reported_on": r.reported_on,
+        "content": r.content,
+        "planned_days": r.planned_days,
+        "attended_days": r.attended_days,
+        "author": r.author.get_full_name() or r.author.username,
+    }
+
+
+def _enrolment(request: HttpRequest, enrolment_id: int, *, audit: bool = False) -> ProgramEnrolment:
+    _require(request, Permission.API_USE)
+    return selectors.enrolment_get_for_user(user=request.user, enrolment_id=enrolment_id, audit=audit)
+
+
+@other_router.get("/enrolments", response=EnrolmentListOut, summary="事業の利用の一覧（自機関・自自治体）")
+def enrolment_list(request: HttpRequest, status: str = "") -> dict[str, Any]:
+    _require(request, Permission.API_USE)
+    qs = selectors.enrolments_visible_to(request.user).prefetch_related("progress_reports__author")
+    if status:
+        qs = qs.filter(status=status)
+    items = list(qs.order_by("-start_on", "-id")[:200])
+    return {"items": [enrolment_out(e) for e in items], "count": len(items)}
+
+
+@other_router.post(
+    "/enrolments", response={201: EnrolmentOut}, summary="事業の利用を登録する（プランに紐づけ）"
+)
+def enrolment_create(request: HttpRequest, payload: EnrolmentIn) -> Status[dict[str, Any]]:
+    _require(request, Permission.API_USE)
+    values = payload.dict()
+    case = case_get_for_user(user=request.user, case_id=values.pop("case_id"), audit=False)
+    values["plan"] = values.pop("plan_id")
+    values["certified_provider"] = values.pop("certified_provider_id")
+    values["training_decision"] = values.pop("training_decision_id")
+    e = services.enrolment_create(actor=request.user, case=case, values=values)
+    return Status(201, enrolment_out(e))
+
+
+@other_router.get("/enrolments/{enrolment_id}", response=EnrolmentOut, summary="事業の利用（経過報告を含む）")
+def enrolment_get(request: HttpRequest, enrolment_id: int) -> dict[str, Any]:
+    return enrolment_out(_enrolment(request, enrolment_id, audit=True))
+
+
+@other_router.post(
+    "/enrolments/{enrolment_id}/progress-reports",
+    response={201: ProgressReportOut},
+    summary="経過報告を記録する",
+)
+def progress_report_add(
+    request: HttpRequest, enrolment_id: int, payload: ProgressReportIn
+) -> Status[dict[str, Any]]:
+    e = _enrolment(request, enrolment_id)
+    return Status(
+        201,
+        progress_out(services.progress_report_add(actor=request.user, enrolment=e, values=payload.dict())),
+    )
+
+
+@other_router.post("/enrolments/{enrolment_id}/extend", response=EnrolmentOut, summary="利用期間を延長する")
+def enrolment_extend(request: HttpRequest, enrolment_id: int, payload: EnrolmentExtendIn) -> dict[str, Any]:
+    e = _enrolment(request, enrolment_id)
+    return enrolment_out(
+        services.enrolment_extend(
+            actor=request.user, enrolment=e, end_on=payload.end_on, reason=payload.reason
+        )
+    )
+
+
+@other_router.post(
+    "/enrolments/{enrolment_id}/end",
+    response=EnrolmentOut,
+    summary="利用を終了し、つなぎ先（ハローワーク等）を記録する",
+)
+def enrolment_end(request: HttpRequest, enrolment_id: int, payload: EnrolmentEndIn) -> dict[str, Any]:
+    e = _enrolment(request, enrolment_id)
+    e = services.enrolment_end_with_handback(
+        actor=request.user,
+        enrolment=e,
+        ended_on=payload.ended_on,
+        hand_back_kind=payload.hand_back_kind,
+        hand_back_on=payload.hand_back_on,
+        note=payload.note,
+    )
+    return enrolment_out(e)
+
+
+def budget_out(budget: selectors.HouseholdBudget) -> dict[str, Any]:
+    sheets = []
+    for s in budget.sheets:
+        totals = selectors.sheet_totals(s)
+        sheets.append(
+            {
+                "id": s.pk,
+                "as_of": s.as_of,
+                "note": s.note,
+                "lines": [
+                    {
+                        "kind": x.kind,
+                        "category": x.category,
+                        "category_ja": x.category_label,
+                        "amount": x.amount,
+                    }
+                    for x in s.lines.all()
+                ],
+                "income_total": totals["income"],
+                "expense_total": totals["expense"],
+                "balance": totals["balance"],
+            }
+        )
+    return {
+        "case_id": budget.case.pk,
+        "sheets": sheets,
+        "debts": [
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "kind_ja": d.get_kind_display(),
+                "creditor": d.creditor,
+                "amount": d.amount,
+                "monthly_repayment": d.monthly_repayment,
+                "status": d.status,
+                "status_ja": d.get_status_display(),
+            }
+            for d in budget.debts
+        ],
+        "plans": [
+            {
+                "id": p.pk,
+                "made_on": p.made_on,
+                "goals": p.goals,
+                "monthly_plan": p.monthly_plan,
+                "monthly_saving_target": p.monthly_saving_target,
+                "review_on": p.review_on,
+            }
+            for p in budget.plans
+        ],
+        "loans": [
+            {
+                "id": loan.pk,
+                "kind": loan.kind,
+                "kind_ja": loan.get_kind_display(),
+                "applied_on": loan.applied_on,
+                "status": loan.status,
+                "status_ja": loan.get_status_display(),
+                "amount": loan.amount,
+            }
+            for loan in budget.loans
+        ],
+    }
+
+
+@other_router.get(
+    "/cases/{case_id}/household-budget",
+    response=HouseholdBudgetOut,
+    summary="家計改善支援（家計表・債務・家計計画・貸付）。担当の相談支援員は本人の同意がある場合のみ",
+)
+def household_budget_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    _require(request, Permission.API_USE)
+    return budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id))
+
+
+@other_router.post(
+    "/cases/{case_id}/household-budget/sheets", response={201: HouseholdBudgetOut}, summary="家計表を保存する"
+)
+def household_budget_sheet_save(
+    request: HttpRequest, case_id: int, payload: BudgetSheetIn
+) -> Status[dict[str, Any]]:
+    _require(request, Permission.API_USE)
+    budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
+    services.budget_sheet_save(actor=request.user, case=budget.case, **payload.dict())
+    return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
+
+
+@other_router.post(
+    "/cases/{case_id}/household-budget/debts", response={201: DebtOut}, summary="債務・滞納を記録する"
+)
+def household_budget_debt_add(request: HttpRequest, case_id: int, payload: DebtIn) -> Status[dict[str, Any]]:
+    _require(request, Permission.API_USE)
+    budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
+    d = services.debt_add(actor=request.user, case=budget.case, values=payload.dict())
+    return Status(
+        201,
+        {
+            "id": d.pk,
+            "kind": d.kind,
+            "kind_ja": d.get_kind_display(),
+            "creditor": d.creditor,
+            "amount": d.amount,
+            "monthly_repayment": d.monthly_repayment,
+            "status": d.status,
+            "status_ja": d.get_status_display(),
+        },
+    )
+
+
+@other_router.post(
+    "/cases/{case_id}/household-budget/plans",
+    response={201: HouseholdBudgetOut},
+    summary="家計計画を記録する",
+)
+def household_budget_plan_add(
+    request: HttpRequest, case_id: int, payload: BudgetPlanIn
+) -> Status[dict[str, Any]]:
+    _require(request, Permission.API_USE)
+    budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
+    services.budget_plan_add(actor=request.user, case=budget.case, values=payload.dict())
+    return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
+
+
+@other_router.post(
+    "/cases/{case_id}/household-budget/loans",
+    response={201: HouseholdBudgetOut},
+    summary="生活福祉資金の利用を記録する",
+)
+def household_budget_loan_add(request: HttpRequest, case_id: int, payload: LoanIn) -> Status[dict[str, Any]]:
+    _require(request, Permission.API_USE)
+    budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
+    services.loan_link_add(actor=request.user, case=budget.case, values=payload.dict())
+    return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
+
+
+router.add_router("", other_router)

@@ -14,12 +14,29 @@ from typing import Any
 
 from django import forms
 
-from tsunagu.cases.models import Case
+from tsunagu.cases.models import Case, SupportPlan
 from tsunagu.core.dates import WarekiParseError, parse_date, wareki
 from tsunagu.core.forms import JapaneseDateField, JapaneseDateInput
 
 from . import housing_rules as hr
-from .models import ApplicationsPer, BenefitType, Cause, DecisionOutcome, ReawardCause, StopReason
+from .models import (
+    ApplicationsPer,
+    BenefitType,
+    Cause,
+    CertifiedTrainingProvider,
+    DebtKind,
+    DebtStatus,
+    DecisionOutcome,
+    EnrolmentProgram,
+    ExpenseCategory,
+    HandBackKind,
+    IncomeCategory,
+    LoanKind,
+    LoanStatus,
+    ReawardCause,
+    StopReason,
+    TrainingType,
+)
 from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD, MAX_MONTHLY_YEN
 
 YES_NO = [("yes", "はい"), ("no", "いいえ")]
@@ -275,3 +292,129 @@ def month_initial(d: date) -> str:
 
 def date_initial(d: date) -> str:
     return wareki(d)
+
+
+# --- Other programmes (issue #5 point 6) ---------------------------------------------------------------
+
+
+class EnrolmentForm(forms.Form):
+    plan: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="プラン", queryset=SupportPlan.objects.none(), empty_label="選んでください"
+    )
+    program = forms.ChoiceField(label="事業", choices=[("", "選んでください"), *EnrolmentProgram.choices])
+    start_on = JapaneseDateField(label="利用開始日")
+    end_on = JapaneseDateField(
+        label="利用終了予定日",
+        help_text="就労準備支援は1年以内、一時生活支援は原則3か月以内（例：令和8年3月31日）",
+    )
+    provider_name = forms.CharField(
+        label="実施事業者・施設（認定就労訓練以外）", max_length=200, required=False
+    )
+    certified_provider = forms.ModelChoiceField(
+        label="認定就労訓練事業所（認定就労訓練のとき）",
+        queryset=CertifiedTrainingProvider.objects.order_by("name"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, plan_queryset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plan_queryset  # type: ignore[attr-defined]
+
+
+class ProgressReportForm(forms.Form):
+    reported_on = JapaneseDateField(label="報告日")
+    content = forms.CharField(label="経過・様子", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    planned_days = forms.IntegerField(label="予定日数", min_value=0, max_value=366, required=False)
+    attended_days = forms.IntegerField(label="出席日数", min_value=0, max_value=366, required=False)
+
+
+class EnrolmentExtendForm(forms.Form):
+    end_on = JapaneseDateField(label="延長後の利用終了予定日")
+    reason = forms.CharField(label="延長の理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EnrolmentEndForm(forms.Form):
+    ended_on = JapaneseDateField(label="利用終了日")
+    hand_back_kind = forms.ChoiceField(
+        label="終了後のつなぎ先", choices=[("", "選んでください"), *HandBackKind.choices]
+    )
+    hand_back_on = JapaneseDateField(label="引継ぎ日（空欄なら終了日）", required=False)
+    note = forms.CharField(
+        label="引継ぎの内容", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TrainingTypeDecisionForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        label="認定就労訓練事業所", queryset=CertifiedTrainingProvider.objects.order_by("name")
+    )
+    training_type = forms.ChoiceField(label="類型", choices=TrainingType.choices, widget=forms.RadioSelect)
+    decided_on = JapaneseDateField(label="決定日")
+    note = forms.CharField(label="備考", max_length=2000, required=False)
+
+
+class CertifiedProviderForm(forms.Form):
+    name = forms.CharField(label="事業所名", max_length=200)
+    certification_number = forms.CharField(label="認定番号", max_length=50)
+    certifying_authority = forms.CharField(label="認定した自治体（都道府県・政令市・中核市）", max_length=100)
+    valid_from = JapaneseDateField(label="認定の有効期間（開始）")
+    valid_to = JapaneseDateField(label="認定の有効期間（終了）")
+
+
+# --- 家計改善支援 (issue #5 point 7) -------------------------------------------------------------------
+
+
+class BudgetSheetForm(forms.Form):
+    """家計表: one yen field per category (blank = not entered)."""
+
+    as_of = JapaneseDateField(label="基準日")
+    note = forms.CharField(
+        label="備考", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in IncomeCategory.choices:
+            self.fields[f"income_{code}"] = YenField(label=f"収入：{label}（円）", required=False)
+        for code, label in ExpenseCategory.choices:
+            self.fields[f"expense_{code}"] = YenField(label=f"支出：{label}（円）", required=False)
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "as_of": d["as_of"],
+            "note": d.get("note", ""),
+            "incomes": {
+                c: d[f"income_{c}"] for c in IncomeCategory.values if d.get(f"income_{c}") is not None
+            },
+            "expenses": {
+                c: d[f"expense_{c}"] for c in ExpenseCategory.values if d.get(f"expense_{c}") is not None
+            },
+        }
+
+
+class DebtForm(forms.Form):
+    kind = forms.ChoiceField(label="種類", choices=DebtKind.choices)
+    creditor = forms.CharField(label="債権者・滞納先", max_length=200)
+    amount = YenField(label="残額（円）", maximum=999_999_999)
+    monthly_repayment = YenField(label="月々の返済・分納額（円）", required=False)
+    status = forms.ChoiceField(label="状況", choices=DebtStatus.choices)
+    note = forms.CharField(label="備考", max_length=2000, required=False)
+
+
+class BudgetPlanForm(forms.Form):
+    made_on = JapaneseDateField(label="作成日")
+    goals = forms.CharField(label="目標", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    monthly_plan = forms.CharField(
+        label="月々の家計の計画", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    monthly_saving_target = YenField(label="月々の貯蓄・返済の目標（円）", required=False)
+    review_on = JapaneseDateField(label="見直し予定日", required=False)
+
+
+class LoanLinkForm(forms.Form):
+    kind = forms.ChoiceField(label="生活福祉資金の種類", choices=LoanKind.choices)
+    applied_on = JapaneseDateField(label="申請日（相談日）")
+    status = forms.ChoiceField(label="状況", choices=LoanStatus.choices)
+    amount = YenField(label="貸付額（円）", maximum=999_999_999, required=False)
+    note = forms.CharField(label="備考", max_length=2000, required=False)

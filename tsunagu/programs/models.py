@@ -642,3 +642,491 @@ class HousingBenefitStop(TenantRow):
 
     def __str__(self) -> str:
         return self.get_reason_display()
+
+
+# =====================================================================================================
+# Other programmes (issue #5 point 6): 就労準備支援・認定就労訓練・一時生活支援／居住支援・子どもの学習・生活支援
+# =====================================================================================================
+#
+# Periods are inclusive: 4/1〜翌3/31 is exactly 1 year, 4/1〜6/30 exactly 3 months. The services
+# compute ``standard_limit_on`` (last day of the standard period) and ``maximum_limit_on`` (last day
+# allowed at all) from ``start_on``; the database holds the end date inside them.
+
+
+class EnrolmentProgram(models.TextChoices):
+    EMPLOYMENT_PREPARATION = "employment_preparation", "就労準備支援事業"
+    CERTIFIED_TRAINING = "certified_training", "認定就労訓練事業"
+    TEMPORARY_LIVING = "temporary_living", "居住支援事業 シェルター事業（旧 一時生活支援事業）"
+    HOUSING_SUPPORT = "housing_support", "居住支援事業 地域居住支援事業"
+    CHILD_LEARNING = "child_learning", "子どもの学習・生活支援事業"
+
+
+class TrainingType(models.TextChoices):
+    EMPLOYED = "employed", "雇用型"
+    NON_EMPLOYED = "non_employed", "非雇用型"
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", "利用中"
+    ENDED = "ended", "終了"
+
+
+class HandBackKind(models.TextChoices):
+    HELLO_WORK = "hello_work", "ハローワークへの引継ぎ"
+    GENERAL_EMPLOYMENT = "general_employment", "一般就労"
+    OTHER = "other", "その他"
+
+
+class CertifiedTrainingProvider(models.Model):
+    """認定就労訓練事業所: certified by a 都道府県・政令市・中核市 for a period."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name="所在自治体", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("事業所名", max_length=200)
+    certification_number = models.CharField("認定番号", max_length=50)
+    certifying_authority = models.CharField("認定した自治体（都道府県・政令市・中核市）", max_length=100)
+    valid_from = models.DateField("認定の有効期間（開始）")
+    valid_to = models.DateField("認定の有効期間（終了）")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "認定就労訓練事業所"
+        verbose_name_plural = "認定就労訓練事業所"
+        ordering = ["name", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certifying_authority", "certification_number", "valid_from"],
+                name="ctp_unique_certification",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")),
+                name="ctp_valid_to_after_from",
+                violation_error_message="認定の有効期間の終了日は開始日以降にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（認定番号 {self.certification_number}）"
+
+    def valid_on(self, d: Any) -> bool:
+        return bool(self.valid_from <= d <= self.valid_to)
+
+
+class TrainingTypeDecision(models.Model):
+    """雇用型／非雇用型の決定: the centre judges, the 自治体担当者 of the case's municipality decides."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(
+        CertifiedTrainingProvider,
+        verbose_name="認定就労訓練事業所",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    training_type = models.CharField("就労訓練の類型", max_length=16, choices=TrainingType.choices)
+    decided_on = models.DateField("決定日")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="決定した自治体担当者",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField("備考", blank=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "就労訓練の類型の決定"
+        verbose_name_plural = "就労訓練の類型の決定"
+        ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(training_type__in=TrainingType.values), name="ttd_training_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_training_type_display()}（{self.decided_on} 決定）"
+
+
+class ProgramEnrolment(VersionedModel):
+    """One use of a programme, linked to the plan that applied for it (プラン兼事業等利用申込書)."""
+
+    agency = models.ForeignKey(Agency, verbose_name="機関", on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, verbose_name="実施主体", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, verbose_name="相談者", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="enrolments")
+    plan = models.ForeignKey(
+        "cases.SupportPlan", verbose_name="プラン", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    program = models.CharField("事業", max_length=32, choices=EnrolmentProgram.choices)
+    start_on = models.DateField("利用開始日")
+    end_on = models.DateField("利用終了予定日")
+    standard_limit_on = models.DateField("標準の期間の最終日")
+    maximum_limit_on = models.DateField("延長した場合の最終日", null=True, blank=True)
+    provider_name = models.CharField("実施事業者・施設", max_length=200, blank=True)
+    certified_provider = models.ForeignKey(
+        CertifiedTrainingProvider,
+        verbose_name="認定就労訓練事業所",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+    )
+    training_decision = models.ForeignKey(
+        TrainingTypeDecision,
+        verbose_name="雇用型／非雇用型の決定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    municipality_extension_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="期間延長を決定した自治体担当者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    extension_recorded_on = models.DateField("延長の記録日", null=True, blank=True)
+    extension_reason = models.TextField("延長の理由", blank=True)
+    status = models.CharField(
+        "状態", max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
+    )
+    ended_on = models.DateField("利用終了日", null=True, blank=True)
+    hand_back_kind = models.CharField(
+        "終了後のつなぎ先", max_length=32, choices=HandBackKind.choices, blank=True
+    )
+    hand_back_on = models.DateField("引継ぎ日", null=True, blank=True)
+    hand_back_note = models.TextField("引継ぎの内容", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "事業の利用"
+        verbose_name_plural = "事業の利用"
+        ordering = ["-start_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(program__in=EnrolmentProgram.values), name="enrol_program_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=EnrolmentStatus.values), name="enrol_status_valid"),
+            models.CheckConstraint(
+                condition=Q(end_on__gte=F("start_on")),
+                name="enrol_end_after_start",
+                violation_error_message="利用終了予定日は開始日以降にしてください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(standard_limit_on__gt=F("start_on")), name="enrol_limit_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_limit_on__isnull=True) | Q(end_on__lte=F("maximum_limit_on")),
+                name="enrol_end_within_maximum",
+                violation_error_message="利用期間が上限を超えています。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(program="employment_preparation")
+                | Q(end_on__lte=F("standard_limit_on"))
+                | Q(municipality_extension_decided_by__isnull=False),
+                name="enrol_ep_one_year_unless_decided",
+                violation_error_message="就労準備支援事業の利用は1年以内です（自治体の決定がある場合を除く）。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(program="temporary_living")
+                | (
+                    Q(maximum_limit_on__isnull=False)
+                    & (Q(end_on__lte=F("standard_limit_on")) | Q(extension_recorded_on__isnull=False))
+                ),
+                name="enrol_shelter_3m_unless_extended",
+                violation_error_message="一時生活支援事業は原則3か月以内です（延長の記録がある場合は6か月まで）。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(program="certified_training")
+                | (Q(certified_provider__isnull=False) & Q(training_decision__isnull=False)),
+                name="enrol_training_has_provider_and_decision",
+                violation_error_message="認定就労訓練事業は認定事業所と雇用型／非雇用型の決定が必要です。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(ended_on__isnull=False),
+                name="enrol_ended_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(hand_back_kind="") | Q(hand_back_on__isnull=False),
+                name="enrol_hand_back_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("start_on")),
+                name="enrol_ended_after_start",
+                violation_error_message="利用終了日は開始日以降にしてください。",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "-start_on"], name="enrol_agency_status"),
+            models.Index(fields=["municipality", "status", "-start_on"], name="enrol_muni_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_program_display()}（{self.start_on}〜{self.end_on}）"
+
+    @property
+    def provider_label(self) -> str:
+        return str(self.certified_provider) if self.certified_provider_id else self.provider_name
+
+
+class ProgressReport(models.Model):
+    """経過報告 from the programme's staff."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(
+        ProgramEnrolment, verbose_name="事業の利用", on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    reported_on = models.DateField("報告日")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="記入者", on_delete=models.PROTECT, related_name="+"
+    )
+    content = models.TextField("経過・様子")
+    planned_days = models.PositiveSmallIntegerField("予定日数", null=True, blank=True)
+    attended_days = models.PositiveSmallIntegerField("出席日数", null=True, blank=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "経過報告"
+        verbose_name_plural = "経過報告"
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attended_days__isnull=True)
+                | Q(planned_days__isnull=True)
+                | Q(attended_days__lte=F("planned_days")),
+                name="progress_attended_le_planned",
+                violation_error_message="出席日数は予定日数以下にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"経過報告（{self.reported_on}）"
+
+
+# =====================================================================================================
+# 家計改善支援 (issue #5 point 7): 家計表, 債務・滞納, 家計計画, 貸付 (生活福祉資金)
+# =====================================================================================================
+
+
+class BudgetLineKind(models.TextChoices):
+    INCOME = "income", "収入"
+    EXPENSE = "expense", "支出"
+
+
+class IncomeCategory(models.TextChoices):
+    SALARY = "salary", "給与"
+    PENSION = "pension", "年金"
+    ALLOWANCE = "allowance", "手当（児童手当等）"
+    OTHER_BENEFIT = "other_benefit", "生活保護以外の給付"
+    SUPPORT = "support", "仕送り"
+    OTHER_INCOME = "other_income", "その他の収入"
+
+
+class ExpenseCategory(models.TextChoices):
+    HOUSING = "housing", "住居費"
+    FOOD = "food", "食費"
+    UTILITIES = "utilities", "水道光熱費"
+    COMMUNICATION = "communication", "通信費"
+    INSURANCE = "insurance", "保険料"
+    EDUCATION = "education", "教育費"
+    MEDICAL = "medical", "医療費"
+    LOAN_REPAYMENT = "loan_repayment", "借入返済"
+    OTHER_EXPENSE = "other_expense", "その他"
+
+
+class DebtKind(models.TextChoices):
+    TAX = "tax", "税"
+    RENT = "rent", "家賃"
+    UTILITY = "utility", "公共料金"
+    LOAN = "loan", "借入"
+    OTHER = "other", "その他"
+
+
+class DebtStatus(models.TextChoices):
+    ARREARS = "arrears", "滞納中"
+    INSTALMENTS = "instalments", "分納中"
+    CONSULTING = "consulting", "相談中"
+    REPAID = "repaid", "完済"
+    RESTRUCTURING = "restructuring", "債務整理中"
+
+
+class LoanKind(models.TextChoices):
+    GENERAL_SUPPORT = "general_support", "総合支援資金"
+    EMERGENCY_SMALL = "emergency_small", "緊急小口資金"
+    WELFARE = "welfare", "福祉資金"
+    EDUCATION = "education", "教育支援資金"
+
+
+class LoanStatus(models.TextChoices):
+    CONSULTING = "consulting", "相談中"
+    APPLIED = "applied", "申請中"
+    APPROVED = "approved", "貸付決定"
+    REJECTED = "rejected", "不承認"
+    REPAYING = "repaying", "償還中"
+    EXEMPTED = "exempted", "償還免除"
+    REPAID = "repaid", "償還済み"
+
+
+BUDGET_CATEGORY_VALUES = IncomeCategory.values + ExpenseCategory.values
+
+
+class BudgetRow(models.Model):
+    """Tenancy columns of every 家計改善支援 row (copied from the case)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="記入者", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class HouseholdBudgetSheet(BudgetRow):
+    """家計表: one month's income and expenses as of a date (lines below, integer yen)."""
+
+    as_of = models.DateField("基準日")
+    note = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "家計表"
+        verbose_name_plural = "家計表"
+        ordering = ["-as_of", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "as_of"], name="budget_sheet_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"家計表（{self.as_of}）"
+
+
+class BudgetLine(models.Model):
+    sheet = models.ForeignKey(HouseholdBudgetSheet, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField("収入／支出", max_length=8, choices=BudgetLineKind.choices)
+    category = models.CharField("項目", max_length=20)
+    amount = models.PositiveIntegerField("月額（円）")
+
+    class Meta:
+        verbose_name = "家計表の行"
+        verbose_name_plural = "家計表の行"
+        ordering = ["sheet", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "kind", "category"], name="budget_line_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=BudgetLineKind.values), name="budget_line_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="income") & Q(category__in=IncomeCategory.values))
+                | (Q(kind="expense") & Q(category__in=ExpenseCategory.values)),
+                name="budget_line_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="budget_line_amount_nonnegative",
+                violation_error_message="金額は0円以上の整数で入力してください。",
+            ),
+        ]
+
+    @property
+    def category_label(self) -> str:
+        choices = IncomeCategory if self.kind == BudgetLineKind.INCOME else ExpenseCategory
+        return str(dict(choices.choices).get(self.category, self.category))
+
+
+class Debt(BudgetRow):
+    """債務・滞納 (税・家賃・公共料金・借入)."""
+
+    sheet = models.ForeignKey(
+        HouseholdBudgetSheet, null=True, blank=True, on_delete=models.PROTECT, related_name="debts"
+    )
+    kind = models.CharField("種類", max_length=16, choices=DebtKind.choices)
+    creditor = models.CharField("債権者・滞納先", max_length=200)
+    amount = models.PositiveBigIntegerField("残額（円）")
+    monthly_repayment = models.PositiveIntegerField("月々の返済・分納額（円）", default=0)
+    status = models.CharField("状況", max_length=16, choices=DebtStatus.choices)
+    note = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "債務・滞納"
+        verbose_name_plural = "債務・滞納"
+        ordering = ["case", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DebtKind.values), name="debt_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=DebtStatus.values), name="debt_status_valid"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(monthly_repayment__gte=0),
+                name="debt_amounts_nonnegative",
+                violation_error_message="金額は0円以上の整数で入力してください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.creditor}"
+
+
+class BudgetPlan(BudgetRow):
+    """家計計画 (家計再生プラン): goals and the monthly plan."""
+
+    sheet = models.ForeignKey(
+        HouseholdBudgetSheet, null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
+    )
+    made_on = models.DateField("作成日")
+    goals = models.TextField("目標")
+    monthly_plan = models.TextField("月々の家計の計画")
+    monthly_saving_target = models.PositiveIntegerField("月々の貯蓄・返済の目標（円）", default=0)
+    review_on = models.DateField("見直し予定日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "家計計画"
+        verbose_name_plural = "家計計画"
+        ordering = ["-made_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_on__isnull=True) | Q(review_on__gte=F("made_on")),
+                name="budget_plan_review_after_made",
+                violation_error_message="見直し予定日は作成日以降にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"家計計画（{self.made_on}）"
+
+
+class LoanLink(BudgetRow):
+    """生活福祉資金 (社会福祉協議会) linked to the case."""
+
+    kind = models.CharField("資金の種類", max_length=20, choices=LoanKind.choices)
+    applied_on = models.DateField("申請日（相談日）")
+    status = models.CharField("状況", max_length=16, choices=LoanStatus.choices)
+    amount = models.PositiveIntegerField("貸付額（円）", null=True, blank=True)
+    note = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "生活福祉資金の利用"
+        verbose_name_plural = "生活福祉資金の利用"
+        ordering = ["-applied_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LoanKind.values), name="loan_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=LoanStatus.values), name="loan_status_valid"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="loan_amount_nonnegative",
+                violation_error_message="金額は0円以上の整数で入力してください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.get_status_display()}）"

@@ -257,3 +257,190 @@ class HousingApplicationListOut(Schema):
     page: int
     pages: int
     count: int
+
+
+# --- Other programmes (issue #5 point 6) ---------------------------------------------------------------
+
+Program = Literal[
+    "employment_preparation", "certified_training", "temporary_living", "housing_support", "child_learning"
+]
+
+
+class EnrolmentIn(Schema):
+    case_id: int = Field(..., description="ケースID")
+    plan_id: int = Field(..., description="利用を申し込んだプランのID")
+    program: Program = Field(
+        ...,
+        description="employment_preparation = 就労準備支援, certified_training = 認定就労訓練, "
+        "temporary_living = 一時生活支援（シェルター）, housing_support = 居住支援, child_learning = 子どもの学習・生活支援",
+    )
+    start_on: ISODate = Field(..., description="利用開始日")
+    end_on: ISODate = Field(..., description="利用終了予定日（就労準備は1年以内、シェルターは原則3か月以内）")
+    provider_name: str = Field("", max_length=200, description="実施事業者・施設（認定就労訓練以外は必須）")
+    certified_provider_id: int | None = Field(
+        None, description="認定就労訓練事業所のID（認定就労訓練のとき必須）"
+    )
+    training_decision_id: int | None = Field(
+        None, description="雇用型／非雇用型の決定のID（省略時は最新の決定）"
+    )
+
+
+class ProgressReportIn(Schema):
+    reported_on: ISODate
+    content: str = Field(..., max_length=2000)
+    planned_days: Annotated[int, Field(strict=True, ge=0, le=366)] | None = None
+    attended_days: Annotated[int, Field(strict=True, ge=0, le=366)] | None = None
+
+
+class ProgressReportOut(Schema):
+    id: int
+    reported_on: date
+    content: str
+    planned_days: int | None
+    attended_days: int | None
+    author: str
+
+
+class EnrolmentEndIn(Schema):
+    ended_on: ISODate
+    hand_back_kind: Literal["hello_work", "general_employment", "other"] = Field(
+        ..., description="hello_work = ハローワークへの引継ぎ, general_employment = 一般就労, other = その他"
+    )
+    hand_back_on: ISODate | None = None
+    note: str = Field("", max_length=2000)
+
+
+class EnrolmentExtendIn(Schema):
+    end_on: ISODate
+    reason: str = Field(..., max_length=2000)
+
+
+class EnrolmentOut(Schema):
+    id: int
+    case_id: int
+    plan_id: int
+    program: str
+    program_ja: str
+    start_on: date
+    end_on: date
+    standard_limit_on: date
+    maximum_limit_on: date | None
+    provider: str
+    certified_provider_id: int | None
+    training_type: str | None
+    status: str
+    status_ja: str
+    ended_on: date | None
+    hand_back_kind: str
+    hand_back_on: date | None
+    extension_recorded_on: date | None
+    warnings: list[str]
+    progress_reports: list[ProgressReportOut]
+    version: int
+
+
+class EnrolmentListOut(Schema):
+    items: list[EnrolmentOut]
+    count: int
+
+
+# --- 家計改善支援 (issue #5 point 7) -------------------------------------------------------------------
+
+BudgetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHLY_YEN)]
+
+
+class BudgetSheetIn(Schema):
+    as_of: ISODate = Field(..., description="基準日")
+    incomes: dict[str, BudgetYen] = Field(
+        default_factory=dict,
+        description="収入（円、整数）: salary 給与, pension 年金, allowance 手当, other_benefit 生活保護以外の給付, "
+        "support 仕送り, other_income その他",
+    )
+    expenses: dict[str, BudgetYen] = Field(
+        default_factory=dict,
+        description="支出（円、整数）: housing 住居費, food 食費, utilities 水道光熱費, communication 通信費, "
+        "insurance 保険料, education 教育費, medical 医療費, loan_repayment 借入返済, other_expense その他",
+    )
+    note: str = Field("", max_length=2000)
+
+
+class BudgetLineOut(Schema):
+    kind: str
+    category: str
+    category_ja: str
+    amount: int
+
+
+class BudgetSheetOut(Schema):
+    id: int
+    as_of: date
+    note: str
+    lines: list[BudgetLineOut]
+    income_total: int
+    expense_total: int
+    balance: int
+
+
+class DebtOut(Schema):
+    id: int
+    kind: str
+    kind_ja: str
+    creditor: str
+    amount: int
+    monthly_repayment: int
+    status: str
+    status_ja: str
+
+
+class BudgetPlanOut(Schema):
+    id: int
+    made_on: date
+    goals: str
+    monthly_plan: str
+    monthly_saving_target: int
+    review_on: date | None
+
+
+class LoanOut(Schema):
+    id: int
+    kind: str
+    kind_ja: str
+    applied_on: date
+    status: str
+    status_ja: str
+    amount: int | None
+
+
+class HouseholdBudgetOut(Schema):
+    case_id: int
+    sheets: list[BudgetSheetOut]
+    debts: list[DebtOut]
+    plans: list[BudgetPlanOut]
+    loans: list[LoanOut]
+
+
+class DebtIn(Schema):
+    kind: Literal["tax", "rent", "utility", "loan", "other"]
+    creditor: str = Field(..., max_length=200)
+    amount: Annotated[int, Field(strict=True, ge=0, le=999_999_999)]
+    monthly_repayment: BudgetYen = 0
+    status: Literal["arrears", "instalments", "consulting", "repaid", "restructuring"]
+    note: str = Field("", max_length=2000)
+
+
+class BudgetPlanIn(Schema):
+    made_on: ISODate
+    goals: str = Field(..., max_length=2000)
+    monthly_plan: str = Field(..., max_length=2000)
+    monthly_saving_target: BudgetYen = 0
+    review_on: ISODate | None = None
+
+
+class LoanIn(Schema):
+    kind: Literal["general_support", "emergency_small", "welfare", "education"] = Field(
+        ..., description="総合支援資金・緊急小口資金・福祉資金・教育支援資金"
+    )
+    applied_on: ISODate
+    status: Literal["consulting", "applied", "approved", "rejected", "repaying", "exempted", "repaid"]
+    amount: Annotated[int, Field(strict=True, ge=0, le=999_999_999)] | None = None
+    note: str = Field("", max_length=2000)

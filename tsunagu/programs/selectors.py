@@ -13,14 +13,18 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
-from tsunagu.cases.models import OPEN_STATES, Case
+from tsunagu.cases.models import OPEN_STATES, Case, SupportPlan
+from tsunagu.cases.selectors import case_get_for_user
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Municipality
-from tsunagu.organizations.roles import Permission
+from tsunagu.organizations.roles import Permission, Role
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
+from tsunagu.privacy.models import DataCategory, Purpose
+from tsunagu.privacy.selectors import consent_in_force
 
 from . import housing_rules as hr
 from .lookups import (  # noqa: F401 — re-exported for the views and the API
@@ -36,10 +40,19 @@ from .lookups import (  # noqa: F401 — re-exported for the views and the API
 )
 from .models import (
     ApplicationState,
+    BudgetLineKind,
+    BudgetPlan,
+    CertifiedTrainingProvider,
+    Debt,
+    EnrolmentProgram,
+    EnrolmentStatus,
     ExtensionState,
+    HouseholdBudgetSheet,
     HousingBenefitApplication,
     HousingBenefitRuleTable,
     JobSearchRequirement,
+    LoanLink,
+    ProgramEnrolment,
 )
 
 PAGE_SIZE = 25
@@ -202,3 +215,162 @@ def housing_actions_for(user: Any, application: HousingBenefitApplication) -> fr
         ):
             actions.add("extension_apply")
     return frozenset(actions)
+
+
+# =====================================================================================================
+# Other programmes (issue #5 point 6)
+# =====================================================================================================
+
+SHELTER_WARNING_DAYS = 14  # 一時生活支援: 3か月・6か月の14日前から
+EP_WARNING_DAYS = 30  # 就労準備支援: 1年の30日前から
+
+
+def enrolments_visible_to(user: Any) -> models.QuerySet[ProgramEnrolment]:
+    """Agency staff: their agency's enrolments; a 自治体担当者: their municipality's."""
+    if not (user.can(Permission.PERSON_VIEW) or user.can(Permission.DECISION_RECORD)):
+        return ProgramEnrolment.objects.none()
+    return scope_for_user(ProgramEnrolment.objects.all(), user).select_related(
+        "person", "case", "plan", "certified_provider", "training_decision"
+    )
+
+
+def enrolment_get_for_user(*, user: Any, enrolment_id: Any, audit: bool = True) -> ProgramEnrolment:
+    base = ProgramEnrolment.objects.select_related(
+        "person", "case", "plan", "certified_provider", "training_decision", "municipality", "agency"
+    )
+    if not (user.can(Permission.PERSON_VIEW) or user.can(Permission.DECISION_RECORD)):
+        base = base.none()
+    enrolment = get_for_user_or_404(base, user, enrolment_id)
+    if audit:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=enrolment, person_id=enrolment.person_id)
+    return enrolment
+
+
+def enrolment_warnings(enrolment: ProgramEnrolment, *, today: date) -> list[str]:
+    """Japanese warnings before a period limit (only while the enrolment is active)."""
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        return []
+    out: list[str] = []
+    if enrolment.program == EnrolmentProgram.TEMPORARY_LIVING:
+        limits = (
+            (
+                enrolment.standard_limit_on,
+                "原則の3か月",
+                "延長の記録、または退所後の住まいを検討してください。",
+            ),
+            (
+                enrolment.maximum_limit_on,
+                "上限の6か月",
+                "これ以上延長できません。退所後の住まいを確保してください。",
+            ),
+        )
+        for limit, label, advice in limits:
+            if limit is None:
+                continue
+            left = (limit - today).days
+            if 0 <= left <= SHELTER_WARNING_DAYS:
+                out.append(f"一時生活支援事業の{label}（{wareki(limit)}）まであと{left}日です。{advice}")
+    elif enrolment.program == EnrolmentProgram.EMPLOYMENT_PREPARATION:
+        limit = enrolment.standard_limit_on
+        left = (limit - today).days
+        if 0 <= left <= EP_WARNING_DAYS and enrolment.municipality_extension_decided_by_id is None:
+            out.append(
+                f"就労準備支援事業の1年（{wareki(limit)}）まであと{left}日です。"
+                "終了後のつなぎ先、または自治体による期間延長を検討してください。"
+            )
+    if 0 <= (enrolment.end_on - today).days <= SHELTER_WARNING_DAYS and not out:
+        out.append(f"利用終了予定日（{wareki(enrolment.end_on)}）が近づいています。")
+    return out
+
+
+def enrolments_near_limit(user: Any, *, today: date) -> list[tuple[ProgramEnrolment, list[str]]]:
+    qs = enrolments_visible_to(user).filter(status=EnrolmentStatus.ACTIVE, start_on__lte=today)
+    rows = [(e, enrolment_warnings(e, today=today)) for e in qs.order_by("end_on", "id")[:200]]
+    return [(e, w) for e, w in rows if w]
+
+
+def certified_providers_valid_on(on: date) -> models.QuerySet[CertifiedTrainingProvider]:
+    return CertifiedTrainingProvider.objects.filter(valid_from__lte=on, valid_to__gte=on).order_by("name")
+
+
+def plans_for_enrolment(case: Case) -> models.QuerySet[SupportPlan]:
+    return SupportPlan.objects.filter(case=case).order_by("-number")
+
+
+# =====================================================================================================
+# 家計改善支援 (issue #5 point 7): who sees the household budget
+# =====================================================================================================
+
+BUDGET_HIDDEN_NOTICE = (
+    "家計の情報は、本人が「本人の支援のため」の利用と「収入・資産・債務等の経済状況」の共有に"
+    "同意している場合だけ、担当の相談支援員に表示されます。"
+)
+
+
+def budget_visible_to(user: Any, case: Case, *, on: date | None = None) -> bool:
+    """The agency's 家計改善支援員 always; the case's assigned worker only with consent (support + finances)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not user.agency_id or user.agency_id != case.agency_id:
+        return False
+    if user.has_role(Role.HOUSEHOLD_BUDGET_SUPPORTER):
+        return True
+    if case.assigned_worker_id != user.pk or not user.can(Permission.PERSON_VIEW):
+        return False
+    consent = consent_in_force(case.person, on)
+    return bool(
+        consent is not None
+        and Purpose.SUPPORT.value in (consent.purposes or [])
+        and DataCategory.FINANCES.value in (consent.data_categories or [])
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdBudget:
+    case: Case
+    sheets: list[HouseholdBudgetSheet]
+    debts: list[Debt]
+    plans: list[BudgetPlan]
+    loans: list[LoanLink]
+
+    @property
+    def latest(self) -> HouseholdBudgetSheet | None:
+        return self.sheets[0] if self.sheets else None
+
+
+def sheet_totals(sheet: HouseholdBudgetSheet) -> dict[str, int]:
+    lines = list(sheet.lines.all())
+    income = sum(x.amount for x in lines if x.kind == BudgetLineKind.INCOME)
+    expense = sum(x.amount for x in lines if x.kind == BudgetLineKind.EXPENSE)
+    return {"income": income, "expense": expense, "balance": income - expense}
+
+
+def household_budget_for_user(*, user: Any, case_id: Any) -> HouseholdBudget:
+    """The case (scoped, 404 when not yours) and its budget — 404 when the user may not see the budget.
+
+    A refusal for want of consent is audited as ``ACCESS_DENIED``; a view is audited as ``VIEW``.
+    """
+    case = case_get_for_user(user=user, case_id=case_id, audit=False)
+    if not budget_visible_to(user, case):
+        audit_record(
+            actor=user,
+            action=AuditAction.ACCESS_DENIED,
+            obj=case,
+            person_id=case.person_id,
+            details={"app": "programs", "reason": "household_budget_not_visible"},
+        )
+        raise Http404(BUDGET_HIDDEN_NOTICE)
+    audit_record(
+        actor=user,
+        action=AuditAction.VIEW,
+        obj=case,
+        person_id=case.person_id,
+        details={"household_budget": True},
+    )
+    return HouseholdBudget(
+        case=case,
+        sheets=list(HouseholdBudgetSheet.objects.filter(case=case).prefetch_related("lines")),
+        debts=list(Debt.objects.filter(case=case)),
+        plans=list(BudgetPlan.objects.filter(case=case)),
+        loans=list(LoanLink.objects.filter(case=case)),
+    )

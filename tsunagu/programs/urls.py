@@ -22,4 +22,11 @@ urlpatterns = [
     ),
     path("housing-benefit/rules/", views.rule_tables, name="housing_rules"),
     path("housing-benefit/rules/new/", views.rule_new, name="housing_rule_new"),
+    path("enrolments/", views.enrolment_list, name="enrolment_list"),
+    path("enrolments/new/", views.enrolment_new, name="enrolment_new"),
+    path("enrolments/providers/", views.provider_list, name="provider_list"),
+    path("enrolments/training-decision/<int:case_id>/", views.training_decision, name="training_decision"),
+    path("enrolments/<int:enrolment_id>/", views.enrolment_detail, name="enrolment_detail"),
+    path("enrolments/<int:enrolment_id>/<slug:action>/", views.enrolment_action, name="enrolment_action"),
+    path("budget/<int:case_id>/", views.household_budget, name="household_budget"),
 ]

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from tsunagu.cases.selectors import case_get_for_decision, case_get_for_user
 from tsunagu.core.dates import add_months
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
@@ -28,17 +29,35 @@ from . import selectors, services
 from .forms import (
     ApplicationForm,
     AssessForm,
+    BudgetPlanForm,
+    BudgetSheetForm,
+    CertifiedProviderForm,
+    DebtForm,
     DecisionForm,
     EndForm,
+    EnrolmentEndForm,
+    EnrolmentExtendForm,
+    EnrolmentForm,
     ExtensionApplyForm,
     ExtensionDecideForm,
     JobSearchReportForm,
     JobSearchRuleForm,
+    LoanLinkForm,
     PaymentForm,
+    ProgressReportForm,
     RuleForm,
     StopForm,
+    TrainingTypeDecisionForm,
 )
-from .models import ApplicationState, HousingBenefitApplication, HousingBenefitDecision, HousingBenefitStop
+from .models import (
+    ApplicationState,
+    CertifiedTrainingProvider,
+    EnrolmentProgram,
+    EnrolmentStatus,
+    HousingBenefitApplication,
+    HousingBenefitDecision,
+    HousingBenefitStop,
+)
 
 
 def _require_any(request: HttpRequest, *permissions: Permission) -> None:
@@ -350,4 +369,249 @@ def rule_new(request: HttpRequest) -> HttpResponse:
             return redirect("programs:housing_rules")
     return render(
         request, "programs/housing_rule_form.html", {"form": form, "kind": kind, "municipality": municipality}
+    )
+
+
+# =====================================================================================================
+# Other programmes (issue #5 point 6): /programs/enrolments/…
+# =====================================================================================================
+
+
+def enrolment_list(request: HttpRequest) -> HttpResponse:
+    _require_any(request, Permission.PERSON_VIEW, Permission.DECISION_RECORD)
+    today = timezone.localdate()
+    status = request.GET.get("status", "")
+    qs = selectors.enrolments_visible_to(request.user).order_by("-start_on", "-id")
+    if status in EnrolmentStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "programs/enrolment_list.html",
+        {
+            "enrolments": list(qs[:200]),
+            "status": status,
+            "statuses": EnrolmentStatus.choices,
+            "warnings": selectors.enrolments_near_limit(request.user, today=today),
+            "is_officer": request.user.can(Permission.DECISION_RECORD),  # type: ignore[union-attr]
+        },
+    )
+
+
+def enrolment_new(request: HttpRequest) -> HttpResponse:
+    """利用の登録 from a case (``?case=<id>``): the case page links here."""
+    _require_any(request, Permission.CASE_EDIT)
+    case_id = request.GET.get("case", "")
+    if not case_id.isdigit():
+        raise Http404
+    case = case_get_for_user(user=request.user, case_id=case_id, audit=False)
+    form = EnrolmentForm(
+        form_data(request),
+        plan_queryset=selectors.plans_for_enrolment(case),
+        initial={"start_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            enrolment = services.enrolment_create(actor=request.user, case=case, values=values)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{enrolment.get_program_display()}の利用を登録しました。")
+            return redirect("programs:enrolment_detail", enrolment_id=enrolment.pk)
+    return render(request, "programs/enrolment_form.html", {"form": form, "case": case})
+
+
+ENROLMENT_ACTIONS: dict[str, type[forms.Form]] = {
+    "progress": ProgressReportForm,
+    "extend": EnrolmentExtendForm,
+    "end": EnrolmentEndForm,
+}
+
+
+def _enrolment_page(request: HttpRequest, enrolment: Any, bound: dict[str, forms.Form]) -> HttpResponse:
+    can_edit = (
+        request.user.can(Permission.CASE_EDIT)  # type: ignore[union-attr]
+        and request.user.agency_id == enrolment.agency_id  # type: ignore[union-attr]
+    )
+    is_officer = (
+        request.user.can(Permission.DECISION_RECORD)  # type: ignore[union-attr]
+        and request.user.municipality_id == enrolment.municipality_id  # type: ignore[union-attr]
+    )
+    today = timezone.localdate()
+    active = enrolment.status == EnrolmentStatus.ACTIVE
+    can_extend = active and (
+        is_officer if enrolment.program == EnrolmentProgram.EMPLOYMENT_PREPARATION else can_edit
+    )
+    return render(
+        request,
+        "programs/enrolment_detail.html",
+        {
+            "enrolment": enrolment,
+            "warnings": selectors.enrolment_warnings(enrolment, today=today),
+            "reports": enrolment.progress_reports.select_related("author"),
+            "progress_form": bound.get("progress") or ProgressReportForm(initial={"reported_on": today}),
+            "extend_form": bound.get("extend") or EnrolmentExtendForm(),
+            "end_form": bound.get("end") or EnrolmentEndForm(initial={"ended_on": today}),
+            "can_edit": can_edit and active,
+            "can_extend": can_extend,
+        },
+    )
+
+
+def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = selectors.enrolment_get_for_user(user=request.user, enrolment_id=enrolment_id)
+    return _enrolment_page(request, enrolment, {})
+
+
+def enrolment_action(request: HttpRequest, enrolment_id: int, action: str) -> HttpResponse:
+    if action not in ENROLMENT_ACTIONS or request.method != "POST":
+        raise Http404
+    enrolment = selectors.enrolment_get_for_user(user=request.user, enrolment_id=enrolment_id, audit=False)
+    form = ENROLMENT_ACTIONS[action](request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if action == "progress":
+                services.progress_report_add(actor=request.user, enrolment=enrolment, values=d)
+                message = "経過報告を記録しました。"
+            elif action == "extend":
+                services.enrolment_extend(
+                    actor=request.user, enrolment=enrolment, end_on=d["end_on"], reason=d["reason"]
+                )
+                message = "利用期間を延長しました。"
+            else:
+                services.enrolment_end_with_handback(
+                    actor=request.user,
+                    enrolment=enrolment,
+                    ended_on=d["ended_on"],
+                    hand_back_kind=d["hand_back_kind"],
+                    hand_back_on=d.get("hand_back_on"),
+                    note=d.get("note", ""),
+                )
+                message = "利用を終了し、つなぎ先を記録しました。"
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("programs:enrolment_detail", enrolment_id=enrolment.pk)
+    return _enrolment_page(request, enrolment, {action: form})
+
+
+def provider_list(request: HttpRequest) -> HttpResponse:
+    """認定就労訓練事業所の一覧; 自治体担当者 register new ones."""
+    _require_any(request, Permission.PERSON_VIEW, Permission.DECISION_RECORD)
+    is_officer = request.user.can(Permission.DECISION_RECORD)  # type: ignore[union-attr]
+    form = CertifiedProviderForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not is_officer:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.certified_provider_add(actor=request.user, values=form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "認定就労訓練事業所を登録しました。")
+                return redirect("programs:provider_list")
+    return render(
+        request,
+        "programs/provider_list.html",
+        {
+            "providers": CertifiedTrainingProvider.objects.order_by("name", "-valid_from"),
+            "today": timezone.localdate(),
+            "form": form,
+            "is_officer": is_officer,
+        },
+    )
+
+
+def training_decision(request: HttpRequest, case_id: int) -> HttpResponse:
+    """雇用型／非雇用型の決定 by the 自治体担当者 of the case's municipality."""
+    _require_any(request, Permission.DECISION_RECORD)
+    case = case_get_for_decision(user=request.user, case_id=case_id)
+    form = TrainingTypeDecisionForm(
+        request.POST if request.method == "POST" else None, initial={"decided_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.training_type_decide(
+                actor=request.user,
+                case=case,
+                provider=d["provider"],
+                training_type=d["training_type"],
+                decided_on=d["decided_on"],
+                note=d.get("note", ""),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "就労訓練の類型（雇用型／非雇用型）の決定を記録しました。")
+            return redirect("programs:enrolment_list")
+    return render(request, "programs/training_decision_form.html", {"form": form, "case": case})
+
+
+# =====================================================================================================
+# 家計改善支援 (issue #5 point 7): /programs/budget/<case_id>/
+# =====================================================================================================
+
+BUDGET_FORMS: dict[str, type[forms.Form]] = {
+    "sheet": BudgetSheetForm,
+    "debt": DebtForm,
+    "plan": BudgetPlanForm,
+    "loan": LoanLinkForm,
+}
+
+
+def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
+    """家計表・債務・家計計画・貸付. The assigned worker sees it only with consent (else a notice, 404)."""
+    _require_any(request, Permission.PERSON_VIEW)
+    case = case_get_for_user(user=request.user, case_id=case_id, audit=False)
+    try:
+        budget = selectors.household_budget_for_user(user=request.user, case_id=case.pk)
+    except Http404:
+        return render(
+            request,
+            "programs/budget_hidden.html",
+            {"case": case, "notice": selectors.BUDGET_HIDDEN_NOTICE},
+            status=404,
+        )
+    can_edit = request.user.can(Permission.BUDGET_SUPPORT)  # type: ignore[union-attr]
+    bound: dict[str, forms.Form] = {}
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    if which:
+        if which not in BUDGET_FORMS or not can_edit:
+            raise PermissionDenied
+        form = BUDGET_FORMS[which](request.POST)
+        bound[which] = form
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if isinstance(form, BudgetSheetForm):
+                    services.budget_sheet_save(actor=request.user, case=case, **form.values())
+                elif which == "debt":
+                    services.debt_add(actor=request.user, case=case, values=d)
+                elif which == "plan":
+                    services.budget_plan_add(actor=request.user, case=case, values=d)
+                else:
+                    services.loan_link_add(actor=request.user, case=case, values=d)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "家計改善支援の記録を保存しました。")
+                return redirect("programs:household_budget", case_id=case.pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "programs/household_budget.html",
+        {
+            "case": case,
+            "budget": budget,
+            "sheets": [(s, selectors.sheet_totals(s)) for s in budget.sheets],
+            "can_edit": can_edit,
+            "sheet_form": bound.get("sheet") or BudgetSheetForm(initial={"as_of": today}),
+            "debt_form": bound.get("debt") or DebtForm(),
+            "plan_form": bound.get("plan") or BudgetPlanForm(initial={"made_on": today}),
+            "loan_form": bound.get("loan") or LoanLinkForm(initial={"applied_on": today}),
+        },
     )

@@ -5,7 +5,6 @@ Swagger UI must render the schema without a single CSP violation or request leav
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,38 +16,13 @@ from django.test import Client
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture
-def chromium_page(monkeypatch: pytest.MonkeyPatch) -> Any:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"ブラウザテストを実行できません (CI=true): {CHROMIUM} がありません", pytrace=False)
-        pytest.skip(f"{CHROMIUM} がありません")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
-    # would otherwise trip Django's async-unsafe check.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser.new_page(locale="ja-JP")
-        finally:
-            browser.close()
-
 
 def test_swagger_ui_renders_under_the_csp_without_leaving_the_site(
-    transactional_db: Any, live_server: Any, demo: Any, staff: Callable[[str], Any], chromium_page: Any
+    transactional_db: Any, live_server: Any, demo: Any, staff: Callable[[str], Any], page: Any
 ) -> None:
     client = Client()
     client.force_login(staff("shinjuku-soudan"))
     session_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page = chromium_page
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie, "url": live_server.url}]
     )

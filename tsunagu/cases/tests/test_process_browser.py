@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ConsoleLog, browser, console, page  # noqa: F401 — fixtures
 from tests.browser.helpers import assert_no_serious_axe_violations, login_in_browser
+from tests.browser.plugin import ConsoleLog
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +30,10 @@ def demo(transactional_db: Any) -> dict[str, int]:
 
 
 def test_process_screens_in_the_browser(
-    page: Any,  # noqa: F811
+    page: Any,
     live_server: Any,
     demo: Any,
-    console: ConsoleLog,  # noqa: F811
+    console: ConsoleLog,
 ) -> None:
     from tsunagu.cases import services
     from tsunagu.cases.models import CaseState, SupportRecord

@@ -85,3 +85,59 @@ def awarded(make_application: Callable[..., Any], staff: Callable[[str], Any]) -
     )
     app.refresh_from_db()
     return app
+
+
+# --- Other programmes and 家計改善支援 (issue #5 points 6–7) ---------------------------------------------
+
+
+@pytest.fixture
+def open_case(demo: Any, staff: Callable[[str], Any]) -> Any:
+    """An open 新宿区 case assigned to shinjuku-soudan, with a decided plan applying for every programme."""
+    from tsunagu.cases.models import OPEN_STATES, Case, PlanStatus, StatutoryProgram, SupportPlan
+
+    worker = staff("shinjuku-soudan")
+    case = (
+        Case.objects.filter(agency=worker.agency, state__in=list(OPEN_STATES))
+        .select_related("person")
+        .first()
+    )
+    assert case is not None
+    Case.objects.filter(pk=case.pk).update(assigned_worker=worker)
+    case.refresh_from_db()
+    number = (
+        SupportPlan.objects.filter(case=case).order_by("-number").values_list("number", flat=True).first()
+        or 0
+    ) + 1
+    plan = SupportPlan.objects.create(
+        case=case,
+        agency_id=case.agency_id,
+        municipality_id=case.municipality_id,
+        author=worker,
+        number=number,
+        status=PlanStatus.DECIDED,
+        wishes="働きたい",
+        issues="生活リズム",
+        long_term_goal="一般就労",
+        programs=[p.value for p in StatutoryProgram],
+        start_date=date(2025, 4, 1),
+        end_date=date(2026, 9, 30),
+    )
+    case.test_plan = plan  # type: ignore[attr-defined]
+    return case
+
+
+@pytest.fixture
+def provider(demo: Any, staff: Callable[[str], Any]) -> Any:
+    """A 認定就労訓練事業所 certified by 東京都 from 2024-04-01 to 2027-03-31."""
+    from tsunagu.programs.services import certified_provider_add
+
+    return certified_provider_add(
+        actor=staff("shinjuku-jichitai"),
+        values={
+            "name": "社会福祉法人つなぐ会 就労訓練センター",
+            "certification_number": "東京都第123号",
+            "certifying_authority": "東京都",
+            "valid_from": date(2024, 4, 1),
+            "valid_to": date(2027, 3, 31),
+        },
+    )

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ConsoleLog, browser, console, page  # noqa: F401 — fixtures
 from tests.browser.helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
+from tests.browser.plugin import ConsoleLog
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +26,16 @@ def seeded(demo: Any) -> Any:
     return demo
 
 
-def _logout(page: Any) -> None:  # noqa: F811
+def _logout(page: Any) -> None:
     page.locator("form:has(button:text('ログアウト')) button").first.click()
     page.wait_for_load_state()
 
 
 def test_application_to_decision_in_the_browser(
-    page: Any,  # noqa: F811
+    page: Any,
     live_server: Any,
     seeded: Any,
-    console: ConsoleLog,  # noqa: F811
+    console: ConsoleLog,
 ) -> None:
     from tsunagu.cases.models import Case
     from tsunagu.organizations.models import User
