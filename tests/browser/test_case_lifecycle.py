@@ -17,8 +17,8 @@ import pytest
 
 from tsunagu.core.dates import wareki
 
-from .plugin import ConsoleLog
 from .helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
+from .plugin import ConsoleLog
 
 
 @pytest.fixture

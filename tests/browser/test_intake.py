@@ -10,8 +10,8 @@ import pytest
 
 from tsunagu.core.dates import wareki
 
-from .plugin import ConsoleLog
 from .helpers import login_in_browser, save_screenshot
+from .plugin import ConsoleLog
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .plugin import ConsoleLog
 from .helpers import (
     assert_no_serious_axe_violations,
     fresh_totp_code,
@@ -14,6 +13,7 @@ from .helpers import (
     submit_password,
     submit_totp,
 )
+from .plugin import ConsoleLog
 
 
 def test_login_with_password_and_totp_reaches_dashboard(page: Any, live_server: Any, demo: Any) -> None:

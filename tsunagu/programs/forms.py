@@ -402,6 +402,13 @@ class DebtForm(forms.Form):
     note = forms.CharField(label="備考", max_length=2000, required=False)
 
 
+class DebtStatusForm(forms.Form):
+    debt_id = forms.IntegerField(widget=forms.HiddenInput)
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label="状況", choices=DebtStatus.choices)
+    amount = YenField(label="残額（円）", maximum=999_999_999)
+
+
 class BudgetPlanForm(forms.Form):
     made_on = JapaneseDateField(label="作成日")
     goals = forms.CharField(label="目標", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

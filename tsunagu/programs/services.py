@@ -1693,6 +1693,44 @@ def debt_add(*, actor: Any, case: Case, values: dict[str, Any]) -> Debt:
     return debt
 
 
+def debt_status_update(
+    *, actor: Any, case: Case, debt_id: int, expected_status: str, status: str, amount: int
+) -> Debt:
+    """Update a debt's status and remaining amount (e.g. 分納中 → 完済).
+
+    ``expected_status`` is the status the user saw: if someone changed the debt since, the save is
+    refused (nothing overwritten silently).
+    """
+    _require_budget_writer(actor, case)
+    errors: dict[str, str] = {}
+    if status not in DebtStatus.values:
+        errors["status"] = "状況（滞納中・分納中・相談中・完済・債務整理中）を選んでください。"
+    checked = _check_yen(errors, "amount", amount, "残額", maximum=MAX_DEBT_YEN)
+    debt = Debt.objects.filter(pk=debt_id, case=case).first()
+    if debt is None:
+        errors[NON_FIELD_ERRORS] = "このケースの債務・滞納の記録ではありません。"
+    _raise(errors)
+    assert debt is not None and checked is not None
+    with transaction.atomic():
+        updated = Debt.objects.filter(pk=debt.pk, status=expected_status).update(
+            status=status, amount=checked
+        )
+        if updated != 1:
+            raise ValidationError(
+                "この債務・滞納の記録は、画面を開いた後に他の職員が更新しました。最新の内容を確認してください。",
+                code="stale",
+            )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=debt,
+            person_id=case.person_id,
+            details={"status": [expected_status, status], "amount": [debt.amount, checked]},
+        )
+        debt.refresh_from_db()
+    return debt
+
+
 def budget_plan_add(*, actor: Any, case: Case, values: dict[str, Any]) -> BudgetPlan:
     """家計計画: goals, the monthly plan, a saving / repayment target and a review date."""
     _require_budget_writer(actor, case)

@@ -33,6 +33,7 @@ from .forms import (
     BudgetSheetForm,
     CertifiedProviderForm,
     DebtForm,
+    DebtStatusForm,
     DecisionForm,
     EndForm,
     EnrolmentEndForm,
@@ -52,6 +53,7 @@ from .forms import (
 from .models import (
     ApplicationState,
     CertifiedTrainingProvider,
+    DebtStatus,
     EnrolmentProgram,
     EnrolmentStatus,
     HousingBenefitApplication,
@@ -558,6 +560,7 @@ def training_decision(request: HttpRequest, case_id: int) -> HttpResponse:
 BUDGET_FORMS: dict[str, type[forms.Form]] = {
     "sheet": BudgetSheetForm,
     "debt": DebtForm,
+    "debt_status": DebtStatusForm,
     "plan": BudgetPlanForm,
     "loan": LoanLinkForm,
 }
@@ -589,6 +592,8 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
             try:
                 if isinstance(form, BudgetSheetForm):
                     services.budget_sheet_save(actor=request.user, case=case, **form.values())
+                elif which == "debt_status":
+                    services.debt_status_update(actor=request.user, case=case, **d)
                 elif which == "debt":
                     services.debt_add(actor=request.user, case=case, values=d)
                 elif which == "plan":
@@ -609,6 +614,7 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
             "budget": budget,
             "sheets": [(s, selectors.sheet_totals(s)) for s in budget.sheets],
             "can_edit": can_edit,
+            "debt_statuses": DebtStatus.choices,
             "sheet_form": bound.get("sheet") or BudgetSheetForm(initial={"as_of": today}),
             "debt_form": bound.get("debt") or DebtForm(),
             "plan_form": bound.get("plan") or BudgetPlanForm(initial={"made_on": today}),

@@ -284,3 +284,55 @@ def test_api_plan_and_loan(login: Callable[[str], Client], open_case: Any) -> No
     assert r.status_code == 201, r.content
     out = r.json()
     assert out["loans"][0]["kind_ja"] == "総合支援資金" and out["plans"][0]["monthly_saving_target"] == 5000
+
+
+def test_debt_status_update_and_stale_copy_refused(
+    staff: Any, open_case: Any, login: Callable[[str], Client]
+) -> None:
+    from tsunagu.core.models import AuditAction, AuditEvent
+
+    kakei = staff("shinjuku-kakei")
+    d = services.debt_add(
+        actor=kakei,
+        case=open_case,
+        values={
+            "kind": "rent",
+            "creditor": "大家",
+            "amount": 120_000,
+            "monthly_repayment": 20_000,
+            "status": "arrears",
+        },
+    )
+    # Through the screen: 滞納中 → 分納中 with a new remaining amount.
+    client = login("shinjuku-kakei")
+    url = f"/programs/budget/{open_case.pk}/"
+    r = client.post(
+        url,
+        {
+            "form": "debt_status",
+            "debt_id": d.pk,
+            "expected_status": "arrears",
+            "status": "instalments",
+            "amount": "100,000",
+        },
+    )
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert (d.status, d.amount) == ("instalments", 100_000)
+    assert AuditEvent.objects.filter(
+        action=AuditAction.UPDATE, object_type="debt", object_id=str(d.pk)
+    ).exists()
+    # A second user still holding the old page (expected 滞納中) is refused; nothing overwritten.
+    with pytest.raises(ValidationError) as exc:
+        services.debt_status_update(
+            actor=kakei, case=open_case, debt_id=d.pk, expected_status="arrears", status="repaid", amount=0
+        )
+    assert "他の職員が更新しました" in exc.value.messages[0]
+    d.refresh_from_db()
+    assert (d.status, d.amount) == ("instalments", 100_000)
+    # Bad input: a negative amount and an unknown status are refused with messages beside the fields.
+    with pytest.raises(ValidationError) as exc:
+        services.debt_status_update(
+            actor=kakei, case=open_case, debt_id=d.pk, expected_status="instalments", status="?", amount=-1
+        )
+    assert set(exc.value.message_dict) == {"status", "amount"}
