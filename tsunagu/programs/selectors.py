@@ -21,10 +21,8 @@ from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Municipality
-from tsunagu.organizations.roles import Permission, Role
+from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
-from tsunagu.privacy.models import DataCategory, Purpose
-from tsunagu.privacy.selectors import consent_in_force
 
 from . import housing_rules as hr
 from .lookups import (  # noqa: F401 — re-exported for the views and the API
@@ -54,6 +52,7 @@ from .models import (
     LoanLink,
     ProgramEnrolment,
 )
+from .policies import budget_visible_to
 
 PAGE_SIZE = 25
 
@@ -305,24 +304,6 @@ BUDGET_HIDDEN_NOTICE = (
     "家計の情報は、本人が「本人の支援のため」の利用と「収入・資産・債務等の経済状況」の共有に"
     "同意している場合だけ、担当の相談支援員に表示されます。"
 )
-
-
-def budget_visible_to(user: Any, case: Case, *, on: date | None = None) -> bool:
-    """The agency's 家計改善支援員 always; the case's assigned worker only with consent (support + finances)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if not user.agency_id or user.agency_id != case.agency_id:
-        return False
-    if user.has_role(Role.HOUSEHOLD_BUDGET_SUPPORTER):
-        return True
-    if case.assigned_worker_id != user.pk or not user.can(Permission.PERSON_VIEW):
-        return False
-    consent = consent_in_force(case.person, on)
-    return bool(
-        consent is not None
-        and Purpose.SUPPORT.value in (consent.purposes or [])
-        and DataCategory.FINANCES.value in (consent.data_categories or [])
-    )
 
 
 @dataclass(frozen=True)

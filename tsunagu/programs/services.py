@@ -73,6 +73,7 @@ from .models import (
     TrainingType,
     TrainingTypeDecision,
 )
+from .policies import budget_visible_to
 from .validation import LAW_START, MAX_ASSET_YEN, MAX_MONTHLY_YEN
 
 DENIED = "この操作を行う権限がありません。"
@@ -1574,8 +1575,6 @@ def progress_report_add(*, actor: Any, enrolment: ProgramEnrolment, values: dict
 
 
 def _require_budget_writer(actor: Any, case: Case) -> None:
-    from .selectors import budget_visible_to
-
     _require_case_staff(actor, case, Permission.BUDGET_SUPPORT)
     if not budget_visible_to(actor, case):
         _deny(actor, Permission.BUDGET_SUPPORT, "no_consent", "本人の同意がないため家計の情報は扱えません。")
