@@ -46,7 +46,7 @@ class Permission(models.TextChoices):
     DISCLOSURE_APPROVE = "disclosure.approve", "法令等による第三者提供を承認する"
     AUDIT_VIEW = "audit.view", "監査ログを照会する"
     STAFF_VIEW = "staff.view", "職員一覧を見る"
-    STAFF_MANAGE = "staff.manage", "職員のロック解除・利用停止・再開"
+    STAFF_MANAGE = "staff.manage", "職員のロック解除・利用停止・再開・パスワードと多要素認証のリセット"
     STATISTICS_VIEW = "statistics.view", "統計を見る"
     STATISTICS_DRILLDOWN = "statistics.drilldown", "統計の内訳（ケース一覧）を開く"
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"

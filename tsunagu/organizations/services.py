@@ -144,6 +144,40 @@ def staff_unlock(*, actor: Any, user: User) -> int:
     return count
 
 
+def staff_reset_credentials(*, actor: Any, user: User) -> str:
+    """パスワードと多要素認証のリセット (lost password or authenticator device).
+
+    Sets a temporary password (returned once, never stored in clear), removes the account's TOTP
+    and recovery codes so it must enrol again at its next login, clears a lockout and ends every
+    session of the account. Only the センター長 of the same agency/municipality; never oneself.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.utils.crypto import get_random_string
+
+    _require(actor, Permission.STAFF_MANAGE)
+    _require_same_tenant(actor, user)
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionDenied("自分自身の認証情報はこの画面からリセットできません。")
+    temporary = get_random_string(14, "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    with transaction.atomic():
+        user.set_password(temporary)
+        user.save(update_fields=["password"])
+        removed = Authenticator.objects.filter(user=user).delete()[0]
+        AxesProxyHandler.reset_attempts(username=lockout_key(user.username))
+        ended = _end_sessions(user)
+        audit_record(
+            actor=actor,
+            action=AuditAction.MFA_CHANGE,
+            obj=user,
+            details={
+                "change": "credentials_reset",
+                "authenticators_removed": removed,
+                "sessions_ended": ended,
+            },
+        )
+    return temporary
+
+
 def staff_is_locked(user: User) -> bool:
     from django.conf import settings
 

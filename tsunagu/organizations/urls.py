@@ -6,6 +6,7 @@ app_name = "organizations"
 urlpatterns = [
     path("", views.staff_list, name="staff_list"),
     path("<int:staff_id>/unlock/", views.staff_unlock, name="staff_unlock"),
+    path("<int:staff_id>/reset-credentials/", views.staff_reset_credentials, name="staff_reset_credentials"),
     path("<int:staff_id>/disable/", views.staff_disable, name="staff_disable"),
     path("<int:staff_id>/enable/", views.staff_enable, name="staff_enable"),
 ]

@@ -50,3 +50,15 @@ def staff_enable(request: HttpRequest, staff_id: int) -> HttpResponse:
     services.staff_enable(actor=request.user, user=target)
     messages.success(request, f"{target} の利用を再開しました。")
     return redirect("organizations:staff_list")
+
+
+@require_POST
+def staff_reset_credentials(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Show the temporary password once; the account must set up TOTP again at its next login."""
+    target = selectors.staff_get_for_user(user=request.user, staff_id=staff_id)
+    temporary = services.staff_reset_credentials(actor=request.user, user=target)
+    response = render(
+        request, "organizations/credentials_reset.html", {"target": target, "temporary_password": temporary}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
