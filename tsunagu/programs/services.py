@@ -1256,6 +1256,20 @@ def training_type_decide(
 # --- Enrolments ----------------------------------------------------------------------------------------
 
 
+# Relations set by the service itself; full_clean() checks the rest of an enrolment.
+_ENROLMENT_RELATIONS = [
+    "agency",
+    "municipality",
+    "person",
+    "case",
+    "plan",
+    "certified_provider",
+    "training_decision",
+    "created_by",
+    "municipality_extension_decided_by",
+]
+
+
 def enrolment_create(*, actor: Any, case: Case, values: dict[str, Any]) -> ProgramEnrolment:
     """利用開始: linked to a plan of the case that applied for the programme; limits checked here and in the DB.
 
@@ -1370,17 +1384,7 @@ def enrolment_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Progr
             )
             _save_checked(
                 enrolment,
-                exclude=[
-                    "agency",
-                    "municipality",
-                    "person",
-                    "case",
-                    "plan",
-                    "certified_provider",
-                    "training_decision",
-                    "created_by",
-                    "municipality_extension_decided_by",
-                ],
+                exclude=_ENROLMENT_RELATIONS,
             )
             audit_record(
                 actor=actor,
@@ -1448,17 +1452,7 @@ def enrolment_extend(
             e.version += 1
             _save_checked(
                 e,
-                exclude=[
-                    "agency",
-                    "municipality",
-                    "person",
-                    "case",
-                    "plan",
-                    "certified_provider",
-                    "training_decision",
-                    "created_by",
-                    "municipality_extension_decided_by",
-                ],
+                exclude=_ENROLMENT_RELATIONS,
             )
             audit_record(
                 actor=actor,
