@@ -475,6 +475,7 @@ def plan_out(plan: SupportPlan) -> dict[str, Any]:
                 "short_term_goal",
                 "notes",
                 "programs",
+                "employment_support_target",
                 "start_date",
                 "end_date",
                 "agreed_on",

@@ -252,6 +252,11 @@ class PlanForm(forms.Form):
     programs = forms.MultipleChoiceField(
         label="利用申込する事業（法定事業）", widget=forms.CheckboxSelectMultiple, required=False
     )
+    employment_support_target = forms.BooleanField(
+        label="就労支援対象者とする（就労支援を行うプラン）",
+        required=False,
+        help_text="支援状況調査の「就労支援対象者数」に数えます。",
+    )
     start_date = JapaneseDateField(label="プラン期間（開始）")
     end_date = JapaneseDateField(label="プラン期間（終了）", help_text="原則6か月以内。例：令和8年3月31日")
     long_period_reason = forms.CharField(

@@ -330,6 +330,11 @@ class SupportPlan(ProcessRecord):
     short_term_goal = models.TextField("短期目標", blank=True)
     notes = models.TextField("支援を提供する上での留意事項", blank=True)
     programs = models.JSONField("利用申込する事業", default=list, blank=True)
+    employment_support_target = models.BooleanField(
+        "就労支援対象者（就労支援を行うプラン）",
+        default=False,
+        help_text="支援状況調査の「就労支援対象者数」に数えます（就労支援員による就労支援・ハローワーク等へのつなぎを含む）。",
+    )
     start_date = models.DateField("プラン期間（開始）")
     end_date = models.DateField("プラン期間（終了）")
     agreed_on = models.DateField("本人の同意日", null=True, blank=True)
@@ -487,3 +492,31 @@ class GoalResult(models.Model):
         verbose_name = "目標ごとの達成状況"
         verbose_name_plural = "目標ごとの達成状況"
         constraints = [models.UniqueConstraint(fields=["evaluation", "goal"], name="goalresult_unique")]
+
+
+class EmploymentOutcomeKind(models.TextChoices):
+    EMPLOYED = "employed", "就労（就職・就労開始）"
+    INCOME_INCREASED = "income_increased", "増収"
+
+
+class EmploymentOutcome(ProcessRecord):
+    """就労・増収の実績: what the 支援状況調査 counts as 就労者 / 増収者 in the month it happened."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="employment_outcomes")
+    kind = models.CharField("種別", max_length=20, choices=EmploymentOutcomeKind.choices)
+    occurred_on = models.DateField("就労・増収の日")
+    employment_type = models.CharField("雇用形態", max_length=40, blank=True)
+    employer = models.CharField("就労先", max_length=200, blank=True)
+    monthly_income_increase = models.PositiveIntegerField("月収の増加額（円）", null=True, blank=True)
+    note = models.TextField("備考", blank=True)
+
+    class Meta:
+        verbose_name = "就労・増収の実績"
+        verbose_name_plural = "就労・増収の実績"
+        ordering = ["case", "-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EmploymentOutcomeKind.values), name="employment_outcome_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "occurred_on"], name="empl_outcome_muni_date")]

@@ -270,6 +270,7 @@ class PlanIn(Schema):
     short_term_goal: str = ""
     notes: str = ""
     programs: list[str] = []
+    employment_support_target: bool = False
     start_date: date
     end_date: date
     agreed_on: date | None = None
@@ -286,6 +287,7 @@ class PlanPatchIn(Schema):
     short_term_goal: str | None = None
     notes: str | None = None
     programs: list[str] | None = None
+    employment_support_target: bool | None = None
     start_date: date | None = None
     end_date: date | None = None
     agreed_on: date | None = None
@@ -311,6 +313,7 @@ class PlanOut(Schema):
     short_term_goal: str
     notes: str
     programs: list[str]
+    employment_support_target: bool
     start_date: date
     end_date: date
     agreed_on: date | None

@@ -31,6 +31,7 @@ from .models import (
     CaseTransition,
     Direction,
     EmergencySupport,
+    EmploymentOutcome,
     Evaluation,
     GoalResult,
     Intake,
@@ -372,6 +373,7 @@ PLAN_FIELDS = (
     "short_term_goal",
     "notes",
     "programs",
+    "employment_support_target",
     "start_date",
     "end_date",
     "agreed_on",
@@ -548,6 +550,7 @@ def _plan_data(values: dict[str, Any]) -> dict[str, Any]:
     data = {k: values.get(k) for k in PLAN_FIELDS}
     _clean_text(data, "wishes", "issues", "long_term_goal", "short_term_goal", "notes", "long_period_reason")
     data["programs"] = list(dict.fromkeys(data.get("programs") or []))
+    data["employment_support_target"] = bool(data.get("employment_support_target"))
     if data.get("monitoring_interval_days") is None:
         data["monitoring_interval_days"] = 30
     return data
@@ -966,3 +969,52 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
             },
         )
     return evaluation
+
+
+# --- 就労・増収の実績 (支援状況調査の就労者数・増収者数) ---
+
+EMPLOYMENT_OUTCOME_FIELDS = (
+    "kind",
+    "occurred_on",
+    "employment_type",
+    "employer",
+    "monthly_income_increase",
+    "note",
+)
+
+
+def employment_outcome_record(*, actor: Any, case: Case, values: dict[str, Any]) -> EmploymentOutcome:
+    """Record that the person started work (就労) or raised their income (増収) on a date.
+
+    Not before the case's 受付日 and not in the future: the monthly survey counts it in that month."""
+    _require_case_writer(actor, case)
+    data = {k: values.get(k) for k in EMPLOYMENT_OUTCOME_FIELDS}
+    _clean_text(data, "employment_type", "employer", "note")
+    errors: dict[str, str] = {}
+    occurred = data.get("occurred_on")
+    if isinstance(occurred, date):
+        if occurred < case.opened_on:
+            errors["occurred_on"] = "就労・増収の日は受付日以降にしてください。"
+        elif occurred > timezone.localdate():
+            errors["occurred_on"] = "未来の日付は記録できません。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock_case(case)
+        outcome = EmploymentOutcome(
+            case=case, agency_id=case.agency_id, municipality_id=case.municipality_id, author=actor, **data
+        )
+        outcome.full_clean()
+        outcome.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=outcome,
+            person_id=case.person_id,
+            details={
+                "case_id": case.pk,
+                "kind": outcome.kind,
+                "occurred_on": outcome.occurred_on.isoformat(),
+            },
+        )
+    return outcome

@@ -786,6 +786,7 @@ def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 "short_term_goal",
                 "notes",
                 "programs",
+                "employment_support_target",
                 "monitoring_interval_days",
             )
         }
