@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "tsunagu.referrals",
     "tsunagu.programs",
     "tsunagu.privacy",
+    "tsunagu.statistics",
+    "tsunagu.planning",
     "tsunagu.api",
     "tsunagu.dashboard",
     "tsunagu.demo",

@@ -119,3 +119,7 @@ api.add_router("/", meetings_router)
 from tsunagu.referrals.api import router as referrals_router  # noqa: E402
 
 api.add_router("/", referrals_router)
+
+from tsunagu.statistics.api import router as statistics_router  # noqa: E402
+
+api.add_router("/", statistics_router)

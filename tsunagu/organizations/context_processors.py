@@ -20,7 +20,9 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
         (Permission.PERSON_VIEW, Permission.DECISION_RECORD),
     ),
     ("事業の利用", "programs:enrolment_list", (Permission.PERSON_VIEW, Permission.DECISION_RECORD)),
+    ("事業計画", "planning:plan_list", (Permission.STATISTICS_VIEW, Permission.PLAN_ANNUAL_EDIT)),
     ("職員", "organizations:staff_list", (Permission.STAFF_VIEW,)),
+    ("統計", "statistics:monthly", (Permission.STATISTICS_VIEW,)),
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
 )

@@ -1,0 +1,102 @@
+"""The 自治体別集計表 layout (domain.md §3.1) and its files: Excel (xlsx) and CSV (UTF-8 with BOM).
+
+One column list serves the screen, the xlsx, the CSV and the 年度 run, so the order is written once:
+population, then 18 columns — 新規相談受付件数 and its per-100k, プラン作成件数 and its per-100k,
+就労支援対象者数 and its per-100k, the 8 programmes used by plan holders, 就労者数 and its うち,
+増収者数 and its うち.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .indicators import INDICATORS, SURVEY_INDICATORS
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    header: str
+    per_100k: bool = False
+
+
+def survey_columns() -> list[Column]:
+    cols: list[Column] = []
+    for ind in SURVEY_INDICATORS:
+        cols.append(Column(ind.code, ind.name_ja.removeprefix("プラン作成者の利用：")))
+        if ind.per_100k:
+            cols.append(Column(ind.code, f"{ind.name_ja}（人口10万人あたり・月）", per_100k=True))
+    return cols
+
+
+assert len(survey_columns()) == 18, "the 自治体別集計表 has 18 columns after population"
+assert all(c.code in INDICATORS for c in survey_columns())
+
+HEAD = ["自治体名", "全国地方公共団体コード", "人口"]
+
+
+@dataclass
+class SurveyRow:
+    name: str
+    code: str
+    population: int
+    values: dict[str, int]
+    per_100k: dict[str, Any]
+
+    def cells(self) -> list[Any]:
+        out: list[Any] = [self.name, self.code, self.population]
+        for c in survey_columns():
+            if c.per_100k:
+                v = self.per_100k.get(c.code)
+                out.append(None if v is None else Decimal(str(v)))
+            else:
+                out.append(self.values.get(c.code, 0))
+        return out
+
+
+def header() -> list[str]:
+    return HEAD + [c.header for c in survey_columns()]
+
+
+def to_csv(title: str, rows: list[SurveyRow]) -> bytes:
+    """UTF-8 with BOM (Excel on Windows reads it as UTF-8), CRLF line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([title])
+    w.writerow(header())
+    for r in rows:
+        w.writerow(["" if c is None else c for c in r.cells()])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(title: str, rows: list[SurveyRow], notes: list[str] | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "自治体別集計表"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True)
+    ws.append(header())
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r in rows:
+        ws.append(r.cells())
+    for row in ws.iter_rows(min_row=3, min_col=4):
+        for cell in row:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.0"
+    for note in notes or []:
+        ws.append([note])
+    ws.column_dimensions["A"].width = 22
+    ws.freeze_panes = "D3"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,689 @@
+"""The indicators (指標): each defined once — code, Japanese name, definition, and its SQL.
+
+An indicator is "the cases (or rows) behind an event dated in the period": new consultations are
+cases whose 受付日 falls in the period, plans are 支援決定・確認 of a first plan dated in the period,
+and so on. Its value is a COUNT in the database; its drill-down is the same queryset turned into the
+list of cases (``case_ids``). Nothing here loops over rows in Python.
+
+Periods are a month or a 年度 (April–March); areas are a municipality (実施主体, optionally only
+one agency's share of it), an agency, or a prefecture. Rows are placed by the municipality and
+agency they carry (the 実施主体 at the time of the event), so a person who moves and starts again
+elsewhere counts in each place for what happened there.
+
+docs/statistics.md lists every definition (generated from ``INDICATORS``; a test keeps it equal).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Concat
+
+from tsunagu.cases.models import (
+    Case,
+    CaseState,
+    EmploymentOutcome,
+    EmploymentOutcomeKind,
+    PlanGoal,
+    ProviderKind,
+)
+from tsunagu.core.dates import fiscal_year, fiscal_year_label, fiscal_year_range, wareki
+from tsunagu.core.db import JSONArrayContains
+from tsunagu.meetings.models import Decision
+from tsunagu.programs.models import (
+    DecisionOutcome,
+    EnrolmentProgram,
+    ExtensionState,
+    HousingBenefitApplication,
+    HousingBenefitDecision,
+    HousingBenefitExtension,
+    HousingBenefitStop,
+    LoanLink,
+    LoanStatus,
+    ProgramEnrolment,
+)
+from tsunagu.referrals.models import Referral, ReferralProgram, ReferralStatus
+
+# --- Areas and periods ------------------------------------------------------------------------------
+
+MUNICIPALITY = "municipality"
+AGENCY = "agency"
+PREFECTURE = "prefecture"
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where the figures are counted. ``agency_id`` narrows a municipality to one agency's share."""
+
+    kind: str
+    id: int
+    name: str
+    population: int
+    agency_id: int | None = None
+    code: str = ""
+
+    @classmethod
+    def municipality(cls, muni: Any, *, agency: Any = None) -> Area:
+        name = str(muni) + (f"（{agency.name}分）" if agency is not None else "")
+        return cls(
+            MUNICIPALITY,
+            muni.pk,
+            name,
+            muni.population,
+            agency_id=agency.pk if agency is not None else None,
+            code=muni.code,
+        )
+
+    @classmethod
+    def agency(cls, agency: Any) -> Area:
+        population = sum(m.population for m in agency.served_municipalities.all()) or (
+            agency.municipality.population
+        )
+        return cls(AGENCY, agency.pk, agency.name, population)
+
+    @classmethod
+    def prefecture(cls, pref: Any) -> Area:
+        from tsunagu.organizations.models import Municipality
+
+        population = (
+            Municipality.objects.filter(prefecture=pref).aggregate(p=models.Sum("population"))["p"] or 0
+        )
+        return cls(PREFECTURE, pref.pk, pref.name, population, code=pref.code)
+
+    def q(self, prefix: str = "") -> Q:
+        """The rows of this area, for a model with ``municipality`` and ``agency`` fields."""
+        if self.kind == AGENCY:
+            return Q(**{f"{prefix}agency_id": self.id})
+        if self.kind == PREFECTURE:
+            return Q(**{f"{prefix}municipality__prefecture_id": self.id})
+        q = Q(**{f"{prefix}municipality_id": self.id})
+        if self.agency_id is not None:
+            q &= Q(**{f"{prefix}agency_id": self.agency_id})
+        return q
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month or a 年度, both ends included."""
+
+    start: date
+    end: date
+    label: str
+    months: int
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        last = calendar.monthrange(year, month)[1]
+        start = date(year, month, 1)
+        label = wareki(start).rsplit("月", 1)[0].split("年")[0] + f"年{month}月"
+        return cls(start, date(year, month, last), label, 1)
+
+    @classmethod
+    def fiscal_year(cls, fy: int) -> Period:
+        start, end = fiscal_year_range(fy)
+        return cls(start, end, fiscal_year_label(fy), 12)
+
+    @property
+    def key(self) -> str:
+        """``2026-10`` for a month, ``FY2026`` for a 年度 (URLs, files, API)."""
+        if self.months == 1:
+            return f"{self.start:%Y-%m}"
+        return f"FY{fiscal_year(self.start)}"
+
+    @classmethod
+    def parse(cls, key: str) -> Period:
+        """The inverse of ``key``; ValueError for anything else."""
+        key = (key or "").strip()
+        if key.upper().startswith("FY"):
+            fy = int(key[2:])
+            if not 2000 <= fy <= 2100:
+                raise ValueError(key)
+            return cls.fiscal_year(fy)
+        year_s, month_s = key.split("-")
+        year, month = int(year_s), int(month_s)
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError(key)
+        return cls.month(year, month)
+
+
+FIRST_MONTH = date(2015, 4, 1)  # 生活困窮者自立支援制度の施行
+
+
+def period_problem(period: Period, today: date) -> str:
+    """Why a period cannot be counted (empty when it can)."""
+    if period.start > today:
+        return "未来の期間のため集計できません。集計できるのは今月（今年度）までです。"
+    if period.end < FIRST_MONTH:
+        return "制度の施行（平成27年4月）より前の期間のため、データはありません。"
+    return ""
+
+
+# --- Building blocks (who is a プラン作成者, when) --------------------------------------------------
+
+
+def _plan_holder(case_ref: str, on_or_before: Any) -> Exists:
+    """The case has a plan decided (支援決定・確認) on or before ``on_or_before``."""
+    return Exists(Decision.objects.filter(case_id=OuterRef(case_ref), decided_on__lte=on_or_before))
+
+
+def _employment_target_holder(case_ref: str, on_or_before: Any) -> Exists:
+    """The case has a 就労支援対象 plan decided on or before ``on_or_before``."""
+    return Exists(
+        Decision.objects.filter(
+            case_id=OuterRef(case_ref),
+            plan__employment_support_target=True,
+            decided_on__lte=on_or_before,
+        )
+    )
+
+
+def _first_plan_decisions() -> models.QuerySet[Decision]:
+    return Decision.objects.filter(plan__number=1)
+
+
+def _employment_target_first(p: Period) -> models.QuerySet[Decision]:
+    earlier = Decision.objects.filter(
+        case_id=OuterRef("case_id"),
+        plan__employment_support_target=True,
+        decided_on__lt=p.start,
+    )
+    return Decision.objects.filter(
+        plan__employment_support_target=True, decided_on__range=(p.start, p.end)
+    ).exclude(Exists(earlier))
+
+
+def _staff_employment_support(p: Period) -> models.QuerySet[Decision]:
+    by_staff = PlanGoal.objects.filter(plan_id=OuterRef("plan_id"), provider_kind=ProviderKind.STAFF)
+    return Decision.objects.filter(
+        decided_on__range=(p.start, p.end), plan__employment_support_target=True
+    ).filter(Exists(by_staff))
+
+
+def _outcomes(kind: str, *, target_only: bool) -> Callable[[Period], models.QuerySet[Any]]:
+    def rows(p: Period) -> models.QuerySet[Any]:
+        qs = EmploymentOutcome.objects.filter(kind=kind, occurred_on__range=(p.start, p.end))
+        if target_only:
+            qs = qs.filter(_employment_target_holder("case_id", OuterRef("occurred_on")))
+        return qs
+
+    return rows
+
+
+def _enrolments(*programs: str) -> Callable[[Period], models.QuerySet[Any]]:
+    def rows(p: Period) -> models.QuerySet[Any]:
+        return ProgramEnrolment.objects.filter(program__in=programs, start_on__range=(p.start, p.end))
+
+    return rows
+
+
+LOAN_GRANTED = (LoanStatus.APPROVED, LoanStatus.REPAYING, LoanStatus.EXEMPTED, LoanStatus.REPAID)
+REFERRAL_MADE = Q(status__in=[s for s in ReferralStatus.values if s != ReferralStatus.CANCELLED])
+
+
+# --- The indicators --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_ja: str
+    definition: str
+    section: str
+    rows: Callable[[Period], models.QuerySet[Any]]
+    case_field: str = "case_id"
+    unit: str = "件"
+    per_100k: bool = False
+    # The 自治体別集計表 column this is (1-based, in domain.md §3.1 order), if any.
+    survey_column: int | None = None
+
+    def count(self, area: Area, period: Period) -> int:
+        qs = self.rows(period).filter(area.q())
+        return int(qs.aggregate(n=Count(self.case_field, distinct=True))["n"] or 0)
+
+    def case_ids(self, area: Area, period: Period) -> models.QuerySet[Any]:
+        """The ids of the cases behind the figure (a subquery, for the drill-down list)."""
+        return self.rows(period).filter(area.q()).values(self.case_field)
+
+
+SURVEY = "支援状況調査"
+HOUSING = "住居確保給付金"
+PROCESS = "支援の経過"
+
+INDICATORS_LIST: tuple[Indicator, ...] = (
+    Indicator(
+        "new_consultations",
+        "新規相談受付件数",
+        "受付日がその期間にあるケースの数（スクリーニングで終了したもの、同じ人の再度の相談を含む）。",
+        SURVEY,
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
+        case_field="id",
+        per_100k=True,
+        survey_column=1,
+    ),
+    Indicator(
+        "plans_created",
+        "プラン作成件数",
+        "初回プラン（第1版）の支援決定・確認の日がその期間にあるケースの数。再プランは含めない（「再プラン件数」）。",
+        SURVEY,
+        lambda p: _first_plan_decisions().filter(decided_on__range=(p.start, p.end)),
+        per_100k=True,
+        survey_column=2,
+    ),
+    Indicator(
+        "employment_support_targets",
+        "就労支援対象者数",
+        "就労支援対象とするプランの支援決定・確認がその期間にあり、それより前に就労支援対象のプランがなかったケースの数。",
+        SURVEY,
+        _employment_target_first,
+        per_100k=True,
+        survey_column=3,
+    ),
+    Indicator(
+        "use_housing_benefit",
+        "プラン作成者の利用：住居確保給付金",
+        "住居確保給付金の支給決定日がその期間にあり、その日までにプランの支援決定・確認があるケースの数。",
+        SURVEY,
+        lambda p: HousingBenefitDecision.objects.filter(
+            outcome=DecisionOutcome.AWARD, decided_on__range=(p.start, p.end)
+        ).filter(_plan_holder("application__case_id", OuterRef("decided_on"))),
+        case_field="application__case_id",
+        survey_column=4,
+    ),
+    Indicator(
+        "use_temporary_living",
+        "プラン作成者の利用：一時生活支援",
+        "居住支援事業（シェルター事業・地域居住支援事業）の利用開始日がその期間にあるケースの数（利用はプランに基づく）。",
+        SURVEY,
+        _enrolments(EnrolmentProgram.TEMPORARY_LIVING, EnrolmentProgram.HOUSING_SUPPORT),
+        survey_column=5,
+    ),
+    Indicator(
+        "use_household_budget",
+        "プラン作成者の利用：家計改善支援",
+        "家計改善支援事業を含む支援決定の日がその期間にあるケースの数。",
+        SURVEY,
+        lambda p: Decision.objects.filter(decided_on__range=(p.start, p.end)).filter(
+            JSONArrayContains("programs", "household_budget")
+        ),
+        survey_column=6,
+    ),
+    Indicator(
+        "use_employment_preparation",
+        "プラン作成者の利用：就労準備支援",
+        "就労準備支援事業の利用開始日がその期間にあるケースの数。",
+        SURVEY,
+        _enrolments(EnrolmentProgram.EMPLOYMENT_PREPARATION),
+        survey_column=7,
+    ),
+    Indicator(
+        "use_certified_training",
+        "プラン作成者の利用：就労訓練事業",
+        "認定就労訓練事業の利用開始日がその期間にあるケースの数。",
+        SURVEY,
+        _enrolments(EnrolmentProgram.CERTIFIED_TRAINING),
+        survey_column=8,
+    ),
+    Indicator(
+        "use_center_employment_support",
+        "プラン作成者の利用：自立相談支援機関による就労支援",
+        "就労支援対象とし、センター職員が支援を担う目標のあるプラン（再プランを含む）の支援決定・確認の日がその期間にあるケースの数。",
+        SURVEY,
+        _staff_employment_support,
+        survey_column=9,
+    ),
+    Indicator(
+        "use_welfare_loan",
+        "プラン作成者の利用：生活福祉資金貸付",
+        "生活福祉資金の申請日がその期間にあり貸付決定に至ったもののうち、申請日までにプランの支援決定・確認があるケースの数。",
+        SURVEY,
+        lambda p: LoanLink.objects.filter(applied_on__range=(p.start, p.end), status__in=LOAN_GRANTED).filter(
+            _plan_holder("case_id", OuterRef("applied_on"))
+        ),
+        survey_column=10,
+    ),
+    Indicator(
+        "use_hw_public_assistance_employment",
+        "プラン作成者の利用：生活保護受給者等就労自立促進事業",
+        "ハローワークの生活保護受給者等就労自立促進事業へつないだ日がその期間にあるケースの数（取消を除く）。",
+        SURVEY,
+        lambda p: Referral.objects.filter(
+            program=ReferralProgram.HW_PUBLIC_ASSISTANCE_EMPLOYMENT, referred_on__range=(p.start, p.end)
+        ).filter(REFERRAL_MADE),
+        survey_column=11,
+    ),
+    Indicator(
+        "employed",
+        "就労者数",
+        "就労（就職・就労開始）の実績の日がその期間にあるケースの数。",
+        SURVEY,
+        _outcomes(EmploymentOutcomeKind.EMPLOYED, target_only=False),
+        unit="人",
+        survey_column=12,
+    ),
+    Indicator(
+        "employed_target",
+        "就労者数（うち就労支援対象プラン作成者分）",
+        "就労者のうち、就労の日までに就労支援対象のプランの支援決定・確認があったケースの数。",
+        SURVEY,
+        _outcomes(EmploymentOutcomeKind.EMPLOYED, target_only=True),
+        unit="人",
+        survey_column=13,
+    ),
+    Indicator(
+        "income_increased",
+        "増収者数",
+        "増収の実績の日がその期間にあるケースの数。",
+        SURVEY,
+        _outcomes(EmploymentOutcomeKind.INCOME_INCREASED, target_only=False),
+        unit="人",
+        survey_column=14,
+    ),
+    Indicator(
+        "income_increased_target",
+        "増収者数（うち就労支援対象プラン作成者分）",
+        "増収者のうち、増収の日までに就労支援対象のプランの支援決定・確認があったケースの数。",
+        SURVEY,
+        _outcomes(EmploymentOutcomeKind.INCOME_INCREASED, target_only=True),
+        unit="人",
+        survey_column=15,
+    ),
+    Indicator(
+        "hb_applications",
+        "住居確保給付金 新規申請件数",
+        "申請日がその期間にある住居確保給付金の申請の数。",
+        HOUSING,
+        lambda p: HousingBenefitApplication.objects.filter(application_date__range=(p.start, p.end)),
+        case_field="id",
+    ),
+    Indicator(
+        "hb_awards",
+        "住居確保給付金 支給決定件数",
+        "支給決定の日がその期間にある決定の数。",
+        HOUSING,
+        lambda p: HousingBenefitDecision.objects.filter(
+            outcome=DecisionOutcome.AWARD, decided_on__range=(p.start, p.end)
+        ),
+        case_field="id",
+    ),
+    Indicator(
+        "hb_extensions",
+        "住居確保給付金 延長決定件数",
+        "延長（再延長を含む）の決定の日がその期間にある件数。",
+        HOUSING,
+        lambda p: HousingBenefitExtension.objects.filter(
+            state=ExtensionState.APPROVED, decided_on__range=(p.start, p.end)
+        ),
+        case_field="id",
+    ),
+    Indicator(
+        "hb_stops",
+        "住居確保給付金 中止件数",
+        "中止の決定の日がその期間にある件数。",
+        HOUSING,
+        lambda p: HousingBenefitStop.objects.filter(decided_on__range=(p.start, p.end)),
+        case_field="id",
+    ),
+    Indicator(
+        "replans",
+        "再プラン件数",
+        "第2版以降のプランの支援決定・確認の日がその期間にある件数（ケースの数）。",
+        PROCESS,
+        lambda p: Decision.objects.filter(plan__number__gt=1, decided_on__range=(p.start, p.end)),
+    ),
+    Indicator(
+        "referrals",
+        "他機関・他制度へのつなぎ件数",
+        "つないだ日がその期間にあるつなぎのあるケースの数（取消を除く）。",
+        PROCESS,
+        lambda p: Referral.objects.filter(referred_on__range=(p.start, p.end)).filter(REFERRAL_MADE),
+    ),
+    Indicator(
+        "closures",
+        "終結件数",
+        "終結日がその期間にあるケースの数（終結後のフォローアップ中を含む。中断は含めない）。",
+        PROCESS,
+        lambda p: Case.objects.filter(
+            closed_on__range=(p.start, p.end), state__in=[CaseState.CLOSED, CaseState.FOLLOW_UP]
+        ),
+        case_field="id",
+    ),
+)
+
+INDICATORS: dict[str, Indicator] = {i.code: i for i in INDICATORS_LIST}
+SURVEY_INDICATORS: tuple[Indicator, ...] = tuple(
+    sorted((i for i in INDICATORS_LIST if i.survey_column), key=lambda i: i.survey_column or 0)
+)
+# The 自治体別集計表 (domain.md §3.1) prints a per-100k column after these.
+PER_100K_CODES = frozenset(i.code for i in INDICATORS_LIST if i.per_100k)
+
+
+def per_100k(value: int, population: int, months: int) -> Decimal | None:
+    """Per 100,000 population per month, to one decimal (domain.md §3.1: count ÷ months ÷ pop × 10⁵)."""
+    if not population or not months:
+        return None
+    raw = Decimal(value) * Decimal(100_000) / Decimal(population) / Decimal(months)
+    return raw.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Figure:
+    code: str
+    name_ja: str
+    value: int
+    per_100k: Decimal | None = None
+    guide_per_100k: Decimal | None = None
+    guide_label: str = ""
+    definition: str = ""
+    section: str = ""
+    unit: str = "件"
+
+
+@dataclass
+class Figures:
+    area: Area
+    period: Period
+    figures: list[Figure] = field(default_factory=list)
+
+    def by_code(self) -> dict[str, Figure]:
+        return {f.code: f for f in self.figures}
+
+    def value(self, code: str) -> int:
+        return self.by_code()[code].value
+
+
+def compute(area: Area, period: Period, codes: list[str] | None = None) -> Figures:
+    """Every indicator (or those in ``codes``) for the area and period: one COUNT query each."""
+    from .guides import guide_values
+
+    guides = guide_values(fiscal_year(period.start))
+    out = Figures(area, period)
+    for ind in INDICATORS_LIST:
+        if codes is not None and ind.code not in codes:
+            continue
+        value = ind.count(area, period)
+        guide = guides.get(ind.code)
+        out.figures.append(
+            Figure(
+                code=ind.code,
+                name_ja=ind.name_ja,
+                value=value,
+                per_100k=per_100k(value, area.population, period.months) if ind.per_100k else None,
+                guide_per_100k=guide.value if guide else None,
+                guide_label=guide.label if guide else "",
+                definition=ind.definition,
+                section=ind.section,
+                unit=ind.unit,
+            )
+        )
+    return out
+
+
+# --- Distributions (相談経路, 課題, つなぎ先の種別, 終結理由) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A count per category. ``rows`` are the event rows; ``key`` the category expression."""
+
+    code: str
+    name_ja: str
+    definition: str
+    rows: Callable[[Period], models.QuerySet[Any]]
+    key: Callable[[], Any]
+    labels: Callable[[], dict[str, str]]
+    case_field: str = "case_id"
+
+    def counts(self, area: Area, period: Period) -> list[tuple[str, str, int]]:
+        labels = self.labels()
+        grouped = (
+            self.rows(period)
+            .filter(area.q())
+            .annotate(_k=self.key())
+            .values("_k")
+            .annotate(n=Count(self.case_field, distinct=True))
+            .order_by()
+        )
+        found = {str(r["_k"] or ""): int(r["n"]) for r in grouped}
+        ordered = [(k, label, found.pop(k, 0)) for k, label in labels.items()]
+        ordered += [(k, k or "（未記入）", n) for k, n in sorted(found.items())]
+        return ordered
+
+    def case_ids(self, area: Area, period: Period, key: str) -> models.QuerySet[Any]:
+        return (
+            self.rows(period)
+            .filter(area.q())
+            .annotate(_k=self.key())
+            .filter(_k=key or "")
+            .values(self.case_field)
+        )
+
+
+class MultiDistribution(Distribution):
+    """A count per code of a JSON list (a case counts once under each code it has)."""
+
+    def counts(self, area: Area, period: Period) -> list[tuple[str, str, int]]:
+        labels = self.labels()
+        field_name = self.key()
+        aggregates = {
+            f"c{i}": Count(self.case_field, distinct=True, filter=Q(JSONArrayContains(field_name, code)))
+            for i, code in enumerate(labels)
+        }
+        if not aggregates:
+            return []
+        row = self.rows(period).filter(area.q()).aggregate(**aggregates)
+        return [(code, label, int(row[f"c{i}"] or 0)) for i, (code, label) in enumerate(labels.items())]
+
+    def case_ids(self, area: Area, period: Period, key: str) -> models.QuerySet[Any]:
+        return (
+            self.rows(period)
+            .filter(area.q())
+            .filter(JSONArrayContains(self.key(), key))
+            .values(self.case_field)
+        )
+
+
+def _codes(list_key: str) -> Callable[[], dict[str, str]]:
+    def labels() -> dict[str, str]:
+        from tsunagu.core.codes import code_labels
+        from tsunagu.core.models import CodeList
+
+        return dict(code_labels(CodeList(list_key)))
+
+    return labels
+
+
+def _partner_or_program() -> Any:
+    return models.Case(
+        models.When(
+            partner__isnull=False,
+            then=Concat(models.Value("agency:"), "partner__agency_type"),
+        ),
+        default=Concat(models.Value("program:"), "program"),
+        output_field=models.CharField(),
+    )
+
+
+def _destination_labels() -> dict[str, str]:
+    from tsunagu.network.models import PartnerAgencyType
+
+    return {f"agency:{k}": f"関係機関：{v}" for k, v in PartnerAgencyType.choices} | {
+        f"program:{k}": f"事業：{v}" for k, v in ReferralProgram.choices
+    }
+
+
+def _closure_key() -> Any:
+    return models.Case(
+        models.When(state=CaseState.SUSPENDED, then=models.Value("suspended")),
+        default="closure_reason",
+        output_field=models.CharField(),
+    )
+
+
+def _closure_labels() -> dict[str, str]:
+    return _codes("closure_reason")() | {"suspended": "中断"}
+
+
+DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
+    Distribution(
+        "intake_routes",
+        "相談経路",
+        "受付日がその期間にあるケースの、申込票の相談経路・紹介元ごとの数。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
+        lambda: models.F("intake__route"),
+        _codes("referral_route"),
+        case_field="id",
+    ),
+    MultiDistribution(
+        "intake_topics",
+        "相談したいこと（受付時の課題）",
+        "受付日がその期間にあるケースの、申込票で選ばれた「相談したいこと」ごとの数（複数回答）。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
+        lambda: "topics",
+        _codes("consultation_topic"),
+        case_field="id",
+    ),
+    MultiDistribution(
+        "assessment_issues",
+        "抱える課題（アセスメント）",
+        "実施日がその期間にあるアセスメントの「抱える課題」ごとのケースの数（複数回答）。",
+        lambda p: _assessments(p),
+        lambda: "issues",
+        _codes("assessment_issue"),
+    ),
+    Distribution(
+        "referral_destinations",
+        "つなぎ先の種別",
+        "つないだ日がその期間にあるつなぎの、つなぎ先（関係機関の種別または事業）ごとのケースの数（取消を除く）。",
+        lambda p: Referral.objects.filter(referred_on__range=(p.start, p.end)).filter(REFERRAL_MADE),
+        _partner_or_program,
+        _destination_labels,
+    ),
+    Distribution(
+        "closure_reasons",
+        "終結理由",
+        "終結日（中断日）がその期間にあるケースの、終結理由ごとの数（中断を含む）。",
+        lambda p: Case.objects.filter(
+            closed_on__range=(p.start, p.end),
+            state__in=[CaseState.CLOSED, CaseState.FOLLOW_UP, CaseState.SUSPENDED],
+        ),
+        _closure_key,
+        _closure_labels,
+        case_field="id",
+    ),
+)
+
+
+def _assessments(p: Period) -> models.QuerySet[Any]:
+    from tsunagu.cases.models import Assessment
+
+    return Assessment.objects.filter(assessed_on__range=(p.start, p.end))
+
+
+DISTRIBUTIONS: dict[str, Distribution] = {d.code: d for d in DISTRIBUTIONS_LIST}

@@ -1,0 +1,341 @@
+"""Screens of the statistics: 支援状況調査 by month or 年度, its files, the drill-down, 年度 runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tsunagu.core.audit import audit_record, audit_record_many
+from tsunagu.core.dates import fiscal_year, fiscal_year_label
+from tsunagu.core.models import AuditAction
+from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
+
+from . import policies, selectors, services
+from .creaming import complexity_table, headline_rates
+from .exports import SurveyRow, survey_columns, to_csv, to_xlsx
+from .indicators import (
+    DISTRIBUTIONS,
+    DISTRIBUTIONS_LIST,
+    INDICATORS,
+    PER_100K_CODES,
+    Area,
+    Figures,
+    Period,
+    compute,
+    period_problem,
+)
+from .models import RunStatus
+
+PAGE_SIZE = 50
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not policies.may_view(request.user):
+        raise PermissionDenied
+
+
+def default_period(today: date) -> Period:
+    """Last month: the month the 支援状況調査 is reported for."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return Period.month(year, month)
+
+
+@dataclass
+class Selection:
+    area: Area
+    period: Period
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    computable: bool = True
+
+
+def _selection(request: HttpRequest) -> Selection:
+    """Area and period from the query string; an area the user may not see is 404."""
+    user: Any = request.user
+    today = timezone.localdate()
+    choices = selectors.areas_for_user(user)
+    if not choices:
+        raise Http404(NOT_FOUND_MESSAGE)
+    key = request.GET.get("area") or choices[0][0]
+    area = selectors.area_for_key(user, key)
+    errors: list[str] = []
+    raw = request.GET.get("period", "")
+    period = default_period(today)
+    if raw:
+        try:
+            period = Period.parse(raw)
+        except ValueError:
+            errors.append(
+                f"期間「{raw}」は読み取れません。月は 2026-10、年度は FY2026 のように指定してください。"
+            )
+    sel = Selection(area, period, errors=errors)
+    problem = period_problem(period, today)
+    if problem:
+        sel.notes.append(problem)
+        sel.computable = False
+    elif period.start <= today <= period.end:
+        sel.notes.append(f"この期間は途中です（{today.month}月{today.day}日までの集計）。")
+    return sel
+
+
+def _period_choices(today: date) -> dict[str, list[tuple[str, str]]]:
+    months = []
+    y, m = today.year, today.month
+    for _ in range(24):
+        p = Period.month(y, m)
+        months.append((p.key, p.label))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    fy_now = fiscal_year(today)
+    years = [(f"FY{fy}", fiscal_year_label(fy)) for fy in range(fy_now, 2014, -1)]
+    return {"months": months, "years": years}
+
+
+def _survey_row(figures: Figures) -> SurveyRow:
+    area = figures.area
+    return SurveyRow(
+        name=area.name,
+        code=area.code,
+        population=area.population,
+        values={f.code: f.value for f in figures.figures},
+        per_100k={f.code: f.per_100k for f in figures.figures if f.code in PER_100K_CODES},
+    )
+
+
+def monthly(request: HttpRequest) -> HttpResponse:
+    """支援状況調査 for one area and one month (or 年度), with the creaming guard beside the rates."""
+    _require_view(request)
+    sel = _selection(request)
+    ctx: dict[str, Any] = {
+        "sel": sel,
+        "area_key": selectors.area_key(sel.area),
+        "area_choices": selectors.areas_for_user(request.user),
+        "period_choices": _period_choices(timezone.localdate()),
+        "may_drill_down": policies.may_drill_down(request.user),
+    }
+    if sel.computable:
+        figures = compute(sel.area, sel.period)
+        by_code = figures.by_code()
+        ctx.update(
+            figures=figures,
+            survey=[(c, by_code[c.code]) for c in survey_columns()],
+            sections=_sections(figures),
+            distributions=[(d, d.counts(sel.area, sel.period)) for d in DISTRIBUTIONS_LIST],
+            complexity=complexity_table(sel.area, sel.period),
+            headlines=headline_rates(figures),
+            empty=not any(f.value for f in figures.figures),
+        )
+    return render(request, "statistics/monthly.html", ctx)
+
+
+def _sections(figures: Figures) -> list[tuple[str, list[Any]]]:
+    out: dict[str, list[Any]] = {}
+    for f in figures.figures:
+        if INDICATORS[f.code].survey_column:
+            continue
+        out.setdefault(f.section, []).append(f)
+    return list(out.items())
+
+
+def survey_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The 自治体別集計表 row of the area and period as xlsx or CSV (UTF-8 with BOM); audited."""
+    _require_view(request)
+    sel = _selection(request)
+    if sel.errors or not sel.computable:
+        return render(
+            request,
+            "statistics/export_refused.html",
+            {"messages_": sel.errors + sel.notes, "back": reverse("statistics:monthly")},
+            status=400,
+        )
+    figures = compute(sel.area, sel.period)
+    title = f"生活困窮者自立支援制度 支援状況調査（自治体別集計表） {sel.area.name} {sel.period.label}"
+    rows = [_survey_row(figures)]
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="statistics_survey",
+        object_id=selectors.area_key(sel.area),
+        details={"format": fmt, "period": sel.period.key, "area": sel.area.name},
+    )
+    filename = f"shien_jokyo_{sel.area.code or sel.area.id}_{sel.period.key}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(to_csv(title, rows), content_type="text/csv; charset=utf-8")
+    else:
+        notes = [f"人口10万人あたりの値は1か月あたり（{sel.period.months}か月で割った値）。", *sel.notes]
+        response = HttpResponse(
+            to_xlsx(title, rows, notes),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def drilldown(request: HttpRequest) -> HttpResponse:
+    """The cases behind one figure. Each case shown is audited as viewed (統計の内訳)."""
+    _require_view(request)
+    sel = _selection(request)
+    code = request.GET.get("code", "")
+    group = request.GET.get("group", "")
+    if sel.errors or not sel.computable:
+        raise Http404(NOT_FOUND_MESSAGE)
+    cases = selectors.drilldown_cases(request.user, code=code, area=sel.area, period=sel.period, group=group)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page", 1))
+    shown = list(page.object_list)
+    audit_record_many(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        objects=shown,
+        details={
+            "via": "statistics_drilldown",
+            "indicator": code,
+            "group": group,
+            "period": sel.period.key,
+            "area": selectors.area_key(sel.area),
+        },
+    )
+    if code in INDICATORS:
+        title = INDICATORS[code].name_ja
+    elif code in DISTRIBUTIONS:
+        labels = DISTRIBUTIONS[code].labels()
+        title = f"{DISTRIBUTIONS[code].name_ja}：{labels.get(group, group or '（未記入）')}"
+    else:
+        title = f"受付時の相談したいことの数：{group}"
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "statistics/drilldown.html",
+        {
+            "sel": sel,
+            "title": title,
+            "code": code,
+            "page": page,
+            "cases": shown,
+            "base_query": params.urlencode(),
+            "back_query": f"area={selectors.area_key(sel.area)}&period={sel.period.key}",
+        },
+    )
+
+
+# --- 年度 runs (background) ----------------------------------------------------------------------
+
+
+def runs(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    user: Any = request.user
+    today = timezone.localdate()
+    choices = selectors.areas_for_user(user)
+    error = ""
+    if request.method == "POST":
+        try:
+            area = selectors.area_for_key(user, request.POST.get("area", ""))
+            fy_raw = request.POST.get("fiscal_year", "")
+            if not fy_raw.isdigit():
+                raise ValidationError({"fiscal_year": "年度を選んでください。"})
+            run = services.statistics_run_start(actor=user, area=area, fiscal_year_=int(fy_raw))
+            return redirect("statistics:run_detail", run_id=run.pk)
+        except ValidationError as exc:
+            error = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    fy_now = fiscal_year(today)
+    return render(
+        request,
+        "statistics/runs.html",
+        {
+            "runs": selectors.runs_for_user(user)[:20],
+            "area_choices": choices,
+            "years": [(fy, fiscal_year_label(fy)) for fy in range(fy_now, 2014, -1)],
+            "error": error,
+            "selected_area": request.POST.get("area", ""),
+            "selected_year": request.POST.get("fiscal_year", str(fy_now)),
+        },
+    )
+
+
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require_view(request)
+    run = selectors.run_for_user(request.user, run_id)
+    result = run.result or {}
+    columns = survey_columns()
+    rows = [_result_row(r) for r in result.get("rows", [])]
+    total = _result_row(result["total"]) if result.get("total") else None
+    ctx = {
+        "run": run,
+        "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+        "columns": columns,
+        "rows": [(r, r.cells()) for r in rows],
+        "total": (total, total.cells()) if total else None,
+    }
+    template = "statistics/run_detail.html"
+    if request.headers.get("HX-Request") == "true":
+        template = "statistics/run_detail.html#progress"
+    return render(request, template, ctx)
+
+
+def _result_row(r: dict[str, Any]) -> SurveyRow:
+    return SurveyRow(
+        name=r["name"],
+        code=r.get("code", ""),
+        population=r.get("population", 0),
+        values=r.get("values", {}),
+        per_100k=r.get("per_100k", {}),
+    )
+
+
+def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
+    _require_view(request)
+    run = selectors.run_for_user(request.user, run_id)
+    if run.status != RunStatus.DONE:
+        raise Http404(NOT_FOUND_MESSAGE)
+    result = run.result
+    rows = [_result_row(r) for r in result.get("rows", [])]
+    if result.get("total"):
+        total = _result_row(result["total"])
+        total.name = f"{total.name}（合計）"
+        rows.append(total)
+    title = (
+        f"生活困窮者自立支援制度 支援状況調査（自治体別集計表） {run.area_name} {result.get('period', '')}"
+    )
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=run,
+        details={"format": fmt, "what": "statistics_run"},
+    )
+    filename = f"shien_jokyo_FY{run.fiscal_year}_{run.pk}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(to_csv(title, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            to_xlsx(title, rows, ["人口10万人あたりの値は1か月あたり（年間件数÷12）。"]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require_view(request)
+    run = selectors.run_for_user(request.user, run_id)
+    area = selectors.area_for_key(request.user, _run_area_key(run))
+    new = services.statistics_run_start(actor=request.user, area=area, fiscal_year_=run.fiscal_year)
+    return redirect("statistics:run_detail", run_id=new.pk)
+
+
+def _run_area_key(run: Any) -> str:
+    from tsunagu.organizations.models import Municipality, Prefecture
+
+    if run.area_kind == "prefecture":
+        return f"p:{Prefecture.objects.get(pk=run.area_id).code}"
+    if run.area_kind == "agency":
+        return "agency"
+    return f"m:{Municipality.objects.get(pk=run.area_id).code}"
