@@ -79,8 +79,8 @@ class Builder:
         self.worker_h = _user("hasuda-soudan")
         self.officer_s = _user("shinjuku-jichitai")
         self.officer_h = _user("hasuda-jichitai")
-        self.agency_s = self.worker_s.agency
-        self.agency_h = self.worker_h.agency
+        self.agency_s = Agency.objects.get(staff=self.worker_s)
+        self.agency_h = Agency.objects.get(staff=self.worker_h)
         self.seq = 900
 
     def _side(self, muni: Municipality) -> tuple[Agency, User, User]:
