@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock 2>/dev/null | cut -c1-12)
 
-.PHONY: help setup demo test lint pytest pytest-postgres lock bench clean
+.PHONY: help setup demo test lint pytest pytest-postgres lock bench bench-curve clean
 
 help:
 	@echo "make demo   セットアップしてデモを http://127.0.0.1:8000 で起動します"
@@ -38,6 +38,18 @@ lint: setup
 lock:
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --generate-hashes --python-version 3.12 -o requirements.lock
+
+# Benchmarks (docs/performance.md); not part of `make test`. The data sets are created and loaded
+# on first use (tier M on PostgreSQL takes about 10 minutes) and reused afterwards.
+BENCH_TIER ?= M
+bench: setup
+	$(PY) bench/run.py --engine postgres --tier $(BENCH_TIER)
+	$(PY) bench/run.py --engine sqlite --tier S
+
+# O1 and O3 at 10^3, 10^4 and 10^5 persons: growth must be sub-linear.
+bench-curve: setup
+	for n in 1000 10000 100000; do $(PY) bench/run.py --engine postgres --persons $$n --ops O1,O3 || exit 1; done
+	$(PY) bench/curve.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles

@@ -410,6 +410,7 @@ class Generator:
             [c.worker_weights for c in self.centres],
             self.seed,
         )
+        self.population = pop
         self.say(f"計画: 相談者 {len(pop.persons):,}、ケース {len(pop.cases):,}、記録 {self.sizes.records:,}")
         self.rng = random.Random(self.seed + 1)  # noqa: S311 — deterministic on purpose
         tables = self.t.in_order()

@@ -183,11 +183,11 @@ def ensure_organizations() -> list[Centre]:
     # Extra caseworkers in the two demo centres, so their caseloads look like a city's.
     for slug in ("shinjuku", "hasuda"):
         muni = Municipality.objects.get(slug=slug)
-        agency = Agency.objects.filter(municipality=muni).order_by("id").first()
-        if agency is None:
+        demo_agency = Agency.objects.filter(municipality=muni).order_by("id").first()
+        if demo_agency is None:
             continue
         for k in range(1, workers_for(muni.population) - 3):
-            _role(_user(f"{slug}-w{k:02d}", counter, password, agency=agency), Role.CONSULTANT)
+            _role(_user(f"{slug}-w{k:02d}", counter, password, agency=demo_agency), Role.CONSULTANT)
             counter += 1
     return load_centres()
 
