@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from tsunagu.network.models import PartnerAgency
 from tsunagu.persons import selectors as person_selectors
@@ -41,6 +41,8 @@ from .schemas import (
     ConsentWithdrawIn,
     DuplicateCandidateOut,
     DuplicateQueryIn,
+    EmploymentOutcomeIn,
+    EmploymentOutcomeOut,
     EvaluationIn,
     EvaluationOut,
     GoalIn,
@@ -714,3 +716,40 @@ def evaluation_create(
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, tags=["評価"], summary="評価シートを取得")
 def evaluation_get(request: HttpRequest, evaluation_id: int) -> dict[str, Any]:
     return evaluation_out(selectors.evaluation_by_id_for_user(user=request.user, evaluation_id=evaluation_id))
+
+
+def employment_outcome_out(o: Any) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "case_id": o.case_id,
+        "kind": o.kind,
+        "kind_ja": o.get_kind_display(),
+        "occurred_on": o.occurred_on,
+        "employment_type": o.employment_type,
+        "employer": o.employer,
+        "monthly_income_increase": o.monthly_income_increase,
+        "note": o.note,
+    }
+
+
+@router.get(
+    "/cases/{case_id}/employment-outcomes",
+    response=list[EmploymentOutcomeOut],
+    tags=["就労・増収"],
+    summary="就労・増収の実績の一覧",
+)
+def employment_outcome_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    case = _case_for_api(request, case_id, audit=True)
+    return [employment_outcome_out(o) for o in case.employment_outcomes.order_by("-occurred_on", "-id")]
+
+
+@router.post(
+    "/cases/{case_id}/employment-outcomes",
+    response={201: EmploymentOutcomeOut},
+    tags=["就労・増収"],
+    summary="就労・増収の実績を記録（支援状況調査の就労者数・増収者数）",
+)
+def employment_outcome_create(request: HttpRequest, case_id: int, payload: EmploymentOutcomeIn) -> Status:
+    case = _case_for_api(request, case_id)
+    o = services.employment_outcome_record(actor=request.user, case=case, values=payload.dict())
+    return Status(201, employment_outcome_out(o))

@@ -498,3 +498,26 @@ class EvaluationForm(forms.Form):
         except ValidationError as exc:
             _apply_rule_errors(self, exc)
         return data
+
+
+class EmploymentOutcomeForm(forms.Form):
+    """就労・増収の実績 (支援状況調査の就労者数・増収者数に数えます)."""
+
+    kind = forms.ChoiceField(label="種別")
+    occurred_on = JapaneseDateField(
+        label="就労・増収の日", help_text="就職した日、または収入が増えた月の初日。例：令和8年10月1日"
+    )
+    employment_type = forms.CharField(
+        label="雇用形態", max_length=40, required=False, help_text="例：正社員、パート"
+    )
+    employer = forms.CharField(label="就労先", max_length=200, required=False)
+    monthly_income_increase = forms.IntegerField(
+        label="月収の増加額（円）", required=False, min_value=0, max_value=10_000_000
+    )
+    note = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import EmploymentOutcomeKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = EmploymentOutcomeKind.choices  # type: ignore[attr-defined]

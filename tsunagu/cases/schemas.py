@@ -392,3 +392,24 @@ class EvaluationOut(Schema):
     closure_reason: str
     follow_up_on: date | None
     author_id: int
+
+
+class EmploymentOutcomeIn(Schema):
+    kind: str = Field(..., description="employed（就労）または income_increased（増収）")
+    occurred_on: date
+    employment_type: str = ""
+    employer: str = ""
+    monthly_income_increase: int | None = None
+    note: str = ""
+
+
+class EmploymentOutcomeOut(Schema):
+    id: int
+    case_id: int
+    kind: str
+    kind_ja: str
+    occurred_on: date
+    employment_type: str
+    employer: str
+    monthly_income_increase: int | None
+    note: str

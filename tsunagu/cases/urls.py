@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/<int:case_id>/records/new/", views.record_new, name="record_new"),
     path("cases/<int:case_id>/records/<int:record_id>/edit/", views.record_edit, name="record_edit"),
     path("cases/<int:case_id>/evaluations/new/", views.evaluation_new, name="evaluation_new"),
+    path("cases/<int:case_id>/outcomes/new/", views.employment_outcome_new, name="employment_outcome_new"),
     path(
         "cases/<int:case_id>/evaluations/<int:evaluation_id>/",
         views.evaluation_detail,

@@ -34,6 +34,7 @@ from .forms import (
     ApplicationForm,
     AssessmentForm,
     CaseFilterForm,
+    EmploymentOutcomeForm,
     EvaluationForm,
     GoalFormSet,
     IntakeForm,
@@ -269,6 +270,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 "referral": code_labels(CodeList.SCREENING_REFERRAL),
             },
             "application_form": ApplicationForm(),
+            "outcomes": case.employment_outcomes.order_by("-occurred_on", "-id"),
         },
     )
 
@@ -1023,4 +1025,23 @@ def monitoring_overdue(request: HttpRequest) -> HttpResponse:
         request,
         "cases/monitoring_overdue.html",
         {"rows": rows, "scope": scope, "can_view_all": can_all, "today": today},
+    )
+
+
+def employment_outcome_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """就労・増収の実績を記録する (a line of the monthly 支援状況調査)."""
+    case = _case_for_writing(request, case_id)
+    form = EmploymentOutcomeForm(form_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_outcome_record(actor=request.user, case=case, values=form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "就労・増収の実績を記録しました。")
+            return redirect(reverse("cases:case_detail", args=[case.pk]) + "#outcomes")
+    return render(
+        request,
+        "cases/employment_outcome_form.html",
+        {"case": case, "form": form, "outcomes": case.employment_outcomes.order_by("-occurred_on", "-id")},
     )
