@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from django.conf import settings
+
+from tsunagu.statistics.docs import definitions_markdown
+from tsunagu.statistics.indicators import INDICATORS
+
+
+def test_definitions_page_is_generated_from_the_code() -> None:
+    page = (Path(settings.BASE_DIR) / "docs" / "statistics-definitions.md").read_text(encoding="utf-8")
+    assert page == definitions_markdown(), "run `python manage.py statistics_doc`"
+    for code in INDICATORS:
+        assert f"`{code}`" in page
