@@ -95,6 +95,8 @@ class Case(VersionedModel):
             models.UniqueConstraint(fields=["agency", "case_number"], name="case_number_text_unique"),
         ]
         indexes = [
+            models.Index(fields=["municipality", "closed_on"], name="case_muni_closed"),
+            models.Index(fields=["municipality", "opened_on"], name="case_muni_opened"),
             models.Index(fields=["agency", "state", "-opened_on", "-id"], name="case_agency_state"),
             models.Index(fields=["assigned_worker", "state"], name="case_worker_state"),
             models.Index(fields=["agency", "-opened_on", "-id"], name="case_agency_opened"),
@@ -263,6 +265,9 @@ class Assessment(ProcessRecord):
         verbose_name_plural = "インテーク・アセスメントシート"
         ordering = ["case", "-number"]
         constraints = [models.UniqueConstraint(fields=["case", "number"], name="assessment_unique_version")]
+        indexes = [
+            models.Index(fields=["municipality", "assessed_on"], name="assessment_muni_date"),
+        ]
 
 
 ASSESSMENT_SECTIONS: tuple[tuple[str, str], ...] = (

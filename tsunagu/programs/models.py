@@ -339,6 +339,7 @@ class HousingBenefitApplication(VersionedModel):
             models.CheckConstraint(condition=Q(state__in=ApplicationState.values), name="hb_app_state_valid"),
         ]
         indexes = [
+            models.Index(fields=["municipality", "application_date"], name="hb_app_muni_date"),
             models.Index(fields=["agency", "state", "-application_date"], name="hb_app_agency_state"),
             models.Index(fields=["municipality", "state", "-application_date"], name="hb_app_muni_state"),
         ]
@@ -453,6 +454,9 @@ class HousingBenefitDecision(TenantRow):
                 name="hb_decision_relocation_within_cap",
                 violation_error_message="転居費用補助額が上限（家賃上限の3倍）を超えています。",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "decided_on"], name="hb_decision_muni_date"),
         ]
 
     def __str__(self) -> str:
@@ -866,6 +870,7 @@ class ProgramEnrolment(VersionedModel):
             ),
         ]
         indexes = [
+            models.Index(fields=["municipality", "start_on"], name="enrol_muni_start"),
             models.Index(fields=["agency", "status", "-start_on"], name="enrol_agency_status"),
             models.Index(fields=["municipality", "status", "-start_on"], name="enrol_muni_status"),
         ]
@@ -1126,6 +1131,9 @@ class LoanLink(BudgetRow):
                 name="loan_amount_nonnegative",
                 violation_error_message="金額は0円以上の整数で入力してください。",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "applied_on"], name="loan_muni_date"),
         ]
 
     def __str__(self) -> str:

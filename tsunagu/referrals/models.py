@@ -335,7 +335,10 @@ class Referral(VersionedModel):
         verbose_name = "つなぎ"
         verbose_name_plural = "つなぎ"
         ordering = ["-referred_on", "-id"]
-        indexes = [models.Index(fields=["agency", "status", "-referred_on"], name="referral_agency_status")]
+        indexes = [
+            models.Index(fields=["agency", "status", "-referred_on"], name="referral_agency_status"),
+            models.Index(fields=["municipality", "referred_on"], name="referral_muni_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(partner__isnull=False) | ~Q(program=""),
