@@ -381,6 +381,11 @@ class PlanEvaluation:
     def untargeted(self) -> list[TargetRow]:
         return [r for r in self.targets if not r.has_target]
 
+    @property
+    def monthly_rows(self) -> list[tuple[str, list[MonthPoint]]]:
+        """(month label, the point of each series) — the monthly series as one table."""
+        return [(label, [s.points[i] for s in self.monthly]) for i, label in enumerate(MONTH_LABELS)]
+
 
 def plan_area(plan: AnnualPlan) -> Area:
     return Area.agency(plan.agency)
