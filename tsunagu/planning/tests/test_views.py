@@ -323,3 +323,19 @@ def test_pdf_embeds_the_japanese_font_and_is_audited(plan: AnnualPlan, login: Lo
     event = AuditEvent.objects.get(action=AuditAction.PRINT, object_type="annualplan")
     assert (event.object_id, event.actor_id) == (str(plan.pk), staff("shinjuku-jichitai").pk)
     assert event.details["document"] == "annual_plan_evaluation"
+
+
+def test_joint_operation_officer_sees_the_plan_of_an_agency_serving_the_municipality(
+    plan: AnnualPlan, world: World, login: Login, staff: Any
+) -> None:
+    """共同実施: 蓮田市's centre also serves 新宿区, so 新宿区's officer sees (and may edit) its plan."""
+    hasuda_plan = make_plan(staff("hasuda-center"), fiscal_year=2025)
+    client = login("shinjuku-jichitai")
+    assert client.get(f"/planning/{hasuda_plan.pk}/").status_code == 404
+    world.agency_h.served_municipalities.add(world.shinjuku)
+    listed = [p.pk for p in client.get("/planning/").context["plans"]]
+    assert sorted(listed) == sorted([plan.pk, hasuda_plan.pk])
+    assert client.get(f"/planning/{hasuda_plan.pk}/evaluation/").status_code == 200
+    assert client.get(f"/planning/{hasuda_plan.pk}/edit/").status_code == 200
+    # …and 蓮田市's officer still sees only 蓮田市's centre.
+    assert [p.pk for p in login("hasuda-jichitai").get("/planning/").context["plans"]] == [hasuda_plan.pk]
