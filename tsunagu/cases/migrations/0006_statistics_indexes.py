@@ -5,25 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_employment_target_and_outcomes'),
-        ('organizations', '0001_initial'),
-        ('persons', '0001_initial'),
+        ("cases", "0005_employment_target_and_outcomes"),
+        ("organizations", "0001_initial"),
+        ("persons", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['municipality', 'assessed_on'], name='assessment_muni_date'),
+            model_name="assessment",
+            index=models.Index(fields=["municipality", "assessed_on"], name="assessment_muni_date"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['municipality', 'closed_on'], name='case_muni_closed'),
+            model_name="case",
+            index=models.Index(fields=["municipality", "closed_on"], name="case_muni_closed"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['municipality', 'opened_on'], name='case_muni_opened'),
+            model_name="case",
+            index=models.Index(fields=["municipality", "opened_on"], name="case_muni_opened"),
         ),
     ]

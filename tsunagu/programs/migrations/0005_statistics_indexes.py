@@ -5,30 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_statistics_indexes'),
-        ('organizations', '0001_initial'),
-        ('persons', '0001_initial'),
-        ('programs', '0004_enrolments_and_household_budget'),
+        ("cases", "0006_statistics_indexes"),
+        ("organizations", "0001_initial"),
+        ("persons", "0001_initial"),
+        ("programs", "0004_enrolments_and_household_budget"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='housingbenefitapplication',
-            index=models.Index(fields=['municipality', 'application_date'], name='hb_app_muni_date'),
+            model_name="housingbenefitapplication",
+            index=models.Index(fields=["municipality", "application_date"], name="hb_app_muni_date"),
         ),
         migrations.AddIndex(
-            model_name='housingbenefitdecision',
-            index=models.Index(fields=['municipality', 'decided_on'], name='hb_decision_muni_date'),
+            model_name="housingbenefitdecision",
+            index=models.Index(fields=["municipality", "decided_on"], name="hb_decision_muni_date"),
         ),
         migrations.AddIndex(
-            model_name='loanlink',
-            index=models.Index(fields=['municipality', 'applied_on'], name='loan_muni_date'),
+            model_name="loanlink",
+            index=models.Index(fields=["municipality", "applied_on"], name="loan_muni_date"),
         ),
         migrations.AddIndex(
-            model_name='programenrolment',
-            index=models.Index(fields=['municipality', 'start_on'], name='enrol_muni_start'),
+            model_name="programenrolment",
+            index=models.Index(fields=["municipality", "start_on"], name="enrol_muni_start"),
         ),
     ]

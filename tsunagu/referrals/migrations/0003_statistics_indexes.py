@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_statistics_indexes'),
-        ('network', '0001_initial'),
-        ('organizations', '0001_initial'),
-        ('persons', '0001_initial'),
-        ('referrals', '0002_disclosure_append_only'),
+        ("cases", "0006_statistics_indexes"),
+        ("network", "0001_initial"),
+        ("organizations", "0001_initial"),
+        ("persons", "0001_initial"),
+        ("referrals", "0002_disclosure_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['municipality', 'referred_on'], name='referral_muni_date'),
+            model_name="referral",
+            index=models.Index(fields=["municipality", "referred_on"], name="referral_muni_date"),
         ),
     ]
