@@ -454,6 +454,7 @@ def main() -> None:
             results[op] = {"skipped": f"{type(exc).__name__}: {exc}"}
             continue
         n = max(1, round(ITERATIONS[op] * args.iterations))
+        load_before = os.getloadavg()[0]
         slow = op in ("O6",)
         times = timed(fn, n, warmup=1 if slow else 3, label=op, slow=slow)
         main_sql, n_queries = slowest_query(fn, n + 10)
@@ -473,6 +474,8 @@ def main() -> None:
             "target_p95_s": TARGETS[op],
             "meets_target": p95 <= TARGETS[op],
             "slowest_sql": main_sql[:2000],
+            # 1-minute load average before/after: the machine has 2 cores and may be shared.
+            "loadavg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
         if op == "O1":
             results[op]["found"] = {k: f"{h}/{t}" for k, (h, t) in bench.o1_hits.items()}
@@ -491,7 +494,7 @@ def main() -> None:
         "sizes": {"persons": sizes.persons, "cases": sizes.cases, "records": sizes.records},
         "load_s": round(load_s, 1) if load_s is not None else None,
         "machine": machine_info(),
-        "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "operations": results,
     }
     name = args.out or (
@@ -515,8 +518,8 @@ def markdown(out: dict[str, Any]) -> str:
         "",
         f"{m['cores']} cores, RAM {m['ram']}, {m['database']}, Python {m['python']}（{out['measured_at']}）",
         "",
-        "| 操作 | p50 | p95 | 目標 (p95) | 下限 (SQL + view) | p50/下限 | クエリ数 | 判定 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| 操作 | p50 | p95 | 目標 (p95) | 下限 (SQL + view) | p50/下限 | クエリ数 | 負荷 | 判定 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
 
     def ms(s: float) -> str:
@@ -524,14 +527,21 @@ def markdown(out: dict[str, Any]) -> str:
 
     for op, r in out["operations"].items():
         if "skipped" in r:
-            lines.append(f"| {op} | — | — | {ms(TARGETS[op])} | — | — | — | 未実行: {r['skipped']} |")
+            lines.append(f"| {op} | — | — | {ms(TARGETS[op])} | — | — | — | — | 未実行: {r['skipped']} |")
             continue
         floor = f"{ms(r['floor_sql_s'])}" + (f" + {ms(r['floor_view_s'])}" if r["floor_view_s"] else "")
         lines.append(
             f"| {op} | {ms(r['p50_s'])} | {ms(r['p95_s'])} | {ms(r['target_p95_s'])} | {floor} | "
-            f"{r['ratio']} | {r['queries']} | {'達成' if r['meets_target'] else '未達'} |"
+            f"{r['ratio']} | {r['queries']} | {r['loadavg'][0]:.1f}→{r['loadavg'][1]:.1f} | "
+            f"{'達成' if r['meets_target'] else '未達'} |"
         )
-    lines += ["", *[f"- {op}: {DESCRIPTIONS[op]}" for op in out["operations"]], ""]
+    lines += [
+        "",
+        "負荷: 計測前後の1分間ロードアベレージ（2コアの共有マシンでは、ほかの処理の影響を受けます）。",
+        "",
+        *[f"- {op}: {DESCRIPTIONS[op]}" for op in out["operations"]],
+        "",
+    ]
     if "O1" in out["operations"] and "found" in out["operations"]["O1"]:
         lines.append(f"O1 で元の相談者が候補に含まれた割合: {out['operations']['O1']['found']}")
         lines.append("")
