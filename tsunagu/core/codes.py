@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .models import CodeItem, CodeList
+from .request_context import current_code_labels
 
 
 def code_choices(list_key: CodeList) -> list[tuple[str, str]]:
@@ -14,8 +15,19 @@ def code_choices(list_key: CodeList) -> list[tuple[str, str]]:
 
 
 def code_labels(list_key: CodeList) -> dict[str, str]:
-    """All codes of a list (inactive too, so old records still show their labels)."""
-    return dict(CodeItem.objects.filter(list_key=list_key).values_list("code", "label"))
+    """All codes of a list (inactive too, so old records still show their labels).
+
+    During a request every list is read in one query, the first time any is asked for."""
+    cache = current_code_labels.get()
+    if cache is None:
+        return dict(CodeItem.objects.filter(list_key=list_key).values_list("code", "label"))
+    if not cache:
+        for key, code, label in CodeItem.objects.order_by("list_key", "sort_order", "code").values_list(
+            "list_key", "code", "label"
+        ):
+            cache.setdefault(key, {})[code] = label
+        cache.setdefault("__loaded__", {})
+    return dict(cache.get(list_key, {}))
 
 
 def valid_codes(list_key: CodeList) -> set[str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .request_context import current_ip
+from .request_context import current_code_labels, current_ip
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -28,7 +28,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_ip.set(client_ip(request))
+        labels_token = current_code_labels.set({})
         try:
             return self.get_response(request)
         finally:
+            current_code_labels.reset(labels_token)
             current_ip.reset(token)
