@@ -96,6 +96,11 @@ class Case(VersionedModel):
         ]
         indexes = [
             models.Index(fields=["municipality", "closed_on"], name="case_muni_closed"),
+            # The caseworker's dashboard totals as an index-only scan (docs/performance.md, O3).
+            models.Index(
+                fields=["assigned_worker", "agency", "state", "is_emergency", "last_contact_on", "id"],
+                name="case_worker_totals",
+            ),
             models.Index(fields=["municipality", "opened_on"], name="case_muni_opened"),
             models.Index(fields=["agency", "state", "-opened_on", "-id"], name="case_agency_state"),
             models.Index(fields=["assigned_worker", "state"], name="case_worker_state"),
@@ -363,6 +368,13 @@ class SupportPlan(ProcessRecord):
                 fields=["case"],
                 condition=~Q(status__in=["superseded", "ended", "returned"]),
                 name="plan_one_active_per_case",
+            ),
+        ]
+        indexes = [
+            # Plans in force by end date and by next monitoring date (dashboard panels, O3).
+            models.Index(fields=["end_date"], condition=Q(status="decided"), name="plan_decided_end"),
+            models.Index(
+                fields=["next_monitoring_on"], condition=Q(status="decided"), name="plan_decided_monitoring"
             ),
         ]
 

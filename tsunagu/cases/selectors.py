@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -302,15 +302,16 @@ def cases_monitoring_overdue(user: Any, *, today: date | None = None) -> models.
     Each case carries ``next_monitoring_on`` and ``plan_number`` (annotations).
     """
     today = today or timezone.localdate()
-    current = SupportPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.DECIDED).order_by("-number")
+    # A join, not a subquery per case: a case has at most one decided plan (the plan in force is
+    # unique per case, ``plan_one_active_per_case``), so the join never repeats a case.
     return (
         cases_visible_to(user)
-        .filter(state__in=[CaseState.IN_SUPPORT, CaseState.EVALUATION])
-        .annotate(
-            next_monitoring_on=Subquery(current.values("next_monitoring_on")[:1]),
-            plan_number=Subquery(current.values("number")[:1]),
+        .filter(
+            state__in=[CaseState.IN_SUPPORT, CaseState.EVALUATION],
+            plans__status=PlanStatus.DECIDED,
+            plans__next_monitoring_on__lt=today,
         )
-        .filter(next_monitoring_on__lt=today)
+        .annotate(next_monitoring_on=F("plans__next_monitoring_on"), plan_number=F("plans__number"))
         .select_related("person", "assigned_worker")
         .order_by("next_monitoring_on", "id")
     )
