@@ -7,6 +7,11 @@ export DJANGO_SETTINGS_MODULE=config.settings.local
 
 $PY manage.py migrate --noinput
 $PY manage.py createcachetable
+$PY manage.py demo_data >/dev/null
+# 統計・事業計画の画面に意味のある数が出るよう、過去10年度分の合成データ（2,000人分、決定的）を一度だけ投入します。
+echo "統計用の過去データ（合成データ）を準備しています…（初回のみ、数十秒かかります）"
+$PY manage.py generate_synthetic --persons 2000 --skip-if-loaded >var/synthetic.log 2>&1 \
+  || { cat var/synthetic.log >&2; exit 1; }
 $PY manage.py demo_data
 
 $PY manage.py db_worker >var/worker.log 2>&1 &

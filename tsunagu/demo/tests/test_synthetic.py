@@ -155,3 +155,7 @@ def test_command_prints_progress_and_refuses_a_second_load() -> None:
 
     with pytest.raises(CommandError, match="既に投入"):
         call_command("generate_synthetic", persons=50, stdout=StringIO())
+    # make demo runs it on every start: the second time it does nothing and succeeds.
+    again = StringIO()
+    call_command("generate_synthetic", persons=50, skip_if_loaded=True, stdout=again)
+    assert "投入済み" in again.getvalue()

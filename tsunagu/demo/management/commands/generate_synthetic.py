@@ -2,6 +2,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tsunagu.demo.data import load_demo_data
 from tsunagu.demo.synthetic import SEED, TIERS, Generator, sizes_for
+from tsunagu.demo.synthetic.organizations import SLUG_PREFIX
+from tsunagu.persons.models import Person
+
+
+def synthetic_loaded() -> bool:
+    return Person.objects.filter(created_by__username__startswith=SLUG_PREFIX).exists()
 
 
 class Command(BaseCommand):
@@ -16,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=None, help="ケース数（省略時は規模から）")
         parser.add_argument("--records", type=int, default=None, help="支援経過記録の数（省略時は規模から）")
         parser.add_argument("--seed", type=int, default=SEED, help="乱数種")
+        parser.add_argument(
+            "--skip-if-loaded",
+            action="store_true",
+            help="合成データが既にあれば何もせずに終わります（make demo の2回目以降）。",
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if options["tier"] is None and options["persons"] is None:
@@ -23,6 +34,9 @@ class Command(BaseCommand):
         sizes = sizes_for(options["tier"], options["persons"], options["cases"], options["records"])
         if sizes.persons < 1 or sizes.cases < sizes.persons or sizes.records < 0:
             raise CommandError("件数が正しくありません（ケース数は相談者数以上）。")
+        if options["skip_if_loaded"] and synthetic_loaded():
+            self.stdout.write("合成データは投入済みです（何もしません）。")
+            return
         self.stdout.write(f"デモデータ（組織・職員）を準備しています: {load_demo_data()}")
         try:
             counts = Generator(sizes, seed=options["seed"], progress=self.stdout.write).run()
