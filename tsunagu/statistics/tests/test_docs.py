@@ -11,3 +11,11 @@ def test_definitions_page_is_generated_from_the_code() -> None:
     assert page == definitions_markdown(), "run `python manage.py statistics_doc`"
     for code in INDICATORS:
         assert f"`{code}`" in page
+
+
+def test_guide_values_are_editable_in_the_admin() -> None:
+    from django.contrib import admin
+
+    from tsunagu.statistics.models import GuideValue
+
+    assert admin.site.is_registered(GuideValue)
