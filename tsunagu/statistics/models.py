@@ -29,6 +29,16 @@ class GuideValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator_code} {self.fiscal_year}: {self.value_per_100k}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .indicators import PER_100K_CODES
+
+        if self.indicator_code not in PER_100K_CODES:
+            raise ValidationError(
+                {"indicator_code": f"目安値を設定できる指標は {', '.join(sorted(PER_100K_CODES))} です。"}
+            )
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "待機中"

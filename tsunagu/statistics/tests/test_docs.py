@@ -19,3 +19,14 @@ def test_guide_values_are_editable_in_the_admin() -> None:
     from tsunagu.statistics.models import GuideValue
 
     assert admin.site.is_registered(GuideValue)
+
+
+def test_guide_value_must_name_a_per_100k_indicator() -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from tsunagu.statistics.models import GuideValue
+
+    with pytest.raises(ValidationError):
+        GuideValue(fiscal_year=2026, indicator_code="employed", value_per_100k=1).clean()
+    GuideValue(fiscal_year=2026, indicator_code="plans_created", value_per_100k=1).clean()
