@@ -122,13 +122,13 @@ class Period:
     def month(cls, year: int, month: int) -> Period:
         last = calendar.monthrange(year, month)[1]
         start = date(year, month, 1)
-        label = wareki(start).rsplit("月", 1)[0].split("年")[0] + f"年{month}月"
-        return cls(start, date(year, month, last), label, 1)
+        era_year = wareki(start).split("年")[0]
+        return cls(start, date(year, month, last), f"{era_year}年{month}月（{year}年{month}月）", 1)
 
     @classmethod
     def fiscal_year(cls, fy: int) -> Period:
         start, end = fiscal_year_range(fy)
-        return cls(start, end, fiscal_year_label(fy), 12)
+        return cls(start, end, f"{fiscal_year_label(fy)}（{fy}年度）", 12)
 
     @property
     def key(self) -> str:

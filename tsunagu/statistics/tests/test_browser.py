@@ -44,7 +44,7 @@ def test_statistics_screens(page: Any, live_server: Any, demo: Any, console: Con
     page.wait_for_url(re.compile(r"/statistics/runs/\d+/"))
     page.get_by_text("状態：").first.wait_for()
     page.locator("#run-progress").get_by_text("完了").wait_for(timeout=15_000)
-    assert "自治体別集計表（令和7年度）" in main.inner_text()
+    assert "自治体別集計表（令和7年度（2025年度））" in main.inner_text()
     assert_no_serious_axe_violations(page)
     save_screenshot(page, "statistics_run")
     assert console.csp_violations() == []
