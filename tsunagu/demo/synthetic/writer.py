@@ -74,6 +74,10 @@ class BulkWriter:
         if self.vendor != "postgresql":
             return
         with connection.cursor() as cur:
+            # Rows written earlier in this transaction (the demo organisations, or a test's data) may
+            # have deferred foreign-key checks pending; PostgreSQL refuses ALTER TABLE on such a
+            # table until they have run, so run them now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in tables:
                 if table.name in self._prepared:
                     continue
@@ -107,6 +111,7 @@ class BulkWriter:
                     progress(f"  索引・外部キーを再作成 {i}/{len(self._restore)}")
                 cur.execute(statement)
             cur.execute("RESET maintenance_work_mem")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
         self._restore = []
 
     # --- Writing --------------------------------------------------------------------------------
