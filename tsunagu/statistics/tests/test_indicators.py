@@ -263,3 +263,25 @@ def test_query_count_does_not_grow_with_data(world: World) -> None:
         got = compute(area, Period.fiscal_year(2025))
     assert len(many) == len(few) == len(INDICATORS) + 1
     assert got.by_code()["plans_created"].value == 8
+
+
+def test_operator_change_keeps_the_municipality_figures(world: World) -> None:
+    """委託先の変更: the cases pass to the next operator of the same municipality. The municipality's
+    figures (what the 支援状況調査 reports) do not move; plans, outcomes and referrals stay with the
+    agency that recorded them."""
+    from tsunagu.cases.models import Case
+    from tsunagu.organizations.models import Agency, OperationType
+
+    fy = Period.fiscal_year(2025)
+    before = values(Area.municipality(world.shinjuku), fy)
+    successor = Agency.objects.create(
+        name="新宿区くらし相談センター（新受託者）",
+        operation_type=OperationType.CONTRACTED,
+        operator_name="社会福祉法人 つなぐ会",
+        municipality=world.shinjuku,
+    )
+    Case.objects.filter(agency=world.agency_s).update(agency=successor)
+    assert values(Area.municipality(world.shinjuku), fy) == before
+    moved = values(Area.agency(successor), fy)
+    assert moved["new_consultations"] == 3 and moved["plans_created"] == 0
+    assert values(Area.agency(world.agency_s), fy)["plans_created"] == 3
