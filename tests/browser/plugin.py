@@ -37,6 +37,33 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
 
 
+def _serve_one_request_at_a_time() -> None:
+    """The live server answers requests one after another.
+
+    The SQLite test database is in memory, so the live server's threads share one connection
+    (pytest-django's ``connections_override``); a page that loads several database-backed images at
+    once (the plan-vs-actual charts) made those threads use it concurrently and fail with
+    "bad parameter or other API misuse". A real deployment has a connection per thread. Django's
+    single-threaded server closes each connection after its response, so browsers do not stall.
+    """
+    from typing import Any
+
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        """Not a ThreadingMixIn: requests run in the live server's own thread, which already uses the
+        test's connections, and Django answers ``Connection: close`` (no keep-alive to wait on)."""
+
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = SerialWSGIServer  # type: ignore[assignment]
+
+
+_serve_one_request_at_a_time()
+
+
 def _unavailable(reason: str) -> None:
     """No browser: a failure in CI (nothing may be skipped there), a skip elsewhere."""
     if os.environ.get("CI", "").lower() == "true":
