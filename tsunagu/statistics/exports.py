@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .indicators import INDICATORS, SURVEY_INDICATORS
+from .indicators import INDICATORS, PER_100K_CODES, SURVEY_INDICATORS, Figures
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,37 @@ class SurveyRow:
     values: dict[str, int]
     per_100k: dict[str, Any]
 
+    @classmethod
+    def from_figures(cls, figures: Figures) -> SurveyRow:
+        area = figures.area
+        return cls(
+            name=area.name,
+            code=area.code,
+            population=area.population,
+            values={f.code: f.value for f in figures.figures},
+            per_100k={f.code: f.per_100k for f in figures.figures if f.code in PER_100K_CODES},
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SurveyRow:
+        """A row stored in ``StatisticsRun.result`` (see ``to_json``)."""
+        return cls(
+            name=data["name"],
+            code=data.get("code", ""),
+            population=data.get("population", 0),
+            values=data.get("values", {}),
+            per_100k=data.get("per_100k", {}),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "code": self.code,
+            "population": self.population,
+            "values": self.values,
+            "per_100k": {k: None if v is None else str(v) for k, v in self.per_100k.items()},
+        }
+
     def cells(self) -> list[Any]:
         out: list[Any] = [self.name, self.code, self.population]
         for c in survey_columns():
@@ -71,6 +102,17 @@ def to_csv(title: str, rows: list[SurveyRow]) -> bytes:
     for r in rows:
         w.writerow(["" if c is None else c for c in r.cells()])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def survey_file(fmt: str, title: str, rows: list[SurveyRow], notes: list[str]) -> tuple[bytes, str]:
+    """The file's bytes and content type: ``csv`` or ``xlsx`` (notes go under the xlsx table)."""
+    if fmt == "csv":
+        return to_csv(title, rows), CSV_CONTENT_TYPE
+    return to_xlsx(title, rows, notes), XLSX_CONTENT_TYPE
 
 
 def to_xlsx(title: str, rows: list[SurveyRow], notes: list[str] | None = None) -> bytes:

@@ -35,7 +35,7 @@ def municipalities_for_user(user: Any) -> models.QuerySet[Municipality]:
     if not may_view(user):
         return Municipality.objects.none()
     if user.agency_id:
-        agency = Agency.objects.get(pk=user.agency_id)
+        agency = user.agency  # the user's own row caches it for the request
         ids = set(agency.served_municipalities.values_list("pk", flat=True)) | {agency.municipality_id}
         return Municipality.objects.filter(pk__in=ids).select_related("prefecture")
     if user.municipality_id and user.has_role(Role.MUNICIPAL_OFFICER):
@@ -58,7 +58,7 @@ def municipality_area(user: Any, code: str) -> Area:
     if muni is None:
         raise Http404(NOT_FOUND_MESSAGE)
     if user.agency_id:
-        return Area.municipality(muni, agency=Agency.objects.get(pk=user.agency_id))
+        return Area.municipality(muni, agency=user.agency)
     return Area.municipality(muni)
 
 
@@ -99,7 +99,7 @@ def areas_for_user(user: Any) -> list[tuple[str, str]]:
     """(key, label) of every area the user may choose, for the area selector."""
     out: list[tuple[str, str]] = []
     if user.agency_id and may_view(user):
-        out.append(("agency", f"{Agency.objects.get(pk=user.agency_id).name}（機関全体）"))
+        out.append(("agency", f"{user.agency.name}（機関全体）"))
     for muni in municipalities_for_user(user):
         out.append((f"m:{muni.code}", str(muni)))
     for pref in prefectures_for_user(user):

@@ -6,7 +6,6 @@ A prefecture's 年度 means every municipality of it × every indicator, so it i
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,15 +17,12 @@ from tsunagu.core.dates import fiscal_year
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Agency, Municipality, Prefecture
 
-from .indicators import INDICATORS_LIST, PER_100K_CODES, SURVEY_INDICATORS, Area, Period, compute
+from .exports import SurveyRow
+from .indicators import INDICATORS_LIST, SURVEY_INDICATORS, Area, Period, compute
 from .models import RunStatus, StatisticsRun
 from .policies import may_view
 
 EARLIEST_FISCAL_YEAR = 2015  # the 制度 began in April 2015
-
-
-def _json_decimal(d: Decimal | None) -> str | None:
-    return None if d is None else str(d)
 
 
 def statistics_run_start(*, actor: Any, area: Area, fiscal_year_: int) -> StatisticsRun:
@@ -82,14 +78,7 @@ def _municipalities(area: Area) -> list[Municipality]:
 
 
 def _row(area: Area, period: Period) -> dict[str, Any]:
-    figures = compute(area, period)
-    return {
-        "name": area.name,
-        "code": area.code,
-        "population": area.population,
-        "values": {f.code: f.value for f in figures.figures},
-        "per_100k": {f.code: _json_decimal(f.per_100k) for f in figures.figures if f.code in PER_100K_CODES},
-    }
+    return SurveyRow.from_figures(compute(area, period)).to_json()
 
 
 def statistics_run_execute(run: StatisticsRun) -> StatisticsRun:
@@ -99,10 +88,12 @@ def statistics_run_execute(run: StatisticsRun) -> StatisticsRun:
     try:
         area = run_area(run)
         munis = _municipalities(area)
+        # An agency (or an agency's share of a municipality) counts only its own rows everywhere.
+        share_of = area.id if area.kind == "agency" else area.agency_id
+        agency = Agency.objects.get(pk=share_of) if share_of else None
         rows = []
         for i, muni in enumerate(munis, start=1):
-            agency = area.id if area.kind == "agency" else area.agency_id
-            sub = Area.municipality(muni, agency=Agency.objects.get(pk=agency) if agency else None)
+            sub = Area.municipality(muni, agency=agency)
             rows.append(_row(sub, period))
             StatisticsRun.objects.filter(pk=run.pk).update(progress_done=i)
         total = _row(area, period)

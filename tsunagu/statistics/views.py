@@ -21,12 +21,11 @@ from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 
 from . import policies, selectors, services
 from .creaming import complexity_table, headline_rates
-from .exports import SurveyRow, survey_columns, to_csv, to_xlsx
+from .exports import SurveyRow, survey_columns, survey_file
 from .indicators import (
     DISTRIBUTIONS,
     DISTRIBUTIONS_LIST,
     INDICATORS,
-    PER_100K_CODES,
     Area,
     Figures,
     Period,
@@ -99,17 +98,6 @@ def _period_choices(today: date) -> dict[str, list[tuple[str, str]]]:
     return {"months": months, "years": years}
 
 
-def _survey_row(figures: Figures) -> SurveyRow:
-    area = figures.area
-    return SurveyRow(
-        name=area.name,
-        code=area.code,
-        population=area.population,
-        values={f.code: f.value for f in figures.figures},
-        per_100k={f.code: f.per_100k for f in figures.figures if f.code in PER_100K_CODES},
-    )
-
-
 def monthly(request: HttpRequest) -> HttpResponse:
     """支援状況調査 for one area and one month (or 年度), with the creaming guard beside the rates."""
     _require_view(request)
@@ -158,7 +146,7 @@ def survey_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     figures = compute(sel.area, sel.period)
     title = f"生活困窮者自立支援制度 支援状況調査（自治体別集計表） {sel.area.name} {sel.period.label}"
-    rows = [_survey_row(figures)]
+    rows = [SurveyRow.from_figures(figures)]
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,
@@ -166,15 +154,16 @@ def survey_export(request: HttpRequest, fmt: str) -> HttpResponse:
         object_id=selectors.area_key(sel.area),
         details={"format": fmt, "period": sel.period.key, "area": sel.area.name},
     )
+    notes = [f"人口10万人あたりの値は1か月あたり（{sel.period.months}か月で割った値）。", *sel.notes]
     filename = f"shien_jokyo_{sel.area.code or sel.area.id}_{sel.period.key}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(to_csv(title, rows), content_type="text/csv; charset=utf-8")
-    else:
-        notes = [f"人口10万人あたりの値は1か月あたり（{sel.period.months}か月で割った値）。", *sel.notes]
-        response = HttpResponse(
-            to_xlsx(title, rows, notes),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    return _file_response(fmt, title, rows, notes, filename)
+
+
+def _file_response(
+    fmt: str, title: str, rows: list[SurveyRow], notes: list[str], filename: str
+) -> HttpResponse:
+    content, content_type = survey_file(fmt, title, rows, notes)
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -265,8 +254,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_for_user(request.user, run_id)
     result = run.result or {}
     columns = survey_columns()
-    rows = [_result_row(r) for r in result.get("rows", [])]
-    total = _result_row(result["total"]) if result.get("total") else None
+    rows = [SurveyRow.from_json(r) for r in result.get("rows", [])]
+    total = SurveyRow.from_json(result["total"]) if result.get("total") else None
     ctx = {
         "run": run,
         "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
@@ -280,25 +269,15 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, template, ctx)
 
 
-def _result_row(r: dict[str, Any]) -> SurveyRow:
-    return SurveyRow(
-        name=r["name"],
-        code=r.get("code", ""),
-        population=r.get("population", 0),
-        values=r.get("values", {}),
-        per_100k=r.get("per_100k", {}),
-    )
-
-
 def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     _require_view(request)
     run = selectors.run_for_user(request.user, run_id)
     if run.status != RunStatus.DONE:
         raise Http404(NOT_FOUND_MESSAGE)
     result = run.result
-    rows = [_result_row(r) for r in result.get("rows", [])]
+    rows = [SurveyRow.from_json(r) for r in result.get("rows", [])]
     if result.get("total"):
-        total = _result_row(result["total"])
+        total = SurveyRow.from_json(result["total"])
         total.name = f"{total.name}（合計）"
         rows.append(total)
     title = (
@@ -310,32 +289,15 @@ def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
         obj=run,
         details={"format": fmt, "what": "statistics_run"},
     )
-    filename = f"shien_jokyo_FY{run.fiscal_year}_{run.pk}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(to_csv(title, rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            to_xlsx(title, rows, ["人口10万人あたりの値は1か月あたり（年間件数÷12）。"]),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    notes = ["人口10万人あたりの値は1か月あたり（年間件数÷12）。"]
+    return _file_response(fmt, title, rows, notes, f"shien_jokyo_FY{run.fiscal_year}_{run.pk}.{fmt}")
 
 
 @require_POST
 def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
     _require_view(request)
     run = selectors.run_for_user(request.user, run_id)
-    area = selectors.area_for_key(request.user, _run_area_key(run))
+    # Resolved again through the user's areas: a run can only be repeated on an area still theirs.
+    area = selectors.area_for_key(request.user, selectors.area_key(services.run_area(run)))
     new = services.statistics_run_start(actor=request.user, area=area, fiscal_year_=run.fiscal_year)
     return redirect("statistics:run_detail", run_id=new.pk)
-
-
-def _run_area_key(run: Any) -> str:
-    from tsunagu.organizations.models import Municipality, Prefecture
-
-    if run.area_kind == "prefecture":
-        return f"p:{Prefecture.objects.get(pk=run.area_id).code}"
-    if run.area_kind == "agency":
-        return "agency"
-    return f"m:{Municipality.objects.get(pk=run.area_id).code}"

@@ -233,3 +233,17 @@ def test_api_monthly(world: World, login: Any) -> None:
         .status_code
         == 403
     )
+
+
+def test_run_can_be_repeated_on_the_same_area(
+    world: World, login: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = login("shinjuku-center")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/statistics/runs/", {"area": f"m:{code(world)}", "fiscal_year": "2025"})
+    run = StatisticsRun.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/statistics/runs/{run.pk}/retry/").status_code == 302
+    again = StatisticsRun.objects.exclude(pk=run.pk).get()
+    assert again.area_agency_id == run.area_agency_id and again.result == run.result
+    assert login("hasuda-center").post(f"/statistics/runs/{run.pk}/retry/").status_code == 404
