@@ -740,7 +740,7 @@ def employment_outcome_out(o: Any) -> dict[str, Any]:
 )
 def employment_outcome_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = _case_for_api(request, case_id, audit=True)
-    return [employment_outcome_out(o) for o in case.employment_outcomes.order_by("-occurred_on", "-id")]
+    return [employment_outcome_out(o) for o in selectors.employment_outcomes_of_case(case)]
 
 
 @router.post(

@@ -26,6 +26,7 @@ from .models import (
     Assessment,
     Case,
     CaseState,
+    EmploymentOutcome,
     Evaluation,
     Intake,
     PlanGoal,
@@ -267,6 +268,11 @@ def records_of_case(case: Case, *, limit: int = RECORD_LIST_LIMIT) -> list[Suppo
         .select_related("staff", "author")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+def employment_outcomes_of_case(case: Case) -> models.QuerySet[EmploymentOutcome]:
+    """就労・増収の実績 of a case (the case was already fetched and checked), newest first."""
+    return EmploymentOutcome.objects.filter(case=case).order_by("-occurred_on", "-id")
 
 
 def record_get_for_user(*, user: Any, case: Case, record_id: Any) -> SupportRecord:

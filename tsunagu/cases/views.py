@@ -270,7 +270,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 "referral": code_labels(CodeList.SCREENING_REFERRAL),
             },
             "application_form": ApplicationForm(),
-            "outcomes": case.employment_outcomes.order_by("-occurred_on", "-id"),
+            "outcomes": selectors.employment_outcomes_of_case(case),
         },
     )
 
@@ -1043,5 +1043,5 @@ def employment_outcome_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/employment_outcome_form.html",
-        {"case": case, "form": form, "outcomes": case.employment_outcomes.order_by("-occurred_on", "-id")},
+        {"case": case, "form": form, "outcomes": selectors.employment_outcomes_of_case(case)},
     )
