@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -37,15 +37,53 @@ class AuditAction(models.TextChoices):
     AUDIT_QUERY = "audit_query", "監査ログの照会"
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """No bulk UPDATE or DELETE on an append-only table (the database refuses them too)."""
+
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("監査ログは変更できません。")
+        raise PermissionError(
+            f"{self.model.append_only_label}は変更できません。{self.model.append_only_hint}"
+        )
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("監査ログは削除できません。")
+        raise PermissionError(
+            f"{self.model.append_only_label}は削除できません。{self.model.append_only_hint}"
+        )
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """The one base for append-only records (追記のみ): the audit trail, the rule tables, the
+    disclosure register. A row is saved once; a change is a new row. The model, its queryset and
+    its base manager refuse UPDATE and DELETE, and a migration adds a trigger that refuses them in
+    the database as well (``docs/audit.md``).
+
+    Subclasses name what they hold (``append_only_label``) and, optionally, what to do instead
+    (``append_only_hint``). A subclass with its own queryset derives it from ``AppendOnlyQuerySet``.
+    """
+
+    append_only_label: ClassVar[str] = "この記録"
+    append_only_hint: ClassVar[str] = ""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{self.append_only_label}は変更できません。{self.append_only_hint}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self.append_only_label}は削除できません。{self.append_only_hint}")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    pass
+
+
+class AuditEvent(AppendOnlyModel):
     """One append-only row per audited event.
 
     Written only through ``tsunagu.core.audit.audit_record`` in the same transaction as the
@@ -73,6 +111,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
     details = models.JSONField("詳細", default=dict, blank=True)
 
+    append_only_label: ClassVar[str] = "監査ログ"
+
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
@@ -90,14 +130,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.get_action_display()}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("監査ログは変更できません。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("監査ログは削除できません。")
 
 
 class VersionedModel(models.Model):

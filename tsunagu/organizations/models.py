@@ -25,6 +25,16 @@ class Prefecture(models.Model):
         return self.name
 
 
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
+    def area_of(self, agency: Agency | int) -> MunicipalityQuerySet:
+        """The municipalities an agency serves (担当区域): its own plus every 共同実施 one.
+
+        The one definition of an agency's area; ``Agency.area`` / ``Agency.area_ids`` read it.
+        """
+        agency_id = agency if isinstance(agency, int) else agency.pk
+        return self.filter(Q(agencies__pk=agency_id) | Q(served_by__pk=agency_id)).distinct()
+
+
 class Municipality(models.Model):
     """実施主体: a welfare-office municipality (or a prefecture for its towns and villages)."""
 
@@ -36,6 +46,8 @@ class Municipality(models.Model):
     population = models.PositiveIntegerField("人口")
     population_as_of = models.DateField("人口の基準日", null=True, blank=True)
     slug = models.SlugField("略称（ローマ字）", max_length=40, unique=True)
+
+    objects: ClassVar[MunicipalityQuerySet] = MunicipalityQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "自治体（実施主体）"
@@ -54,8 +66,20 @@ class OperationType(models.TextChoices):
     CONTRACTED = "contracted", "委託"
 
 
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def serving(self, municipality: Municipality | int) -> AgencyQuerySet:
+        """The agencies whose area (``Agency.area``) includes ``municipality``."""
+        muni_id = municipality if isinstance(municipality, int) else municipality.pk
+        return self.filter(Q(municipality_id=muni_id) | Q(served_municipalities__pk=muni_id)).distinct()
+
+
 class Agency(models.Model):
-    """自立相談支援機関. One agency may serve several municipalities (共同実施)."""
+    """自立相談支援機関. One agency may serve several municipalities (共同実施).
+
+    Its area (担当区域) is its 主たる実施主体 plus ``served_municipalities``: ``area()`` (a
+    queryset), ``area_ids()`` (a set, read once per instance) and ``Agency.objects.serving(m)``
+    are the only encodings of it.
+    """
 
     name = models.CharField("機関名", max_length=100)
     operation_type = models.CharField("運営形態", max_length=16, choices=OperationType.choices)
@@ -67,6 +91,8 @@ class Agency(models.Model):
         Municipality, verbose_name="担当する実施主体（共同実施を含む）", related_name="served_by"
     )
     is_active = models.BooleanField("有効", default=True)
+
+    objects: ClassVar[AgencyQuerySet] = AgencyQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "自立相談支援機関"
@@ -82,6 +108,24 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def area(self) -> MunicipalityQuerySet:
+        """The municipalities this agency serves: its own and every 共同実施 one."""
+        return Municipality.objects.area_of(self)
+
+    def area_ids(self) -> frozenset[int]:
+        """``area()`` as ids, read once per instance."""
+        cached: frozenset[int] | None = getattr(self, "_area_ids", None)
+        if cached is None:
+            cached = frozenset(
+                {self.municipality_id, *self.served_municipalities.values_list("pk", flat=True)}
+            )
+            self._area_ids = cached
+        return cached
+
+    def serves(self, municipality: Municipality | int) -> bool:
+        muni_id = municipality if isinstance(municipality, int) else municipality.pk
+        return muni_id in self.area_ids()
 
 
 class StaffManager(UserManager["User"]):
