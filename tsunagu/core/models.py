@@ -79,10 +79,6 @@ class AppendOnlyModel(models.Model):
         raise PermissionError(f"{self.append_only_label}は削除できません。{self.append_only_hint}")
 
 
-class AuditEventQuerySet(AppendOnlyQuerySet):
-    pass
-
-
 class AuditEvent(AppendOnlyModel):
     """One append-only row per audited event.
 
@@ -112,8 +108,6 @@ class AuditEvent(AppendOnlyModel):
     details = models.JSONField("詳細", default=dict, blank=True)
 
     append_only_label: ClassVar[str] = "監査ログ"
-
-    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "監査ログ"
