@@ -170,3 +170,32 @@ class CodeItem(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class IdempotencyKey(models.Model):
+    """A client-chosen key (二重送信防止キー) and the record its first request created.
+
+    Keys are scoped to the agency (or municipality) *and* the account that sent them, and to the
+    kind of record: the same string sent by another account or another agency is a different key
+    and never returns someone else's record (``core.idempotency``).
+    """
+
+    agency_id = models.BigIntegerField("機関ID", null=True, blank=True)
+    municipality_id = models.BigIntegerField("自治体ID", null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="送信者", on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField("対象の種類", max_length=64)
+    key = models.CharField("キー", max_length=64)
+    object_id = models.CharField("作成した記録のID", max_length=64)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "二重送信防止キー"
+        verbose_name_plural = "二重送信防止キー"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotencykey_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
