@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -61,6 +64,22 @@ class PrivacyNotice(models.Model):
         return f"{self.title} 第{self.version}版"
 
 
+def consent_in_force_q(on: date, prefix: str = "") -> Q:
+    """The one rule for "a consent in force on day ``on``" as a filter (``prefix`` for a relation):
+    given on or before ``on``, not withdrawn on or before it, not expired before it."""
+    return (
+        Q(**{f"{prefix}given_on__lte": on})
+        & (Q(**{f"{prefix}withdrawn_on__isnull": True}) | Q(**{f"{prefix}withdrawn_on__gt": on}))
+        & (Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": on}))
+    )
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def in_force_on(self, on: date) -> ConsentQuerySet:
+        """Consents in force on ``on`` (``consent_in_force_q``), most recent first."""
+        return self.filter(consent_in_force_q(on)).order_by("-given_on", "-id")
+
+
 class Consent(models.Model):
     """One consent given by a person: purposes, scope of third-party provision, validity.
 
@@ -86,6 +105,8 @@ class Consent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects: ClassVar[ConsentQuerySet] = ConsentQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         verbose_name = "同意"
         verbose_name_plural = "同意"
@@ -106,7 +127,8 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.person} の同意（{self.given_on}）"
 
-    def in_force_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+    def in_force_on(self, day: date) -> bool:
+        """``consent_in_force_q`` for one loaded row."""
         if self.given_on > day:
             return False
         if self.withdrawn_on is not None and self.withdrawn_on <= day:

@@ -68,16 +68,7 @@ def consents_of_person(person: Any) -> models.QuerySet[Any]:
 
 
 def consent_in_force(person: Any, on: date | None = None) -> Any | None:
-    """The most recent consent of ``person`` in force on ``on`` (default today), or None."""
-    from django.db.models import Q
+    """The most recent consent of ``person`` in force on ``on`` (``privacy.policies``)."""
+    from .policies import consent_in_force as in_force
 
-    from .models import Consent
-
-    on = on or timezone.localdate()
-    return (
-        Consent.objects.filter(person=person, given_on__lte=on)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-        .order_by("-given_on", "-id")
-        .first()
-    )
+    return in_force(person, on)
