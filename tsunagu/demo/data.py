@@ -84,6 +84,19 @@ MUNICIPALITIES: tuple[dict[str, Any], ...] = (
     {"code": "131041", "name": "新宿区", "pref": "13", "population": 351_183, "slug": "shinjuku"},
     {"code": "112381", "name": "蓮田市", "pref": "11", "population": 60_781, "slug": "hasuda"},
 )
+# 共同実施: 蓮田市くらし相談センター also serves 白岡市 in the demo, so that an agency whose area
+# (Agency.area) is larger than its own municipality is exercised by every test. 白岡市 has no demo
+# staff; its population is a rounded demo figure, not an official one.
+JOINT_MUNICIPALITIES: tuple[dict[str, Any], ...] = (
+    {
+        "code": "112461",
+        "name": "白岡市",
+        "pref": "11",
+        "population": 52_000,
+        "slug": "shiraoka",
+        "served_by": "hasuda",
+    },
+)
 AGENCIES = {
     "shinjuku": {
         "name": "新宿区生活支援相談窓口",
@@ -170,6 +183,17 @@ def load_demo_data() -> dict[str, int]:
                 TOTP.activate(user, demo_totp_secret(username))
                 RecoveryCodes.activate(user)
             counts["staff"] += 1
+    for j in JOINT_MUNICIPALITIES:
+        joint, _ = Municipality.objects.update_or_create(
+            code=j["code"],
+            defaults={
+                "name": j["name"],
+                "prefecture": prefs[j["pref"]],
+                "population": j["population"],
+                "slug": j["slug"],
+            },
+        )
+        Agency.objects.get(name=AGENCIES[j["served_by"]]["name"]).served_municipalities.add(joint)
     from .extra import load_domain_demo_data
 
     counts.update(load_domain_demo_data())
