@@ -16,8 +16,17 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "errors/400.html", status=400)
 
 
+def _refusal_message(exception: Exception | None) -> str:
+    """The refusal's own Japanese message (``organizations.guards.AccessDenied`` carries one)."""
+    message = getattr(exception, "message", None) or (
+        exception.args[0] if exception and exception.args else ""
+    )
+    return message if isinstance(message, str) else ""
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    """The one 403 page of the screens: it shows the message of the refusal that was raised."""
+    return render(request, "errors/403.html", {"message": _refusal_message(exception)}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -14,7 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-AUTH_AT_KEY = "tsunagu_auth_at"
+from .services import AUTH_AT_KEY, session_end_by_policy
+
+__all__ = ["AUTH_AT_KEY", "MfaRequiredMiddleware", "SessionPolicyMiddleware", "StaffLoginRequiredMiddleware"]
 
 # Paths reachable by an authenticated account that has not yet set up TOTP. allauth asks for the
 # password again (reauthentication) before TOTP can be activated, so that page must be open too.
@@ -52,8 +54,6 @@ class SessionPolicyMiddleware:
             auth_at = request.session.get(AUTH_AT_KEY)
             limit = settings.TSUNAGU_ABSOLUTE_TIMEOUT_HOURS * 3600
             if auth_at is None or time.time() - float(auth_at) > limit:
-                from .services import session_end_by_policy
-
                 session_end_by_policy(request=request, reason="absolute_timeout")
                 owner_id = user.pk
                 logout(request)

@@ -9,37 +9,36 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 
+from . import guards
 from .auth import lockout_key
 from .models import Agency, Municipality, StaffRole, StaffSession, User
 from .roles import MUNICIPAL_ROLES, Permission, Role
 
-
-def _require(actor: Any, permission: Permission) -> None:
-    if actor is not None and not actor.can(permission):
-        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
-        raise PermissionDenied("この操作を行う権限がありません。")
+# When the session's login happened (epoch seconds): the absolute timeout counts from it.
+AUTH_AT_KEY = "tsunagu_auth_at"
 
 
-def _require_same_tenant(actor: Any, user: User) -> None:
+def _require_manager_of(actor: User | None, user: User) -> None:
+    """センター長 of the account's own agency (or municipality). ``actor=None``: set-up commands."""
     if actor is None:
         return
-    same = (actor.agency_id and actor.agency_id == user.agency_id) or (
-        actor.municipality_id and actor.municipality_id == user.municipality_id
-    )
-    if not same:
-        raise PermissionDenied("この操作を行う権限がありません。")
+    guards.require(actor, Permission.STAFF_MANAGE)
+    if actor.agency_id:
+        guards.require_agency_of(actor, user, target=user.username)
+    else:
+        guards.require_municipality_of(actor, user, target=user.username)
 
 
 def staff_create(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     display_name: str,
     roles: Iterable[Role | str],
@@ -61,9 +60,9 @@ def staff_create(
     if not municipal and Role.AUDITOR.value not in role_values and agency is None:
         raise ValidationError({"agency": "所属機関を選んでください。"})
     if actor is not None:
-        _require(actor, Permission.STAFF_MANAGE)
-        if agency is not None and agency.pk != actor.agency_id:
-            raise PermissionDenied("他機関の職員は登録できません。")
+        guards.require(actor, Permission.STAFF_MANAGE)
+        if agency is not None:
+            guards.require_agency_of(actor, agency.pk, message="他機関の職員は登録できません。")
     if User.objects.filter(username__iexact=username).exists():
         # Login matches usernames case-insensitively: "Sato" beside "sato" would lock both out.
         raise ValidationError({"username": "このユーザー名は既に使われています。"})
@@ -106,10 +105,9 @@ def _end_sessions(user: User) -> int:
     return len(keys)
 
 
-def staff_disable(*, actor: Any, user: User, reason: str = "") -> User:
+def staff_disable(*, actor: User | None, user: User, reason: str = "") -> User:
     """利用停止: the account can no longer log in and all its sessions end at once."""
-    _require(actor, Permission.STAFF_MANAGE)
-    _require_same_tenant(actor, user)
+    _require_manager_of(actor, user)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
@@ -123,9 +121,8 @@ def staff_disable(*, actor: Any, user: User, reason: str = "") -> User:
     return user
 
 
-def staff_enable(*, actor: Any, user: User) -> User:
-    _require(actor, Permission.STAFF_MANAGE)
-    _require_same_tenant(actor, user)
+def staff_enable(*, actor: User | None, user: User) -> User:
+    _require_manager_of(actor, user)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=True)
         user.is_active = True
@@ -133,10 +130,9 @@ def staff_enable(*, actor: Any, user: User) -> User:
     return user
 
 
-def staff_unlock(*, actor: Any, user: User) -> int:
+def staff_unlock(*, actor: User | None, user: User) -> int:
     """ロック解除 after repeated login failures."""
-    _require(actor, Permission.STAFF_MANAGE)
-    _require_same_tenant(actor, user)
+    _require_manager_of(actor, user)
     with transaction.atomic():
         count = AccessAttempt.objects.filter(username=lockout_key(user.username)).count()
         AxesProxyHandler.reset_attempts(username=lockout_key(user.username))
@@ -144,7 +140,7 @@ def staff_unlock(*, actor: Any, user: User) -> int:
     return count
 
 
-def staff_reset_credentials(*, actor: Any, user: User) -> str:
+def staff_reset_credentials(*, actor: User | None, user: User) -> str:
     """パスワードと多要素認証のリセット (lost password or authenticator device).
 
     Sets a temporary password (returned once, never stored in clear), removes the account's TOTP
@@ -154,10 +150,15 @@ def staff_reset_credentials(*, actor: Any, user: User) -> str:
     from allauth.mfa.models import Authenticator
     from django.utils.crypto import get_random_string
 
-    _require(actor, Permission.STAFF_MANAGE)
-    _require_same_tenant(actor, user)
+    _require_manager_of(actor, user)
     if actor is not None and actor.pk == user.pk:
-        raise PermissionDenied("自分自身の認証情報はこの画面からリセットできません。")
+        guards.deny(
+            actor,
+            permission=Permission.STAFF_MANAGE,
+            reason="self",
+            message="自分自身の認証情報はこの画面からリセットできません。",
+            obj=user,
+        )
     temporary = get_random_string(14, "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
     with transaction.atomic():
         user.set_password(temporary)
@@ -188,8 +189,6 @@ def staff_is_locked(user: User) -> bool:
 
 def session_start(*, request: HttpRequest, user: User) -> None:
     """Called on login: remember the session server-side and when it began."""
-    from .middleware import AUTH_AT_KEY
-
     request.session[AUTH_AT_KEY] = time.time()
     if request.session.session_key is None:
         request.session.save()
@@ -205,7 +204,7 @@ def session_start(*, request: HttpRequest, user: User) -> None:
         audit_record(actor=user, action=AuditAction.LOGIN_SUCCESS, obj=user)
 
 
-def session_end(*, request: HttpRequest, user: Any) -> None:
+def session_end(*, request: HttpRequest, user: User | None) -> None:
     """Called on logout: the session row goes with it (Django flushes the session itself)."""
     with transaction.atomic():
         if request.session.session_key:

@@ -210,8 +210,8 @@ def test_only_a_center_director_creates_staff_and_only_in_their_agency(staff: An
             agency=staff("shinjuku-shunin").agency,
         )
     denied = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
-    assert denied.details == {"permission": "staff.manage"}
-    with pytest.raises(PermissionDenied):
+    assert denied.details == {"permission": "staff.manage", "reason": "no_permission"}
+    with pytest.raises(PermissionDenied, match="他機関の職員は登録できません。"):
         staff_create(
             actor=staff("shinjuku-center"),
             username="other-agency",
@@ -219,6 +219,8 @@ def test_only_a_center_director_creates_staff_and_only_in_their_agency(staff: An
             roles=[Role.CONSULTANT],
             agency=staff("hasuda-center").agency,
         )
+    other = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).exclude(pk=denied.pk).get()
+    assert other.details["reason"] == "other_agency"
     assert _counts()[:2] == before
 
 
