@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from tsunagu.cases import selectors as case_selectors
-from tsunagu.core.audit import audit_record
-from tsunagu.core.models import AuditAction
+from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
@@ -22,13 +21,14 @@ from .schemas import (
     AgendaItemOut,
     AgendaOutcomeIn,
     AttendeeIn,
-    DecisionIn,
-    DecisionOut,
     MeetingCreateIn,
     MeetingListOut,
     MeetingOut,
     MeetingPatchIn,
     PendingDecisionOut,
+    RecordId,
+    SupportDecisionIn,
+    SupportDecisionOut,
 )
 
 router = Router()
@@ -36,13 +36,10 @@ PAGE_SIZE = 25
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
-    if not request.user.can(permission):  # type: ignore[union-attr]
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ACCESS_DENIED,
-            details={"permission": permission.value, "via": "api"},
-        )
-        raise PermissionDenied("この操作を行う権限がありません。")
+    guards.require(request.user, permission, via="api")
+
+
+ERRORS = {403: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
 
 
 # --- Output ---------------------------------------------------------------------------------------
@@ -63,6 +60,9 @@ def agenda_item_out(item: AgendaItem) -> dict[str, Any]:
         "outcome": item.outcome,
         "outcome_ja": item.get_outcome_display() if item.outcome else "",
         "minutes": item.minutes,
+        "consent_id": item.consent_id,
+        "emergency_basis": item.emergency_basis,
+        "emergency_basis_ja": item.get_emergency_basis_display() if item.emergency_basis else "",
     }
 
 
@@ -148,7 +148,9 @@ def _chair(request: HttpRequest, chair_id: int | None, council: SupportCouncil |
 # --- Meetings -------------------------------------------------------------------------------------
 
 
-@router.get("/meetings", response=MeetingListOut, tags=["会議"], summary="会議の一覧（予定・過去）")
+@router.get(
+    "/meetings", response={200: MeetingListOut, **ERRORS}, tags=["会議"], summary="会議の一覧（予定・過去）"
+)
 def meeting_list(request: HttpRequest, when: str = "all", page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     if when == "upcoming":
@@ -174,7 +176,9 @@ def meeting_list(request: HttpRequest, when: str = "all", page: int = 1) -> dict
     return {"items": items, "count": p.paginator.count, "page": p.number, "pages": p.paginator.num_pages}
 
 
-@router.post("/meetings", response={201: MeetingOut}, tags=["会議"], summary="会議を登録（主任・センター長）")
+@router.post(
+    "/meetings", response={201: MeetingOut, **ERRORS}, tags=["会議"], summary="会議を登録（主任・センター長）"
+)
 def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     _require(request, Permission.MEETING_MANAGE)
@@ -203,6 +207,7 @@ def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Status[dic
             "minutes": payload.minutes,
         },
         attendees=_attendees(request, payload.attendees, council),
+        idempotency_key=payload.idempotency_key,
     )
     return Status(
         201, meeting_out(selectors.meeting_get_for_user(user=user, meeting_id=meeting.pk, audit=False))
@@ -210,23 +215,32 @@ def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Status[dic
 
 
 @router.get(
-    "/meetings/{meeting_id}", response=MeetingOut, tags=["会議"], summary="会議（出席者・議題・結果・議事録）"
+    "/meetings/{meeting_id}",
+    response={200: MeetingOut, **ERRORS},
+    tags=["会議"],
+    summary="会議（出席者・議題・結果・議事録）",
 )
-def meeting_get(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def meeting_get(request: HttpRequest, meeting_id: RecordId) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     return meeting_out(selectors.meeting_get_for_user(user=request.user, meeting_id=meeting_id))
 
 
 @router.patch(
-    "/meetings/{meeting_id}", response=MeetingOut, tags=["会議"], summary="会議を更新（楽観的ロック）"
+    "/meetings/{meeting_id}",
+    response={200: MeetingOut, **ERRORS},
+    tags=["会議"],
+    summary="会議を更新（楽観的ロック）",
 )
-def meeting_patch(request: HttpRequest, meeting_id: int, payload: MeetingPatchIn) -> dict[str, Any]:
+def meeting_patch(request: HttpRequest, meeting_id: RecordId, payload: MeetingPatchIn) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     _require(request, Permission.MEETING_MANAGE)
     data = payload.dict(exclude_unset=True)
     values: dict[str, Any] = {k: data[k] for k in ("held_on", "place", "minutes") if k in data}
+    for text in ("place", "minutes"):
+        if text in values and values[text] is None:
+            values[text] = ""
     if "held_on" in values and values["held_on"] is None:
         raise ValidationError({"held_on": "開催日を入力してください。"})
     if "chair_id" in data:
@@ -247,28 +261,36 @@ def meeting_patch(request: HttpRequest, meeting_id: int, payload: MeetingPatchIn
 
 @router.post(
     "/meetings/{meeting_id}/agenda",
-    response={201: AgendaItemOut},
+    response={201: AgendaItemOut, **ERRORS},
     tags=["会議"],
     summary="ケースを議題に追加",
 )
-def agenda_add(request: HttpRequest, meeting_id: int, payload: AgendaItemIn) -> Status[dict[str, Any]]:
+def agenda_add(request: HttpRequest, meeting_id: RecordId, payload: AgendaItemIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     _require(request, Permission.MEETING_MANAGE)
     case = case_selectors.case_get_for_user(user=user, case_id=payload.case_id, audit=False)
-    item = services.agenda_item_add(actor=user, meeting=meeting, case=case, purpose=payload.purpose)
+    item = services.agenda_item_add(
+        actor=user,
+        meeting=meeting,
+        case=case,
+        purpose=payload.purpose,
+        emergency_basis=payload.emergency_basis,
+        emergency_note=payload.emergency_note,
+        idempotency_key=payload.idempotency_key,
+    )
     return Status(201, agenda_item_out(selectors.agenda_item_get(meeting=meeting, item_id=item.pk)))
 
 
 @router.post(
     "/meetings/{meeting_id}/agenda/{item_id}/outcome",
-    response=AgendaItemOut,
+    response={200: AgendaItemOut, **ERRORS},
     tags=["会議"],
     summary="議題の結果（承認・修正・差戻し）と議事録を記録",
 )
 def agenda_outcome(
-    request: HttpRequest, meeting_id: int, item_id: int, payload: AgendaOutcomeIn
+    request: HttpRequest, meeting_id: RecordId, item_id: RecordId, payload: AgendaOutcomeIn
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     user: Any = request.user
@@ -284,28 +306,32 @@ def agenda_outcome(
 
 @router.get(
     "/decisions",
-    response=list[DecisionOut],
+    response={200: list[SupportDecisionOut], **ERRORS},
     tags=["支援決定"],
     summary="支援決定・確認の一覧（新しい順、100件まで）",
 )
 def decision_list(request: HttpRequest) -> list[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    return [decision_out(d) for d in selectors.decisions_visible_to(request.user)[:100]]
+    decisions = list(selectors.decisions_visible_to(request.user)[:100])
+    selectors.cases_shown_audit(user=request.user, cases=[d.case for d in decisions], shown="decisions")
+    return [decision_out(d) for d in decisions]
 
 
 @router.get(
     "/decisions/pending",
-    response=list[PendingDecisionOut],
+    response={200: list[PendingDecisionOut], **ERRORS},
     tags=["支援決定"],
     summary="支援決定・確認の待ち（自治体担当者）",
 )
 def decision_pending(request: HttpRequest) -> list[dict[str, Any]]:
     _require(request, Permission.API_USE)
     user: Any = request.user
-    if not user.can(Permission.DECISION_RECORD):
-        raise PermissionDenied(selectors.DECISION_ONLY_MESSAGE)
+    if not guards.allowed(user, Permission.DECISION_RECORD):
+        guards.deny(user, permission=Permission.DECISION_RECORD, message=selectors.DECISION_ONLY_MESSAGE)
     rows = []
-    for case in selectors.decisions_pending_for(user)[:100]:
+    cases = list(selectors.decisions_pending_for(user)[:100])
+    selectors.cases_shown_audit(user=user, cases=cases, shown="decisions_pending")
+    for case in cases:
         plan = case.approved_plans[0]  # type: ignore[attr-defined]
         rows.append(
             {
@@ -323,11 +349,11 @@ def decision_pending(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/decisions",
-    response={201: DecisionOut},
+    response={201: SupportDecisionOut, **ERRORS},
     tags=["支援決定"],
     summary="支援決定・確認を記録（自治体担当者）",
 )
-def decision_create(request: HttpRequest, payload: DecisionIn) -> Status[dict[str, Any]]:
+def decision_create(request: HttpRequest, payload: SupportDecisionIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     user: Any = request.user
     case = selectors.case_for_decision(user=user, case_id=payload.case_id)
@@ -338,13 +364,19 @@ def decision_create(request: HttpRequest, payload: DecisionIn) -> Status[dict[st
         decided_on=payload.decided_on,
         programs=payload.programs,
         note=payload.note,
+        idempotency_key=payload.idempotency_key,
     )
-    return Status(201, decision_out(selectors.decision_get_for_user(user=user, decision_id=decision.pk)))
+    return Status(
+        201, decision_out(selectors.decision_get_for_user(user=user, decision_id=decision.pk, audit=False))
+    )
 
 
 @router.get(
-    "/decisions/{decision_id}", response=DecisionOut, tags=["支援決定"], summary="支援決定・確認を取得"
+    "/decisions/{decision_id}",
+    response={200: SupportDecisionOut, **ERRORS},
+    tags=["支援決定"],
+    summary="支援決定・確認を取得",
 )
-def decision_get(request: HttpRequest, decision_id: int) -> dict[str, Any]:
+def decision_get(request: HttpRequest, decision_id: RecordId) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     return decision_out(selectors.decision_get_for_user(user=request.user, decision_id=decision_id))

@@ -10,7 +10,7 @@ from django import forms
 from tsunagu.cases.models import StatutoryProgram
 from tsunagu.core.forms import JapaneseDateField
 
-from .models import AgendaOutcome, AgendaPurpose, DecisionKind, MeetingKind
+from .models import AgendaOutcome, AgendaPurpose, DecisionKind, EmergencyBasis, MeetingKind
 
 _TEXTAREA = {"rows": 4}
 
@@ -96,10 +96,18 @@ class AgendaAddForm(forms.Form):
         label="ケース番号", max_length=16, error_messages=_required("ケース番号"), help_text="例：R8-0004"
     )
     purpose = forms.ChoiceField(label="議題", choices=())
+    emergency_basis = forms.ChoiceField(
+        label="同意によらない検討の根拠（緊急的な支援）",
+        choices=[("", "（同意の範囲内で検討する）"), *EmergencyBasis.choices],
+        required=False,
+        help_text="緊急的な支援の対象で、本人の同意が会議の目的・出席する関係機関を含まない場合に選びます。",
+    )
+    emergency_note = forms.CharField(label="緊急の事情", max_length=400, required=False)
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if kind == MeetingKind.COUNCIL:
+            del self.fields["emergency_basis"], self.fields["emergency_note"]
             choices = [(AgendaPurpose.CONSULTATION.value, AgendaPurpose.CONSULTATION.label)]
         else:
             choices = [(p.value, p.label) for p in AgendaPurpose if p != AgendaPurpose.CONSULTATION]

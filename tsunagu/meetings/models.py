@@ -9,6 +9,7 @@ from django.db.models import Q
 from tsunagu.cases.models import Case, Evaluation, SupportPlan
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import Agency, Municipality
+from tsunagu.privacy.models import Consent
 
 
 class MeetingKind(models.TextChoices):
@@ -201,8 +202,26 @@ class AgendaOutcome(models.TextChoices):
     RETURNED = "returned", "差戻し"
 
 
+class EmergencyBasis(models.TextChoices):
+    """Why a case is discussed at a 支援調整会議 without a consent that covers it (緊急的な支援).
+
+    The wording is that of 個人情報保護法第27条第1項第2号 (the statutory exception the disclosure
+    register uses, ``referrals.models.StatutoryClause.LIFE``).
+    """
+
+    LIFE = (
+        "life",
+        "人の生命・身体・財産の保護に必要で、本人の同意を得ることが困難なとき（個人情報保護法第27条第1項第2号）",
+    )
+
+
 class AgendaItem(models.Model):
-    """One case on a meeting's agenda, with the outcome and its minutes."""
+    """One case on a meeting's agenda, with the outcome and its minutes.
+
+    On a 支援調整会議 the item keeps its basis for sharing the case with the attendees: the consent
+    that covers it (``consent``) or, on the 緊急的な支援 path, the emergency basis with who recorded
+    it and when (``emergency_*``).
+    """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agenda_items")
@@ -215,6 +234,22 @@ class AgendaItem(models.Model):
     )
     outcome = models.CharField("結果", max_length=16, choices=AgendaOutcome.choices, blank=True)
     minutes = models.TextField("議事録（このケース）", blank=True)
+    consent = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="同意"
+    )
+    emergency_basis = models.CharField(
+        "同意によらない検討の根拠", max_length=16, choices=EmergencyBasis.choices, blank=True
+    )
+    emergency_note = models.CharField("緊急の事情", max_length=400, blank=True)
+    emergency_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="根拠を記録した職員",
+    )
+    emergency_recorded_at = models.DateTimeField("根拠の記録日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "議題（ケース）"

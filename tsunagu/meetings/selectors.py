@@ -12,16 +12,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, CaseState, PlanStatus, SupportPlan
 from tsunagu.cases.validation import partners_for_agency
-from tsunagu.core.audit import audit_record
+from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality, User
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
@@ -73,9 +73,7 @@ def served_municipalities(user: Any) -> models.QuerySet[Municipality]:
     agency = getattr(user, "agency", None)
     if agency is None:
         return Municipality.objects.none()
-    return Municipality.objects.filter(
-        Q(pk__in=agency.served_municipalities.values("pk")) | Q(pk=agency.municipality_id)
-    ).order_by("code")
+    return agency.area().order_by("code")
 
 
 def meeting_staff_candidates(user: Any, council: SupportCouncil | None = None) -> models.QuerySet[User]:
@@ -183,7 +181,13 @@ def meeting_attendees(meeting: Meeting) -> list[Any]:
 def meeting_agenda(meeting: Meeting) -> list[AgendaItem]:
     return list(
         meeting.agenda.select_related(
-            "case", "case__person", "case__assigned_worker", "plan", "evaluation"
+            "case",
+            "case__person",
+            "case__assigned_worker",
+            "plan",
+            "evaluation",
+            "consent",
+            "emergency_recorded_by",
         ).order_by("id")
     )
 
@@ -249,8 +253,17 @@ def decisions_visible_to(user: Any) -> models.QuerySet[Decision]:
     )
 
 
-def decision_get_for_user(*, user: Any, decision_id: Any) -> Decision:
-    return get_for_user_or_404(decisions_visible_to(user), user, decision_id)
+def decision_get_for_user(*, user: Any, decision_id: Any, audit: bool = True) -> Decision:
+    """Fetch-and-check one decision (404 when absent or not yours); the read is audited."""
+    decision = get_for_user_or_404(decisions_visible_to(user), user, decision_id)
+    if audit:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=decision, person_id=decision.case.person_id)
+    return decision
+
+
+def cases_shown_audit(*, user: Any, cases: list[Case], shown: str) -> None:
+    """One batched VIEW row per case shown on a list (``shown`` names the list)."""
+    audit_record_many(actor=user, action=AuditAction.VIEW, objects=cases, details={"list": shown})
 
 
 def decisions_pending_for(user: Any) -> models.QuerySet[Case]:
@@ -278,15 +291,10 @@ def case_for_decision(*, user: Any, case_id: Any) -> Case:
     Centre staff (no ``DECISION_RECORD``) are refused with the reason; an officer of another
     municipality gets 404 (the case does not exist for them). Viewing is audited.
     """
-    if not user.can(Permission.DECISION_RECORD):
-        audit_record(
-            actor=user,
-            action=AuditAction.ACCESS_DENIED,
-            object_type="case",
-            object_id=case_id,
-            details={"permission": Permission.DECISION_RECORD.value},
+    if not guards.allowed(user, Permission.DECISION_RECORD):
+        guards.deny(
+            user, permission=Permission.DECISION_RECORD, message=DECISION_ONLY_MESSAGE, case_id=str(case_id)
         )
-        raise PermissionDenied(DECISION_ONLY_MESSAGE)
     case = get_for_user_or_404(
         Case.objects.select_related("person", "agency", "municipality", "assigned_worker"), user, case_id
     )

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,11 +28,15 @@ from tsunagu.cases import services as case_services
 from tsunagu.cases.models import OPEN_STATES, Case, CaseState, Direction, PlanStatus, StatutoryProgram
 from tsunagu.cases.validation import partners_for_agency
 from tsunagu.core.audit import audit_record
+from tsunagu.core.idempotency import create_once
+from tsunagu.core.locking import StaleVersionError, parse_version
 from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality, User
 from tsunagu.organizations.roles import Permission, Role
-from tsunagu.privacy.selectors import consent_in_force
+from tsunagu.privacy.models import Purpose
+from tsunagu.privacy.policies import consent_covering
 
 from .models import (
     AgendaItem,
@@ -40,6 +44,7 @@ from .models import (
     AgendaPurpose,
     Decision,
     DecisionKind,
+    EmergencyBasis,
     Meeting,
     MeetingAttendee,
     MeetingKind,
@@ -52,8 +57,12 @@ from .policies import (
     OTHER_MUNICIPALITY_MESSAGE,
     is_council_member,
 )
+from .signals import agenda_item_discussed
 
-DENIED = "この操作を行う権限がありません。"
+if TYPE_CHECKING:
+    from tsunagu.privacy.models import Consent
+
+OTHER_AGENCY_MEETING = "他機関の会議です。"
 STALE = (
     "この会議は、あなたが画面を開いた後に更新されました。最新の内容を確認してから、もう一度保存してください。"
 )
@@ -64,37 +73,21 @@ COORDINATION_PURPOSES = frozenset(
 COUNCIL_PURPOSES = frozenset({AgendaPurpose.CONSULTATION})
 
 
-# --- Guards ---------------------------------------------------------------------------------------
+# --- Guards (tsunagu.organizations.guards) ---------------------------------------------------------
 
 
-def _deny(actor: Any, permission: Permission, reason: str, message: str = DENIED, **details: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditAction.ACCESS_DENIED,
-        details={"permission": permission.value, "reason": reason, "app": "meetings", **details},
-    )
-    raise PermissionDenied(message)
-
-
-def _require(actor: Any, permission: Permission) -> None:
-    if not actor.can(permission):
-        _deny(actor, permission, "no_permission")
-
-
-def _require_manager_of(actor: Any, agency_id: int) -> None:
+def _require_manager_of(actor: User, agency_id: int) -> None:
     """主任/センター長 of the agency that holds the meeting or council."""
-    _require(actor, Permission.MEETING_MANAGE)
-    if actor.agency_id != agency_id:
-        _deny(actor, Permission.MEETING_MANAGE, "other_agency", "他機関の会議です。")
+    guards.require_agency_of(actor, agency_id, Permission.MEETING_MANAGE, message=OTHER_AGENCY_MEETING)
 
 
-def _require_council_member(actor: Any, council: SupportCouncil) -> None:
+def _require_council_member(actor: User, council: SupportCouncil) -> None:
     if not is_council_member(actor, council):
-        _deny(
+        guards.deny(
             actor,
-            Permission.MEETING_MANAGE,
-            "not_council_member",
-            COUNCIL_MEMBERS_ONLY_MESSAGE,
+            permission=Permission.MEETING_MANAGE,
+            reason="not_council_member",
+            message=COUNCIL_MEMBERS_ONLY_MESSAGE,
             council=council.pk,
         )
 
@@ -113,10 +106,6 @@ def _text(values: dict[str, Any], key: str) -> str:
 
 
 # --- Meetings -------------------------------------------------------------------------------------
-
-
-def _served_municipality_ids(agency: Any) -> set[int]:
-    return set(agency.served_municipalities.values_list("pk", flat=True)) | {agency.municipality_id}
 
 
 def _normalise_attendees(attendees: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -139,7 +128,7 @@ def _normalise_attendees(attendees: Iterable[dict[str, Any]]) -> list[dict[str, 
 
 
 def _validate_meeting(
-    actor: Any,
+    actor: User,
     *,
     kind: str,
     council: SupportCouncil | None,
@@ -149,6 +138,7 @@ def _validate_meeting(
     """Check the values of a meeting; returns the fields to save."""
     errors: dict[str, str] = {}
     agency = actor.agency
+    assert agency is not None  # MEETING_MANAGE is a centre role
     held_on = values.get("held_on")
     if not isinstance(held_on, date):
         errors["held_on"] = "開催日を入力してください。"
@@ -157,7 +147,7 @@ def _validate_meeting(
         municipality = council.municipality
     elif municipality is None:
         municipality = agency.municipality
-    if municipality is None or municipality.pk not in _served_municipality_ids(agency):
+    if municipality is None or not agency.serves(municipality):
         errors["municipality"] = "この機関が担当する自治体（実施主体）から選んでください。"
     chair: User | None = values.get("chair")
     if chair is not None:
@@ -223,11 +213,12 @@ def _save_attendees(meeting: Meeting, attendees: list[dict[str, Any]]) -> None:
 
 def meeting_create(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     values: dict[str, Any],
     attendees: Iterable[dict[str, Any]] = (),
     council: SupportCouncil | None = None,
+    idempotency_key: str | None = None,
 ) -> Meeting:
     """Hold a meeting: 支援調整会議 (``coordination``) or a 支援会議 of ``council`` (``council``).
 
@@ -235,7 +226,7 @@ def meeting_create(
     ``attendees``: dicts with one of ``staff`` (an account), ``partner`` (a 関係機関, with an
     optional representative ``name``) or only ``name``.
     """
-    _require(actor, Permission.MEETING_MANAGE)
+    guards.require(actor, Permission.MEETING_MANAGE)
     if kind not in MeetingKind.values:
         raise ValidationError({"kind": "会議の種類を選んでください。"})
     if kind == MeetingKind.COUNCIL:
@@ -247,7 +238,8 @@ def meeting_create(
         council = None
     rows = _normalise_attendees(attendees)
     fields = _validate_meeting(actor, kind=kind, council=council, values=values, attendees=rows)
-    with transaction.atomic():
+
+    def create() -> Meeting:
         meeting = Meeting(agency=actor.agency, kind=kind, council=council, created_by=actor, **fields)
         meeting.full_clean()
         meeting.save()
@@ -258,16 +250,22 @@ def meeting_create(
             obj=meeting,
             details={"kind": kind, "held_on": meeting.held_on.isoformat(), "attendees": len(rows)},
         )
+        return meeting
+
+    with transaction.atomic():
+        meeting, _ = create_once(
+            actor=actor, scope="meeting", key=idempotency_key, model=Meeting, create=create
+        )
     return meeting
 
 
 def meeting_update(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     values: dict[str, Any],
     attendees: Iterable[dict[str, Any]] | None = None,
-    expected_version: int | None = None,
+    expected_version: int | str | None,
 ) -> Meeting:
     """Edit date, place, chair, overall minutes and attendees (optimistic: ``expected_version``).
 
@@ -284,8 +282,8 @@ def meeting_update(
             .select_related("council", "municipality")
             .get(pk=meeting.pk)
         )
-        if expected_version is not None and locked.version != expected_version:
-            raise ValidationError(STALE, code="stale")
+        if parse_version(expected_version) != locked.version:
+            raise StaleVersionError(locked, STALE)
         current_rows = [
             {"staff": a.staff, "partner": a.partner, "name": a.name}
             for a in locked.attendees.select_related("staff", "partner")
@@ -320,20 +318,61 @@ def meeting_update(
 # --- Agenda ---------------------------------------------------------------------------------------
 
 
-def agenda_item_add(*, actor: Any, meeting: Meeting, case: Case, purpose: str) -> AgendaItem:
+def attending_partners(meeting: Meeting) -> list[PartnerAgency]:
+    """The partner agencies (関係機関) attending ``meeting``: who receives what is said about a case."""
+    ids = {a.partner_id for a in meeting.attendees.all() if a.partner_id}
+    return list(PartnerAgency.objects.filter(pk__in=ids).order_by("pk"))
+
+
+NO_CONSENT_SUFFIX = (
+    "同意のない方について関係機関と検討する場合は、支援会議（法第9条）を使ってください。"
+    "緊急的な支援の対象の方は、同意によらない検討の根拠を記録して議題にできます。"
+)
+
+
+def coordination_basis(meeting: Meeting, case: Case, *, on: date | None = None) -> tuple[Consent | None, str]:
+    """The consent that lets ``meeting`` discuss ``case`` (its purpose 本人の支援 and every attending
+    partner agency, 手引き VII-1(2)), or ``(None, reason)`` in Japanese."""
+    return consent_covering(
+        case.person,
+        on=on or _today(),
+        purposes=[Purpose.SUPPORT],
+        recipients=attending_partners(meeting),
+    )
+
+
+def agenda_item_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    case: Case,
+    purpose: str,
+    emergency_basis: str = "",
+    emergency_note: str = "",
+    idempotency_key: str | None = None,
+) -> AgendaItem:
     """Put a case on a meeting's agenda.
 
-    - 支援調整会議: purposes プラン（案）の検討 / 評価 / 終結の報告 / 中断の確認; the person's consent must be
-      in force, unless the case is on the 緊急的な支援 path. For ``plan`` the case must wait for the
-      meeting (state 支援調整会議) with its plan submitted; the item names that plan.
+    - 支援調整会議: purposes プラン（案）の検討 / 評価 / 終結の報告 / 中断の確認. The person's consent in force
+      must cover the purpose 本人の支援 and every partner agency attending (``coordination_basis``);
+      the item keeps that consent. Without it, a case on the 緊急的な支援 path may still be discussed:
+      the item records the emergency basis (``EmergencyBasis``, default 第27条第1項第2号), the
+      circumstances, who recorded it and when. For ``plan`` the case must wait for the meeting (state
+      支援調整会議) with its plan submitted; the item names that plan.
     - 支援会議: purpose 支援方針の相談, no consent check (法第9条), members only.
     """
     _require_manager_of(actor, meeting.agency_id)
     if meeting.council_id is not None:
         _require_council_member(actor, meeting.council)  # type: ignore[arg-type]
-    errors: dict[str, str] = {}
     if case.agency_id != meeting.agency_id:
-        raise PermissionDenied("他機関のケースです。")
+        guards.deny(
+            actor,
+            permission=Permission.MEETING_MANAGE,
+            reason="other_agency",
+            message="他機関のケースです。",
+            obj=case,
+        )
+    errors: dict[str, str] = {}
     if case.municipality_id != meeting.municipality_id:
         errors["case"] = "会議の自治体（実施主体）と異なる自治体のケースは議題にできません。"
     allowed = COUNCIL_PURPOSES if meeting.kind == MeetingKind.COUNCIL else COORDINATION_PURPOSES
@@ -343,17 +382,22 @@ def agenda_item_add(*, actor: Any, meeting: Meeting, case: Case, purpose: str) -
             if meeting.kind == MeetingKind.COUNCIL
             else "「支援方針の相談」は支援会議（法第9条）で行います。"
         )
+    emergency_note = (emergency_note or "").strip()
+    if emergency_basis and emergency_basis not in EmergencyBasis.values:
+        errors["emergency_basis"] = "同意によらない検討の根拠の値が正しくありません。"
+    if len(emergency_note) > 400:
+        errors["emergency_note"] = "緊急の事情は400文字以内で入力してください。"
     _raise(errors)
     plan = None
     evaluation = None
+    consent: Consent | None = None
+    emergency = ""
     if meeting.kind == MeetingKind.COORDINATION:
-        if not case.is_emergency and consent_in_force(case.person) is None:
-            raise ValidationError(
-                {
-                    "case": "本人の同意（有効なもの）がないため、支援調整会議の議題にできません。"
-                    "同意のない方について関係機関と検討する場合は、支援会議（法第9条）を使ってください。"
-                }
-            )
+        consent, why = coordination_basis(meeting, case)
+        if consent is None:
+            if not case.is_emergency:
+                raise ValidationError({"case": f"支援調整会議の議題にできません：{why}" + NO_CONSENT_SUFFIX})
+            emergency = emergency_basis or EmergencyBasis.LIFE
         if purpose == AgendaPurpose.PLAN:
             if case.state != CaseState.COORDINATION_MEETING:
                 raise ValidationError(
@@ -374,26 +418,50 @@ def agenda_item_add(*, actor: Any, meeting: Meeting, case: Case, purpose: str) -
             plan = evaluation.plan
         elif purpose == AgendaPurpose.SUSPENSION and case.state not in OPEN_STATES:
             raise ValidationError({"case": "支援を終えたケースの中断は確認できません。"})
-    item = AgendaItem(meeting=meeting, case=case, purpose=purpose, plan=plan, evaluation=evaluation)
+
+    def create() -> AgendaItem:
+        item = AgendaItem(
+            meeting=meeting,
+            case=case,
+            purpose=purpose,
+            plan=plan,
+            evaluation=evaluation,
+            consent=consent,
+            emergency_basis=emergency,
+            emergency_note=emergency_note if emergency else "",
+            emergency_recorded_by=actor if emergency else None,
+            emergency_recorded_at=timezone.now() if emergency else None,
+        )
+        item.full_clean(exclude=["meeting", "case", "plan", "evaluation", "consent", "emergency_recorded_by"])
+        item.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=item,
+            person_id=case.person_id,
+            agency_id=meeting.agency_id,
+            municipality_id=meeting.municipality_id,
+            details={
+                "meeting": meeting.pk,
+                "case": case.pk,
+                "purpose": purpose,
+                "consent": getattr(consent, "pk", None),
+                "emergency_basis": emergency or None,
+            },
+        )
+        return item
+
     try:
         with transaction.atomic():
-            item.full_clean(exclude=["meeting", "case", "plan", "evaluation"])
-            item.save()
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=item,
-                person_id=case.person_id,
-                agency_id=meeting.agency_id,
-                municipality_id=meeting.municipality_id,
-                details={"meeting": meeting.pk, "case": case.pk, "purpose": purpose},
+            item, _ = create_once(
+                actor=actor, scope="agenda_item", key=idempotency_key, model=AgendaItem, create=create
             )
     except IntegrityError as exc:
         raise ValidationError({"case": "このケースは既に同じ議題で登録されています。"}) from exc
     return item
 
 
-def agenda_outcome_record(*, actor: Any, item: AgendaItem, outcome: str, minutes: str = "") -> AgendaItem:
+def agenda_outcome_record(*, actor: User, item: AgendaItem, outcome: str, minutes: str = "") -> AgendaItem:
     """Record the outcome (承認 / 修正 / 差戻し) and the minutes of one agenda item.
 
     For a plan it runs cases' ``plan_meeting_outcome_record`` in the same transaction (承認 → the
@@ -416,7 +484,9 @@ def agenda_outcome_record(*, actor: Any, item: AgendaItem, outcome: str, minutes
         raise ValidationError({"outcome": "この議題にはプランがないため、結果を記録できません。"})
     with transaction.atomic():
         locked = (
-            AgendaItem.objects.select_for_update(of=("self",)).select_related("plan", "case").get(pk=item.pk)
+            AgendaItem.objects.select_for_update(of=("self",))
+            .select_related("plan", "case__person", "meeting")
+            .get(pk=item.pk)
         )
         if locked.outcome and outcome and locked.outcome != outcome:
             raise ValidationError(
@@ -433,9 +503,23 @@ def agenda_outcome_record(*, actor: Any, item: AgendaItem, outcome: str, minutes
             locked.plan = case_services.plan_meeting_outcome_record(
                 actor=actor, plan=plan, outcome=outcome, note=minutes
             )
+        partners: list[PartnerAgency] = []
+        if first_time and meeting.kind == MeetingKind.COORDINATION:
+            partners = attending_partners(meeting)
+            consent, why = coordination_basis(meeting, locked.case)
+            if consent is not None:
+                locked.consent = consent
+            elif not locked.emergency_basis:
+                raise ValidationError(
+                    {"outcome": f"この会議でこのケースを検討した記録にできません：{why}" + NO_CONSENT_SUFFIX}
+                )
+            else:
+                locked.consent = None
         locked.outcome = outcome or locked.outcome
         locked.minutes = minutes
-        locked.save(update_fields=["outcome", "minutes"])
+        locked.save(update_fields=["outcome", "minutes", "consent"])
+        if partners:
+            agenda_item_discussed.send(sender=AgendaItem, actor=actor, item=locked, partners=partners)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -458,12 +542,13 @@ def decision_kind_for(plan: Any) -> DecisionKind:
 
 def decision_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     kind: str,
     decided_on: date | None,
     programs: Iterable[str] | None = None,
     note: str = "",
+    idempotency_key: str | None = None,
 ) -> Decision:
     """支援決定 / 確認 of the case's approved plan, and the case's ``decide`` transition, together.
 
@@ -471,80 +556,96 @@ def decision_record(
     ``kind`` must be ``decision`` exactly when the plan applies for statutory programmes; the
     programmes decided are those of the plan (all of them when ``programs`` is not given).
     """
-    if not actor.can(Permission.DECISION_RECORD):
-        _deny(actor, Permission.DECISION_RECORD, "no_permission", DECISION_ONLY_MESSAGE, case=case.pk)
-    if actor.municipality_id != case.municipality_id:
-        _deny(
-            actor, Permission.DECISION_RECORD, "other_municipality", OTHER_MUNICIPALITY_MESSAGE, case=case.pk
-        )
+    if not guards.allowed(actor, Permission.DECISION_RECORD):
+        guards.deny(actor, permission=Permission.DECISION_RECORD, message=DECISION_ONLY_MESSAGE, case=case.pk)
+    guards.require_municipality_of(
+        actor, case, Permission.DECISION_RECORD, message=OTHER_MUNICIPALITY_MESSAGE, case=case.pk
+    )
     with transaction.atomic():
-        locked = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case.pk)
-        plan = case_selectors.plan_current(locked)
-        if (
-            locked.state != CaseState.COORDINATION_MEETING
-            or plan is None
-            or plan.status != PlanStatus.APPROVED
-        ):
-            raise ValidationError(
-                "支援調整会議で承認されたプランがないため、支援決定・確認を記録できません。",
-                code="no_approved_plan",
-            )
-        errors: dict[str, str] = {}
-        expected = decision_kind_for(plan)
-        if kind not in DecisionKind.values:
-            errors["kind"] = "種別（支援決定・確認）を選んでください。"
-        elif kind != expected:
-            errors["kind"] = (
-                "このプランは法定事業の利用を申し込んでいるため「支援決定」です。"
-                if expected == DecisionKind.DECISION
-                else "このプランは法定事業の利用を含まないため「確認」です。"
-            )
-        item = _approving_item(plan)
-        if not isinstance(decided_on, date):
-            errors["decided_on"] = "決定日を入力してください。"
-        elif decided_on > _today():
-            errors["decided_on"] = "決定日に未来の日付は入力できません。"
-        elif item is not None and decided_on < item.meeting.held_on:
-            errors["decided_on"] = "決定日は、プランを承認した支援調整会議の開催日以降にしてください。"
-        chosen = list(dict.fromkeys(programs if programs is not None else plan.programs))
-        if expected == DecisionKind.DECISION:
-            unknown = [p for p in chosen if p not in plan.programs or p not in StatutoryProgram.values]
-            if unknown:
-                errors["programs"] = "プランで利用を申し込んだ事業から選んでください。"
-            elif not chosen and "kind" not in errors:
-                errors["programs"] = "決定する事業を選んでください。"
-        elif chosen:
-            errors["programs"] = "確認の場合、決定する事業はありません。"
-        _raise(errors)
-        assert isinstance(decided_on, date)
-        decision = Decision(
-            case=locked,
-            plan=plan,
-            agenda_item=item,
-            municipality_id=locked.municipality_id,
-            agency_id=locked.agency_id,
-            kind=kind,
-            decided_on=decided_on,
-            programs=chosen if expected == DecisionKind.DECISION else [],
-            note=(note or "").strip(),
-            decided_by=actor,
-        )
-        try:
-            with transaction.atomic():
-                decision.full_clean(
-                    exclude=["case", "plan", "agenda_item", "municipality", "agency", "decided_by"]
-                )
-                decision.save()
-        except IntegrityError as exc:
-            raise ValidationError("このプランには既に支援決定・確認が記録されています。") from exc
-        audit_record(
+        decision, _ = create_once(
             actor=actor,
-            action=AuditAction.CREATE,
-            obj=decision,
-            person_id=locked.person_id,
-            details={"kind": kind, "plan": plan.pk, "programs": decision.programs},
+            scope="decision",
+            key=idempotency_key,
+            model=Decision,
+            create=lambda: _decision_create(
+                actor=actor, case=case, kind=kind, decided_on=decided_on, programs=programs, note=note
+            ),
         )
-        case_services.case_transition(actor=actor, case=locked, name="decide")
+    return decision
+
+
+def _decision_create(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    decided_on: date | None,
+    programs: Iterable[str] | None,
+    note: str,
+) -> Decision:
+    locked = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case.pk)
+    plan = case_selectors.plan_current(locked)
+    if locked.state != CaseState.COORDINATION_MEETING or plan is None or plan.status != PlanStatus.APPROVED:
+        raise ValidationError(
+            "支援調整会議で承認されたプランがないため、支援決定・確認を記録できません。",
+            code="no_approved_plan",
+        )
+    errors: dict[str, str] = {}
+    expected = decision_kind_for(plan)
+    if kind not in DecisionKind.values:
+        errors["kind"] = "種別（支援決定・確認）を選んでください。"
+    elif kind != expected:
+        errors["kind"] = (
+            "このプランは法定事業の利用を申し込んでいるため「支援決定」です。"
+            if expected == DecisionKind.DECISION
+            else "このプランは法定事業の利用を含まないため「確認」です。"
+        )
+    item = _approving_item(plan)
+    if not isinstance(decided_on, date):
+        errors["decided_on"] = "決定日を入力してください。"
+    elif decided_on > _today():
+        errors["decided_on"] = "決定日に未来の日付は入力できません。"
+    elif item is not None and decided_on < item.meeting.held_on:
+        errors["decided_on"] = "決定日は、プランを承認した支援調整会議の開催日以降にしてください。"
+    chosen = list(dict.fromkeys(programs if programs is not None else plan.programs))
+    if expected == DecisionKind.DECISION:
+        unknown = [p for p in chosen if p not in plan.programs or p not in StatutoryProgram.values]
+        if unknown:
+            errors["programs"] = "プランで利用を申し込んだ事業から選んでください。"
+        elif not chosen and "kind" not in errors:
+            errors["programs"] = "決定する事業を選んでください。"
+    elif chosen:
+        errors["programs"] = "確認の場合、決定する事業はありません。"
+    _raise(errors)
+    assert isinstance(decided_on, date)
+    decision = Decision(
+        case=locked,
+        plan=plan,
+        agenda_item=item,
+        municipality_id=locked.municipality_id,
+        agency_id=locked.agency_id,
+        kind=kind,
+        decided_on=decided_on,
+        programs=chosen if expected == DecisionKind.DECISION else [],
+        note=(note or "").strip(),
+        decided_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            decision.full_clean(
+                exclude=["case", "plan", "agenda_item", "municipality", "agency", "decided_by"]
+            )
+            decision.save()
+    except IntegrityError as exc:
+        raise ValidationError("このプランには既に支援決定・確認が記録されています。") from exc
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=decision,
+        person_id=locked.person_id,
+        details={"kind": kind, "plan": plan.pk, "programs": decision.programs},
+    )
+    case_services.case_transition(actor=actor, case=locked, name="decide")
     return decision
 
 
@@ -562,12 +663,12 @@ def _approving_item(plan: Any) -> AgendaItem | None:
 # --- 支援会議 (法第9条) ------------------------------------------------------------------------------
 
 
-def council_create(*, actor: Any, values: dict[str, Any]) -> SupportCouncil:
+def council_create(*, actor: User, values: dict[str, Any]) -> SupportCouncil:
     """Set up a 支援会議 for a municipality the agency serves. Its roster starts empty: add members
     (each with the confidentiality pledge) before holding meetings."""
-    _require(actor, Permission.MEETING_MANAGE)
+    guards.require(actor, Permission.MEETING_MANAGE)
     if not actor.agency_id:
-        _deny(actor, Permission.MEETING_MANAGE, "no_agency")
+        guards.deny(actor, permission=Permission.MEETING_MANAGE, reason="no_agency")
     errors: dict[str, str] = {}
     name = _text(values, "name")
     if not name:
@@ -575,8 +676,10 @@ def council_create(*, actor: Any, values: dict[str, Any]) -> SupportCouncil:
     established_on = values.get("established_on")
     if not isinstance(established_on, date):
         errors["established_on"] = "設置日を入力してください。"
-    municipality = values.get("municipality") or actor.agency.municipality
-    if municipality.pk not in _served_municipality_ids(actor.agency):
+    agency = actor.agency
+    assert agency is not None
+    municipality = values.get("municipality") or agency.municipality
+    if not agency.serves(municipality):
         errors["municipality"] = "この機関が担当する自治体（実施主体）から選んでください。"
     _raise(errors)
     assert isinstance(established_on, date)
@@ -592,7 +695,7 @@ def council_create(*, actor: Any, values: dict[str, Any]) -> SupportCouncil:
 
 def council_member_add(
     *,
-    actor: Any,
+    actor: User,
     council: SupportCouncil,
     staff: User | None = None,
     partner: PartnerAgency | None = None,
@@ -657,7 +760,7 @@ def council_member_add(
 
 
 def council_member_leave(
-    *, actor: Any, member: SupportCouncilMember, left_on: date | None
+    *, actor: User, member: SupportCouncilMember, left_on: date | None
 ) -> SupportCouncilMember:
     """End a membership: from ``left_on`` the member no longer sees the council's records (the duty of
     confidentiality continues)."""

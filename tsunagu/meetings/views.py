@@ -20,6 +20,8 @@ from tsunagu.cases import selectors as case_selectors
 from tsunagu.cases.models import StatutoryProgram
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
+from tsunagu.core.locking import StaleVersionError, diff_rows, field_labels, model_values
+from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
@@ -38,14 +40,11 @@ PAST_PAGE_SIZE = 25
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
-    if not request.user.can(permission):  # type: ignore[union-attr]
-        raise PermissionDenied
+    guards.require(request.user, permission, path=request.path)
 
 
 def _require_meetings_view(request: HttpRequest) -> None:
-    user: Any = request.user
-    if not (user.can(Permission.PERSON_VIEW) or user.can(Permission.DECISION_RECORD)):
-        raise PermissionDenied
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DECISION_RECORD, path=request.path)
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
@@ -131,7 +130,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
-            return _refused(request, str(exc) or services.DENIED)
+            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             messages.success(request, f"{meeting.get_kind_display()}を登録しました。")
             return redirect("meetings:meeting_detail", meeting_id=meeting.pk)
@@ -151,6 +150,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     form = _meeting_form(
         request, form_data(request), kind=meeting.kind, council=meeting.council, meeting=meeting
     )
+    stale, stale_rows = None, []
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_update(
@@ -160,17 +160,40 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 attendees=form.attendees(),
                 expected_version=form.cleaned_data.get("version"),
             )
+        except StaleVersionError as exc:
+            stale = exc.current
+            shown = ("held_on", "place", "chair", "minutes")
+            stale_rows = [
+                tuple(row)
+                for row in diff_rows(
+                    model_values(stale, shown),
+                    form.values(),
+                    field_labels(Meeting, shown),
+                    lambda _name, value: "" if value is None else str(value),
+                )
+            ]
+            form.add_error(None, exc.messages[0])
+            data = form.data.copy()  # type: ignore[attr-defined]
+            data["version"] = str(stale.version)  # seen: saving again overrides their version
+            form.data = data
         except ValidationError as exc:
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
-            return _refused(request, str(exc) or services.DENIED)
+            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             messages.success(request, "会議の内容を更新しました。")
             return redirect("meetings:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "meetings/meeting_form.html",
-        {"form": form, "kind": meeting.kind, "council": meeting.council, "meeting": meeting},
+        {
+            "form": form,
+            "kind": meeting.kind,
+            "council": meeting.council,
+            "meeting": meeting,
+            "stale": stale,
+            "stale_rows": stale_rows,
+        },
     )
 
 
@@ -232,7 +255,12 @@ def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             try:
                 item = services.agenda_item_add(
-                    actor=user, meeting=meeting, case=case, purpose=form.cleaned_data["purpose"]
+                    actor=user,
+                    meeting=meeting,
+                    case=case,
+                    purpose=form.cleaned_data["purpose"],
+                    emergency_basis=form.cleaned_data.get("emergency_basis") or "",
+                    emergency_note=form.cleaned_data.get("emergency_note") or "",
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict") and "case" in exc.message_dict:
@@ -243,7 +271,7 @@ def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 else:
                     apply_service_errors(form, exc)
             except PermissionDenied as exc:
-                return _refused(request, str(exc) or services.DENIED)
+                return _refused(request, str(exc) or guards.FORBIDDEN)
             else:
                 messages.success(
                     request,
@@ -271,7 +299,7 @@ def agenda_outcome(request: HttpRequest, meeting_id: int, item_id: int) -> HttpR
         except ValidationError as exc:
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
-            return _refused(request, str(exc) or services.DENIED)
+            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             result = f"「{item.get_outcome_display()}」" if item.outcome else ""
             messages.success(
@@ -390,7 +418,7 @@ def council_list(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("meetings:council_detail", council_id=council.pk)
     elif request.method == "POST":
-        raise PermissionDenied
+        guards.deny(user, permission=Permission.MEETING_MANAGE, path=request.path)
     councils = list(selectors.council_rows(user))
     return render(
         request, "meetings/council_list.html", {"councils": councils, "form": form, "can_manage": can_manage}
@@ -431,7 +459,7 @@ def council_detail(request: HttpRequest, council_id: int) -> HttpResponse:
                 messages.success(request, f"{member}を構成員に登録しました（守秘義務の誓約済み）。")
                 return redirect("meetings:council_detail", council_id=council.pk)
     elif request.method == "POST":
-        raise PermissionDenied
+        guards.deny(user, permission=Permission.MEETING_MANAGE, path=request.path)
     meetings = (
         list(selectors.meeting_rows(user).filter(council=council).order_by("-held_on", "-id")[:50])
         if is_member
