@@ -1,4 +1,5 @@
-"""Default category lists (domain.md §2.2, mostly [U]: configurable, these are only defaults)."""
+"""Default category lists (区分マスタ), after the 自立相談支援機関使用標準様式
+(アセスメントシート・プランシート等帳票類 記入要綱). Each list is configurable: these are only defaults."""
 
 DEFAULT_CODES: dict[str, list[tuple[str, str]]] = {
     "consultation_method": [

@@ -138,7 +138,8 @@ class VersionedModel(models.Model):
 
 
 class CodeList(models.TextChoices):
-    """Configurable category lists (master data). Defaults come from domain.md §2.2."""
+    """Configurable category lists (master data). The defaults (``core/default_codes.py``) follow the
+    自立相談支援機関使用標準様式."""
 
     CONSULTATION_METHOD = "consultation_method", "相談方法"
     CONSULTER_TYPE = "consulter_type", "相談者（来談者）"
