@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -8,7 +8,10 @@ from tsunagu.core.codes import code_choices
 from tsunagu.core.forms import JapaneseDateField
 from tsunagu.core.models import CodeList
 
-from .models import Gender
+from .models import Gender, Person
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 
 class PersonForm(forms.Form):
@@ -33,11 +36,32 @@ class PersonForm(forms.Form):
     is_restricted = forms.BooleanField(
         label="閲覧制限（DV等）：住所・電話・勤務先を担当者とセンター長以外に表示しない", required=False
     )
-    restriction_reason = forms.CharField(label="閲覧制限の理由", max_length=200, required=False)
+    restriction_reason = forms.CharField(
+        label="閲覧制限の理由",
+        max_length=200,
+        required=False,
+        help_text="閲覧制限を設定・解除するときは、その理由を入力してください。",
+    )
+    # The version the page was opened on (楽観的ロック). Required when editing: the service
+    # refuses an edit without it; a new registration has none.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | None = None, person: Person | None = None, **kwargs: Any
+    ) -> None:
+        """``user`` and ``person`` (editing): the restriction fields are shown read-only to a
+        user who may not set or lift the restriction (``policies.may_change_restriction``)."""
         super().__init__(*args, **kwargs)
+        if user is not None and person is not None:
+            from .policies import may_change_restriction
+
+            if not may_change_restriction(user, person):
+                for name in ("is_restricted", "restriction_reason"):
+                    self.fields[name].disabled = True
+                self.fields[
+                    "is_restricted"
+                ].help_text = "閲覧制限の設定・解除は、相談支援員（担当者）またはセンター長が行います。"
+                self.fields["restriction_reason"].help_text = ""
         self.fields["contact_method"].choices = [("", "（未選択）"), *code_choices(CodeList.CONTACT_METHOD)]  # type: ignore[attr-defined]
         self.fields["housing_status"].choices = [("", "（未選択）"), *code_choices(CodeList.HOUSING_STATUS)]  # type: ignore[attr-defined]
 

@@ -45,7 +45,10 @@ class Person(VersionedModel):
     workplace = models.CharField("勤務先・通学先", max_length=120, blank=True)
 
     is_restricted = models.BooleanField("閲覧制限（DV等）", default=False)
-    restriction_reason = models.CharField("閲覧制限の理由", max_length=200, blank=True)
+    restriction_reason = models.CharField("閲覧制限の理由（設定・解除の理由）", max_length=200, blank=True)
+    # The household (世帯構成) is edited as a whole on its own page: its own optimistic lock, so
+    # that saving the household and saving the person's details do not refuse each other.
+    household_version = models.PositiveIntegerField("世帯構成の版", default=1)
 
     # Search keys, derived by the service that saves the person (persons/normalize.py).
     name_key = models.CharField(max_length=60, blank=True, db_index=True, editable=False)
@@ -86,6 +89,9 @@ class Person(VersionedModel):
 
 
 class HouseholdMember(models.Model):
+    """One member of the person's household (世帯構成). The members are saved as a whole by
+    ``services.household_set``, locked by ``Person.household_version``."""
+
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="household", verbose_name="相談者"
     )

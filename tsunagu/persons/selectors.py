@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Count, Q
@@ -18,15 +18,18 @@ from . import normalize
 from .models import RESTRICTED_FIELDS, Person, PersonKanaTrigram
 from .policies import restricted_contact_searchable_q, restricted_visible_person_ids
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
-def persons_visible_to(user: Any) -> models.QuerySet[Person]:
+
+def persons_visible_to(user: User) -> models.QuerySet[Person]:
     """Active (not merged-away) persons the user may see."""
     if not user.can(Permission.PERSON_VIEW):
         return Person.objects.none()
     return scope_for_user(Person.objects.filter(merged_into__isnull=True), user)
 
 
-def person_get_for_user(*, user: Any, person_id: Any, audit: bool = True) -> Person:
+def person_get_for_user(*, user: User, person_id: Any, audit: bool = True) -> Person:
     """Fetch-and-check one person (404 if absent or not yours); the view is audited."""
     if not user.can(Permission.PERSON_VIEW):
         get_for_user_or_404(Person.objects.none(), user, person_id)
@@ -46,7 +49,7 @@ def person_get_for_user(*, user: Any, person_id: Any, audit: bool = True) -> Per
 
 
 def persons_restricted_fields_shown(
-    *, user: Any, persons: list[Person], visible_ids: set[int], fields: list[str], via: str
+    *, user: User, persons: list[Person], visible_ids: set[int], fields: list[str], via: str
 ) -> None:
     """Audit RESTRICTED_VIEW for each restricted person whose ``fields`` are shown to ``user``
     (one row per person, so "who saw person X" finds it). Call where the values are shown."""
@@ -68,7 +71,7 @@ MAX_CANDIDATES_SCORED = 300
 
 def person_duplicate_candidates(
     *,
-    user: Any,
+    user: User,
     name: str = "",
     kana: str = "",
     birth_date: date | None = None,
@@ -77,13 +80,62 @@ def person_duplicate_candidates(
     exclude_id: int | None = None,
     limit: int = 10,
     min_score: float = 0.45,
+    via: str = "duplicate_candidates",
 ) -> list[DuplicateCandidate]:
-    """Ranked candidates among the persons ``user`` may see.
+    """Ranked candidates among the persons ``user`` may see; the search is audited.
 
     Candidate generation in SQL (same on SQLite and PostgreSQL): shared フリガナ trigrams,
     same birth date, same phone, same 異体字-folded kanji name. Scoring in Python on at most
     MAX_CANDIDATES_SCORED rows (normalize.score_candidate).
+
+    A search is a read of personal data: one SEARCH audit row per candidate returned (so that
+    "who saw person X" finds it), or one without a person when none is found. The rows keep
+    which keys were searched on and ``via`` (the screen or API), never the values typed.
     """
+    keys = {
+        "name": name,
+        "kana": kana,
+        "birth_date": birth_date,
+        "phone": phone,
+        "address": address,
+    }
+    found = _duplicate_candidates(
+        user=user,
+        name=name,
+        kana=kana,
+        birth_date=birth_date,
+        phone=phone,
+        address=address,
+        exclude_id=exclude_id,
+        limit=limit,
+        min_score=min_score,
+    )
+    details = {
+        "via": via,
+        "keys": sorted(k for k, v in keys.items() if v),
+        "results": len(found),
+    }
+    if found:
+        audit_record_many(
+            actor=user, action=AuditAction.SEARCH, objects=[c.person for c in found], details=details
+        )
+    else:
+        audit_record(actor=user, action=AuditAction.SEARCH, object_type="person", details=details)
+    return found
+
+
+def _duplicate_candidates(
+    *,
+    user: User,
+    name: str,
+    kana: str,
+    birth_date: date | None,
+    phone: str,
+    address: str,
+    exclude_id: int | None,
+    limit: int,
+    min_score: float,
+) -> list[DuplicateCandidate]:
     base = persons_visible_to(user)
     if exclude_id:
         base = base.exclude(pk=exclude_id)
@@ -99,7 +151,7 @@ def person_duplicate_candidates(
         name=name,
     )
     cond = Q(pk__in=[])
-    if query.kana_key:
+    if query.kana_key and user.agency_id is not None:
         grams = normalize.trigrams(query.kana_key)
         needed = max(1, len(grams) // 3)
         ids = (
@@ -161,13 +213,43 @@ PROBABLE_DUPLICATE_SCORE = 0.6
 
 
 def person_probable_duplicates(
-    *, user: Any, name: str, kana: str, birth_date: date | None, phone: str = "", address: str = ""
+    *, user: User, name: str, kana: str, birth_date: date | None, phone: str = "", address: str = ""
 ) -> list[DuplicateCandidate]:
     """Candidates close enough that registering a new person must be confirmed (重複登録の防止)."""
     return [
         c
         for c in person_duplicate_candidates(
-            user=user, name=name, kana=kana, birth_date=birth_date, phone=phone, address=address
+            user=user,
+            name=name,
+            kana=kana,
+            birth_date=birth_date,
+            phone=phone,
+            address=address,
+            via="registration",
         )
         if c.score >= PROBABLE_DUPLICATE_SCORE
     ]
+
+
+def person_merge_candidates(
+    *, user: User, person: Person, min_score: float = 0.3, limit: int = 10
+) -> list[DuplicateCandidate]:
+    """名寄せ候補 for the merge page of ``person``: searched only on what ``user`` may see of it.
+
+    A restricted person's phone and address (閲覧制限) take part in the search only for someone
+    who may see them; otherwise a candidate "matching by phone" would tell the hidden number.
+    The candidates' own hidden fields are left out of their scores the same way.
+    """
+    contact = person.pk in restricted_visible_person_ids(user, [person])
+    return person_duplicate_candidates(
+        user=user,
+        name=person.name,
+        kana=person.kana,
+        birth_date=person.birth_date,
+        phone=person.phone if contact else "",
+        address=person.address if contact else "",
+        exclude_id=person.pk,
+        min_score=min_score,
+        limit=limit,
+        via="merge",
+    )

@@ -1,21 +1,49 @@
-"""Writes on persons: create, update (optimistic locking), household, link/merge with undo."""
+"""Writes on persons: create, update (optimistic locking), household, link/merge with undo.
+
+Refusals go through ``tsunagu.organizations.guards`` (one audited ACCESS_DENIED row each);
+stale saves raise the one ``tsunagu.core.locking.StaleVersionError`` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
+from tsunagu.core.locking import (
+    StaleVersionError,
+    VersionMissingError,
+    check_version,
+    lock,
+    parse_version,
+)
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations.guards import deny, require, require_agency_of
 from tsunagu.organizations.roles import Permission
 
 from . import normalize
-from .models import HouseholdMember, Person, PersonKanaTrigram, PersonMerge
+from .models import RESTRICTED_FIELDS, HouseholdMember, Person, PersonKanaTrigram, PersonMerge
+from .policies import may_change_restriction, restricted_visible_person_ids
 from .validation import validate_person_values
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+__all__ = [
+    "HOUSEHOLD_FIELDS",
+    "PERSON_FIELDS",
+    "StaleVersionError",
+    "VersionMissingError",
+    "household_set",
+    "person_create",
+    "person_merge",
+    "person_merge_undo",
+    "person_update",
+]
 
 PERSON_FIELDS = (
     "name",
@@ -35,17 +63,6 @@ PERSON_FIELDS = (
     "is_restricted",
     "restriction_reason",
 )
-
-
-class StaleVersionError(ValidationError):
-    """Someone else saved the record after it was opened (楽観的ロック)."""
-
-    def __init__(self, current: Any) -> None:
-        super().__init__(
-            "この情報は、あなたが画面を開いた後に他の職員によって更新されました。最新の内容を確認してから、もう一度保存してください。",
-            code="stale",
-        )
-        self.current = current
 
 
 def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -79,21 +96,28 @@ def _index_trigrams(person: Person) -> None:
     )
 
 
-def _require(actor: Any, permission: Permission) -> None:
-    if not actor.can(permission):
-        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
-        raise PermissionDenied("この操作を行う権限がありません。")
+RESTRICTION_CHANGE_FORBIDDEN = "閲覧制限の設定・解除は、相談支援員（担当者）またはセンター長のみ行えます。"
+RESTRICTED_EDIT_FORBIDDEN = "閲覧制限のある項目は、担当者またはセンター長のみ更新できます。"
 
 
-def person_create(*, actor: Any, values: dict[str, Any]) -> Person:
-    """Register a person in the actor's agency. Search keys are derived here."""
-    _require(actor, Permission.PERSON_EDIT)
-    if not actor.agency_id:
-        raise PermissionDenied("機関に所属する職員のみ登録できます。")
+def person_create(*, actor: User, values: dict[str, Any]) -> Person:
+    """Register a person in the actor's agency. Search keys are derived here.
+
+    A new registration may be restricted (閲覧制限) by anyone who may register: it only hides.
+    """
+    require(actor, Permission.PERSON_EDIT)
+    agency = actor.agency
+    if agency is None:
+        deny(
+            actor,
+            permission=Permission.PERSON_EDIT,
+            reason="no_agency",
+            message="機関に所属する職員のみ登録できます。",
+        )
     validate_person_values(values)
     data = _clean_values(values)
     with transaction.atomic():
-        person = Person(**data, agency=actor.agency, municipality=actor.agency.municipality, created_by=actor)
+        person = Person(**data, agency=agency, municipality=agency.municipality, created_by=actor)
         _derive_keys(person)
         person.full_clean()
         person.save()
@@ -102,19 +126,73 @@ def person_create(*, actor: Any, values: dict[str, Any]) -> Person:
     return person
 
 
-def person_update(*, actor: Any, person: Person, values: dict[str, Any], expected_version: int) -> Person:
-    """Update with optimistic locking: refused if someone saved since ``expected_version``."""
-    _require(actor, Permission.PERSON_EDIT)
+def _restriction_change(actor: User, person: Person, data: dict[str, Any]) -> tuple[bool, bool] | None:
+    """(from, to) when ``data`` sets or lifts the restriction; refused unless the actor may.
+
+    Setting or lifting needs ``may_change_restriction`` and a reason given with the change
+    (``restriction_reason``); lifting needs a new reason, not the one the restriction was set with.
+    """
+    if "is_restricted" not in data or bool(data["is_restricted"]) == person.is_restricted:
+        return None
+    if not may_change_restriction(actor, person):
+        deny(
+            actor,
+            permission=Permission.PERSON_EDIT,
+            reason="restriction_change",
+            message=RESTRICTION_CHANGE_FORBIDDEN,
+            obj=person,
+            is_restricted=[person.is_restricted, bool(data["is_restricted"])],
+        )
+    reason = str(data.get("restriction_reason") or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"restriction_reason": "閲覧制限を設定・解除する理由を入力してください。"}, code="required"
+        )
+    if person.is_restricted and reason == person.restriction_reason.strip():
+        raise ValidationError(
+            {"restriction_reason": "閲覧制限を解除する理由を入力してください（設定時の理由とは別に）。"},
+            code="required",
+        )
+    return person.is_restricted, bool(data["is_restricted"])
+
+
+def person_update(*, actor: User, person: Person, values: dict[str, Any], expected_version: Any) -> Person:
+    """Update with optimistic locking: refused if someone saved since ``expected_version``
+    (and refused without it). The screen and ``PATCH /api/v1/persons/{id}`` both come here.
+
+    A restricted person's hidden fields are changed only by someone who may see them; the
+    restriction itself is set or lifted only as ``may_change_restriction`` allows, with a reason,
+    and that change gets its own audit row (from → to, reason).
+    """
+    require_agency_of(actor, person, Permission.PERSON_EDIT)
+    if (
+        person.is_restricted
+        and set(values) & set(RESTRICTED_FIELDS)
+        and person.pk not in restricted_visible_person_ids(actor, [person])
+    ):
+        deny(
+            actor,
+            permission=Permission.PERSON_EDIT,
+            reason="restricted_fields",
+            message=RESTRICTED_EDIT_FORBIDDEN,
+            obj=person,
+        )
+    data = _clean_values(values)
+    restriction = _restriction_change(actor, person, data)
+    parse_version(expected_version)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS} | values
     validate_person_values(merged)
-    data = _clean_values(values)
     with transaction.atomic():
-        before = {f: getattr(person, f) for f in data}
+        locked = lock(Person.objects.all(), person.pk)
+        check_version(locked, expected_version)
+        if restriction is not None and locked.is_restricted != person.is_restricted:
+            raise StaleVersionError(locked)
+        before = {f: getattr(locked, f) for f in data}
         for k, v in data.items():
             setattr(person, k, v)
         _derive_keys(person)
         person.full_clean()
-        updated = Person.objects.filter(pk=person.pk, version=expected_version).update(
+        Person.objects.filter(pk=person.pk).update(
             **{
                 f: getattr(person, f)
                 for f in (
@@ -127,12 +205,10 @@ def person_update(*, actor: Any, person: Person, values: dict[str, Any], expecte
                     "address_key",
                 )
             },
-            version=expected_version + 1,
+            version=locked.version + 1,
             updated_at=timezone.now(),
         )
-        if updated != 1:
-            raise StaleVersionError(Person.objects.get(pk=person.pk))
-        person.version = expected_version + 1
+        person.version = locked.version + 1
         _index_trigrams(person)
         changed = sorted(k for k in data if before.get(k) != data[k])
         audit_record(
@@ -142,12 +218,36 @@ def person_update(*, actor: Any, person: Person, values: dict[str, Any], expecte
             person_id=person.pk,
             details={"fields": changed},
         )
+        if restriction is not None:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=person,
+                person_id=person.pk,
+                details={
+                    "change": "restriction",
+                    "is_restricted": list(restriction),
+                    "reason": person.restriction_reason,
+                },
+            )
     return person
 
 
-def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) -> list[HouseholdMember]:
-    """Replace the person's household members (世帯構成)."""
-    _require(actor, Permission.PERSON_EDIT)
+HOUSEHOLD_FIELDS = ("name", "kana", "relationship", "birth_date", "lives_together")
+
+
+def household_set(
+    *, actor: User, person: Person, members: list[dict[str, Any]], expected_version: Any
+) -> list[HouseholdMember]:
+    """Replace the person's household members (世帯構成) as a whole, with optimistic locking.
+
+    ``expected_version`` is the person's ``household_version`` the form was opened on: refused
+    without it (``VersionMissingError`` on ``household_version``) and refused with
+    ``StaleVersionError`` (carrying the person as saved meanwhile) when someone else saved the
+    household since; nothing is written then. ``persons.diffs.household_diff_rows`` shows the two.
+    """
+    require_agency_of(actor, person, Permission.PERSON_EDIT)
+    parse_version(expected_version, "household_version")
     errors = {}
     for i, m in enumerate(members):
         if not str(m.get("name") or "").strip():
@@ -161,11 +261,14 @@ def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        person.household.all().delete()
+        locked = lock(Person.objects.all(), person.pk)
+        check_version(locked, expected_version, field="household_version", attr="household_version")
+        before = locked.household.count()
+        locked.household.all().delete()
         rows = HouseholdMember.objects.bulk_create(
             [
                 HouseholdMember(
-                    person=person,
+                    person=locked,
                     name=m["name"].strip(),
                     kana=normalize.normalize_kana(m.get("kana") or ""),
                     relationship=m["relationship"].strip(),
@@ -175,12 +278,18 @@ def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) 
                 for m in members
             ]
         )
+        Person.objects.filter(pk=locked.pk).update(household_version=F("household_version") + 1)
+        person.household_version = locked.household_version + 1
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
             obj=person,
             person_id=person.pk,
-            details={"household_members": len(rows)},
+            details={
+                "household_members": len(rows),
+                "household_members_before": before,
+                "household_version": person.household_version,
+            },
         )
     return rows
 
@@ -188,13 +297,13 @@ def household_set(*, actor: Any, person: Person, members: list[dict[str, Any]]) 
 _MERGE_COMPARE = (*PERSON_FIELDS,)
 
 
-def person_merge(*, actor: Any, survivor: Person, merged: Person, reason: str = "") -> PersonMerge:
+def person_merge(*, actor: User, survivor: Person, merged: Person, reason: str = "") -> PersonMerge:
     """名寄せ: link ``merged`` into ``survivor``. Every value is kept; conflicts are recorded."""
-    _require(actor, Permission.PERSON_MERGE)
+    require(actor, Permission.PERSON_MERGE)
     if survivor.pk == merged.pk:
         raise ValidationError("同じ相談者どうしは統合できません。")
-    if survivor.agency_id != merged.agency_id or survivor.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関の相談者は統合できません。")
+    for person in (survivor, merged):
+        require_agency_of(actor, person, message="他機関の相談者は統合できません。")
     with transaction.atomic():
         # Decide on the rows as they are now (not on objects the caller may hold from earlier).
         rows = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
@@ -252,11 +361,9 @@ def person_merge(*, actor: Any, survivor: Person, merged: Person, reason: str = 
     return record
 
 
-def person_merge_undo(*, actor: Any, merge: PersonMerge) -> PersonMerge:
+def person_merge_undo(*, actor: User, merge: PersonMerge) -> PersonMerge:
     """Undo a 名寄せ: the moved cases and consents go back; the merged person is active again."""
-    _require(actor, Permission.PERSON_MERGE)
-    if merge.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関の名寄せは取り消せません。")
+    require_agency_of(actor, merge, Permission.PERSON_MERGE, message="他機関の名寄せは取り消せません。")
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().select_related("survivor", "merged").get(pk=merge.pk)
         if merge.undone_at is not None:

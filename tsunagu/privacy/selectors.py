@@ -6,14 +6,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
 
 from tsunagu.core.models import AuditEvent
+from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import scope_for_user
+from tsunagu.persons.models import Person
+
+from .models import Consent
+from .policies import consent_in_force
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+__all__ = ["audit_events_search", "audit_events_visible_to", "consent_in_force", "consents_of_person"]
 
 
 def _period(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -23,8 +33,8 @@ def _period(start: date | None, end: date | None) -> tuple[datetime | None, date
     return lo, hi
 
 
-def audit_events_visible_to(user: Any) -> models.QuerySet[AuditEvent]:
-    if not user.can(Permission.AUDIT_VIEW):
+def audit_events_visible_to(user: User) -> models.QuerySet[AuditEvent]:
+    if not allowed(user, Permission.AUDIT_VIEW):
         return AuditEvent.objects.none()
     return scope_for_user(
         AuditEvent.objects.all(), user, agency_field="agency", municipality_field="municipality"
@@ -33,7 +43,7 @@ def audit_events_visible_to(user: Any) -> models.QuerySet[AuditEvent]:
 
 def audit_events_search(
     *,
-    user: Any,
+    user: User,
     person_id: int | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -61,14 +71,9 @@ def audit_events_search(
     return qs.order_by("-occurred_at", "-id")
 
 
-def consents_of_person(person: Any) -> models.QuerySet[Any]:
-    from .models import Consent
-
+def consents_of_person(person: Person) -> models.QuerySet[Consent]:
     return Consent.objects.filter(person=person).select_related("notice").prefetch_related("named_recipients")
 
 
-def consent_in_force(person: Any, on: date | None = None) -> Any | None:
-    """The most recent consent of ``person`` in force on ``on`` (``privacy.policies``)."""
-    from .policies import consent_in_force as in_force
-
-    return in_force(person, on)
+# ``consent_in_force`` (the most recent consent in force on a day) is ``privacy.policies``'s,
+# re-exported for the screens that read it through the selectors.

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations.guards import require_agency_of
 from tsunagu.organizations.models import Agency
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.models import Person
 
 from .models import Consent, DataCategory, PrivacyNotice, Purpose
 from .validation import validate_consent_values
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 DEFAULT_NOTICE_BODY = """当センターは、ご相談いただいた方の個人情報を、個人情報の保護に関する法律および当センターの「個人情報に関する管理・取扱規程」に従って適切に取り扱います。
 
@@ -43,11 +47,18 @@ def default_notice_body() -> str:
 
 
 def privacy_notice_publish(
-    *, actor: Any, agency: Agency, body: str, purposes: list[str], effective_from: date
+    *, actor: User | None, agency: Agency, body: str, purposes: list[str], effective_from: date
 ) -> PrivacyNotice:
-    """Publish a new version. Earlier versions stay unchanged (consents point to the one shown)."""
-    if actor is not None and not (actor.agency_id == agency.pk and actor.can(Permission.DISCLOSURE_APPROVE)):
-        raise PermissionDenied("規程の版を公開できるのは自機関の個人情報管理責任者です。")
+    """Publish a new version. Earlier versions stay unchanged (consents point to the one shown).
+
+    ``actor`` None: the system (set-up and demo data) publishing an agency's first version."""
+    if actor is not None:
+        require_agency_of(
+            actor,
+            agency.pk,
+            Permission.DISCLOSURE_APPROVE,
+            message="規程の版を公開できるのは自機関の個人情報管理責任者です。",
+        )
     unknown = set(purposes) - set(Purpose.values)
     if unknown or not purposes:
         raise ValidationError({"purposes": "利用目的を正しく選んでください。"})
@@ -71,23 +82,21 @@ def current_notice(agency: Agency, on: date | None = None) -> PrivacyNotice | No
 
 def consent_give(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     values: dict[str, Any],
     named_recipients: list[PartnerAgency] | None = None,
 ) -> Consent:
-    """Record a consent. The notice shown is the agency's current version unless one is given."""
-    if not actor.can(Permission.PERSON_EDIT) or actor.agency_id != person.agency_id:
-        raise PermissionDenied("この操作を行う権限がありません。")
+    """Record a consent. The notice shown is the agency's current version unless one is given.
+
+    Named recipients must be partner agencies of the agency's area (``Agency.serves``)."""
+    require_agency_of(actor, person, Permission.PERSON_EDIT)
     validate_consent_values(values)
     notice = values.get("notice") or current_notice(person.agency, values["given_on"])
     if notice is None:
         raise ValidationError({"notice": "説明する「個人情報に関する管理・取扱規程」が登録されていません。"})
     named = list(named_recipients or [])
-    if any(
-        p.municipality_id not in set(person.agency.served_municipalities.values_list("pk", flat=True))
-        for p in named
-    ):
+    if any(not person.agency.serves(p.municipality_id) for p in named):
         raise ValidationError({"named_recipients": "担当地域外の関係機関は指定できません。"})
     with transaction.atomic():
         consent = Consent.objects.create(
@@ -115,10 +124,9 @@ def consent_give(
     return consent
 
 
-def consent_withdraw(*, actor: Any, consent: Consent, withdrawn_on: date, note: str = "") -> Consent:
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: date, note: str = "") -> Consent:
     """撤回: effective from ``withdrawn_on``; disclosures made before stay on record."""
-    if not actor.can(Permission.PERSON_EDIT) or actor.agency_id != consent.agency_id:
-        raise PermissionDenied("この操作を行う権限がありません。")
+    require_agency_of(actor, consent, Permission.PERSON_EDIT)
     if consent.withdrawn_on is not None:
         raise ValidationError({"withdrawn_on": "この同意は既に撤回されています。"})
     if withdrawn_on < consent.given_on:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +9,7 @@ from django.shortcuts import render
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations.guards import permission_required
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import scope_for_user
 
@@ -17,12 +17,12 @@ from . import selectors
 from .forms import AuditSearchForm
 
 
+@permission_required(Permission.AUDIT_VIEW)
 def audit_search(request: HttpRequest) -> HttpResponse:
     """監査ログ照会: who accessed person/case X in period P; what did account A touch in period P."""
-    user: Any = request.user
-    if not user.can(Permission.AUDIT_VIEW):
-        raise PermissionDenied
     from tsunagu.organizations.models import User
+
+    user: Any = request.user
 
     staff = scope_for_user(User.objects.all(), user).order_by("username")
     form = AuditSearchForm(request.GET or None, staff_queryset=staff)

@@ -146,6 +146,7 @@ def test_household_members_with_relationship_birth_date_and_living_together(staf
     household_set(
         actor=actor,
         person=person,
+        expected_version=1,
         members=[
             {
                 "name": "佐々木 花",
@@ -168,7 +169,9 @@ def test_household_members_with_relationship_birth_date_and_living_together(staf
     ]
     assert rows[0].kana == "ササキ ハナ"
     # Setting again replaces the members, it does not add to them.
-    household_set(actor=actor, person=person, members=[{"name": "佐々木 花", "relationship": "妻"}])
+    household_set(
+        actor=actor, person=person, members=[{"name": "佐々木 花", "relationship": "妻"}], expected_version=2
+    )
     assert HouseholdMember.objects.filter(person=person).count() == 1
 
 
@@ -179,6 +182,7 @@ def test_household_member_errors_name_the_row(staff: Any) -> None:
         household_set(
             actor=actor,
             person=person,
+            expected_version=1,
             members=[
                 {"name": "佐々木 花", "kana": "佐々木 花", "relationship": "妻"},
                 {"name": "", "relationship": "", "birth_date": date(2099, 1, 1)},
