@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user
-from tsunagu.core.audit import audit_record
-from tsunagu.core.models import AuditAction
+from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
@@ -55,14 +53,8 @@ router = Router(tags=["住居確保給付金"])
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
-    """Deny by default, as the UI does; refusals are audited (as ``tsunagu.api.api.require``)."""
-    if not request.user.can(permission):  # type: ignore[union-attr]
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ACCESS_DENIED,
-            details={"permission": permission.value, "via": "api"},
-        )
-        raise PermissionDenied("この操作を行う権限がありません。")
+    """Deny by default, as the UI does: ``guards.require`` (one audited refusal)."""
+    guards.require(request.user, permission, via="api")  # type: ignore[arg-type]
 
 
 def assess_out(assessment: selectors.Assessment) -> dict[str, Any]:

@@ -13,9 +13,9 @@ Who does what:
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -24,6 +24,7 @@ from tsunagu.cases.models import Case, StatutoryProgram, SupportPlan
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import add_months, wareki
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission, Role
 
@@ -73,10 +74,11 @@ from .models import (
     TrainingType,
     TrainingTypeDecision,
 )
-from .policies import budget_visible_to
 from .validation import LAW_START, MAX_ASSET_YEN, MAX_MONTHLY_YEN
 
-DENIED = "この操作を行う権限がありません。"
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
 CONCURRENT = (
     "同時に別の操作が行われたため保存できませんでした。画面を開き直してから、もう一度お試しください。"
 )
@@ -108,36 +110,20 @@ EXPLAINED_FIELDS = {
 }
 
 
-# --- Guards ------------------------------------------------------------------------------------
+# --- Guards (``tsunagu.organizations.guards``: every refusal audited once) ----------------------------
 
-
-def _deny(actor: Any, permission: Permission, reason: str, message: str = DENIED) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditAction.ACCESS_DENIED,
-        details={"permission": permission.value, "reason": reason, "app": "programs"},
-    )
-    raise PermissionDenied(message)
-
-
-def _require(actor: Any, permission: Permission) -> None:
-    if not actor.can(permission):
-        _deny(actor, permission, "no_permission")
+OTHER_MUNICIPALITY = "この自治体の担当者だけが行えます。"
 
 
 def _require_officer_of(
-    actor: Any, municipality_id: int, permission: Permission = Permission.DECISION_RECORD
+    actor: User, municipality_id: int, permission: Permission = Permission.DECISION_RECORD
 ) -> None:
-    """Decisions: ``DECISION_RECORD`` *and* an officer of the application's own municipality."""
-    _require(actor, permission)
-    if actor.municipality_id != municipality_id:
-        _deny(actor, permission, "other_municipality", "この自治体の担当者だけが行えます。")
+    """Decisions: ``permission`` *and* an officer of the record's own municipality."""
+    guards.require_municipality_of(actor, municipality_id, permission, message=OTHER_MUNICIPALITY)
 
 
-def _require_centre_of(actor: Any, application: HousingBenefitApplication) -> None:
-    _require(actor, Permission.CASE_EDIT)
-    if actor.agency_id != application.agency_id:
-        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関の申請です。")
+def _require_centre_of(actor: User, application: HousingBenefitApplication) -> None:
+    guards.require_agency_of(actor, application, Permission.CASE_EDIT, message="他機関の申請です。")
 
 
 def _today() -> date:
@@ -218,7 +204,7 @@ def _bump(application: HousingBenefitApplication, **fields: Any) -> None:
 
 def housing_rule_add(
     *,
-    actor: Any,
+    actor: User,
     municipality: Municipality,
     household_size: Any,
     effective_from: Any,
@@ -306,7 +292,7 @@ def housing_rule_add(
 
 def job_search_requirement_add(
     *,
-    actor: Any,
+    actor: User,
     municipality: Municipality,
     cause: str,
     effective_from: Any,
@@ -378,16 +364,14 @@ def job_search_requirement_add(
 
 
 def housing_application_create(
-    *, actor: Any, case: Case, values: dict[str, Any], submission_token: str | None = None
+    *, actor: User, case: Case, values: dict[str, Any], submission_token: str | None = None
 ) -> HousingBenefitApplication:
     """申請の受付 at the centre, linked to a case; the inputs are checked exactly as the 簡易判定 does.
 
     The explanations (中止事項・延長できること・延長の要件) must be recorded. A repeated submission
     with the same ``submission_token`` returns the application already created.
     """
-    _require(actor, Permission.CASE_EDIT)
-    if case.agency_id != actor.agency_id:
-        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関のケースです。")
+    guards.require_agency_of(actor, case, Permission.CASE_EDIT, message="他機関のケースです。")
     if submission_token:
         existing = HousingBenefitApplication.objects.filter(submission_token=submission_token).first()
         if existing is not None:
@@ -487,7 +471,7 @@ def housing_application_create(
 
 def housing_decision_record(
     *,
-    actor: Any,
+    actor: User,
     application: HousingBenefitApplication,
     outcome: str,
     decided_on: Any,
@@ -611,7 +595,7 @@ def housing_decision_record(
 
 def housing_payment_record(
     *,
-    actor: Any,
+    actor: User,
     application: HousingBenefitApplication,
     month: Any,
     paid_on: Any,
@@ -722,7 +706,7 @@ def housing_payment_record(
 
 def job_search_report_record(
     *,
-    actor: Any,
+    actor: User,
     application: HousingBenefitApplication,
     month: Any,
     centre_consultations: Any,
@@ -811,7 +795,7 @@ def job_search_report_record(
 
 def housing_extension_apply(
     *,
-    actor: Any,
+    actor: User,
     application: HousingBenefitApplication,
     applied_on: Any,
     household_monthly_income: Any,
@@ -908,7 +892,7 @@ def extension_requirements_for(extension: HousingBenefitExtension) -> tuple[hr.R
 
 
 def housing_extension_decide(
-    *, actor: Any, extension: HousingBenefitExtension, approve: bool, decided_on: Any, reason: str = ""
+    *, actor: User, extension: HousingBenefitExtension, approve: bool, decided_on: Any, reason: str = ""
 ) -> HousingBenefitExtension:
     """延長の決定 by the 自治体担当者: approved only when every 延長の要件 is met."""
     _require_officer_of(actor, extension.municipality_id)
@@ -993,7 +977,7 @@ def housing_extension_decide(
 
 def housing_benefit_stop(
     *,
-    actor: Any,
+    actor: User,
     application: HousingBenefitApplication,
     reason: str,
     effective_month: Any,
@@ -1056,7 +1040,7 @@ def housing_benefit_stop(
 
 
 def housing_benefit_end(
-    *, actor: Any, application: HousingBenefitApplication, ended_on: Any
+    *, actor: User, application: HousingBenefitApplication, ended_on: Any
 ) -> HousingBenefitApplication:
     """支給終了 at the end of the period decided (to stop earlier, record a 中止)."""
     _require_officer_of(actor, application.municipality_id)
@@ -1122,10 +1106,8 @@ def enrolment_limits(program: str, start: date) -> tuple[date, date | None]:
     return period_last_day(start, 120), None
 
 
-def _require_case_staff(actor: Any, case: Case, permission: Permission = Permission.CASE_EDIT) -> None:
-    _require(actor, permission)
-    if actor.agency_id != case.agency_id:
-        _deny(actor, permission, "other_agency", "他機関のケースです。")
+def _require_case_staff(actor: User, case: Case, permission: Permission = Permission.CASE_EDIT) -> None:
+    guards.require_agency_of(actor, case, permission, message="他機関のケースです。")
 
 
 def _text(errors: dict[str, str], name: str, value: Any, label: str, *, required: bool, max_len: int) -> str:
@@ -1160,9 +1142,9 @@ def _save_checked(obj: Any, *, exclude: list[str]) -> None:
 # --- 認定就労訓練事業所 ------------------------------------------------------------------------------
 
 
-def certified_provider_add(*, actor: Any, values: dict[str, Any]) -> CertifiedTrainingProvider:
+def certified_provider_add(*, actor: User, values: dict[str, Any]) -> CertifiedTrainingProvider:
     """Register a certified provider (自治体担当者 of their own municipality)."""
-    _require(actor, Permission.DECISION_RECORD)
+    guards.require(actor, Permission.DECISION_RECORD)
     errors: dict[str, str] = {}
     name = _text(errors, "name", values.get("name"), "事業所名", required=True, max_len=200)
     number = _text(
@@ -1213,7 +1195,7 @@ def certified_provider_add(*, actor: Any, values: dict[str, Any]) -> CertifiedTr
 
 def training_type_decide(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     provider: CertifiedTrainingProvider,
     training_type: Any,
@@ -1270,7 +1252,7 @@ _ENROLMENT_RELATIONS = [
 ]
 
 
-def enrolment_create(*, actor: Any, case: Case, values: dict[str, Any]) -> ProgramEnrolment:
+def enrolment_create(*, actor: User, case: Case, values: dict[str, Any]) -> ProgramEnrolment:
     """利用開始: linked to a plan of the case that applied for the programme; limits checked here and in the DB.
 
     ``values``: plan (SupportPlan or id), program, start_on, end_on, provider_name, certified_provider
@@ -1398,12 +1380,16 @@ def enrolment_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Progr
     return enrolment
 
 
+def _require_enrolment_staff(actor: User, enrolment: ProgramEnrolment) -> None:
+    guards.require_agency_of(actor, enrolment, Permission.CASE_EDIT, message="他機関の利用です。")
+
+
 def _locked_enrolment(enrolment: ProgramEnrolment) -> ProgramEnrolment:
     return ProgramEnrolment.objects.select_for_update().select_related("case").get(pk=enrolment.pk)
 
 
 def enrolment_extend(
-    *, actor: Any, enrolment: ProgramEnrolment, end_on: Any, reason: Any, recorded_on: Any = None
+    *, actor: User, enrolment: ProgramEnrolment, end_on: Any, reason: Any, recorded_on: Any = None
 ) -> ProgramEnrolment:
     """期間延長.
 
@@ -1415,9 +1401,7 @@ def enrolment_extend(
     if program == EnrolmentProgram.EMPLOYMENT_PREPARATION:
         _require_officer_of(actor, enrolment.municipality_id)
     else:
-        _require(actor, Permission.CASE_EDIT)
-        if actor.agency_id != enrolment.agency_id:
-            _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関の利用です。")
+        _require_enrolment_staff(actor, enrolment)
     errors: dict[str, str] = {}
     new_end = _a_date(errors, "end_on", end_on, "延長後の利用終了予定日")
     reason_text = _text(errors, "reason", reason, "延長の理由", required=True, max_len=MAX_TEXT)
@@ -1468,7 +1452,7 @@ def enrolment_extend(
 
 def enrolment_end_with_handback(
     *,
-    actor: Any,
+    actor: User,
     enrolment: ProgramEnrolment,
     ended_on: Any,
     hand_back_kind: Any,
@@ -1476,9 +1460,7 @@ def enrolment_end_with_handback(
     note: Any = "",
 ) -> ProgramEnrolment:
     """利用終了 and the つなぎ先 (ハローワーク・一般就労・その他)."""
-    _require(actor, Permission.CASE_EDIT)
-    if actor.agency_id != enrolment.agency_id:
-        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関の利用です。")
+    _require_enrolment_staff(actor, enrolment)
     errors: dict[str, str] = {}
     end = _a_date(errors, "ended_on", ended_on, "利用終了日")
     if end and end < enrolment.start_on:
@@ -1515,11 +1497,9 @@ def enrolment_end_with_handback(
     return e
 
 
-def progress_report_add(*, actor: Any, enrolment: ProgramEnrolment, values: dict[str, Any]) -> ProgressReport:
+def progress_report_add(*, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any]) -> ProgressReport:
     """経過報告 by programme staff (own agency)."""
-    _require(actor, Permission.CASE_EDIT)
-    if actor.agency_id != enrolment.agency_id:
-        _deny(actor, Permission.CASE_EDIT, "other_agency", "他機関の利用です。")
+    _require_enrolment_staff(actor, enrolment)
     errors: dict[str, str] = {}
     day = _a_date(errors, "reported_on", values.get("reported_on"), "報告日")
     if day and day < enrolment.start_on:
@@ -1568,13 +1548,13 @@ def progress_report_add(*, actor: Any, enrolment: ProgramEnrolment, values: dict
 # =====================================================================================================
 
 
-def _require_budget_writer(actor: Any, case: Case) -> None:
+def _require_budget_writer(actor: User, case: Case) -> None:
+    """家計改善支援 records are written by the holders of ``budget.edit`` (家計改善支援員・主任) of
+    the case's own agency — the permission is the gate, not a role."""
     _require_case_staff(actor, case, Permission.BUDGET_SUPPORT)
-    if not budget_visible_to(actor, case):
-        _deny(actor, Permission.BUDGET_SUPPORT, "no_consent", "本人の同意がないため家計の情報は扱えません。")
 
 
-def _budget_row(case: Case, actor: Any) -> dict[str, Any]:
+def _budget_row(case: Case, actor: User) -> dict[str, Any]:
     return {
         "agency_id": case.agency_id,
         "municipality_id": case.municipality_id,
@@ -1588,7 +1568,7 @@ _BUDGET_EXCLUDE = ["agency", "municipality", "case", "created_by", "sheet"]
 
 def budget_sheet_save(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     as_of: Any,
     incomes: dict[str, Any],
@@ -1642,7 +1622,7 @@ def budget_sheet_save(
     return sheet
 
 
-def debt_add(*, actor: Any, case: Case, values: dict[str, Any]) -> Debt:
+def debt_add(*, actor: User, case: Case, values: dict[str, Any]) -> Debt:
     """債務・滞納 (税・家賃・公共料金・借入) with its status."""
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
@@ -1687,7 +1667,7 @@ def debt_add(*, actor: Any, case: Case, values: dict[str, Any]) -> Debt:
 
 
 def debt_status_update(
-    *, actor: Any, case: Case, debt_id: int, expected_status: str, status: str, amount: int
+    *, actor: User, case: Case, debt_id: int, expected_status: str, status: str, amount: int
 ) -> Debt:
     """Update a debt's status and remaining amount (e.g. 分納中 → 完済).
 
@@ -1724,7 +1704,7 @@ def debt_status_update(
     return debt
 
 
-def budget_plan_add(*, actor: Any, case: Case, values: dict[str, Any]) -> BudgetPlan:
+def budget_plan_add(*, actor: User, case: Case, values: dict[str, Any]) -> BudgetPlan:
     """家計計画: goals, the monthly plan, a saving / repayment target and a review date."""
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
@@ -1768,7 +1748,7 @@ def budget_plan_add(*, actor: Any, case: Case, values: dict[str, Any]) -> Budget
     return plan
 
 
-def loan_link_add(*, actor: Any, case: Case, values: dict[str, Any]) -> LoanLink:
+def loan_link_add(*, actor: User, case: Case, values: dict[str, Any]) -> LoanLink:
     """生活福祉資金 (総合支援資金・緊急小口資金・福祉資金・教育支援資金) linked to the case."""
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}

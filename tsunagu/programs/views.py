@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +21,7 @@ from tsunagu.cases.selectors import case_get_for_decision, case_get_for_user
 from tsunagu.core.dates import add_months
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
+from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
 
@@ -63,8 +64,8 @@ from .models import (
 
 
 def _require_any(request: HttpRequest, *permissions: Permission) -> None:
-    if not any(request.user.can(p) for p in permissions):  # type: ignore[union-attr]
-        raise PermissionDenied
+    """``guards.require_any`` for the request's user (one audited refusal, 403)."""
+    guards.require_any(request.user, *permissions, path=request.path)  # type: ignore[arg-type]
 
 
 # --- 簡易判定 ------------------------------------------------------------------------------------------
@@ -267,8 +268,7 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
         user=request.user, application_id=application_id, audit=False
     )
     if action not in selectors.housing_actions_for(request.user, app):
-        if not (request.user.can(Permission.DECISION_RECORD) or request.user.can(Permission.CASE_EDIT)):  # type: ignore[union-attr]
-            raise PermissionDenied
+        _require_any(request, Permission.DECISION_RECORD, Permission.CASE_EDIT)
         messages.warning(request, f"この申請では現在「{spec.title}」を行えません。")
         return redirect("programs:housing_application_detail", application_id=app.pk)
     today = timezone.localdate()
@@ -296,8 +296,7 @@ def extension_decide(request: HttpRequest, application_id: int, extension_id: in
     if ext is None:
         raise Http404
     if "extension_decide" not in selectors.housing_actions_for(request.user, app) or ext.state != "pending":
-        if not request.user.can(Permission.DECISION_RECORD):  # type: ignore[union-attr]
-            raise PermissionDenied
+        _require_any(request, Permission.DECISION_RECORD)
         messages.warning(request, "この延長申請は決定できません（決定済み、または支給中ではありません）。")
         return redirect("programs:housing_application_detail", application_id=app.pk)
     form = ExtensionDecideForm(form_data(request), initial={"decided_on": timezone.localdate()})
@@ -352,7 +351,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
     _require_any(request, Permission.RULES_EDIT)
     municipality = request.user.municipality  # type: ignore[union-attr]
     if municipality is None:
-        raise PermissionDenied
+        guards.deny(request.user, permission=Permission.RULES_EDIT, reason="no_municipality")  # type: ignore[arg-type]
     kind = request.GET.get("kind") or request.POST.get("kind") or "amounts"
     form_class: type[forms.Form] = JobSearchRuleForm if kind == "job_search" else RuleForm
     form = form_class(form_data(request))
@@ -506,7 +505,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
     form = CertifiedProviderForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not is_officer:
-            raise PermissionDenied
+            _require_any(request, Permission.DECISION_RECORD)
         if form.is_valid():
             try:
                 services.certified_provider_add(actor=request.user, values=form.cleaned_data)
@@ -583,8 +582,9 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
     bound: dict[str, forms.Form] = {}
     which = request.POST.get("form", "") if request.method == "POST" else ""
     if which:
-        if which not in BUDGET_FORMS or not can_edit:
-            raise PermissionDenied
+        if which not in BUDGET_FORMS:
+            raise Http404
+        _require_any(request, Permission.BUDGET_SUPPORT)
         form = BUDGET_FORMS[which](request.POST)
         bound[which] = form
         if form.is_valid():
