@@ -22,8 +22,6 @@ from .schemas import (
     BudgetSheetIn,
     DebtIn,
     DebtOut,
-    DecisionIn,
-    DecisionOut,
     EndIn,
     EnrolmentEndIn,
     EnrolmentExtendIn,
@@ -39,9 +37,13 @@ from .schemas import (
     HousingApplicationOut,
     HousingAssessIn,
     HousingAssessOut,
+    HousingBenefitDecisionIn,
+    HousingBenefitDecisionOut,
+    Id,
     JobSearchReportIn,
     JobSearchReportOut,
     LoanIn,
+    PageNo,
     PaymentIn,
     PaymentOut,
     ProgressReportIn,
@@ -145,7 +147,7 @@ def extension_out(e: Any) -> dict[str, Any]:
     }
 
 
-def _get(request: HttpRequest, application_id: int, *, audit: bool = False) -> HousingBenefitApplication:
+def _get(request: HttpRequest, application_id: Id, *, audit: bool = False) -> HousingBenefitApplication:
     return selectors.housing_application_get_for_user(
         user=request.user, application_id=application_id, audit=audit
     )
@@ -165,7 +167,7 @@ def housing_assess(request: HttpRequest, payload: HousingAssessIn) -> dict[str, 
 @router.get(
     "/housing-benefit/applications", response=HousingApplicationListOut, summary="住居確保給付金の申請一覧"
 )
-def application_list(request: HttpRequest, state: str = "", page: int = 1) -> dict[str, Any]:
+def application_list(request: HttpRequest, state: str = "", page: PageNo = 1) -> dict[str, Any]:
     result = selectors.housing_application_page(
         user=request.user, state=state, page=page, with_lifecycle=True
     )
@@ -185,9 +187,12 @@ def application_list(request: HttpRequest, state: str = "", page: int = 1) -> di
 def application_create(request: HttpRequest, payload: HousingApplicationIn) -> Status[dict[str, Any]]:
     values = payload.dict()
     case = case_get_for_user(user=request.user, case_id=values.pop("case_id"), audit=False)
-    token = values.pop("submission_token")
     app = services.housing_application_create(
-        actor=request.user, case=case, values=values, submission_token=token
+        actor=request.user,
+        case=case,
+        values=values,
+        idempotency_key=values.pop("idempotency_key"),
+        submission_token=values.pop("submission_token"),
     )
     return Status(201, application_out(app))
 
@@ -197,16 +202,18 @@ def application_create(request: HttpRequest, payload: HousingApplicationIn) -> S
     response=HousingApplicationOut,
     summary="住居確保給付金の申請（決定・支給・報告・延長を含む）",
 )
-def application_get(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def application_get(request: HttpRequest, application_id: Id) -> dict[str, Any]:
     return application_out(_get(request, application_id, audit=True))
 
 
 @router.post(
     "/housing-benefit/applications/{application_id}/decision",
-    response={201: DecisionOut},
+    response={201: HousingBenefitDecisionOut},
     summary="支給決定・不支給（実施主体の自治体担当者）",
 )
-def decision_record(request: HttpRequest, application_id: int, payload: DecisionIn) -> Status[dict[str, Any]]:
+def decision_record(
+    request: HttpRequest, application_id: Id, payload: HousingBenefitDecisionIn
+) -> Status[dict[str, Any]]:
     decision = services.housing_decision_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
@@ -218,7 +225,7 @@ def decision_record(request: HttpRequest, application_id: int, payload: Decision
     response={201: PaymentOut},
     summary="支給（代理納付）を記録（自治体担当者）",
 )
-def payment_record(request: HttpRequest, application_id: int, payload: PaymentIn) -> Status[dict[str, Any]]:
+def payment_record(request: HttpRequest, application_id: Id, payload: PaymentIn) -> Status[dict[str, Any]]:
     p = services.housing_payment_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
@@ -242,7 +249,7 @@ def payment_record(request: HttpRequest, application_id: int, payload: PaymentIn
     summary="求職活動状況報告を記録（機関）",
 )
 def report_record(
-    request: HttpRequest, application_id: int, payload: JobSearchReportIn
+    request: HttpRequest, application_id: Id, payload: JobSearchReportIn
 ) -> Status[dict[str, Any]]:
     r = services.job_search_report_record(
         actor=request.user, application=_get(request, application_id), **payload.dict()
@@ -268,7 +275,7 @@ def report_record(
     summary="延長を申請（機関）",
 )
 def extension_apply(
-    request: HttpRequest, application_id: int, payload: ExtensionApplyIn
+    request: HttpRequest, application_id: Id, payload: ExtensionApplyIn
 ) -> Status[dict[str, Any]]:
     ext = services.housing_extension_apply(
         actor=request.user, application=_get(request, application_id), **payload.dict()
@@ -282,7 +289,7 @@ def extension_apply(
     summary="延長の決定（自治体担当者）",
 )
 def extension_decide(
-    request: HttpRequest, application_id: int, extension_id: int, payload: ExtensionDecideIn
+    request: HttpRequest, application_id: Id, extension_id: Id, payload: ExtensionDecideIn
 ) -> dict[str, Any]:
     app = _get(request, application_id)
     ext = app.extensions.filter(pk=extension_id).first()
@@ -298,7 +305,7 @@ def extension_decide(
     response=HousingApplicationOut,
     summary="支給の中止（自治体担当者）",
 )
-def stop(request: HttpRequest, application_id: int, payload: StopIn) -> dict[str, Any]:
+def stop(request: HttpRequest, application_id: Id, payload: StopIn) -> dict[str, Any]:
     app = _get(request, application_id)
     services.housing_benefit_stop(actor=request.user, application=app, **payload.dict())
     return application_out(_get(request, application_id))
@@ -309,7 +316,7 @@ def stop(request: HttpRequest, application_id: int, payload: StopIn) -> dict[str
     response=HousingApplicationOut,
     summary="支給の終了（自治体担当者）",
 )
-def end(request: HttpRequest, application_id: int, payload: EndIn) -> dict[str, Any]:
+def end(request: HttpRequest, application_id: Id, payload: EndIn) -> dict[str, Any]:
     app = services.housing_benefit_end(
         actor=request.user, application=_get(request, application_id), **payload.dict()
     )
@@ -317,7 +324,7 @@ def end(request: HttpRequest, application_id: int, payload: EndIn) -> dict[str, 
 
 
 # =====================================================================================================
-# Other programmes (issue #5 point 6) and 家計改善支援 (point 7)
+# Other programmes and 家計改善支援 (point 7)
 # =====================================================================================================
 
 other_router = Router(tags=["事業の利用・家計改善支援"])
@@ -360,7 +367,7 @@ def progress_out(r: ProgressReport) -> dict[str, Any]:
     }
 
 
-def _enrolment(request: HttpRequest, enrolment_id: int, *, audit: bool = False) -> ProgramEnrolment:
+def _enrolment(request: HttpRequest, enrolment_id: Id, *, audit: bool = False) -> ProgramEnrolment:
     _require(request, Permission.API_USE)
     return selectors.enrolment_get_for_user(user=request.user, enrolment_id=enrolment_id, audit=audit)
 
@@ -390,7 +397,7 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn) -> Status[dict[
 
 
 @other_router.get("/enrolments/{enrolment_id}", response=EnrolmentOut, summary="事業の利用（経過報告を含む）")
-def enrolment_get(request: HttpRequest, enrolment_id: int) -> dict[str, Any]:
+def enrolment_get(request: HttpRequest, enrolment_id: Id) -> dict[str, Any]:
     return enrolment_out(_enrolment(request, enrolment_id, audit=True))
 
 
@@ -400,7 +407,7 @@ def enrolment_get(request: HttpRequest, enrolment_id: int) -> dict[str, Any]:
     summary="経過報告を記録する",
 )
 def progress_report_add(
-    request: HttpRequest, enrolment_id: int, payload: ProgressReportIn
+    request: HttpRequest, enrolment_id: Id, payload: ProgressReportIn
 ) -> Status[dict[str, Any]]:
     e = _enrolment(request, enrolment_id)
     return Status(
@@ -410,7 +417,7 @@ def progress_report_add(
 
 
 @other_router.post("/enrolments/{enrolment_id}/extend", response=EnrolmentOut, summary="利用期間を延長する")
-def enrolment_extend(request: HttpRequest, enrolment_id: int, payload: EnrolmentExtendIn) -> dict[str, Any]:
+def enrolment_extend(request: HttpRequest, enrolment_id: Id, payload: EnrolmentExtendIn) -> dict[str, Any]:
     e = _enrolment(request, enrolment_id)
     return enrolment_out(
         services.enrolment_extend(
@@ -424,7 +431,7 @@ def enrolment_extend(request: HttpRequest, enrolment_id: int, payload: Enrolment
     response=EnrolmentOut,
     summary="利用を終了し、つなぎ先（ハローワーク等）を記録する",
 )
-def enrolment_end(request: HttpRequest, enrolment_id: int, payload: EnrolmentEndIn) -> dict[str, Any]:
+def enrolment_end(request: HttpRequest, enrolment_id: Id, payload: EnrolmentEndIn) -> dict[str, Any]:
     e = _enrolment(request, enrolment_id)
     e = services.enrolment_end_with_handback(
         actor=request.user,
@@ -507,7 +514,7 @@ def budget_out(budget: selectors.HouseholdBudget) -> dict[str, Any]:
     response=HouseholdBudgetOut,
     summary="家計改善支援（家計表・債務・家計計画・貸付）。担当の相談支援員は本人の同意がある場合のみ",
 )
-def household_budget_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def household_budget_get(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     return budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id))
 
@@ -516,7 +523,7 @@ def household_budget_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
     "/cases/{case_id}/household-budget/sheets", response={201: HouseholdBudgetOut}, summary="家計表を保存する"
 )
 def household_budget_sheet_save(
-    request: HttpRequest, case_id: int, payload: BudgetSheetIn
+    request: HttpRequest, case_id: Id, payload: BudgetSheetIn
 ) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
@@ -527,7 +534,7 @@ def household_budget_sheet_save(
 @other_router.post(
     "/cases/{case_id}/household-budget/debts", response={201: DebtOut}, summary="債務・滞納を記録する"
 )
-def household_budget_debt_add(request: HttpRequest, case_id: int, payload: DebtIn) -> Status[dict[str, Any]]:
+def household_budget_debt_add(request: HttpRequest, case_id: Id, payload: DebtIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     d = services.debt_add(actor=request.user, case=budget.case, values=payload.dict())
@@ -552,7 +559,7 @@ def household_budget_debt_add(request: HttpRequest, case_id: int, payload: DebtI
     summary="家計計画を記録する",
 )
 def household_budget_plan_add(
-    request: HttpRequest, case_id: int, payload: BudgetPlanIn
+    request: HttpRequest, case_id: Id, payload: BudgetPlanIn
 ) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
@@ -565,7 +572,7 @@ def household_budget_plan_add(
     response={201: HouseholdBudgetOut},
     summary="生活福祉資金の利用を記録する",
 )
-def household_budget_loan_add(request: HttpRequest, case_id: int, payload: LoanIn) -> Status[dict[str, Any]]:
+def household_budget_loan_add(request: HttpRequest, case_id: Id, payload: LoanIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     services.loan_link_add(actor=request.user, case=budget.case, values=payload.dict())

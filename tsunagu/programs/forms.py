@@ -294,7 +294,7 @@ def date_initial(d: date) -> str:
     return wareki(d)
 
 
-# --- Other programmes (issue #5 point 6) ---------------------------------------------------------------
+# --- Other programmes ---------------------------------------------------------------
 
 
 class EnrolmentForm(forms.Form):
@@ -361,7 +361,7 @@ class CertifiedProviderForm(forms.Form):
     valid_to = JapaneseDateField(label="認定の有効期間（終了）")
 
 
-# --- 家計改善支援 (issue #5 point 7) -------------------------------------------------------------------
+# --- 家計改善支援 -------------------------------------------------------------------
 
 
 class BudgetSheetForm(forms.Form):

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from tsunagu.core.dates import add_months, wareki
 
-# --- Constants (domain.md §4.2–§4.7) ------------------------------------------------------------
+# --- Constants (生活困窮者自立支援法施行規則; docs/programs-housing-benefit.md) ------------------------------------------------------------
 
 ASSET_LIMIT_CEILING = 1_000_000  # 資産上限は基準額×6、ただし100万円を超えない
 ASSET_LIMIT_MULTIPLIER = 6

@@ -16,6 +16,7 @@ Guarantees held by the database as well as by the services:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
-from tsunagu.core.models import VersionedModel
+from tsunagu.core.models import AppendOnlyModel, AppendOnlyQuerySet, VersionedModel
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.persons.models import Person
 
@@ -73,7 +74,7 @@ class ExtensionState(models.TextChoices):
 
 
 class StopReason(models.TextChoices):
-    """中止事由 (domain.md §4.5, 横須賀市 2022)."""
+    """中止事由 (生活困窮者自立支援法施行規則第17条; 各自治体の案内、例：横須賀市 2022)."""
 
     NOT_SEEKING_WORK = "not_seeking_work", "誠実かつ熱心に求職活動を行わない、または指示に従わない"
     EMPLOYMENT_OR_INCOME = (
@@ -88,18 +89,31 @@ class StopReason(models.TextChoices):
     OTHER = "other", "その他（病気等）"
 
 
-class ImmutableQuerySet(models.QuerySet[Any]):
+# Notes that early seed rows carried next to their public citation (verification markers in square
+# brackets and references to internal working notes). Rule rows are append-only, so
+# rows already stored keep their text; the screens and the API show the citation without them.
+_INTERNAL_NOTE = re.compile(
+    r"\s*\[(?:V|D|U)\b[^\]]*\]"  # bracketed verification markers
+    r"|[,、，]?\s*\(?(?:domain|design)\.md(?:\s*§\s*[\d.]+(?:\s*(?:and|・|、)\s*§?[\d.]+)*)?\)?"
+    r"|（\s*）"
+)
+
+
+def public_text(text: str) -> str:
+    """``text`` without internal working notes (see ``_INTERNAL_NOTE``)."""
+    return _INTERNAL_NOTE.sub("", text or "").replace("（）", "").strip(" ,、;；")
+
+
+class ImmutableQuerySet(AppendOnlyQuerySet):
     """Rule rows are kept for ever: no bulk update or delete."""
 
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("基準の表は変更できません。新しい版を追加してください。")
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("基準の表は削除できません。新しい版を追加してください。")
+class ImmutableRow(AppendOnlyModel):
+    """Saved once; a change is a new row (a database trigger refuses UPDATE, and on PostgreSQL
+    DELETE too — migration 0002)."""
 
-
-class ImmutableRow(models.Model):
-    """Saved once; a change is a new row (and on PostgreSQL a trigger refuses UPDATE/DELETE)."""
+    append_only_label = "基準の表"
+    append_only_hint = "新しい版を追加してください。"
 
     effective_from = models.DateField("適用開始日")
     revision = models.PositiveIntegerField("版", default=1)
@@ -118,13 +132,14 @@ class ImmutableRow(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("基準の表は変更できません。新しい版を追加してください。")
-        super().save(*args, **kwargs)
+    @property
+    def source_shown(self) -> str:
+        """The public citation, as shown on the screens and in the API."""
+        return public_text(self.source)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("基準の表は削除できません。新しい版を追加してください。")
+    @property
+    def note_shown(self) -> str:
+        return public_text(self.note)
 
 
 class HousingBenefitRuleTable(ImmutableRow):
@@ -619,7 +634,7 @@ class JobSearchReport(TenantRow):
 
 
 class HousingBenefitStop(TenantRow):
-    """支給の中止 (domain.md §4.5): from ``effective_month`` on, nothing more is paid."""
+    """支給の中止 (施行規則に定める中止事由): from ``effective_month`` on, nothing more is paid."""
 
     application = models.OneToOneField(
         HousingBenefitApplication, on_delete=models.PROTECT, related_name="stop"
@@ -649,7 +664,7 @@ class HousingBenefitStop(TenantRow):
 
 
 # =====================================================================================================
-# Other programmes (issue #5 point 6): 就労準備支援・認定就労訓練・一時生活支援／居住支援・子どもの学習・生活支援
+# Other programmes: 就労準備支援・認定就労訓練・一時生活支援／居住支援・子どもの学習・生活支援
 # =====================================================================================================
 #
 # Periods are inclusive: 4/1〜翌3/31 is exactly 1 year, 4/1〜6/30 exactly 3 months. The services
@@ -919,7 +934,7 @@ class ProgressReport(models.Model):
 
 
 # =====================================================================================================
-# 家計改善支援 (issue #5 point 7): 家計表, 債務・滞納, 家計計画, 貸付 (生活福祉資金)
+# 家計改善支援: 家計表, 債務・滞納, 家計計画, 貸付 (生活福祉資金)
 # =====================================================================================================
 
 

@@ -37,6 +37,10 @@ ISODate = Annotated[date, BeforeValidator(_iso_date_text)]
 Yen = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHLY_YEN)]
 AssetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_ASSET_YEN)]
 Count = Annotated[int, Field(strict=True, ge=0, le=99)]
+# Record ids and page numbers: beyond a 64-bit integer is bad input (422), never a database error.
+MAX_DB_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+PageNo = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 class HousingAssessIn(Schema):
@@ -96,7 +100,7 @@ class HousingAssessOut(Schema):
 
 
 class HousingApplicationIn(Schema):
-    case_id: int
+    case_id: Id
     application_date: ISODate
     type: Literal["rent", "relocation"]
     cause: Literal["job_loss", "reduced_income"]
@@ -119,12 +123,17 @@ class HousingApplicationIn(Schema):
     explained_stop_conditions: bool = Field(..., description="中止事項を説明した")
     explained_extension: bool = Field(..., description="延長できることを説明した")
     explained_extension_requirements: bool = Field(..., description="延長の要件を説明した")
+    idempotency_key: str | None = Field(
+        None,
+        max_length=64,
+        description="二重送信防止キー（英数字と _ . : - の8〜64文字）。同じ利用者が同じキーで送り直すと、最初の申請を返します",
+    )
     submission_token: str | None = Field(
-        None, max_length=64, description="二重送信防止用の任意の一意な文字列"
+        None, max_length=64, description="二重送信防止用の文字列（旧名。idempotency_key と同じ働き）"
     )
 
 
-class DecisionIn(Schema):
+class HousingBenefitDecisionIn(Schema):
     outcome: Literal["award", "reject"]
     decided_on: ISODate
     reason: str = Field("", max_length=2000)
@@ -180,7 +189,7 @@ class EndIn(Schema):
     ended_on: ISODate
 
 
-class DecisionOut(Schema):
+class HousingBenefitDecisionOut(Schema):
     id: int
     outcome: str
     outcome_ja: str
@@ -246,7 +255,7 @@ class HousingApplicationOut(Schema):
     months_awarded: int
     period_end: date | None
     version: int
-    decision: DecisionOut | None
+    decision: HousingBenefitDecisionOut | None
     payments: list[PaymentOut]
     job_search_reports: list[JobSearchReportOut]
     extensions: list[ExtensionOut]
@@ -259,7 +268,7 @@ class HousingApplicationListOut(Schema):
     count: int
 
 
-# --- Other programmes (issue #5 point 6) ---------------------------------------------------------------
+# --- Other programmes ---------------------------------------------------------------
 
 Program = Literal[
     "employment_preparation", "certified_training", "temporary_living", "housing_support", "child_learning"
@@ -267,8 +276,8 @@ Program = Literal[
 
 
 class EnrolmentIn(Schema):
-    case_id: int = Field(..., description="ケースID")
-    plan_id: int = Field(..., description="利用を申し込んだプランのID")
+    case_id: Id = Field(..., description="ケースID")
+    plan_id: Id = Field(..., description="利用を申し込んだプランのID")
     program: Program = Field(
         ...,
         description="employment_preparation = 就労準備支援, certified_training = 認定就労訓練, "
@@ -277,10 +286,10 @@ class EnrolmentIn(Schema):
     start_on: ISODate = Field(..., description="利用開始日")
     end_on: ISODate = Field(..., description="利用終了予定日（就労準備は1年以内、シェルターは原則3か月以内）")
     provider_name: str = Field("", max_length=200, description="実施事業者・施設（認定就労訓練以外は必須）")
-    certified_provider_id: int | None = Field(
+    certified_provider_id: Id | None = Field(
         None, description="認定就労訓練事業所のID（認定就労訓練のとき必須）"
     )
-    training_decision_id: int | None = Field(
+    training_decision_id: Id | None = Field(
         None, description="雇用型／非雇用型の決定のID（省略時は最新の決定）"
     )
 
@@ -344,7 +353,7 @@ class EnrolmentListOut(Schema):
     count: int
 
 
-# --- 家計改善支援 (issue #5 point 7) -------------------------------------------------------------------
+# --- 家計改善支援 -------------------------------------------------------------------
 
 BudgetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHLY_YEN)]
 

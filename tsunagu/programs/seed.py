@@ -1,4 +1,4 @@
-"""Seed rows for the 住居確保給付金 rule tables (domain.md §4.4 and §4.8).
+"""Seed rows for the 住居確保給付金 rule tables (基準額表 and the national 求職活動等要件).
 
 Used by the data migration (with the historical models) and by ``seed_housing_benefit_demo()``,
 which the demo loader and the tests call because they create the municipalities after the
@@ -15,8 +15,8 @@ from typing import Any
 # 求職活動等要件 came back. Figures in force earlier can be added as rows with earlier dates.
 SEED_EFFECTIVE_FROM = date(2023, 4, 1)
 
-_TOKYO = "東京都特別区（1級地-1）, domain.md §4.8"
-_HASUDA = "蓮田市 住居確保給付金のご案内（2023年）, domain.md §4.8 [V]"
+_TOKYO = "生活困窮者自立支援法施行規則（住居確保給付金）、東京都特別区（1級地-1）の基準額・住宅扶助基準額"
+_HASUDA = "蓮田市「住居確保給付金のご案内」（2023年）"
 
 # municipality code → [(household size, 基準額, 家賃上限, 資産上限, source)]
 RULE_ROWS: dict[str, list[tuple[int, int, int, int, str]]] = {
@@ -26,23 +26,21 @@ RULE_ROWS: dict[str, list[tuple[int, int, int, int, str]]] = {
             84_000,
             53_700,
             504_000,
-            f"{_TOKYO}: 基準額84,000円 [D: 資産上限504,000円÷6]; 家賃上限53,700円 [V]; "
-            "資産上限504,000円 [V 台東区 2025-04]; 収入基準額137,700円",
+            f"{_TOKYO}: 基準額84,000円、家賃上限53,700円、資産上限504,000円、収入基準額137,700円（台東区の案内 2025年4月）",
         ),
         (
             2,
             130_000,
             64_000,
             780_000,
-            f"{_TOKYO}: 基準額130,000円 [D: 780,000円÷6]; 家賃上限64,000円 [V]; 資産上限780,000円 [V]; "
-            "収入基準額194,000円 [V blog]",
+            f"{_TOKYO}: 基準額130,000円、家賃上限64,000円、資産上限780,000円、収入基準額194,000円",
         ),
         (
             3,
             172_000,
             69_800,
             1_000_000,
-            f"{_TOKYO}: 基準額172,000円 [U 未確認、要確認]; 家賃上限69,800円 [V]; 資産上限1,000,000円 [V]",
+            f"{_TOKYO}: 基準額172,000円（要確認）、家賃上限69,800円、資産上限1,000,000円",
         ),
     ],
     "112381": [  # 蓮田市
@@ -59,7 +57,7 @@ RULE_ROWS: dict[str, list[tuple[int, int, int, int, str]]] = {
     ],
 }
 
-# 求職活動等要件, national standard (municipality empty), domain.md §4.4.
+# 求職活動等要件, national standard (municipality empty).
 # (cause, effective_from, centre ≥/month, HW or 経営相談 ≥/month, applications ≥, per, source)
 JOB_SEARCH_ROWS: list[tuple[str, date, int, int, int, str, str]] = [
     (
@@ -69,7 +67,7 @@ JOB_SEARCH_ROWS: list[tuple[str, date, int, int, int, str, str]] = [
         1,
         1,
         "month",
-        "「当分の間」の緩和（2022-04-26〜）: ハローワーク職業相談 月1回、応募 月1回 [V 中央区 2022; 守口 くらサポ]",
+        "厚生労働省の「当分の間」の緩和（2022-04-26〜）: ハローワーク職業相談 月1回、応募 月1回（中央区の案内 2022年）",
     ),
     (
         "reduced_income",
@@ -78,7 +76,7 @@ JOB_SEARCH_ROWS: list[tuple[str, date, int, int, int, str, str]] = [
         1,
         1,
         "month",
-        "「当分の間」の緩和（2022-04-26〜）: 経営相談 月1回、収入増加の取組 月1回 [V 中央区 2022]",
+        "厚生労働省の「当分の間」の緩和（2022-04-26〜）: 経営相談 月1回、収入増加の取組 月1回（中央区の案内 2022年）",
     ),
     (
         "job_loss",
@@ -87,7 +85,7 @@ JOB_SEARCH_ROWS: list[tuple[str, date, int, int, int, str, str]] = [
         2,
         1,
         "week",
-        "通常の要件（2023-04〜）: 自立相談支援機関 月4回、ハローワーク職業相談 月2回、応募 週1回 [V 中央区 2023-06; 文京区 2023-04]",
+        "通常の要件（2023-04〜）: 自立相談支援機関 月4回、ハローワーク職業相談 月2回、応募 週1回（中央区・文京区の案内 2023年）",
     ),
     (
         "reduced_income",
@@ -96,7 +94,7 @@ JOB_SEARCH_ROWS: list[tuple[str, date, int, int, int, str, str]] = [
         1,
         1,
         "month",
-        "通常の要件（2023-04〜）: 自立相談支援機関 月4回、経営相談 月1回程度、収入増加の取組 月1回 [V 中央区 2023-06; 文京区 2023-04]",
+        "通常の要件（2023-04〜）: 自立相談支援機関 月4回、経営相談 月1回程度、収入増加の取組 月1回（中央区・文京区の案内 2023年）",
     ),
 ]
 
@@ -123,7 +121,7 @@ def seed_rules(*, rule_model: Any, job_model: Any, municipality_model: Any) -> d
                 rent_cap=cap,
                 asset_limit=assets,
                 source=source,
-                note="初期データ（domain.md §4.8）",
+                note="初期データ",
             )
             added["rules"] += 1
     for cause, since, centre, counselling, applications, per, source in JOB_SEARCH_ROWS:
@@ -139,7 +137,7 @@ def seed_rules(*, rule_model: Any, job_model: Any, municipality_model: Any) -> d
             applications_min=applications,
             applications_per=per,
             source=source,
-            note="初期データ（domain.md §4.4）",
+            note="初期データ",
         )
         added["job_search"] += 1
     return added

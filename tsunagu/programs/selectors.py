@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from tsunagu.cases.models import OPEN_STATES, Case, SupportPlan
+from tsunagu.cases.models import OPEN_STATES, Case, PlanStatus, SupportPlan
 from tsunagu.cases.selectors import case_get_for_user
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
@@ -25,6 +25,7 @@ from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 
 from . import housing_rules as hr
+from . import housing_workflow as workflow
 from .lookups import (  # noqa: F401 — re-exported for the views and the API
     Assessment,
     assessment_for_application,
@@ -44,7 +45,6 @@ from .models import (
     Debt,
     EnrolmentProgram,
     EnrolmentStatus,
-    ExtensionState,
     HouseholdBudgetSheet,
     HousingBenefitApplication,
     HousingBenefitRuleTable,
@@ -81,11 +81,12 @@ def job_search_rows_for(*, municipality: Municipality) -> models.QuerySet[JobSea
 
 
 def municipalities_for_user(user: Any) -> models.QuerySet[Municipality]:
-    """The municipalities whose tables a user works with: the officer's own, or those the agency serves."""
+    """The municipalities whose tables a user works with: the officer's own, or the agency's area
+    (its own municipality and those served by 共同実施, ``Agency.area``)."""
     if getattr(user, "municipality_id", None):
         return Municipality.objects.filter(pk=user.municipality_id)
     if getattr(user, "agency_id", None):
-        return user.agency.served_municipalities.all().order_by("code")
+        return user.agency.area().order_by("code")
     return Municipality.objects.none()
 
 
@@ -185,39 +186,18 @@ def reminders_for(user: Any, *, today: date) -> list[Reminder]:
 
 
 def housing_actions_for(user: Any, application: HousingBenefitApplication) -> frozenset[str]:
-    """Which lifecycle actions this user may offer on this application now (the screen shows only these;
-    the services check again)."""
-    actions: set[str] = set()
-    officer = user.can(Permission.DECISION_RECORD) and user.municipality_id == application.municipality_id
-    centre = user.can(Permission.CASE_EDIT) and user.agency_id == application.agency_id
-    state = application.state
-    awarded = state == ApplicationState.AWARDED
-    rent = application.benefit_type == "rent"
-    pending = awarded and application.extensions.filter(state=ExtensionState.PENDING).exists()
-    if officer:
-        if state == ApplicationState.APPLIED:
-            actions.add("decision")
-        if state in (ApplicationState.AWARDED, ApplicationState.STOPPED, ApplicationState.ENDED):
-            if application.payments.count() < application.months_awarded:
-                actions.add("payment")
-        if awarded:
-            actions |= {"stop", "end"}
-        if pending:
-            actions.add("extension_decide")
-    if centre and rent and awarded:
-        actions.add("report")
-        approved = application.extensions.filter(state=ExtensionState.APPROVED).count()
-        if (
-            not pending
-            and approved < hr.MAX_EXTENSIONS
-            and application.months_awarded + hr.EXTENSION_MONTHS <= hr.MAX_PERIOD_MONTHS
-        ):
-            actions.add("extension_apply")
-    return frozenset(actions)
+    """Which lifecycle actions this user may offer on this application now, from the table
+    (``housing_workflow.ACTIONS``); the services check the table again under the row lock."""
+    return frozenset(a.name for a in workflow.available_actions(user, application))
+
+
+def housing_action_buttons(user: Any, application: HousingBenefitApplication) -> list[workflow.HousingAction]:
+    """The same actions, in the table's order, for the buttons of the detail page."""
+    return workflow.available_actions(user, application)
 
 
 # =====================================================================================================
-# Other programmes (issue #5 point 6)
+# Other programmes
 # =====================================================================================================
 
 SHELTER_WARNING_DAYS = 14  # 一時生活支援: 3か月・6か月の14日前から
@@ -293,11 +273,12 @@ def certified_providers_valid_on(on: date) -> models.QuerySet[CertifiedTrainingP
 
 
 def plans_for_enrolment(case: Case) -> models.QuerySet[SupportPlan]:
-    return SupportPlan.objects.filter(case=case).order_by("-number")
+    """The case's plans an enrolment may be linked to: those with a 支援決定 (自治体の決定) recorded."""
+    return SupportPlan.objects.filter(case=case, status=PlanStatus.DECIDED).order_by("-number")
 
 
 # =====================================================================================================
-# 家計改善支援 (issue #5 point 7): who sees the household budget
+# 家計改善支援: who sees the household budget
 # =====================================================================================================
 
 BUDGET_HIDDEN_NOTICE = (

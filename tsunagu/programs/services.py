@@ -12,6 +12,7 @@ Who does what:
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +21,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from tsunagu.cases.models import Case, StatutoryProgram, SupportPlan
+from tsunagu.cases.models import Case, PlanStatus, StatutoryProgram, SupportPlan
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import add_months, wareki
+from tsunagu.core.idempotency import create_once
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission, Role
 
 from . import housing_rules as hr
+from . import housing_workflow as workflow
 from .lookups import (
     assessment_for_application,
     housing_assess,
@@ -364,18 +367,39 @@ def job_search_requirement_add(
 
 
 def housing_application_create(
-    *, actor: User, case: Case, values: dict[str, Any], submission_token: str | None = None
+    *,
+    actor: User,
+    case: Case,
+    values: dict[str, Any],
+    idempotency_key: str | None = None,
+    submission_token: str | None = None,
 ) -> HousingBenefitApplication:
     """申請の受付 at the centre, linked to a case; the inputs are checked exactly as the 簡易判定 does.
 
     The explanations (中止事項・延長できること・延長の要件) must be recorded. A repeated submission
-    with the same ``submission_token`` returns the application already created.
+    with the same ``idempotency_key`` (``submission_token`` is its older name) by the same account
+    returns the application that account already created (``core.idempotency``: a key never
+    reaches another account or agency).
     """
     guards.require_agency_of(actor, case, Permission.CASE_EDIT, message="他機関のケースです。")
-    if submission_token:
-        existing = HousingBenefitApplication.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing
+    application, _created = create_once(
+        actor=actor,
+        scope="housing_benefit_application",
+        key=idempotency_key or _legacy_key(submission_token),
+        model=HousingBenefitApplication,
+        create=lambda: _application_create(actor=actor, case=case, values=values),
+    )
+    return application
+
+
+def _legacy_key(token: str | None) -> str | None:
+    """``submission_token`` (any string up to 64 characters, as before) as an idempotency key."""
+    if not token:
+        return None
+    return "st:" + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def _application_create(*, actor: User, case: Case, values: dict[str, Any]) -> HousingBenefitApplication:
     errors: dict[str, list[str]] = {}
     for name, message in EXPLAINED_FIELDS.items():
         if values.get(name) is not True:
@@ -436,7 +460,6 @@ def housing_application_create(
                 explained_extension=True,
                 explained_extension_requirements=True,
                 created_by=actor,
-                submission_token=submission_token or None,
                 **payee,
             )
             application.full_clean(
@@ -458,10 +481,6 @@ def housing_application_create(
                 },
             )
     except IntegrityError as exc:
-        if submission_token:
-            existing = HousingBenefitApplication.objects.filter(submission_token=submission_token).first()
-            if existing is not None:
-                return existing
         raise ValidationError(CONCURRENT) from exc
     return application
 
@@ -520,11 +539,9 @@ def housing_decision_record(
     try:
         with transaction.atomic():
             locked = _locked(application)
-            if (
-                locked.state != ApplicationState.APPLIED
-                or HousingBenefitDecision.objects.filter(application=locked).exists()
-            ):
-                raise ValidationError("この申請は既に決定済みです。")
+            workflow.check_state("decision", locked)
+            if HousingBenefitDecision.objects.filter(application=locked).exists():
+                raise ValidationError(workflow.ACTION["decision"].refused)
             assessment = assessment_for_application(locked)
             result = assessment.result
             if outcome == DecisionOutcome.AWARD and not result.eligible:
@@ -642,12 +659,8 @@ def housing_payment_record(
                 errors["month"] = (
                     f"支給を中止した月（{hr.month_label(stop.effective_month)}）以降の支給は記録できません。"
                 )
-            if locked.state not in (
-                ApplicationState.AWARDED,
-                ApplicationState.STOPPED,
-                ApplicationState.ENDED,
-            ):
-                errors[NON_FIELD_ERRORS] = "支給中の申請ではありません。"
+            if locked.state not in workflow.ACTION["payment"].sources:
+                errors[NON_FIELD_ERRORS] = workflow.ACTION["payment"].refused
             if (
                 "month" not in errors
                 and HousingBenefitPayment.objects.filter(application=locked, month=target).exists()
@@ -718,7 +731,7 @@ def job_search_report_record(
     """The monthly report, checked against the thresholds in force for that month.
 
     For 休業等 recipients, months 7–9 are checked against the job-search (離職) thresholds
-    (domain.md §4.4; the exact rule is marked unverified there).
+    (docs/programs-housing-benefit.md explains the reading of the rule).
     """
     _require_centre_of(actor, application)
     errors: dict[str, str] = {}
@@ -732,8 +745,9 @@ def job_search_report_record(
     try:
         with transaction.atomic():
             locked = _locked(application)
+            workflow.check_state("report", locked)
             if locked.benefit_type != BenefitType.RENT or locked.first_month is None:
-                raise ValidationError("支給中の家賃補助についてのみ報告を記録できます。")
+                raise ValidationError(workflow.ACTION["report"].refused)
             target = hr.first_of_month(month)
             n = hr.month_number(locked.first_month, target)
             if not 1 <= n <= locked.months_awarded:
@@ -819,8 +833,9 @@ def housing_extension_apply(
     try:
         with transaction.atomic():
             locked = _locked(application)
-            if locked.benefit_type != BenefitType.RENT or locked.state != ApplicationState.AWARDED:
-                raise ValidationError("支給中の家賃補助だけが延長できます。")
+            workflow.check_state("extension_apply", locked)
+            if locked.benefit_type != BenefitType.RENT:
+                raise ValidationError(workflow.ACTION["extension_apply"].refused)
             assert locked.first_month is not None
             if locked.extensions.filter(state=ExtensionState.PENDING).exists():
                 raise ValidationError("決定待ちの延長申請があります。")
@@ -910,8 +925,7 @@ def housing_extension_decide(
             ext = HousingBenefitExtension.objects.select_for_update().get(pk=extension.pk)
             if ext.state != ExtensionState.PENDING:
                 raise ValidationError("この延長申請は既に決定済みです。")
-            if locked_app.state != ApplicationState.AWARDED:
-                raise ValidationError("支給中の申請ではありません。")
+            workflow.check_state("extension_decide", locked_app)
             ext.application = locked_app
             reqs = extension_requirements_for(ext)
             ext.requirements = [r.as_dict() for r in reqs]
@@ -984,7 +998,7 @@ def housing_benefit_stop(
     decided_on: Any,
     note: str = "",
 ) -> HousingBenefitStop:
-    """支給の中止 (domain.md §4.5): nothing is paid from ``effective_month`` on."""
+    """支給の中止 (施行規則に定める中止事由): nothing is paid from ``effective_month`` on."""
     _require_officer_of(actor, application.municipality_id)
     errors: dict[str, str] = {}
     if reason not in StopReason.values:
@@ -1006,8 +1020,8 @@ def housing_benefit_stop(
     try:
         with transaction.atomic():
             locked = _locked(application)
-            if locked.state != ApplicationState.AWARDED or locked.first_month is None:
-                raise ValidationError("支給中の申請だけを中止できます。")
+            workflow.check_state("stop", locked)
+            assert locked.first_month is not None
             target = hr.first_of_month(effective_month)
             n = hr.month_number(locked.first_month, target)
             if not 1 <= n <= locked.months_awarded:
@@ -1049,8 +1063,8 @@ def housing_benefit_end(
     _raise(errors)
     with transaction.atomic():
         locked = _locked(application)
-        if locked.state != ApplicationState.AWARDED or locked.first_month is None:
-            raise ValidationError("支給中の申請だけを終了できます。")
+        workflow.check_state("end", locked)
+        assert locked.first_month is not None
         if locked.extensions.filter(state=ExtensionState.PENDING).exists():
             raise ValidationError("決定待ちの延長申請があります。先に延長の決定をしてください。")
         end = hr.period_end(locked.first_month, locked.months_awarded)
@@ -1072,7 +1086,7 @@ def housing_benefit_end(
 
 
 # =====================================================================================================
-# Other programmes (issue #5 point 6)
+# Other programmes
 # =====================================================================================================
 
 EP_STANDARD_MONTHS = 12  # 就労準備支援事業: 1年以内（自治体が認めれば延長可）
@@ -1268,6 +1282,11 @@ def enrolment_create(*, actor: User, case: Case, values: dict[str, Any]) -> Prog
     plan = SupportPlan.objects.filter(pk=plan_id, case=case).first() if plan_id else None
     if plan is None:
         errors["plan"] = "このケースのプランを選んでください。"
+    elif plan.status != PlanStatus.DECIDED:
+        errors["plan"] = (
+            "自治体による支援決定が記録されたプランが必要です"
+            f"（このプランは「{plan.get_status_display()}」です）。"
+        )
     start = _a_date(errors, "start_on", values.get("start_on"), "利用開始日")
     end = _a_date(errors, "end_on", values.get("end_on"), "利用終了予定日")
     provider_name = _text(
@@ -1497,7 +1516,9 @@ def enrolment_end_with_handback(
     return e
 
 
-def progress_report_add(*, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any]) -> ProgressReport:
+def progress_report_add(
+    *, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any]
+) -> ProgressReport:
     """経過報告 by programme staff (own agency)."""
     _require_enrolment_staff(actor, enrolment)
     errors: dict[str, str] = {}
@@ -1544,7 +1565,7 @@ def progress_report_add(*, actor: User, enrolment: ProgramEnrolment, values: dic
 
 
 # =====================================================================================================
-# 家計改善支援 (issue #5 point 7)
+# 家計改善支援
 # =====================================================================================================
 
 

@@ -176,6 +176,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "pending_requirements": pending_requirements,
             "stop": HousingBenefitStop.objects.filter(application=app).first(),
             "actions": selectors.housing_actions_for(request.user, app),
+            "action_buttons": selectors.housing_action_buttons(request.user, app),
             "reminders": [
                 r for r in selectors.reminders_for(request.user, today=today) if r.application.pk == app.pk
             ],
@@ -374,7 +375,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 
 
 # =====================================================================================================
-# Other programmes (issue #5 point 6): /programs/enrolments/…
+# Other programmes: /programs/enrolments/…
 # =====================================================================================================
 
 
@@ -553,7 +554,7 @@ def training_decision(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 # =====================================================================================================
-# 家計改善支援 (issue #5 point 7): /programs/budget/<case_id>/
+# 家計改善支援: /programs/budget/<case_id>/
 # =====================================================================================================
 
 BUDGET_FORMS: dict[str, type[forms.Form]] = {
