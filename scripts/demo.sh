@@ -5,8 +5,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings.local
 
-$PY manage.py migrate --noinput
-$PY manage.py createcachetable
+$PY manage.py migrate --noinput   # also creates the cache table (tsunagu/core/apps.py)
 $PY manage.py demo_data >/dev/null
 # 統計・事業計画の画面に意味のある数が出るよう、過去10年度分の合成データ（2,000人分、決定的）を一度だけ投入します。
 echo "統計用の過去データ（合成データ）を準備しています…（初回のみ、数十秒かかります）"

@@ -18,14 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
-def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], tmp_path: Path, *, settings: str | None = "config.settings.production", **env: str
+) -> subprocess.CompletedProcess[str]:
     clean = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "TSUNAGU_VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        **({"DJANGO_SETTINGS_MODULE": settings} if settings else {}),
         **env,
     }
     return subprocess.run(
@@ -43,6 +45,7 @@ def _complete_env(tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": _secret_key(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "ALLOWED_HOSTS": "tsunagu.example.lg.jp, 127.0.0.1",
+        "TSUNAGU_ALLOW_SQLITE": "true",
     }
 
 
@@ -118,3 +121,51 @@ def test_demo_data_is_refused_under_production_settings(tmp_path: Path) -> None:
     result = _run(["manage.py", "demo_data", "--quiet-logins"], tmp_path, **_complete_env(tmp_path))
     assert result.returncode != 0
     assert "本番設定ではデモデータを投入できません" in result.stderr
+
+
+def test_production_refuses_an_empty_allowed_hosts(tmp_path: Path) -> None:
+    for hosts in ("", " , "):
+        env = _complete_env(tmp_path) | {"ALLOWED_HOSTS": hosts}
+        result = _run(["-c", "import config.settings.production"], tmp_path, **env)
+        assert result.returncode != 0
+        assert "本番設定では環境変数 ALLOWED_HOSTS が必要です" in result.stderr
+
+
+def test_production_refuses_sqlite_unless_explicitly_allowed(tmp_path: Path) -> None:
+    env = _complete_env(tmp_path)
+    del env["TSUNAGU_ALLOW_SQLITE"]
+    for allow in (None, "false", "1"):
+        extra = {} if allow is None else {"TSUNAGU_ALLOW_SQLITE": allow}
+        result = _run(["-c", "import config.settings.production"], tmp_path, **env, **extra)
+        assert result.returncode != 0
+        assert "本番設定では SQLite を使えません" in result.stderr
+    postgres = env | {"DATABASE_URL": "postgres://tsunagu_app@db.example.lg.jp:5432/tsunagu"}
+    assert _run(["-c", "import config.settings.production"], tmp_path, **postgres).returncode == 0
+
+
+def test_wsgi_and_asgi_default_to_production_settings(tmp_path: Path) -> None:
+    for module in ("config.wsgi", "config.asgi"):
+        refused = _run(["-c", f"import {module}"], tmp_path, settings=None)
+        assert refused.returncode != 0
+        assert "本番設定では環境変数 SECRET_KEY が必要です" in refused.stderr
+    code = "import os, config.wsgi; print(os.environ['DJANGO_SETTINGS_MODULE'])"
+    started = _run(["-c", code], tmp_path, settings=None, **_complete_env(tmp_path))
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "config.settings.production"
+
+
+def test_manage_py_keeps_the_development_default(tmp_path: Path) -> None:
+    result = _run(["manage.py", "check"], tmp_path, settings=None)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_migrate_creates_the_cache_table(tmp_path: Path) -> None:
+    env = _complete_env(tmp_path)
+    result = _run(["manage.py", "migrate", "--noinput", "-v", "0"], tmp_path, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "prod.sqlite3") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "tsunagu_cache" in tables

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tsunagu.core.middleware.RequestContextMiddleware",
+    # After whitenoise (static files are public); reads the user when the response goes out.
+    "tsunagu.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,6 +162,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tsunagu"
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_ADAPTER = "tsunagu.organizations.adapters.StaffMFAAdapter"
+# Wrong TOTP codes at login count against the same lockout as wrong passwords (axes, below).
+MFA_FORMS = {"authenticate": "tsunagu.organizations.forms.StaffAuthenticateForm"}
 
 # Lockout: five failures on one account lock it until a manager unlocks it (or 1 hour passes).
 AXES_ENABLED = True

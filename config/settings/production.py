@@ -1,4 +1,6 @@
-"""Production: refuses to start without SECRET_KEY and DATABASE_URL."""
+"""Production: refuses to start without SECRET_KEY, DATABASE_URL and ALLOWED_HOSTS, and on SQLite
+unless TSUNAGU_ALLOW_SQLITE=true says so (docs/deploy.md). ``config/wsgi.py`` and ``config/asgi.py``
+use these settings unless DJANGO_SETTINGS_MODULE names others."""
 
 import os
 
@@ -15,8 +17,19 @@ for _name in ("SECRET_KEY", "DATABASE_URL"):
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and (
+    os.environ.get("TSUNAGU_ALLOW_SQLITE", "").strip().lower() != "true"
+):
+    raise ImproperlyConfigured(
+        "本番設定では SQLite を使えません。PostgreSQL の DATABASE_URL を指定してください"
+        "（小規模な試行で SQLite を使う場合のみ TSUNAGU_ALLOW_SQLITE=true）。"
+    )
 DEBUG = False
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "本番設定では環境変数 ALLOWED_HOSTS が必要です（例: tsunagu.example.lg.jp）（ALLOWED_HOSTS is required in production）。"
+    )
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 TSUNAGU_ALLOW_DEMO_ACCOUNTS = False

@@ -34,3 +34,19 @@ class RequestContextMiddleware:
         finally:
             current_code_labels.reset(labels_token)
             current_ip.reset(token)
+
+
+class NoStoreMiddleware:
+    """Authenticated answers are never kept by a browser or a proxy cache: every HTML page, JSON
+    answer and file download of a logged-in account (or an API token) carries ``Cache-Control:
+    no-store``. A shared office PC must not show personal data from its cache after logout."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # the API's bearer token sets it during the view
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -45,3 +45,40 @@ def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> st
         data = getattr(request, "data", None) or getattr(request, "POST", {})
         value = data.get("login") or data.get("username")
     return lockout_key(str(value) if value is not None else "")
+
+
+LOCKED_OUT = (
+    "ログインに続けて失敗したため、このアカウントは一時的にロックされています。"
+    "センター長にロック解除を依頼してください（1時間後にも自動で解除されます）。"
+)
+
+
+def locked_out_keys(usernames: list[str]) -> set[str]:
+    """The lockout keys among ``usernames`` that are locked now: the failure limit reached within
+    the cool-off time (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME), as axes itself decides."""
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    keys = {lockout_key(u) for u in usernames}
+    attempts = AccessAttempt.objects.filter(
+        username__in=list(keys), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    if settings.AXES_COOLOFF_TIME:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    return set(attempts.values_list("username", flat=True))
+
+
+def is_locked_out(username: str) -> bool:
+    """True while the account is locked out (wrong passwords or wrong TOTP codes)."""
+    return bool(locked_out_keys([username]))
+
+
+def record_mfa_failure(request: Any, username: str) -> None:
+    """A wrong TOTP (or recovery) code at login counts like a wrong password: the same axes
+    counter, threshold, cool-off and unlock (センター長の「ロック解除」). At the limit axes sends
+    ``user_locked_out``, which writes the LOCKOUT audit row (signals.py)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.user_login_failed(
+        sender=record_mfa_failure, credentials={"login": username}, request=request
+    )

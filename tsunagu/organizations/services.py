@@ -17,7 +17,7 @@ from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 
 from . import guards
-from .auth import lockout_key
+from .auth import locked_out_keys, lockout_key
 from .models import Agency, Municipality, StaffRole, StaffSession, User
 from .roles import MUNICIPAL_ROLES, Permission, Role
 
@@ -180,11 +180,7 @@ def staff_reset_credentials(*, actor: User | None, user: User) -> str:
 
 
 def staff_is_locked(user: User) -> bool:
-    from django.conf import settings
-
-    return AccessAttempt.objects.filter(
-        username=lockout_key(user.username), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    ).exists()
+    return bool(locked_out_keys([user.username]))
 
 
 def session_start(*, request: HttpRequest, user: User) -> None:
@@ -223,10 +219,5 @@ def session_end_by_policy(*, request: HttpRequest, reason: str) -> None:
 
 def staff_locked_usernames(usernames: list[str]) -> set[str]:
     """The subset of ``usernames`` whose accounts are locked out (as spelled in ``usernames``)."""
-    from django.conf import settings
-
-    by_key = {lockout_key(u): u for u in usernames}
-    locked = AccessAttempt.objects.filter(
-        username__in=list(by_key), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    ).values_list("username", flat=True)
-    return {by_key[k] for k in locked if k in by_key}
+    locked = locked_out_keys(usernames)
+    return {u for u in usernames if lockout_key(u) in locked}

@@ -13,6 +13,7 @@ from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 
 from . import services
+from .auth import record_mfa_failure
 
 
 @receiver(user_logged_in)
@@ -48,13 +49,17 @@ def _on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwar
 
 
 @receiver(mfa_signals.authentication_failed)
-def _on_mfa_failed(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+def _on_mfa_failed(
+    sender: Any, request: Any = None, user: Any = None, reauthentication: bool = False, **kwargs: Any
+) -> None:
     audit_record(
         actor=None,
         action=AuditAction.LOGIN_FAILURE,
         obj=user,
         details={"login": getattr(user, "username", ""), "stage": "mfa"},
     )
+    if request is not None and user is not None and not reauthentication:
+        record_mfa_failure(request, user.username)
 
 
 @receiver(user_locked_out)
