@@ -21,10 +21,11 @@ from .models import (
     ExtensionState,
     HousingBenefitApplication,
     HousingBenefitDecision,
+    HousingBenefitPayment,
     HousingBenefitRuleTable,
     JobSearchRequirement,
 )
-from .validation import clean_assessment_values
+from .validation import clean_assessment_values, municipality_code_valid
 
 
 def rule_in_force(
@@ -109,7 +110,9 @@ def housing_assess(values: dict[str, Any]) -> Assessment:
 
     Raises ``ValidationError`` with a Japanese message per field. Reads no personal data.
     """
-    municipality, inp = clean_assessment_values(values)
+    code = values.get("municipality_code")
+    found = Municipality.objects.filter(code=code).first() if municipality_code_valid(code) else None
+    municipality, inp = clean_assessment_values(values, found)
     rule = rule_for_assessment(
         municipality=municipality, household_size=inp.household_size, on=inp.application_date
     )
@@ -149,6 +152,17 @@ def report_months_status(
         elif not report.met:
             unmet.append(month)
     return missing, unmet
+
+
+def last_recorded_payment_month(person_id: int) -> date | None:
+    """The month of the person's last recorded 住居確保給付金 payment (any earlier award), or None.
+    再支給 is judged from this, not from a date typed on the application."""
+    return (
+        HousingBenefitPayment.objects.filter(person_id=person_id)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
 
 
 def payment_cap_for_month(application: HousingBenefitApplication, month_number: int) -> int:

@@ -36,6 +36,7 @@ from .lookups import (
     assessment_for_application,
     housing_assess,
     job_search_requirement_in_force,
+    last_recorded_payment_month,
     payment_cap_for_month,
     report_months_status,
     rule_for_assessment,
@@ -409,6 +410,10 @@ def _application_create(*, actor: User, case: Case, values: dict[str, Any]) -> H
     btype = values.get("type", values.get("benefit_type"))
     assess_values = {k: values.get(k) for k in APPLICATION_INPUT_FIELDS}
     assess_values |= {"type": btype, "municipality_code": case.municipality.code}
+    recorded = last_recorded_payment_month(case.person_id)
+    if recorded is not None:
+        # 再支給: the earlier award's last payment as recorded here, whatever was typed.
+        assess_values["previous_award_last_payment_date"] = recorded
     assessment = None
     try:
         assessment = housing_assess(assess_values)

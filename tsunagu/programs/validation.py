@@ -7,14 +7,15 @@ collected (not the first one only) and raised together as one ``ValidationError`
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tsunagu.organizations.models import Municipality
-
 from . import housing_rules as hr
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import Municipality
 
 LAW_START = date(2015, 4, 1)  # 生活困窮者自立支援法の施行日
 OLDEST_DATE = date(2000, 1, 1)  # older dates are typing mistakes (a year like 1025 or 2002 for 2022)
@@ -69,25 +70,27 @@ def _date(
     return v
 
 
-def resolve_municipality(code: Any) -> Municipality | None:
-    if not isinstance(code, str) or not code.isascii() or not code.isdigit() or len(code) != 6:
-        return None
-    return Municipality.objects.filter(code=code).first()
+def municipality_code_valid(code: Any) -> bool:
+    """A 全国地方公共団体コード: six ASCII digits."""
+    return isinstance(code, str) and code.isascii() and code.isdigit() and len(code) == 6
 
 
-def clean_assessment_values(values: dict[str, Any]) -> tuple[Municipality, hr.AssessmentInput]:
-    """Check the inputs of the 簡易判定 (API field names); return the municipality and the typed input."""
+def clean_assessment_values(
+    values: dict[str, Any], municipality: Municipality | None
+) -> tuple[Municipality, hr.AssessmentInput]:
+    """Check the inputs of the 簡易判定 (API field names); return the municipality and the typed input.
+
+    Takes values only: ``municipality`` is the one the caller found for ``municipality_code``
+    (``lookups.housing_assess``), or None when there is none.
+    """
     errors: dict[str, str] = {}
     code = values.get("municipality_code")
-    municipality = None
     if code in (None, ""):
         errors["municipality_code"] = "自治体コード（全国地方公共団体コード6桁）を入力してください。"
-    else:
-        municipality = resolve_municipality(code)
-        if municipality is None:
-            errors["municipality_code"] = (
-                "登録されていない自治体コードです（全国地方公共団体コード6桁、例：131041）。"
-            )
+    elif municipality is None:
+        errors["municipality_code"] = (
+            "登録されていない自治体コードです（全国地方公共団体コード6桁、例：131041）。"
+        )
 
     application_date = _date(errors, values, "application_date", "申請日", required=True)
     if application_date is not None and application_date < LAW_START:
