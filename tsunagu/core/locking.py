@@ -90,6 +90,10 @@ class DiffRow:
     def __iter__(self) -> Any:
         return iter((self.label, self.theirs, self.mine))
 
+    def __len__(self) -> int:
+        # Django's {% for label, theirs, mine in stale_rows %} checks len() before unpacking.
+        return 3
+
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list | tuple | set) or isinstance(b, list | tuple | set):
