@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from tsunagu.core.models import VersionedModel
 from tsunagu.organizations.models import Municipality
 
 
@@ -25,7 +26,9 @@ class PartnerAgencyType(models.TextChoices):
     OTHER = "other", "その他"
 
 
-class PartnerAgency(models.Model):
+class PartnerAgency(VersionedModel):
+    """関係機関. Edited on the 関係機関 screens with optimistic locking (``core.locking``)."""
+
     municipality = models.ForeignKey(
         Municipality, verbose_name="自治体", on_delete=models.PROTECT, related_name="partner_agencies"
     )

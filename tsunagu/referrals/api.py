@@ -6,19 +6,18 @@ with the reason in Japanese (``{"detail": "…"}``); nothing is recorded. Mounte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user, cases_visible_to
-from tsunagu.core.audit import audit_record
-from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency, PartnerAgencyType
-from tsunagu.organizations.models import Municipality
+from tsunagu.organizations import guards
+from tsunagu.organizations.models import Municipality, User
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.selectors import person_get_for_user
 
@@ -56,14 +55,13 @@ router = Router()
 ERRORS: dict[int, Any] = {403: RefusalOut, 404: RefusalOut, 422: InvalidInputOut}
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in account (the API's auth and the login middleware guarantee one)."""
+    return cast("User", request.user)
+
+
 def _require(request: HttpRequest, permission: Permission) -> None:
-    if not request.user.can(permission):  # type: ignore[union-attr]
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ACCESS_DENIED,
-            details={"permission": permission.value, "via": "api"},
-        )
-        raise PermissionDenied("この操作を行う権限がありません。")
+    guards.require(request.user, permission, via="api")
 
 
 def _page_out(page: Page, items: list[Any]) -> dict[str, Any]:
@@ -91,6 +89,7 @@ def partner_out(p: PartnerAgency) -> dict[str, Any]:
         "phone": p.phone,
         "notes": p.notes,
         "is_active": p.is_active,
+        "version": p.version,
         "contacts": [
             {"id": c.pk, "name": c.name, "department": c.department, "phone": c.phone, "email": c.email}
             for c in p.contacts.all()
@@ -230,7 +229,7 @@ def partner_list(
         muni = Municipality.objects.filter(code=municipality_code).first()
         muni_id = muni.pk if muni else -1
     qs = selectors.partner_list(
-        user=request.user,
+        user=_user(request),
         q=q,
         agency_type=agency_type,
         municipality_id=muni_id,
@@ -247,7 +246,7 @@ def partner_list(
 )
 def partner_get(request: HttpRequest, partner_id: int) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    return partner_out(selectors.partner_get_for_user(user=request.user, partner_id=partner_id))
+    return partner_out(selectors.partner_get_for_user(user=_user(request), partner_id=partner_id))
 
 
 @router.post(
@@ -258,12 +257,16 @@ def partner_get(request: HttpRequest, partner_id: int) -> dict[str, Any]:
 )
 def partner_create(request: HttpRequest, payload: PartnerAgencyCreateIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    muni = services.partner_municipalities_for(request.user).filter(code=payload.municipality_code).first()
+    muni = services.partner_municipalities_for(_user(request)).filter(code=payload.municipality_code).first()
     if muni is None:
         raise ValidationError({"municipality_code": "自機関の担当地域の自治体コードを指定してください。"})
-    values = payload.dict(exclude={"municipality_code", "contacts"})
+    values = payload.dict(exclude={"municipality_code", "contacts", "idempotency_key"})
     partner = services.partner_agency_create(
-        actor=request.user, municipality=muni, values=values, contacts=[c.dict() for c in payload.contacts]
+        actor=_user(request),
+        municipality=muni,
+        values=values,
+        contacts=[c.dict() for c in payload.contacts],
+        idempotency_key=payload.idempotency_key,
     )
     return Status(201, partner_out(partner))
 
@@ -276,9 +279,12 @@ def partner_create(request: HttpRequest, payload: PartnerAgencyCreateIn) -> Stat
 )
 def partner_patch(request: HttpRequest, partner_id: int, payload: PartnerAgencyPatchIn) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    partner = selectors.partner_get_for_user(user=request.user, partner_id=partner_id)
+    partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    partner = services.partner_agency_update(actor=request.user, partner=partner, values=values)
+    version = values.pop("version")
+    partner = services.partner_agency_update(
+        actor=_user(request), partner=partner, values=values, expected_version=version
+    )
     return partner_out(partner)
 
 
@@ -293,11 +299,11 @@ def partner_patch(request: HttpRequest, partner_id: int, payload: PartnerAgencyP
 )
 def referral_create(request: HttpRequest, payload: ReferralCreateIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    case = case_get_for_user(user=request.user, case_id=payload.case_id, audit=False)
+    case = case_get_for_user(user=_user(request), case_id=payload.case_id, audit=False)
     partner = _partner_for(request, payload.partner_id, "partner_id") if payload.partner_id else None
     council, exception = _basis_objects(request, payload, case.person)
     referral = services.referral_create(
-        actor=request.user,
+        actor=_user(request),
         case=case,
         values={
             "partner": partner,
@@ -320,11 +326,11 @@ def referral_list(
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     if case_id is not None:
-        case = case_get_for_user(user=request.user, case_id=case_id, audit=False)
-        items = selectors.referrals_of_case(user=request.user, case=case)
+        case = case_get_for_user(user=_user(request), case_id=case_id, audit=False)
+        items = selectors.referrals_of_case(user=_user(request), case=case)
         return {"items": [referral_out(r) for r in items], "count": len(items), "page": 1, "pages": 1}
     result = selectors.referral_list(
-        user=request.user, query=selectors.ReferralQuery(scope=scope, status=status), page=page
+        user=_user(request), query=selectors.ReferralQuery(scope=scope, status=status), page=page
     )
     return _page_out(result, [referral_out(r) for r in result.object_list])
 
@@ -334,7 +340,7 @@ def referral_list(
 )
 def referral_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    return referral_out(selectors.referral_get_for_user(user=request.user, referral_id=referral_id))
+    return referral_out(selectors.referral_get_for_user(user=_user(request), referral_id=referral_id))
 
 
 @router.post(
@@ -345,9 +351,9 @@ def referral_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 )
 def referral_status(request: HttpRequest, referral_id: int, payload: ReferralStatusIn) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id, audit=False)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     referral = services.referral_status_change(
-        actor=request.user,
+        actor=_user(request),
         referral=referral,
         to_status=payload.to_status,
         note=payload.note,
@@ -373,7 +379,7 @@ def disclosure_list(
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     result = selectors.disclosure_list(
-        user=request.user,
+        user=_user(request),
         query=selectors.DisclosureQuery(
             person_id=person_id, partner_id=partner_id, basis_kind=basis_kind, channel=channel
         ),
@@ -390,7 +396,7 @@ def disclosure_list(
 )
 def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    person = person_get_for_user(user=request.user, person_id=payload.person_id, audit=False)
+    person = person_get_for_user(user=_user(request), person_id=payload.person_id, audit=False)
     case = None
     if payload.case_id is not None:
         case = cases_visible_to(request.user).filter(pk=payload.case_id, person=person).first()
@@ -407,7 +413,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Stat
     else:
         raise ValidationError({"recipient_partner_id": "提供先を指定してください。"})
     disclosure = services.disclosure_record(
-        actor=request.user,
+        actor=_user(request),
         person=person,
         recipient=recipient,
         categories=payload.data_categories,
@@ -428,7 +434,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Stat
 )
 def person_disclosures(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    person = person_get_for_user(user=request.user, person_id=person_id)
+    person = person_get_for_user(user=_user(request), person_id=person_id)
     return [disclosure_out(d) for d in selectors.person_disclosure_history(person=person)]
 
 
@@ -440,7 +446,7 @@ def person_disclosures(request: HttpRequest, person_id: int) -> list[dict[str, A
 )
 def exception_create(request: HttpRequest, payload: ExceptionCreateIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
-    person = person_get_for_user(user=request.user, person_id=payload.person_id, audit=False)
+    person = person_get_for_user(user=_user(request), person_id=payload.person_id, audit=False)
     case = None
     if payload.case_id is not None:
         case = cases_visible_to(request.user).filter(pk=payload.case_id, person=person).first()
@@ -448,7 +454,7 @@ def exception_create(request: HttpRequest, payload: ExceptionCreateIn) -> Status
             raise ValidationError({"case_id": "この相談者のケースを指定してください。"})
     recipient = _partner_for(request, payload.recipient_partner_id, "recipient_partner_id")
     req = services.statutory_exception_request(
-        actor=request.user,
+        actor=_user(request),
         person=person,
         recipient=recipient,
         categories=payload.data_categories,
@@ -471,9 +477,9 @@ def exception_approve(
     request: HttpRequest, exception_id: int, payload: ExceptionDecisionIn
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    req = selectors.exception_get_for_user(user=request.user, exception_id=exception_id)
+    req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     return exception_out(
-        services.statutory_exception_approve(actor=request.user, exception=req, note=payload.note)
+        services.statutory_exception_approve(actor=_user(request), exception=req, note=payload.note)
     )
 
 
@@ -485,9 +491,9 @@ def exception_approve(
 )
 def exception_reject(request: HttpRequest, exception_id: int, payload: ExceptionDecisionIn) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    req = selectors.exception_get_for_user(user=request.user, exception_id=exception_id)
+    req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     return exception_out(
-        services.statutory_exception_reject(actor=request.user, exception=req, note=payload.note)
+        services.statutory_exception_reject(actor=_user(request), exception=req, note=payload.note)
     )
 
 
@@ -502,7 +508,7 @@ def exception_reject(request: HttpRequest, exception_id: int, payload: Exception
 )
 def consents_without(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    result = selectors.persons_without_consent(user=request.user, page=page)
+    result = selectors.persons_without_consent(user=_user(request), page=page)
     return _page_out(
         result,
         [
@@ -541,12 +547,12 @@ def _consent_row(c: Any) -> dict[str, Any]:
 def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     days = max(1, min(days, 365))
-    result = selectors.consents_expiring(user=request.user, on=timezone.localdate(), days=days, page=page)
+    result = selectors.consents_expiring(user=_user(request), on=timezone.localdate(), days=days, page=page)
     return _page_out(result, [_consent_row(c) for c in result.object_list])
 
 
 @router.get("/consents/withdrawn", response=ConsentOpsListOut, tags=["同意の運用"], summary="撤回された同意")
 def consents_withdrawn(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
-    result = selectors.consents_withdrawn(user=request.user, page=page)
+    result = selectors.consents_withdrawn(user=_user(request), page=page)
     return _page_out(result, [_consent_row(c) for c in result.object_list])

@@ -5,3 +5,8 @@ class ReferralsConfig(AppConfig):
     name = "tsunagu.referrals"
     label = "referrals"
     verbose_name = "つなぎ・第三者提供の記録"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

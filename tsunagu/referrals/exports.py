@@ -10,7 +10,6 @@ CSV is UTF-8 with a BOM, so Excel on Windows opens it correctly.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from datetime import date
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, CaseState
@@ -26,7 +24,9 @@ from tsunagu.core.audit import audit_record
 from tsunagu.core.codes import code_labels
 from tsunagu.core.dates import age_on, fiscal_year_label
 from tsunagu.core.models import AuditAction, CodeList
+from tsunagu.core.spreadsheet import csv_writer
 from tsunagu.network.models import PartnerAgencyType
+from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import scope_for_user
 from tsunagu.persons.models import Gender
@@ -79,7 +79,7 @@ class Export:
 
     def csv_bytes(self) -> bytes:
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
+        writer = csv_writer(buf)  # every cell through core.spreadsheet.safe_cell
         writer.writerow(self.header)
         writer.writerows(self.rows)
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -98,9 +98,8 @@ def _with_purpose_consent(qs: models.QuerySet[Case], purpose: str, on: date) -> 
     """Only persons whose consent in force on ``on`` lists ``purpose`` (JSON list: checked in Python,
     the same on SQLite and PostgreSQL)."""
     consents = (
-        Consent.objects.filter(person__in=qs.values("person"), given_on__lte=on)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        Consent.objects.filter(person__in=qs.values("person"))
+        .in_force_on(on)
         .values_list("person_id", "purposes")
     )
     allowed = {pid for pid, purposes in consents if purpose in (purposes or [])}
@@ -243,15 +242,14 @@ def deidentified_export(
     free_text_reviewed: bool = False,
 ) -> Export:
     """Build a de-identified export and audit it (EXPORT), or raise ValueError with a Japanese message."""
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import ValidationError
 
-    if not user.can(Permission.EXPORT_DEIDENTIFIED):
-        audit_record(
-            actor=user,
-            action=AuditAction.ACCESS_DENIED,
-            details={"permission": Permission.EXPORT_DEIDENTIFIED.value},
+    if not guards.allowed(user, Permission.EXPORT_DEIDENTIFIED):
+        guards.deny(
+            user,
+            permission=Permission.EXPORT_DEIDENTIFIED,
+            message="匿名化データを出力する権限がありません。",
         )
-        raise PermissionDenied("匿名化データを出力する権限がありません。")
     if purpose not in EXPORT_PURPOSES:
         raise ValidationError({"purpose": "出力の目的（統計・事例検討・研究）を選んでください。"})
     if kind not in KINDS_FOR_PURPOSE[purpose]:

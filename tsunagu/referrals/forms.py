@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -34,17 +35,24 @@ class PartnerAgencyForm(forms.Form):
     phone = forms.CharField(label="電話", max_length=20, required=False)
     notes = forms.CharField(label="備考", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     is_active = forms.BooleanField(label="有効（つなぎ先として選べる）", required=False, initial=True)
+    # The version the user opened (core.locking); the service refuses an edit without it.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, municipalities: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
         self.fields["agency_type"].choices = [("", "（選択してください）"), *PartnerAgencyType.choices]  # type: ignore[attr-defined]
         if editing:
-            del self.fields["municipality"]
+            del self.fields["municipality"], self.fields["idempotency_key"]
+        else:
+            del self.fields["version"]
+            self.fields["idempotency_key"].initial = secrets.token_urlsafe(16)
 
     def values(self) -> dict[str, Any]:
         d = dict(self.cleaned_data)
-        d.pop("municipality", None)
+        for key in ("municipality", "version", "idempotency_key"):
+            d.pop(key, None)
         return d
 
 

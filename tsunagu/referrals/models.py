@@ -13,7 +13,7 @@ The partner-agency registry itself lives in ``tsunagu.network`` (``PartnerAgency
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -21,8 +21,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, SupportPlan
-from tsunagu.core.models import VersionedModel
-from tsunagu.meetings.models import SupportCouncil
+from tsunagu.core.models import AppendOnlyModel, AppendOnlyQuerySet, VersionedModel
+from tsunagu.meetings.models import AgendaItem, SupportCouncil
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.persons.models import Person
@@ -76,6 +76,10 @@ class DisclosureBasisKind(models.TextChoices):
     CONSENT = "consent", "本人の同意"
     STATUTORY = "statutory", "個人情報保護法第27条第1項の例外"
     COUNCIL = "council", "支援会議（法第9条）"
+    EMERGENCY = (
+        "emergency",
+        "緊急的な支援（人の生命・身体・財産の保護に必要で、本人の同意を得ることが困難なとき）",
+    )
 
 
 class DisclosureChannel(models.TextChoices):
@@ -185,19 +189,19 @@ class StatutoryExceptionRequest(models.Model):
         )
 
 
-class DisclosureQuerySet(models.QuerySet["Disclosure"]):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("第三者提供の記録は変更できません。")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("第三者提供の記録は削除できません。")
+class DisclosureQuerySet(AppendOnlyQuerySet):
+    """The register's queryset: no bulk UPDATE or DELETE (``core.models.AppendOnlyQuerySet``)."""
 
 
-class Disclosure(models.Model):
+class Disclosure(AppendOnlyModel):
     """One provision of personal data to a third party (第三者提供の記録). Never edited or deleted.
 
     A withdrawn or expired consent stops further disclosures; rows written before stay as they are.
+    A case discussed at a 支援調整会議 gives one row per attending partner agency (channel 会議資料),
+    on the item's consent or on its recorded emergency basis (``agenda_item``).
     """
+
+    append_only_label: ClassVar[str] = "第三者提供の記録"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
@@ -245,6 +249,14 @@ class Disclosure(models.Model):
         related_name="+",
         verbose_name="支援会議",
     )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="支援調整会議の議題",
+    )
     basis_note = models.CharField("根拠の説明（記録時）", max_length=400)
     channel = models.CharField("提供の経路", max_length=20, choices=DisclosureChannel.choices)
     disclosed_on = models.DateField("提供日")
@@ -253,7 +265,7 @@ class Disclosure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="提供した職員"
     )
 
-    objects = DisclosureQuerySet.as_manager()
+    objects: ClassVar[Any] = DisclosureQuerySet.as_manager()
 
     class Meta:
         verbose_name = "第三者提供の記録"
@@ -274,7 +286,8 @@ class Disclosure(models.Model):
             models.CheckConstraint(
                 condition=(Q(basis_kind="consent") & Q(consent__isnull=False))
                 | (Q(basis_kind="statutory") & Q(exception__isnull=False))
-                | (Q(basis_kind="council") & Q(council__isnull=False)),
+                | (Q(basis_kind="council") & Q(council__isnull=False))
+                | (Q(basis_kind="emergency") & Q(agenda_item__isnull=False)),
                 name="disclosure_basis_recorded",
                 violation_error_message="提供の根拠（同意・第27条第1項の承認・支援会議）が記録されていません。",
             ),
@@ -282,14 +295,6 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.disclosed_on} {self.recipient_name}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("第三者提供の記録は変更できません。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("第三者提供の記録は削除できません。")
 
 
 class Referral(VersionedModel):

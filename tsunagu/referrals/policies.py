@@ -20,6 +20,7 @@ from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory, Purpose
+from tsunagu.privacy.policies import category_labels, consent_covering, partner_label
 
 from .models import (
     OPEN_REFERRAL_STATUSES,
@@ -59,45 +60,10 @@ def _refused(reason: str, **details: Any) -> BasisResult:
     return BasisResult(allowed=False, kind="", reason_ja=reason, details=details)
 
 
-def category_labels(categories: Any) -> str:
-    labels = dict(DataCategory.choices)
-    return "、".join(f"「{labels.get(c, c)}」" for c in sorted(categories))
-
-
 def recipient_label(recipient: Recipient) -> str:
     if isinstance(recipient, SupportCouncil):
         return f"支援会議「{recipient.name}」"
-    return f"「{recipient.name}」（{PartnerAgencyType(recipient.agency_type).label}）"
-
-
-def served_municipality_ids(agency: Any) -> set[int]:
-    ids = set(agency.served_municipalities.values_list("pk", flat=True))
-    ids.add(agency.municipality_id)
-    return ids
-
-
-def consent_covers(
-    consent: Consent, *, recipient: PartnerAgency, categories: set[str], on: date
-) -> str | None:
-    """None if ``consent`` covers giving ``categories`` to ``recipient`` on ``on``, else why not."""
-    if not consent.in_force_on(on):
-        if consent.given_on > on:
-            return f"同意日（{wareki(consent.given_on)}）より前の提供です。"
-        if consent.withdrawn_on is not None and consent.withdrawn_on <= on:
-            return (
-                f"同意（{wareki(consent.given_on)}）は{wareki(consent.withdrawn_on)}に撤回されています。"
-                "撤回日以後は提供できません（それ以前の提供の記録はそのまま残ります）。"
-            )
-        return f"同意（{wareki(consent.given_on)}）の有効期限（{wareki(consent.expires_on)}）が過ぎています。"
-    if Purpose.SUPPORT not in (consent.purposes or []):
-        return "同意した利用目的に「本人の支援のため」が含まれていません。"
-    named = {p.pk for p in consent.named_recipients.all()}
-    if recipient.agency_type not in (consent.recipient_types or []) and recipient.pk not in named:
-        return f"同意の範囲（提供先）に{recipient_label(recipient)}が含まれていません。"
-    missing = categories - set(consent.data_categories or [])
-    if missing:
-        return f"同意の範囲に含まれない個人情報の種類があります：{category_labels(missing)}。"
-    return None
+    return partner_label(recipient)
 
 
 def _consent_basis(*, person: Person, recipient: Recipient, cats: set[str], on: date) -> BasisResult:
@@ -105,28 +71,19 @@ def _consent_basis(*, person: Person, recipient: Recipient, cats: set[str], on: 
         return _refused(
             "支援会議への会議資料は、支援会議（法第9条）を根拠として記録してください。" + NO_BASIS_SUFFIX
         )
-    consents = list(
-        Consent.objects.filter(person=person, given_on__lte=on)
-        .prefetch_related("named_recipients")
-        .order_by("-given_on", "-id")
+    consent, why = consent_covering(
+        person, on=on, purposes=[Purpose.SUPPORT], recipients=[recipient], categories=cats
     )
-    if not consents:
+    if consent is not None:
+        return BasisResult(
+            allowed=True,
+            kind=DisclosureBasisKind.CONSENT,
+            reason_ja=f"本人の同意（{wareki(consent.given_on)}、提供先・個人情報の種類が同意の範囲内）",
+            consent=consent,
+        )
+    if not Consent.objects.filter(person=person, given_on__lte=on).exists():
         return _refused("本人の同意（個人情報の第三者提供）が記録されていません。" + NO_BASIS_SUFFIX)
-    reasons: list[tuple[Consent, str]] = []
-    for consent in consents:
-        why = consent_covers(consent, recipient=recipient, categories=cats, on=on)
-        if why is None:
-            return BasisResult(
-                allowed=True,
-                kind=DisclosureBasisKind.CONSENT,
-                reason_ja=f"本人の同意（{wareki(consent.given_on)}、提供先・個人情報の種類が同意の範囲内）",
-                consent=consent,
-            )
-        reasons.append((consent, why))
-    # Explain with the most relevant consent: one in force if any, else the most recent.
-    in_force = [(c, why) for c, why in reasons if c.in_force_on(on)]
-    _, why = (in_force or reasons)[0]
-    return _refused(why + NO_BASIS_SUFFIX, consent_id=(in_force or reasons)[0][0].pk)
+    return _refused(why + NO_BASIS_SUFFIX)
 
 
 def _exception_basis(
@@ -265,7 +222,7 @@ def disclosure_basis_check(
     if recipient is None:
         return _refused("提供先を選んでください。")
     if isinstance(recipient, PartnerAgency):
-        if recipient.municipality_id not in served_municipality_ids(person.agency):
+        if not person.agency.serves(recipient.municipality_id):
             return _refused(
                 f"{recipient_label(recipient)}は、この機関の担当地域の関係機関ではありません。"
                 "他の自治体の関係機関へは提供できません。"

@@ -10,6 +10,9 @@ from ninja import Field, Schema
 BasisChoice = Literal["consent", "statutory", "council"]
 
 
+IDEMPOTENCY_HELP = "二重送信防止キー（任意）：同じキーでの再送は、最初に作成した記録を返します"
+
+
 class RefusalOut(Schema):
     """403 / 404: ``detail`` in Japanese (for a refused disclosure, the reason there is no basis)."""
 
@@ -43,6 +46,7 @@ class PartnerAgencyOut(Schema):
     phone: str
     notes: str
     is_active: bool
+    version: int
     contacts: list[PartnerContactOut]
 
 
@@ -63,9 +67,11 @@ class PartnerAgencyCreateIn(Schema):
     notes: str = ""
     is_active: bool = True
     contacts: list[PartnerContactIn] = Field(default_factory=list, description="担当者")
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_HELP)
 
 
 class PartnerAgencyPatchIn(Schema):
+    version: int = Field(..., ge=0, le=2_147_483_647, description="取得時の版（楽観的ロック）")
     name: str | None = Field(None, max_length=120)
     agency_type: str | None = None
     area: str | None = Field(None, max_length=200)

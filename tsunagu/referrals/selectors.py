@@ -27,7 +27,7 @@ from tsunagu.network.models import PartnerAgency, PartnerContact
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
 from tsunagu.persons.models import Person
-from tsunagu.privacy.models import Consent, DataCategory
+from tsunagu.privacy.models import Consent, DataCategory, consent_in_force_q
 
 from . import policies
 from .models import (
@@ -67,7 +67,7 @@ def partner_municipality_ids(user: Any) -> list[int]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.agency_id:
-        return sorted(policies.served_municipality_ids(user.agency))
+        return sorted(user.agency.area_ids())
     if user.municipality_id and user.has_role(Role.MUNICIPAL_OFFICER):
         return [user.municipality_id]
     return []
@@ -371,18 +371,10 @@ def _persons_in_scope(user: Any) -> models.QuerySet[Person]:
     return qs
 
 
-def _in_force_q(on: date, prefix: str = "") -> Q:
-    return (
-        Q(**{f"{prefix}given_on__lte": on})
-        & (Q(**{f"{prefix}withdrawn_on__isnull": True}) | Q(**{f"{prefix}withdrawn_on__gt": on}))
-        & (Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": on}))
-    )
-
-
 def persons_without_consent(*, user: Any, on: date | None = None, page: Any = 1) -> Page:
     """Persons with an open case and no consent in force (never given, withdrawn or expired)."""
     on = on or timezone.localdate()
-    in_force = Consent.objects.filter(person=OuterRef("pk")).filter(_in_force_q(on))
+    in_force = Consent.objects.filter(person=OuterRef("pk")).in_force_on(on)
     latest = Consent.objects.filter(person=OuterRef("pk"), given_on__lte=on).order_by("-given_on", "-id")
     open_cases = Case.objects.filter(person=OuterRef("pk"), state__in=OPEN_STATES)
     qs = (
@@ -412,7 +404,7 @@ def consents_expiring(
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
     qs = (
         Consent.objects.filter(person__in=_persons_in_scope(user))
-        .filter(_in_force_q(on), expires_on__lte=on + timedelta(days=days))
+        .filter(consent_in_force_q(on), expires_on__lte=on + timedelta(days=days))
         .exclude(Exists(later))
         .select_related("person")
         .order_by("expires_on", "id")

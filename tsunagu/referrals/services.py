@@ -9,21 +9,22 @@ there is no basis. A refusal is audited (ACCESS_DENIED) before the exception lea
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, CaseState, SupportPlan
 from tsunagu.core.audit import audit_record
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
-from tsunagu.meetings.models import SupportCouncil
-from tsunagu.network.models import PartnerAgency, PartnerAgencyType, PartnerContact
-from tsunagu.organizations.models import Municipality
+from tsunagu.meetings.models import AgendaItem, SupportCouncil
+from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations import guards
+from tsunagu.organizations.models import User
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory
@@ -32,6 +33,7 @@ from . import policies
 from .models import (
     AttachmentKind,
     Disclosure,
+    DisclosureBasisKind,
     DisclosureChannel,
     ExceptionStatus,
     Referral,
@@ -43,192 +45,42 @@ from .models import (
     StatutoryClause,
     StatutoryExceptionRequest,
 )
+from .partner_services import (  # noqa: F401 — the registry's writes, re-exported
+    PARTNER_FIELDS,
+    partner_agency_create,
+    partner_agency_update,
+    partner_contact_add,
+    partner_contact_remove,
+    partner_municipalities_for,
+)
 from .pdf import render_pdf
 
-FORBIDDEN = "この操作を行う権限がありません。"
 STALE = "このつなぎは、あなたが画面を開いた後に更新されました。最新の内容を確認してください。"
 
 
-def _require(actor: Any, permission: Permission) -> None:
-    if not actor.can(permission):
-        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
-        raise PermissionDenied(FORBIDDEN)
+def _require_own(actor: User, obj: Any, message: str) -> None:
+    """``CASE_EDIT`` on a record of the actor's own agency (refusals audited by the guards)."""
+    guards.require_agency_of(actor, obj.agency_id, Permission.CASE_EDIT, message=message)
 
 
 def _refuse_disclosure(
-    *, actor: Any, person: Person, result: policies.BasisResult, context: dict[str, Any]
-) -> None:
-    """Audit a refused disclosure (its own row, kept) and raise PermissionDenied with the reason."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCESS_DENIED,
-            object_type="disclosure",
-            person_id=person.pk,
-            agency_id=person.agency_id,
-            municipality_id=person.municipality_id,
-            details={"disclosure_refused": result.reason_ja, **context},
-        )
-    raise PermissionDenied(result.reason_ja)
+    *, actor: User, person: Person, result: policies.BasisResult, context: dict[str, Any]
+) -> NoReturn:
+    """Audit a refused disclosure (its own row, kept) and raise AccessDenied with the reason."""
+    guards.deny(
+        actor,
+        permission=Permission.CASE_EDIT,
+        reason="no_disclosure_basis",
+        message=result.reason_ja,
+        person_id=person.pk,
+        object_type="disclosure",
+        disclosure_refused=result.reason_ja,
+        **context,
+    )
 
 
 def _categories(values: Any) -> list[str]:
     return sorted({str(c) for c in (values or [])})
-
-
-# --- 関係機関 (the registry lives in tsunagu.network) --------------------------------------------
-
-PARTNER_FIELDS = ("name", "agency_type", "area", "address", "phone", "notes", "is_active")
-_PHONE_RE = re.compile(r"^[0-9０-９\-－()（） +]{0,20}$")
-
-
-def partner_municipalities_for(actor: Any) -> Any:
-    """Municipalities whose partner agencies ``actor`` may register: those the agency serves."""
-    if actor.agency_id:
-        agency = actor.agency
-        return Municipality.objects.filter(
-            pk__in=[*agency.served_municipalities.values_list("pk", flat=True), agency.municipality_id]
-        ).order_by("code")
-    if actor.municipality_id:
-        return Municipality.objects.filter(pk=actor.municipality_id)
-    return Municipality.objects.none()
-
-
-def _validate_partner(values: dict[str, Any], *, municipality: Municipality, exclude_pk: int | None) -> None:
-    errors: dict[str, str] = {}
-    name = (values.get("name") or "").strip()
-    if not name:
-        errors["name"] = "機関名を入力してください。"
-    elif len(name) > 120:
-        errors["name"] = "機関名は120文字以内で入力してください。"
-    elif (
-        PartnerAgency.objects.filter(municipality=municipality, name=name)
-        .exclude(pk=exclude_pk or 0)
-        .exists()
-    ):
-        errors["name"] = f"{municipality.name}には同じ名前の関係機関が既に登録されています。"
-    if values.get("agency_type") not in PartnerAgencyType.values:
-        errors["agency_type"] = "種別を選んでください。"
-    if not _PHONE_RE.match(values.get("phone") or ""):
-        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
-    for key, limit in (("area", 200), ("address", 200)):
-        if len(values.get(key) or "") > limit:
-            errors[key] = f"{limit}文字以内で入力してください。"
-    if errors:
-        raise ValidationError(errors)
-
-
-def _contact_values(values: dict[str, Any]) -> dict[str, str]:
-    data = {k: str(values.get(k) or "").strip() for k in ("name", "department", "phone", "email")}
-    errors: dict[str, str] = {}
-    if not data["name"]:
-        errors["name"] = "担当者名を入力してください。"
-    if not _PHONE_RE.match(data["phone"]):
-        errors["phone"] = "電話番号は数字とハイフンで入力してください。"
-    if errors:
-        raise ValidationError(errors)
-    return data
-
-
-def partner_agency_create(
-    *,
-    actor: Any,
-    municipality: Municipality,
-    values: dict[str, Any],
-    contacts: list[dict[str, Any]] | None = None,
-) -> PartnerAgency:
-    if not policies.may_edit_partners(actor):
-        _require(actor, Permission.CASE_EDIT)
-    if not partner_municipalities_for(actor).filter(pk=municipality.pk).exists():
-        raise PermissionDenied("担当地域外の自治体には関係機関を登録できません。")
-    data = {k: values[k] for k in PARTNER_FIELDS if k in values}
-    for k in ("name", "area", "address", "phone", "notes"):
-        data[k] = (data.get(k) or "").strip()
-    data.setdefault("is_active", True)
-    _validate_partner(data, municipality=municipality, exclude_pk=None)
-    contact_rows = []
-    for i, c in enumerate(contacts or []):
-        try:
-            contact_rows.append(_contact_values(c))
-        except ValidationError as exc:
-            raise ValidationError({f"contacts.{i}.{k}": v for k, v in exc.message_dict.items()}) from exc
-    with transaction.atomic():
-        partner = PartnerAgency(municipality=municipality, **data)
-        partner.full_clean()
-        partner.save()
-        for row in contact_rows:
-            PartnerContact.objects.create(partner=partner, **row)
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=partner,
-            municipality_id=municipality.pk,
-            details={"name": partner.name, "agency_type": partner.agency_type, "contacts": len(contact_rows)},
-        )
-    return partner
-
-
-def partner_agency_update(*, actor: Any, partner: PartnerAgency, values: dict[str, Any]) -> PartnerAgency:
-    if not policies.may_edit_partners(actor):
-        _require(actor, Permission.CASE_EDIT)
-    if not partner_municipalities_for(actor).filter(pk=partner.municipality_id).exists():
-        raise PermissionDenied("担当地域外の関係機関は編集できません。")
-    data = {k: values[k] for k in PARTNER_FIELDS if k in values}
-    for k in ("name", "area", "address", "phone", "notes"):
-        if k in data:
-            data[k] = (data.get(k) or "").strip()
-    merged = {k: getattr(partner, k) for k in PARTNER_FIELDS} | data
-    _validate_partner(merged, municipality=partner.municipality, exclude_pk=partner.pk)
-    changed = sorted(k for k in data if getattr(partner, k) != data[k])
-    with transaction.atomic():
-        for k, v in data.items():
-            setattr(partner, k, v)
-        partner.full_clean()
-        partner.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=partner,
-            municipality_id=partner.municipality_id,
-            details={"changed": changed},
-        )
-    return partner
-
-
-def partner_contact_add(*, actor: Any, partner: PartnerAgency, values: dict[str, Any]) -> PartnerContact:
-    if not policies.may_edit_partners(actor):
-        _require(actor, Permission.CASE_EDIT)
-    if not partner_municipalities_for(actor).filter(pk=partner.municipality_id).exists():
-        raise PermissionDenied("担当地域外の関係機関は編集できません。")
-    data = _contact_values(values)
-    with transaction.atomic():
-        contact = PartnerContact(partner=partner, **data)
-        contact.full_clean()
-        contact.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=contact,
-            municipality_id=partner.municipality_id,
-            details={"partner_id": partner.pk},
-        )
-    return contact
-
-
-def partner_contact_remove(*, actor: Any, contact: PartnerContact) -> None:
-    if not policies.may_edit_partners(actor):
-        _require(actor, Permission.CASE_EDIT)
-    if not partner_municipalities_for(actor).filter(pk=contact.partner.municipality_id).exists():
-        raise PermissionDenied("担当地域外の関係機関は編集できません。")
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.DELETE,
-            obj=contact,
-            municipality_id=contact.partner.municipality_id,
-            details={"partner_id": contact.partner_id, "name": contact.name},
-        )
-        contact.delete()
 
 
 # --- 第三者提供の記録 ---------------------------------------------------------------------------
@@ -236,7 +88,7 @@ def partner_contact_remove(*, actor: Any, contact: PartnerContact) -> None:
 
 def disclosure_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     recipient: PartnerAgency | SupportCouncil | None,
     categories: Any,
@@ -254,9 +106,7 @@ def disclosure_record(
     one transaction; the consents of the person are locked while the basis is checked, so a
     withdrawal recorded at the same moment is not overtaken.
     """
-    _require(actor, Permission.CASE_EDIT)
-    if person.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関の相談者です。")
+    _require_own(actor, person, "他機関の相談者です。")
     today = timezone.localdate()
     on = on_date or today
     errors: dict[str, str] = {}
@@ -297,7 +147,7 @@ def disclosure_record(
             exception=exception,
         )
         if not result.allowed:  # changed meanwhile (e.g. withdrawn a moment ago)
-            raise PermissionDenied(result.reason_ja)
+            _refuse_disclosure(actor=actor, person=person, result=result, context=context)
         partner_recipient = recipient if isinstance(recipient, PartnerAgency) else None
         council_recipient = recipient if isinstance(recipient, SupportCouncil) else None
         disclosure = Disclosure(
@@ -332,12 +182,76 @@ def disclosure_record(
     return disclosure
 
 
+# 支援調整会議: what the attending partner agencies received. Discussing a case shares the person's
+# basic information and what was learned in consultation (the plan, the issues).
+MEETING_CATEGORIES = (DataCategory.BASIC, DataCategory.HISTORY)
+
+
+def meeting_disclosures_record(
+    *, actor: User, item: AgendaItem, partners: list[PartnerAgency]
+) -> list[Disclosure]:
+    """One register row per partner agency attending the 支援調整会議 that discussed ``item``'s case.
+
+    Written when the item's outcome is first recorded (the case has then been discussed): the
+    basis is the consent kept on the item (it covers 本人の支援 and these partners) or the item's
+    emergency basis; the day is the meeting's. Called through ``meetings.signals``.
+    """
+    meeting, case = item.meeting, item.case
+    if item.consent_id is not None:
+        consent = item.consent
+        assert consent is not None
+        kind = DisclosureBasisKind.CONSENT
+        note = f"本人の同意（{wareki(consent.given_on)}、利用目的・提供先が同意の範囲内）"
+    else:
+        kind = DisclosureBasisKind.EMERGENCY
+        note = (
+            f"同意によらない検討：{item.get_emergency_basis_display()}（{item.emergency_recorded_by} 記録）"
+        )
+    rows = []
+    for partner in partners:
+        disclosure = Disclosure(
+            agency_id=case.agency_id,
+            municipality_id=case.municipality_id,
+            person_id=case.person_id,
+            case=case,
+            recipient_partner=partner,
+            recipient_name=partner.name,
+            recipient_type=partner.agency_type,
+            data_categories=sorted(MEETING_CATEGORIES),
+            purpose=f"支援調整会議：{item.get_purpose_display()}"[:200],
+            basis_kind=kind,
+            consent_id=item.consent_id,
+            agenda_item=item,
+            basis_note=note[:400],
+            channel=DisclosureChannel.MEETING_PAPERS,
+            disclosed_on=meeting.held_on,
+            disclosed_by=actor,
+        )
+        disclosure.full_clean()
+        disclosure.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.DISCLOSURE,
+            obj=disclosure,
+            person_id=case.person_id,
+            details={
+                "recipient_id": partner.pk,
+                "channel": DisclosureChannel.MEETING_PAPERS,
+                "basis": kind,
+                "meeting_id": meeting.pk,
+                "agenda_item_id": item.pk,
+            },
+        )
+        rows.append(disclosure)
+    return rows
+
+
 # --- 第27条第1項: request and approval ----------------------------------------------------------
 
 
 def statutory_exception_request(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     recipient: PartnerAgency,
     categories: Any,
@@ -348,9 +262,7 @@ def statutory_exception_request(
     valid_until: date | None = None,
 ) -> StatutoryExceptionRequest:
     """A caseworker asks to disclose without consent; the 個人情報管理責任者 decides."""
-    _require(actor, Permission.CASE_EDIT)
-    if person.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関の相談者です。")
+    _require_own(actor, person, "他機関の相談者です。")
     cats = _categories(categories)
     errors: dict[str, str] = {}
     if not cats:
@@ -365,7 +277,7 @@ def statutory_exception_request(
     legal_basis = (legal_basis or "").strip()
     if clause == StatutoryClause.LAW and not legal_basis:
         errors["legal_basis"] = "第1号（法令に基づく場合）は、根拠となる法令・条項を記入してください。"
-    if recipient.municipality_id not in policies.served_municipality_ids(person.agency):
+    if recipient.municipality_id not in person.agency.area_ids():
         errors["recipient"] = "担当地域外の関係機関は選べません。"
     if case is not None and case.person_id != person.pk:
         errors["case"] = "ケースと相談者が一致しません。"
@@ -399,18 +311,21 @@ def statutory_exception_request(
     return req
 
 
-def _decide_exception(*, actor: Any, exception: StatutoryExceptionRequest) -> StatutoryExceptionRequest:
-    if not actor.can(Permission.DISCLOSURE_APPROVE) or actor.agency_id != exception.agency_id:
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCESS_DENIED,
+def _decide_exception(*, actor: User, exception: StatutoryExceptionRequest) -> StatutoryExceptionRequest:
+    if not guards.allowed(actor, Permission.DISCLOSURE_APPROVE) or actor.agency_id != exception.agency_id:
+        guards.deny(
+            actor,
+            permission=Permission.DISCLOSURE_APPROVE,
+            message="第27条第1項による提供を承認できるのは、自機関の個人情報管理責任者です。",
             obj=exception,
-            details={"permission": Permission.DISCLOSURE_APPROVE.value},
         )
-        raise PermissionDenied("第27条第1項による提供を承認できるのは、自機関の個人情報管理責任者です。")
     if actor.pk == exception.requested_by_id:
-        raise PermissionDenied(
-            "自分が申請した提供は承認・不承認できません。別の個人情報管理責任者が判断します。"
+        guards.deny(
+            actor,
+            permission=Permission.DISCLOSURE_APPROVE,
+            reason="own_request",
+            message="自分が申請した提供は承認・不承認できません。別の個人情報管理責任者が判断します。",
+            obj=exception,
         )
     locked = StatutoryExceptionRequest.objects.select_for_update().get(pk=exception.pk)
     if locked.status != ExceptionStatus.PENDING:
@@ -421,7 +336,7 @@ def _decide_exception(*, actor: Any, exception: StatutoryExceptionRequest) -> St
 
 
 def statutory_exception_approve(
-    *, actor: Any, exception: StatutoryExceptionRequest, note: str = ""
+    *, actor: User, exception: StatutoryExceptionRequest, note: str = ""
 ) -> StatutoryExceptionRequest:
     with transaction.atomic():
         locked = _decide_exception(actor=actor, exception=exception)
@@ -442,7 +357,7 @@ def statutory_exception_approve(
 
 
 def statutory_exception_reject(
-    *, actor: Any, exception: StatutoryExceptionRequest, note: str
+    *, actor: User, exception: StatutoryExceptionRequest, note: str
 ) -> StatutoryExceptionRequest:
     if not (note or "").strip():
         raise ValidationError({"note": "不承認の理由を記入してください。"})
@@ -466,7 +381,7 @@ def statutory_exception_reject(
 # --- つなぎ ---------------------------------------------------------------------------------------
 
 
-def plan_pdf_render(*, case: Case, plan: SupportPlan, partner: PartnerAgency | None, actor: Any) -> bytes:
+def plan_pdf_render(*, case: Case, plan: SupportPlan, partner: PartnerAgency | None, actor: User) -> bytes:
     """The plan approved at the 支援調整会議, as a PDF to attach to the ハローワーク request."""
     return render_pdf(
         "referrals/pdf/plan.html",
@@ -496,7 +411,7 @@ def _duplicate_message(case: Case, partner: PartnerAgency | None, program: str) 
 
 def referral_create(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     values: dict[str, Any],
     confirm_age_warning: bool = False,
@@ -512,9 +427,7 @@ def referral_create(
     of 地域若者サポートステーション the user must confirm the warning (``confirm_age_warning``).
     Without a basis for the disclosure: PermissionDenied with the reason, and nothing is recorded.
     """
-    _require(actor, Permission.CASE_EDIT)
-    if case.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のケースです。")
+    _require_own(actor, case, "他機関のケースです。")
     person = case.person
     partner: PartnerAgency | None = values.get("partner")
     program = values.get("program") or ""
@@ -666,15 +579,13 @@ def _lock_referral(referral: Referral, expected_version: int | None) -> Referral
     return locked
 
 
-def _check_writer(actor: Any, referral: Referral) -> None:
-    _require(actor, Permission.CASE_EDIT)
-    if referral.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のつなぎです。")
+def _check_writer(actor: User, referral: Referral) -> None:
+    _require_own(actor, referral, "他機関のつなぎです。")
 
 
 def referral_status_change(
     *,
-    actor: Any,
+    actor: User,
     referral: Referral,
     to_status: str,
     note: str = "",
@@ -722,7 +633,7 @@ def referral_status_change(
 
 def referral_outcome_record(
     *,
-    actor: Any,
+    actor: User,
     referral: Referral,
     outcome_code: str = "",
     outcome: str = "",
@@ -764,7 +675,7 @@ def referral_outcome_record(
 CLOSURE_REASON_PUBLIC_ASSISTANCE = "public_assistance"
 
 
-def public_assistance_closure_check(referral: Referral, actor: Any = None) -> str | None:
+def public_assistance_closure_check(referral: Referral, actor: User | None = None) -> str | None:
     """None when 「生活保護適用で終結」 can run now; else what is needed first (Japanese).
 
     The cases app closes a case only from 評価 with an evaluation whose direction is 終結: the
@@ -787,7 +698,7 @@ def public_assistance_closure_check(referral: Referral, actor: Any = None) -> st
     return None
 
 
-def referral_close_case_public_assistance(*, actor: Any, referral: Referral, note: str = "") -> Case:
+def referral_close_case_public_assistance(*, actor: User, referral: Referral, note: str = "") -> Case:
     """「生活保護適用で終結」: close the case through the cases app's ``close`` transition."""
     from tsunagu.cases import services as case_services
 

@@ -6,7 +6,7 @@ a refused disclosure shows its Japanese reason on the form (HTTP 403) and record
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +20,10 @@ from tsunagu.cases.models import OPEN_STATES, Case
 from tsunagu.cases.selectors import case_get_for_user, cases_visible_to
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
-from tsunagu.network.models import PartnerAgencyType
+from tsunagu.core.locking import StaleVersionError, diff_rows, field_labels, model_values
+from tsunagu.network.models import PartnerAgency, PartnerAgencyType
+from tsunagu.organizations import guards
+from tsunagu.organizations.models import User
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.selectors import person_get_for_user
 from tsunagu.privacy.models import DataCategory, Purpose
@@ -48,13 +51,23 @@ CATEGORY_LABELS = dict(DataCategory.choices)
 TYPE_LABELS = dict(PartnerAgencyType.choices)
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in account (the API's auth and the login middleware guarantee one)."""
+    return cast("User", request.user)
+
+
 def _require(request: HttpRequest, *permissions: Permission) -> None:
-    if not any(request.user.can(p) for p in permissions):  # type: ignore[union-attr]
-        raise PermissionDenied
+    guards.require_any(request.user, *permissions, path=request.path)
+
+
+def _require_partner_editor(request: HttpRequest) -> None:
+    """The registry's keepers (``policies.may_edit_partners``)."""
+    _require(request, Permission.CASE_EDIT, Permission.RULES_EDIT)
 
 
 def _refusal(form: Any, exc: PermissionDenied) -> None:
-    form.add_error(None, str(exc) or "この操作を行う権限がありません。")
+    """A service's refusal (already audited by the guards), shown beside the form."""
+    form.add_error(None, str(exc) or guards.FORBIDDEN)
 
 
 # --- 関係機関 ----------------------------------------------------------------------------------
@@ -69,7 +82,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         agency_type = form.cleaned_data["agency_type"]
         active_only = not form.cleaned_data["include_inactive"]
     partners = selectors.partner_list(
-        user=request.user, q=q, agency_type=agency_type, active_only=active_only
+        user=_user(request), q=q, agency_type=agency_type, active_only=active_only
     )
     return render(
         request,
@@ -79,9 +92,8 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 
 
 def partner_new(request: HttpRequest) -> HttpResponse:
-    if not policies.may_edit_partners(request.user):
-        raise PermissionDenied
-    municipalities = services.partner_municipalities_for(request.user)
+    _require_partner_editor(request)
+    municipalities = services.partner_municipalities_for(_user(request))
     form = PartnerAgencyForm(
         form_data(request),
         municipalities=municipalities,
@@ -90,7 +102,10 @@ def partner_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             partner = services.partner_agency_create(
-                actor=request.user, municipality=form.cleaned_data["municipality"], values=form.values()
+                actor=_user(request),
+                municipality=form.cleaned_data["municipality"],
+                values=form.values(),
+                idempotency_key=form.cleaned_data.get("idempotency_key") or None,
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -104,9 +119,9 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     _require(request, Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW)
-    partner = selectors.partner_get_for_user(user=request.user, partner_id=partner_id)
+    partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     referrals = list(
-        selectors.partner_referrals(user=request.user, partner=partner).order_by("-referred_on")[:50]
+        selectors.partner_referrals(user=_user(request), partner=partner).order_by("-referred_on")[:50]
     )
     return render(
         request,
@@ -122,19 +137,39 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
-    if not policies.may_edit_partners(request.user):
-        raise PermissionDenied
-    partner = selectors.partner_get_for_user(user=request.user, partner_id=partner_id)
-    initial = {k: getattr(partner, k) for k in services.PARTNER_FIELDS}
+    _require_partner_editor(request)
+    partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
+    initial = {k: getattr(partner, k) for k in services.PARTNER_FIELDS} | {"version": partner.version}
     form = PartnerAgencyForm(
         form_data(request),
-        municipalities=services.partner_municipalities_for(request.user),
+        municipalities=services.partner_municipalities_for(_user(request)),
         editing=True,
         initial=initial,
     )
+    stale, stale_rows = None, []
     if request.method == "POST" and form.is_valid():
         try:
-            services.partner_agency_update(actor=request.user, partner=partner, values=form.values())
+            services.partner_agency_update(
+                actor=_user(request),
+                partner=partner,
+                values=form.values(),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except StaleVersionError as exc:
+            stale = exc.current
+            stale_rows = [
+                tuple(row)
+                for row in diff_rows(
+                    model_values(stale, services.PARTNER_FIELDS),
+                    form.values(),
+                    field_labels(PartnerAgency, services.PARTNER_FIELDS),
+                    _partner_shown,
+                )
+            ]
+            form.add_error(None, exc.messages[0])
+            data = form.data.copy()  # type: ignore[attr-defined]
+            data["version"] = str(stale.version)  # seen: saving again overrides their version
+            form.data = data
         except ValidationError as exc:
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
@@ -142,24 +177,35 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
         else:
             messages.success(request, "関係機関の情報を更新しました。")
             return redirect("referrals:partner_detail", partner_id=partner.pk)
-    return render(request, "referrals/partner_form.html", {"form": form, "partner": partner})
+    return render(
+        request,
+        "referrals/partner_form.html",
+        {"form": form, "partner": partner, "stale": stale, "stale_rows": stale_rows},
+    )
+
+
+def _partner_shown(name: str, value: Any) -> str:
+    if name == "agency_type":
+        return str(TYPE_LABELS.get(value, value or ""))
+    if name == "is_active":
+        return "有効" if value else "無効"
+    return "" if value is None else str(value)
 
 
 @require_POST
 def partner_contact_add(request: HttpRequest, partner_id: int) -> HttpResponse:
-    if not policies.may_edit_partners(request.user):
-        raise PermissionDenied
-    partner = selectors.partner_get_for_user(user=request.user, partner_id=partner_id)
+    _require_partner_editor(request)
+    partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     form = PartnerContactForm(request.POST)
     if form.is_valid():
         try:
-            services.partner_contact_add(actor=request.user, partner=partner, values=form.cleaned_data)
+            services.partner_contact_add(actor=_user(request), partner=partner, values=form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "担当者を追加しました。")
             return redirect("referrals:partner_detail", partner_id=partner.pk)
-    referrals = list(selectors.partner_referrals(user=request.user, partner=partner)[:50])
+    referrals = list(selectors.partner_referrals(user=_user(request), partner=partner)[:50])
     return render(
         request,
         "referrals/partner_detail.html",
@@ -176,13 +222,12 @@ def partner_contact_add(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 @require_POST
 def partner_contact_remove(request: HttpRequest, partner_id: int, contact_id: int) -> HttpResponse:
-    if not policies.may_edit_partners(request.user):
-        raise PermissionDenied
-    partner = selectors.partner_get_for_user(user=request.user, partner_id=partner_id)
+    _require_partner_editor(request)
+    partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     contact = selectors.partner_contact_get_for_user(
-        user=request.user, partner=partner, contact_id=contact_id
+        user=_user(request), partner=partner, contact_id=contact_id
     )
-    services.partner_contact_remove(actor=request.user, contact=contact)
+    services.partner_contact_remove(actor=_user(request), contact=contact)
     messages.success(request, f"担当者「{contact.name}」を削除しました。")
     return redirect("referrals:partner_detail", partner_id=partner.pk)
 
@@ -201,7 +246,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         query = selectors.ReferralQuery(
             scope=d.get("scope") or "mine", status=d["status"], follow_up_due=d["follow_up_due"]
         )
-    page = selectors.referral_list(user=request.user, query=query, page=request.GET.get("page", 1))
+    page = selectors.referral_list(user=_user(request), query=query, page=request.GET.get("page", 1))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -237,13 +282,13 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             .order_by("-opened_on")[:100]
         )
         return render(request, "referrals/referral_choose_case.html", {"cases": cases})
-    case = case_get_for_user(user=request.user, case_id=case_id)
+    case = case_get_for_user(user=_user(request), case_id=case_id)
     person = case.person
     show_confirm = False
     form = ReferralForm(
         form_data(request),
         partners=selectors.partners_for_referral(request.user, case),
-        exceptions=selectors.exceptions_usable_for(user=request.user, person=person),
+        exceptions=selectors.exceptions_usable_for(user=_user(request), person=person),
         councils=selectors.councils_for_basis(request.user),
         show_age_confirm=bool(request.POST.get("confirm_age_warning_shown")),
         initial={"basis": DisclosureBasisKind.CONSENT},
@@ -253,7 +298,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             referral = services.referral_create(
-                actor=request.user,
+                actor=_user(request),
                 case=case,
                 values=form.values(),
                 confirm_age_warning=bool(d.get("confirm_age_warning")),
@@ -302,9 +347,9 @@ def _evaluation_url(case: Case) -> str:
 
 
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id)
     offered = policies.public_assistance_closure_offered(referral)
-    closure_block = services.public_assistance_closure_check(referral, request.user) if offered else None
+    closure_block = services.public_assistance_closure_check(referral, _user(request)) if offered else None
     return render(
         request,
         "referrals/referral_detail.html",
@@ -326,7 +371,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     _require(request, Permission.CASE_EDIT)
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id, audit=False)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     if not policies.STATUS_TRANSITIONS[referral.status]:
         messages.info(request, "このつなぎは終了しているため、状態を変更できません。")
         return redirect("referrals:referral_detail", referral_id=referral.pk)
@@ -336,7 +381,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             services.referral_status_change(
-                actor=request.user,
+                actor=_user(request),
                 referral=referral,
                 to_status=d["to_status"],
                 note=d["note"],
@@ -355,7 +400,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
     _require(request, Permission.CASE_EDIT)
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id, audit=False)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     initial = {
         "version": referral.version,
         "outcome_code": referral.outcome_code,
@@ -367,7 +412,7 @@ def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             services.referral_outcome_record(
-                actor=request.user,
+                actor=_user(request),
                 referral=referral,
                 outcome_code=d["outcome_code"],
                 outcome=d["outcome"],
@@ -386,10 +431,10 @@ def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
 def referral_close_case(request: HttpRequest, referral_id: int) -> HttpResponse:
     """「生活保護適用で終結」: the cases app's ``close`` transition (needs the evaluation first)."""
     _require(request, Permission.CASE_EDIT)
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id, audit=False)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     try:
         services.referral_close_case_public_assistance(
-            actor=request.user, referral=referral, note=request.POST.get("note", "")
+            actor=_user(request), referral=referral, note=request.POST.get("note", "")
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -399,9 +444,9 @@ def referral_close_case(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def referral_attachment(request: HttpRequest, referral_id: int, attachment_id: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id, audit=False)
+    referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     attachment = selectors.referral_attachment_get(
-        user=request.user, referral=referral, attachment_id=attachment_id
+        user=_user(request), referral=referral, attachment_id=attachment_id
     )
     response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
     response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
@@ -421,7 +466,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
         query = selectors.DisclosureQuery(
             basis_kind=d["basis_kind"], channel=d["channel"], start=d["start"], end=d["end"]
         )
-    page = selectors.disclosure_list(user=request.user, query=query, page=request.GET.get("page", 1))
+    page = selectors.disclosure_list(user=_user(request), query=query, page=request.GET.get("page", 1))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -439,7 +484,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
 
 
 def disclosure_detail(request: HttpRequest, disclosure_id: int) -> HttpResponse:
-    d = selectors.disclosure_get_for_user(user=request.user, disclosure_id=disclosure_id)
+    d = selectors.disclosure_get_for_user(user=_user(request), disclosure_id=disclosure_id)
     return render(
         request,
         "referrals/disclosure_detail.html",
@@ -452,13 +497,18 @@ def disclosure_new(request: HttpRequest) -> HttpResponse:
     _require(request, Permission.CASE_EDIT)
     person_id = request.GET.get("person", "")
     if not person_id.isdigit():
-        raise PermissionDenied("相談者を指定してください（相談者のページから開きます）。")
-    person = person_get_for_user(user=request.user, person_id=person_id)
+        guards.deny(
+            request.user,
+            permission=Permission.CASE_EDIT,
+            reason="no_person",
+            message="相談者を指定してください（相談者のページから開きます）。",
+        )
+    person = person_get_for_user(user=_user(request), person_id=person_id)
     form = DisclosureForm(
         form_data(request),
         partners=selectors.partners_for_referral(request.user).filter(municipality_id=person.municipality_id),
         cases=cases_visible_to(request.user).filter(person=person),
-        exceptions=selectors.exceptions_usable_for(user=request.user, person=person),
+        exceptions=selectors.exceptions_usable_for(user=_user(request), person=person),
         councils=selectors.councils_for_basis(request.user),
         initial={"basis": DisclosureBasisKind.CONSENT},
     )
@@ -469,7 +519,7 @@ def disclosure_new(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 disclosure = services.disclosure_record(
-                    actor=request.user,
+                    actor=_user(request),
                     person=person,
                     recipient=d["recipient"],
                     categories=d["data_categories"],
@@ -498,7 +548,7 @@ def disclosure_new(request: HttpRequest) -> HttpResponse:
 def person_disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person's own disclosure history (for a 開示請求): printable, and as PDF."""
     _require(request, Permission.PERSON_VIEW)
-    person = person_get_for_user(user=request.user, person_id=person_id)
+    person = person_get_for_user(user=_user(request), person_id=person_id)
     return render(
         request,
         "referrals/person_disclosures.html",
@@ -514,8 +564,8 @@ def person_disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def person_disclosures_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     _require(request, Permission.PERSON_VIEW)
-    person = person_get_for_user(user=request.user, person_id=person_id, audit=False)
-    pdf = selectors.person_disclosure_history_pdf(user=request.user, person=person)
+    person = person_get_for_user(user=_user(request), person_id=person_id, audit=False)
+    pdf = selectors.person_disclosure_history_pdf(user=_user(request), person=person)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="disclosure_history_{person.pk}.pdf"'
     response["Cache-Control"] = "no-store"
@@ -531,7 +581,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     status = ""
     if form.is_bound and form.is_valid():
         status = form.cleaned_data["status"]
-    page = selectors.exception_list(user=request.user, status=status, page=request.GET.get("page", 1))
+    page = selectors.exception_list(user=_user(request), status=status, page=request.GET.get("page", 1))
     return render(
         request,
         "referrals/exception_list.html",
@@ -543,8 +593,13 @@ def exception_new(request: HttpRequest) -> HttpResponse:
     _require(request, Permission.CASE_EDIT)
     person_id = request.GET.get("person", "")
     if not person_id.isdigit():
-        raise PermissionDenied("相談者を指定してください（相談者のページから開きます）。")
-    person = person_get_for_user(user=request.user, person_id=person_id)
+        guards.deny(
+            request.user,
+            permission=Permission.CASE_EDIT,
+            reason="no_person",
+            message="相談者を指定してください（相談者のページから開きます）。",
+        )
+    person = person_get_for_user(user=_user(request), person_id=person_id)
     form = ExceptionRequestForm(
         form_data(request),
         partners=selectors.partners_for_referral(request.user).filter(municipality_id=person.municipality_id),
@@ -554,7 +609,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             req = services.statutory_exception_request(
-                actor=request.user,
+                actor=_user(request),
                 person=person,
                 recipient=d["recipient"],
                 categories=d["data_categories"],
@@ -575,7 +630,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
 
 
 def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
-    exc_req = selectors.exception_get_for_user(user=request.user, exception_id=exception_id)
+    exc_req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     user: Any = request.user
     may_decide = (
         user.can(Permission.DISCLOSURE_APPROVE)
@@ -586,7 +641,12 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("この申請を判断できるのは、申請者以外の個人情報管理責任者です。")
+            guards.deny(
+                user,
+                permission=Permission.DISCLOSURE_APPROVE,
+                message="この申請を判断できるのは、申請者以外の個人情報管理責任者です。",
+                obj=exc_req,
+            )
         status = 422
         if form.is_valid():
             d = form.cleaned_data
@@ -634,11 +694,11 @@ def consent_operations(request: HttpRequest) -> HttpResponse:
         tab = "without"
     page_no = request.GET.get("page", 1)
     if tab == "without":
-        page = selectors.persons_without_consent(user=request.user, page=page_no)
+        page = selectors.persons_without_consent(user=_user(request), page=page_no)
     elif tab == "expiring":
-        page = selectors.consents_expiring(user=request.user, page=page_no)
+        page = selectors.consents_expiring(user=_user(request), page=page_no)
     else:
-        page = selectors.consents_withdrawn(user=request.user, page=page_no)
+        page = selectors.consents_withdrawn(user=_user(request), page=page_no)
     return render(
         request,
         "referrals/consent_operations.html",
@@ -664,7 +724,7 @@ def deidentified_export(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             export = exports.deidentified_export(
-                user=request.user,
+                user=_user(request),
                 purpose=d["purpose"],
                 kind=d["kind"],
                 fiscal_year=d["fiscal_year"],

@@ -736,12 +736,22 @@ def test_partner_registry_is_per_served_municipality(demo: Any, staff: Callable[
         )
     assert set(exc.value.message_dict) == {"name", "agency_type"}
     p = services.partner_agency_update(
-        actor=worker, partner=p, values={"notes": "月・水・金", "is_active": False}
+        actor=worker,
+        partner=p,
+        values={"notes": "月・水・金", "is_active": False},
+        expected_version=p.version,
     )
     assert p.notes == "月・水・金" and not p.is_active
     officer = staff("shinjuku-jichitai")
-    services.partner_agency_update(actor=officer, partner=p, values={"area": "新宿区全域"})
+    p = services.partner_agency_update(
+        actor=officer, partner=p, values={"area": "新宿区全域"}, expected_version=p.version
+    )
+    v = p.version
     with pytest.raises(PermissionDenied):
-        services.partner_agency_update(actor=staff("hasuda-jichitai"), partner=p, values={"area": "x"})
+        services.partner_agency_update(
+            actor=staff("hasuda-jichitai"), partner=p, values={"area": "x"}, expected_version=v
+        )
     with pytest.raises(PermissionDenied):
-        services.partner_agency_update(actor=staff("shinjuku-kansa"), partner=p, values={"area": "x"})
+        services.partner_agency_update(
+            actor=staff("shinjuku-kansa"), partner=p, values={"area": "x"}, expected_version=v
+        )
