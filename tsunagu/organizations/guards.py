@@ -55,9 +55,11 @@ def deny(
     reason: str = "no_permission",
     message: str = FORBIDDEN,
     obj: models.Model | None = None,
+    person_id: int | None = None,
     **details: Any,
 ) -> NoReturn:
-    """Audit one refusal and raise ``AccessDenied``. ``details`` are kept in the audit row."""
+    """Audit one refusal and raise ``AccessDenied``. ``details`` are kept in the audit row;
+    ``person_id`` names the person concerned when ``obj`` does not (a refused disclosure)."""
     row: dict[str, Any] = {"reason": reason}
     if permission is not None:
         row["permission"] = Permission(permission).value
@@ -66,6 +68,7 @@ def deny(
         actor=actor,
         action=AuditAction.ACCESS_DENIED,
         obj=obj,
+        person_id=person_id,
         details=row,
     )
     raise AccessDenied(message, reason=reason)

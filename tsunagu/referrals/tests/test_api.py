@@ -58,7 +58,11 @@ def test_partner_agencies_list_get_create_patch(api: Client, login: Callable[[st
     assert r.status_code == 201, r.content
     created = r.json()
     assert created["contacts"][0]["name"] == "児童 相談"
-    r = patch(api, f"/api/v1/partner-agencies/{created['id']}", {"area": "新宿区全域", "version": created["version"]})
+    r = patch(
+        api,
+        f"/api/v1/partner-agencies/{created['id']}",
+        {"area": "新宿区全域", "version": created["version"]},
+    )
     assert r.status_code == 200 and r.json()["area"] == "新宿区全域"
 
     r = post(

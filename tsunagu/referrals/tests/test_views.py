@@ -77,7 +77,13 @@ def test_partner_create_edit_and_contacts(demo: Any, login: Callable[[str], Clie
     assert r.status_code == 302 and r["Location"] == f"/referrals/partners/{partner.pk}/"
     r = client.post(
         f"/referrals/partners/{partner.pk}/edit/",
-        {"name": partner.name, "agency_type": "npo", "notes": "毎週水曜に配布", "is_active": "on"},
+        {
+            "name": partner.name,
+            "agency_type": "npo",
+            "notes": "毎週水曜に配布",
+            "is_active": "on",
+            "version": partner.version,
+        },
     )
     assert r.status_code == 302
     partner.refresh_from_db()
