@@ -5,7 +5,7 @@ Mounted under /api/v1/ by ``tsunagu/api/api.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -50,6 +50,15 @@ from .schemas import (
     ProgressReportOut,
     StopIn,
 )
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+
+def _actor(request: HttpRequest) -> User:
+    """The authenticated staff account (login and API authentication come first)."""
+    return cast("User", request.user)
+
 
 router = Router(tags=["住居確保給付金"])
 
@@ -188,7 +197,7 @@ def application_create(request: HttpRequest, payload: HousingApplicationIn) -> S
     values = payload.dict()
     case = case_get_for_user(user=request.user, case_id=values.pop("case_id"), audit=False)
     app = services.housing_application_create(
-        actor=request.user,
+        actor=_actor(request),
         case=case,
         values=values,
         idempotency_key=values.pop("idempotency_key"),
@@ -215,7 +224,7 @@ def decision_record(
     request: HttpRequest, application_id: Id, payload: HousingBenefitDecisionIn
 ) -> Status[dict[str, Any]]:
     decision = services.housing_decision_record(
-        actor=request.user, application=_get(request, application_id), **payload.dict()
+        actor=_actor(request), application=_get(request, application_id), **payload.dict()
     )
     return Status(201, decision_out(decision))
 
@@ -227,7 +236,7 @@ def decision_record(
 )
 def payment_record(request: HttpRequest, application_id: Id, payload: PaymentIn) -> Status[dict[str, Any]]:
     p = services.housing_payment_record(
-        actor=request.user, application=_get(request, application_id), **payload.dict()
+        actor=_actor(request), application=_get(request, application_id), **payload.dict()
     )
     return Status(
         201,
@@ -252,7 +261,7 @@ def report_record(
     request: HttpRequest, application_id: Id, payload: JobSearchReportIn
 ) -> Status[dict[str, Any]]:
     r = services.job_search_report_record(
-        actor=request.user, application=_get(request, application_id), **payload.dict()
+        actor=_actor(request), application=_get(request, application_id), **payload.dict()
     )
     return Status(
         201,
@@ -278,7 +287,7 @@ def extension_apply(
     request: HttpRequest, application_id: Id, payload: ExtensionApplyIn
 ) -> Status[dict[str, Any]]:
     ext = services.housing_extension_apply(
-        actor=request.user, application=_get(request, application_id), **payload.dict()
+        actor=_actor(request), application=_get(request, application_id), **payload.dict()
     )
     return Status(201, extension_out(ext))
 
@@ -296,7 +305,7 @@ def extension_decide(
     if ext is None:
         raise Http404
     return extension_out(
-        services.housing_extension_decide(actor=request.user, extension=ext, **payload.dict())
+        services.housing_extension_decide(actor=_actor(request), extension=ext, **payload.dict())
     )
 
 
@@ -307,7 +316,7 @@ def extension_decide(
 )
 def stop(request: HttpRequest, application_id: Id, payload: StopIn) -> dict[str, Any]:
     app = _get(request, application_id)
-    services.housing_benefit_stop(actor=request.user, application=app, **payload.dict())
+    services.housing_benefit_stop(actor=_actor(request), application=app, **payload.dict())
     return application_out(_get(request, application_id))
 
 
@@ -318,7 +327,7 @@ def stop(request: HttpRequest, application_id: Id, payload: StopIn) -> dict[str,
 )
 def end(request: HttpRequest, application_id: Id, payload: EndIn) -> dict[str, Any]:
     app = services.housing_benefit_end(
-        actor=request.user, application=_get(request, application_id), **payload.dict()
+        actor=_actor(request), application=_get(request, application_id), **payload.dict()
     )
     return application_out(app)
 
@@ -392,7 +401,7 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn) -> Status[dict[
     values["plan"] = values.pop("plan_id")
     values["certified_provider"] = values.pop("certified_provider_id")
     values["training_decision"] = values.pop("training_decision_id")
-    e = services.enrolment_create(actor=request.user, case=case, values=values)
+    e = services.enrolment_create(actor=_actor(request), case=case, values=values)
     return Status(201, enrolment_out(e))
 
 
@@ -412,7 +421,7 @@ def progress_report_add(
     e = _enrolment(request, enrolment_id)
     return Status(
         201,
-        progress_out(services.progress_report_add(actor=request.user, enrolment=e, values=payload.dict())),
+        progress_out(services.progress_report_add(actor=_actor(request), enrolment=e, values=payload.dict())),
     )
 
 
@@ -421,7 +430,7 @@ def enrolment_extend(request: HttpRequest, enrolment_id: Id, payload: EnrolmentE
     e = _enrolment(request, enrolment_id)
     return enrolment_out(
         services.enrolment_extend(
-            actor=request.user, enrolment=e, end_on=payload.end_on, reason=payload.reason
+            actor=_actor(request), enrolment=e, end_on=payload.end_on, reason=payload.reason
         )
     )
 
@@ -434,7 +443,7 @@ def enrolment_extend(request: HttpRequest, enrolment_id: Id, payload: EnrolmentE
 def enrolment_end(request: HttpRequest, enrolment_id: Id, payload: EnrolmentEndIn) -> dict[str, Any]:
     e = _enrolment(request, enrolment_id)
     e = services.enrolment_end_with_handback(
-        actor=request.user,
+        actor=_actor(request),
         enrolment=e,
         ended_on=payload.ended_on,
         hand_back_kind=payload.hand_back_kind,
@@ -527,7 +536,7 @@ def household_budget_sheet_save(
 ) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    services.budget_sheet_save(actor=request.user, case=budget.case, **payload.dict())
+    services.budget_sheet_save(actor=_actor(request), case=budget.case, **payload.dict())
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
 
 
@@ -537,7 +546,7 @@ def household_budget_sheet_save(
 def household_budget_debt_add(request: HttpRequest, case_id: Id, payload: DebtIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    d = services.debt_add(actor=request.user, case=budget.case, values=payload.dict())
+    d = services.debt_add(actor=_actor(request), case=budget.case, values=payload.dict())
     return Status(
         201,
         {
@@ -563,7 +572,7 @@ def household_budget_plan_add(
 ) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    services.budget_plan_add(actor=request.user, case=budget.case, values=payload.dict())
+    services.budget_plan_add(actor=_actor(request), case=budget.case, values=payload.dict())
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
 
 
@@ -575,7 +584,7 @@ def household_budget_plan_add(
 def household_budget_loan_add(request: HttpRequest, case_id: Id, payload: LoanIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    services.loan_link_add(actor=request.user, case=budget.case, values=payload.dict())
+    services.loan_link_add(actor=_actor(request), case=budget.case, values=payload.dict())
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
 
 

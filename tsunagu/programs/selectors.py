@@ -25,7 +25,7 @@ from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 
 from . import housing_rules as hr
-from . import housing_workflow as workflow
+from . import workflow
 from .lookups import (  # noqa: F401 — re-exported for the views and the API
     Assessment,
     assessment_for_application,
@@ -187,7 +187,7 @@ def reminders_for(user: Any, *, today: date) -> list[Reminder]:
 
 def housing_actions_for(user: Any, application: HousingBenefitApplication) -> frozenset[str]:
     """Which lifecycle actions this user may offer on this application now, from the table
-    (``housing_workflow.ACTIONS``); the services check the table again under the row lock."""
+    (``workflow.ACTIONS``); the services check the table again under the row lock."""
     return frozenset(a.name for a in workflow.available_actions(user, application))
 
 

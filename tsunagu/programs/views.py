@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -61,6 +61,14 @@ from .models import (
     HousingBenefitDecision,
     HousingBenefitStop,
 )
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+
+def _actor(request: HttpRequest) -> User:
+    """The authenticated staff account (login and API authentication come first)."""
+    return cast("User", request.user)
 
 
 def _require_any(request: HttpRequest, *permissions: Permission) -> None:
@@ -126,7 +134,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
         token = values.pop("submission_token") or None
         try:
             application = services.housing_application_create(
-                actor=request.user, case=case, values=values, submission_token=token
+                actor=_actor(request), case=case, values=values, submission_token=token
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -276,7 +284,7 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
     form = spec.form(form_data(request), initial=spec.initial(app, today))
     if request.method == "POST" and form.is_valid():
         try:
-            spec.service(actor=request.user, application=app, **form.cleaned_data)
+            spec.service(actor=_actor(request), application=app, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -308,7 +316,7 @@ def extension_decide(request: HttpRequest, application_id: int, extension_id: in
         messages.error(request, " ".join(exc.messages))
     if request.method == "POST" and form.is_valid():
         try:
-            services.housing_extension_decide(actor=request.user, extension=ext, **form.values())
+            services.housing_extension_decide(actor=_actor(request), extension=ext, **form.values())
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -360,10 +368,12 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         try:
             if kind == "job_search":
                 services.job_search_requirement_add(
-                    actor=request.user, municipality=municipality, **form.cleaned_data
+                    actor=_actor(request), municipality=municipality, **form.cleaned_data
                 )
             else:
-                services.housing_rule_add(actor=request.user, municipality=municipality, **form.cleaned_data)
+                services.housing_rule_add(
+                    actor=_actor(request), municipality=municipality, **form.cleaned_data
+                )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -414,7 +424,7 @@ def enrolment_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         try:
-            enrolment = services.enrolment_create(actor=request.user, case=case, values=values)
+            enrolment = services.enrolment_create(actor=_actor(request), case=case, values=values)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -474,16 +484,16 @@ def enrolment_action(request: HttpRequest, enrolment_id: int, action: str) -> Ht
         d = form.cleaned_data
         try:
             if action == "progress":
-                services.progress_report_add(actor=request.user, enrolment=enrolment, values=d)
+                services.progress_report_add(actor=_actor(request), enrolment=enrolment, values=d)
                 message = "経過報告を記録しました。"
             elif action == "extend":
                 services.enrolment_extend(
-                    actor=request.user, enrolment=enrolment, end_on=d["end_on"], reason=d["reason"]
+                    actor=_actor(request), enrolment=enrolment, end_on=d["end_on"], reason=d["reason"]
                 )
                 message = "利用期間を延長しました。"
             else:
                 services.enrolment_end_with_handback(
-                    actor=request.user,
+                    actor=_actor(request),
                     enrolment=enrolment,
                     ended_on=d["ended_on"],
                     hand_back_kind=d["hand_back_kind"],
@@ -509,7 +519,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
             _require_any(request, Permission.DECISION_RECORD)
         if form.is_valid():
             try:
-                services.certified_provider_add(actor=request.user, values=form.cleaned_data)
+                services.certified_provider_add(actor=_actor(request), values=form.cleaned_data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -538,7 +548,7 @@ def training_decision(request: HttpRequest, case_id: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             services.training_type_decide(
-                actor=request.user,
+                actor=_actor(request),
                 case=case,
                 provider=d["provider"],
                 training_type=d["training_type"],
@@ -592,15 +602,15 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
             d = form.cleaned_data
             try:
                 if isinstance(form, BudgetSheetForm):
-                    services.budget_sheet_save(actor=request.user, case=case, **form.values())
+                    services.budget_sheet_save(actor=_actor(request), case=case, **form.values())
                 elif which == "debt_status":
-                    services.debt_status_update(actor=request.user, case=case, **d)
+                    services.debt_status_update(actor=_actor(request), case=case, **d)
                 elif which == "debt":
-                    services.debt_add(actor=request.user, case=case, values=d)
+                    services.debt_add(actor=_actor(request), case=case, values=d)
                 elif which == "plan":
-                    services.budget_plan_add(actor=request.user, case=case, values=d)
+                    services.budget_plan_add(actor=_actor(request), case=case, values=d)
                 else:
-                    services.loan_link_add(actor=request.user, case=case, values=d)
+                    services.loan_link_add(actor=_actor(request), case=case, values=d)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
