@@ -114,6 +114,18 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class AssignForm(forms.Form):
+    """担当者の変更 (case.assign)."""
+
+    worker: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="担当者", queryset=None, empty_label=None
+    )  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, staff_queryset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = staff_queryset  # type: ignore[attr-defined]
+
+
 class ApplicationForm(forms.Form):
     applied_on = JapaneseDateField(label="利用申込日")
 

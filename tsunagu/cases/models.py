@@ -165,6 +165,10 @@ class Intake(VersionedModel):
         return hashlib.sha256(f"{agency_id}:{actor_id}:{token}".encode()).hexdigest()
 
 
+# The ``core.idempotency`` scope of an intake's submission token.
+INTAKE_SCOPE = "intake"
+
+
 class EmergencySupport(models.Model):
     """緊急的な支援, recorded as プラン策定前の支援."""
 
@@ -199,7 +203,7 @@ class CaseTransition(models.Model):
         ordering = ["occurred_at", "id"]
 
 
-# --- The support process after intake (手引き Ch. III; domain.md §1–2) ------------------------
+# --- The support process after intake (手引き Ch. III) -----------------------------------------
 
 
 class ProcessRecord(VersionedModel):

@@ -8,13 +8,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from tsunagu.organizations.roles import Role
-from tsunagu.privacy.models import DataCategory, Purpose
-from tsunagu.privacy.selectors import consent_in_force
+from tsunagu.persons.models import Person
+from tsunagu.privacy.models import Consent, DataCategory, Purpose
+from tsunagu.privacy.policies import consent_covering
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 # Holding one of these roles as well, the user is a caseworker like any other.
 _FULL_CASEWORK_ROLES = frozenset(
@@ -29,24 +35,24 @@ _FULL_CASEWORK_ROLES = frozenset(
 )
 
 
-def is_budget_supporter_only(user: Any) -> bool:
+def is_budget_supporter_only(user: User) -> bool:
     roles = set(user.role_set)
     return Role.HOUSEHOLD_BUDGET_SUPPORTER.value in roles and not roles & _FULL_CASEWORK_ROLES
 
 
-def consent_covers_budget_sharing(person: Any) -> Any | None:
-    """The consent in force that covers sharing with a 家計改善支援員, or None."""
-    consent = consent_in_force(person)
-    if consent is None:
-        return None
-    if Purpose.SUPPORT not in (consent.purposes or []) or DataCategory.FINANCES not in (
-        consent.data_categories or []
-    ):
-        return None
+def consent_covers_budget_sharing(person: Person, on: date | None = None) -> Consent | None:
+    """The consent that covers sharing the sheet with a 家計改善支援員 on ``on`` (default today):
+    purpose 「本人の支援のため」 and the category 「収入・資産・債務等の経済状況」 (privacy.policies)."""
+    consent, _why = consent_covering(
+        person,
+        on=on or timezone.localdate(),
+        purposes=[Purpose.SUPPORT],
+        categories=[DataCategory.FINANCES],
+    )
     return consent
 
 
-def assessment_visibility_q(user: Any, case: Any) -> Q | None:
+def assessment_visibility_q(user: User, case: Any) -> Q | None:
     """A filter on the case's assessments for ``user``; None means all of them."""
     if not is_budget_supporter_only(user) or case.assigned_worker_id == user.pk:
         return None

@@ -7,6 +7,24 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 
+class CaseApiErrorOut(Schema):
+    """401 / 403 / 404: one Japanese sentence."""
+
+    detail: str
+
+
+class CaseApiInvalidInputOut(Schema):
+    """422: ``detail`` plus Japanese messages per field (``__all__`` for the whole request)."""
+
+    detail: str
+    errors: dict[str, list[str]]
+
+
+IDEMPOTENCY_KEY_HELP = (
+    "二重送信防止キー（任意・英数字と _ . : - の8〜64文字）。同じキーの再送は、最初に作成した記録を返します"
+)
+
+
 class PersonCreateIn(Schema):
     name: str = Field(..., description="漢字氏名")
     kana: str = Field(..., description="フリガナ（カタカナ、ひらがな可）")
@@ -131,7 +149,12 @@ class IntakeIn(Schema):
     screening_referral_to: str = ""
     screening_note: str = ""
     applied_on: date | None = None
-    submission_token: str | None = Field(None, description="二重送信防止用の任意の一意な文字列")
+    submission_token: str | None = Field(
+        None, description="二重送信防止用の任意の一意な文字列（同じ職員の再送は最初のケースを返します）"
+    )
+    assigned_worker_id: int | None = Field(
+        None, description="担当者（省略すると自分。他の職員を指定するには担当者の割当て権限が必要）"
+    )
 
 
 class CaseOut(Schema):
@@ -161,7 +184,9 @@ class TransitionIn(Schema):
         ..., description="遷移の名前（start_planning, submit_to_meeting, close など。docs/process.md）"
     )
     reason: str = ""
-    version: int | None = Field(None, description="取得時のケースの版（楽観的ロック）")
+    version: int | None = Field(
+        None, description="取得時のケースの版（楽観的ロック・必須。ないと拒否されます）"
+    )
 
 
 class TransitionOut(Schema):
@@ -332,6 +357,7 @@ class RecordIn(Schema):
     content: str
     staff_id: int | None = Field(None, description="対応職員（省略すると自分）")
     is_monitoring: bool = False
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_KEY_HELP)
 
 
 class RecordPatchIn(Schema):
@@ -372,6 +398,7 @@ class EvaluationIn(Schema):
     direction: str = Field(..., description="close（終結） / replan（再プラン） / suspend（中断）")
     closure_reason: str = Field("", description="終結の場合の終結理由（区分マスタ closure_reason）")
     follow_up_on: date | None = None
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_KEY_HELP)
 
 
 class GoalResultOut(Schema):
@@ -401,6 +428,7 @@ class EmploymentOutcomeIn(Schema):
     employer: str = ""
     monthly_income_increase: int | None = None
     note: str = ""
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_KEY_HELP)
 
 
 class EmploymentOutcomeOut(Schema):
@@ -413,3 +441,8 @@ class EmploymentOutcomeOut(Schema):
     employer: str
     monthly_income_increase: int | None
     note: str
+
+
+class CaseAssignIn(Schema):
+    worker_id: int = Field(..., description="新しい担当者（同じ機関の相談支援員等）の職員ID")
+    version: int | None = Field(None, description="取得時のケースの版（楽観的ロック・必須）")

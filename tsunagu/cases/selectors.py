@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,8 +13,9 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
-from tsunagu.core.audit import audit_record
+from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.dates import WarekiParseError, parse_date
+from tsunagu.core.idempotency import created_before
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
@@ -23,6 +25,7 @@ from tsunagu.persons.policies import restricted_contact_searchable_q
 
 from .models import (
     ASSESSMENT_SECTIONS,
+    INTAKE_SCOPE,
     Assessment,
     Case,
     CaseState,
@@ -64,7 +67,23 @@ def case_for_submission(*, user: Any, token: str) -> Case | None:
     if not token or not user.agency_id:
         return None
     key = Intake.submission_key(agency_id=user.agency_id, actor_id=user.pk, token=token)
-    return cases_visible_to(user).filter(intake__submission_token=key).first()
+    case = created_before(actor=user, scope=INTAKE_SCOPE, key=key, model=Case)
+    return cases_visible_to(user).filter(pk=case.pk).first() if case is not None else None
+
+
+def cases_listed(*, user: Any, cases: Sequence[Case], via: str) -> None:
+    """Audit a list of cases shown to ``user`` (a page or an API list): one VIEW row per case, in
+    one INSERT."""
+    audit_record_many(
+        actor=user, action=AuditAction.VIEW, objects=list(cases), details={"via": via, "list": True}
+    )
+
+
+def rows_listed(*, user: Any, rows: Sequence[models.Model], via: str) -> None:
+    """Audit the records of a case listed to ``user`` (records, plans, evaluations…): batched rows."""
+    audit_record_many(
+        actor=user, action=AuditAction.VIEW, objects=list(rows), details={"via": via, "list": True}
+    )
 
 
 @dataclass
@@ -299,6 +318,7 @@ def evaluation_get_for_user(*, user: Any, case: Case, evaluation_id: Any) -> Eva
     ev = evaluations_of_case(case).filter(pk=_int_or_none(evaluation_id) or 0).first()
     if ev is None:
         raise Http404(NOT_FOUND_MESSAGE)
+    _audit_view(user, ev, case.person_id)
     return ev
 
 
@@ -350,19 +370,32 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def record_by_id_for_user(*, user: Any, record_id: Any) -> SupportRecord:
-    """Fetch-and-check one 支援経過記録 by id (the API's /records/{id})."""
+def _audit_view(user: Any, obj: Any, person_id: Any) -> None:
+    audit_record(actor=user, action=AuditAction.VIEW, obj=obj, person_id=person_id)
+
+
+def record_by_id_for_user(*, user: Any, record_id: Any, audit: bool = False) -> SupportRecord:
+    """Fetch-and-check one 支援経過記録 by id (the API's /records/{id}); a read is audited."""
     if not user.can(Permission.PERSON_VIEW):
         get_for_user_or_404(SupportRecord.objects.none(), user, record_id)
-    return get_for_user_or_404(SupportRecord.objects.select_related("case", "case__person"), user, record_id)
+    record = get_for_user_or_404(
+        SupportRecord.objects.select_related("case", "case__person"), user, record_id
+    )
+    if audit:
+        _audit_view(user, record, record.case.person_id)
+    return record
 
 
-def evaluation_by_id_for_user(*, user: Any, evaluation_id: Any) -> Evaluation:
+def evaluation_by_id_for_user(*, user: Any, evaluation_id: Any, audit: bool = False) -> Evaluation:
+    """Fetch-and-check one 評価シート by id (the API's /evaluations/{id}); a read is audited."""
     if not user.can(Permission.PERSON_VIEW):
         get_for_user_or_404(Evaluation.objects.none(), user, evaluation_id)
-    return get_for_user_or_404(
+    evaluation = get_for_user_or_404(
         Evaluation.objects.select_related("case").prefetch_related("goal_results"), user, evaluation_id
     )
+    if audit:
+        _audit_view(user, evaluation, evaluation.case.person_id)
+    return evaluation
 
 
 def case_get_for_decision(*, user: Any, case_id: Any) -> Case:

@@ -4,26 +4,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import fiscal_year, fiscal_year_short, next_business_day
+from tsunagu.core.idempotency import create_once, created_before
+from tsunagu.core.locking import StaleVersionError, bump, check_version, lock, parse_version
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations.guards import deny, require, require_agency_of
 from tsunagu.organizations.models import Agency
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.persons.models import Person
-from tsunagu.persons.services import StaleVersionError, person_create
+from tsunagu.persons.services import person_create
 from tsunagu.persons.validation import validate_person_values
-from tsunagu.privacy.models import DataCategory
+from tsunagu.privacy.models import DataCategory, Purpose
+from tsunagu.privacy.policies import consent_covering
 from tsunagu.privacy.services import consent_give
 from tsunagu.privacy.validation import validate_consent_values
 
 from .models import (
+    INTAKE_SCOPE,
     Assessment,
     Case,
     CaseNumberSequence,
@@ -42,7 +47,6 @@ from .models import (
     SupportPlan,
     SupportRecord,
 )
-from .policies import consent_covers_budget_sharing
 from .validation import (
     partners_for_agency,
     staff_for_agency,
@@ -53,7 +57,20 @@ from .validation import (
     validate_plan_values,
     validate_record_values,
 )
-from .workflow import TRANSITIONS, actor_refusal, check_transition, evaluation_latest, plan_current
+from .workflow import (
+    ASSESSMENT_STATES,
+    EDITABLE_PLAN_STATUSES,
+    TRANSITIONS,
+    actor_refusal,
+    check_transition,
+    evaluation_latest,
+    plan_current,
+)
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+OTHER_AGENCY_CASE = "他機関のケースです。"
 
 INTAKE_FIELDS = (
     "received_at",
@@ -72,12 +89,6 @@ INTAKE_FIELDS = (
     "screening_note",
     "applied_on",
 )
-
-
-def _require(actor: Any, permission: Permission) -> None:
-    if not actor.can(permission):
-        audit_record(actor=actor, action=AuditAction.ACCESS_DENIED, details={"permission": permission.value})
-        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def case_number_allocate(*, agency: Agency, fiscal_year_: int) -> tuple[int, str]:
@@ -102,7 +113,7 @@ def case_number_allocate(*, agency: Agency, fiscal_year_: int) -> tuple[int, str
     return n, f"{fiscal_year_short(fiscal_year_)}-{n:04d}"
 
 
-def _record_transition(*, actor: Any, case: Case, name: str, to_state: CaseState, reason: str = "") -> None:
+def _record_transition(*, actor: User, case: Case, name: str, to_state: CaseState, reason: str = "") -> None:
     from_state = case.state
     case.state = to_state
     Case.objects.filter(pk=case.pk).update(
@@ -123,31 +134,41 @@ def _record_transition(*, actor: Any, case: Case, name: str, to_state: CaseState
 
 def intake_register(
     *,
-    actor: Any,
+    actor: User,
     person: Person | None,
     values: dict[str, Any],
     person_values: dict[str, Any] | None = None,
     consent_values: dict[str, Any] | None = None,
     named_recipients: list[Any] | None = None,
     submission_token: str | None = None,
+    assigned_worker: User | None = None,
 ) -> Case:
     """相談受付: open a case with its 申込票, emergency supports, optional consent and 利用申込.
 
     A repeated submission with the same ``submission_token`` returns the case already created
-    (double submit → no duplicate record). With ``person=None`` the person is registered from
-    ``person_values`` in the same transaction, so nothing is half-saved.
+    (double submit → no duplicate record; ``core.idempotency``, scoped to the account). With
+    ``person=None`` the person is registered from ``person_values`` in the same transaction, so
+    nothing is half-saved. The worker who registers it is its worker; naming another member of
+    staff (``assigned_worker``) needs ``case.assign``.
     """
-    _require(actor, Permission.CASE_EDIT)
-    if person is not None and person.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関の相談者です。")
+    require(actor, Permission.CASE_EDIT)
+    if person is not None:
+        require_agency_of(actor, person, message="他機関の相談者です。")
+    if assigned_worker is not None and assigned_worker.pk != actor.pk:
+        require(actor, Permission.CASE_ASSIGN, obj=None, assigned_worker_id=assigned_worker.pk)
+        if assigned_worker.agency_id != actor.agency_id or not assigned_worker.can(Permission.CASE_EDIT):
+            raise ValidationError({"assigned_worker": "担当者は、同じ機関の相談支援員等から選んでください。"})
     agency = actor.agency
-    if submission_token:
-        submission_token = Intake.submission_key(
-            agency_id=agency.pk, actor_id=actor.pk, token=submission_token
-        )
-        existing = Intake.objects.filter(submission_token=submission_token).select_related("case").first()
-        if existing is not None:
-            return existing.case
+    assert agency is not None  # CASE_EDIT is a centre permission
+    key = (
+        Intake.submission_key(agency_id=agency.pk, actor_id=actor.pk, token=submission_token)
+        if submission_token
+        else None
+    )
+    done = created_before(actor=actor, scope=INTAKE_SCOPE, key=key, model=Case)
+    if done is not None:
+        return done
+    worker = assigned_worker or actor
     validate_intake_values(values, partner_queryset=partners_for_agency(agency))
     data = {k: values.get(k) for k in INTAKE_FIELDS}
     topics: list[str] = list(data.get("topics") or [])
@@ -169,61 +190,63 @@ def intake_register(
         validate_person_values(person_values or {})
     if consent_values:
         validate_consent_values(consent_values)
+
+    def create() -> Case:
+        nonlocal person
+        if person is None:
+            person = person_create(actor=actor, values=person_values or {})
+        n, number = case_number_allocate(agency=agency, fiscal_year_=fy)
+        case = Case.objects.create(
+            agency=agency,
+            municipality=person.municipality,
+            person=person,
+            fiscal_year=fy,
+            number_in_year=n,
+            case_number=number,
+            state=CaseState.INTAKE,
+            assigned_worker=worker,
+            opened_on=received_on,
+            is_emergency=bool(data["urgency_flags"]),
+            topics=data["topics"],
+            last_contact_on=received_on,
+        )
+        intake = Intake(case=case, received_by=actor, submission_token=key, **data)
+        intake.full_clean(exclude=["case", "submission_token"])
+        intake.save()
+        for flag in urgency_flags:
+            EmergencySupport.objects.create(
+                case=case,
+                agency=agency,
+                municipality=case.municipality,
+                flag=flag,
+                description="受付時に緊急性あり（プラン策定前の支援）",
+                started_on=received_on,
+                recorded_by=actor,
+            )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=case,
+            person_id=person.pk,
+            details={"case_number": number, "urgency_flags": data["urgency_flags"]},
+        )
+        if consent_values:
+            consent_give(actor=actor, person=person, values=consent_values, named_recipients=named_recipients)
+        outcome = data["screening_outcome"]
+        if outcome in (ScreeningOutcome.INFO_ONLY, ScreeningOutcome.REFERRED):
+            _record_transition(
+                actor=actor, case=case, name="end_at_screening", to_state=CaseState.ENDED_AT_SCREENING
+            )
+        elif data["applied_on"] is not None:
+            if (msg := check_transition(case, "apply")) is not None:
+                raise ValidationError({"applied_on": msg})
+            _record_transition(actor=actor, case=case, name="apply", to_state=CaseState.APPLIED)
+        return case
+
     try:
         with transaction.atomic():
-            if person is None:
-                person = person_create(actor=actor, values=person_values or {})
-            n, number = case_number_allocate(agency=agency, fiscal_year_=fy)
-            case = Case.objects.create(
-                agency=agency,
-                municipality=person.municipality,
-                person=person,
-                fiscal_year=fy,
-                number_in_year=n,
-                case_number=number,
-                state=CaseState.INTAKE,
-                assigned_worker=actor,
-                opened_on=received_on,
-                is_emergency=bool(data["urgency_flags"]),
-                topics=data["topics"],
-                last_contact_on=received_on,
-            )
-            intake = Intake(case=case, received_by=actor, submission_token=submission_token, **data)
-            intake.full_clean(exclude=["case", "submission_token"])
-            intake.save()
-            for flag in urgency_flags:
-                EmergencySupport.objects.create(
-                    case=case,
-                    agency=agency,
-                    municipality=case.municipality,
-                    flag=flag,
-                    description="受付時に緊急性あり（プラン策定前の支援）",
-                    started_on=received_on,
-                    recorded_by=actor,
-                )
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=case,
-                person_id=person.pk,
-                details={"case_number": number, "urgency_flags": data["urgency_flags"]},
-            )
-            if consent_values:
-                consent_give(
-                    actor=actor, person=person, values=consent_values, named_recipients=named_recipients
-                )
-            outcome = data["screening_outcome"]
-            if outcome in (ScreeningOutcome.INFO_ONLY, ScreeningOutcome.REFERRED):
-                _record_transition(
-                    actor=actor, case=case, name="end_at_screening", to_state=CaseState.ENDED_AT_SCREENING
-                )
-            elif data["applied_on"] is not None:
-                if (msg := check_transition(case, "apply")) is not None:
-                    raise ValidationError({"applied_on": msg})
-                _record_transition(actor=actor, case=case, name="apply", to_state=CaseState.APPLIED)
+            case, _created = create_once(actor=actor, scope=INTAKE_SCOPE, key=key, model=Case, create=create)
     except IntegrityError as exc:
-        if submission_token and Intake.objects.filter(submission_token=submission_token).exists():
-            return Intake.objects.get(submission_token=submission_token).case
         raise ValidationError(
             "同時に登録が行われたため保存できませんでした。もう一度お試しください。"
         ) from exc
@@ -231,7 +254,7 @@ def intake_register(
 
 
 def case_transition(
-    *, actor: Any, case: Case, name: str, reason: str = "", expected_version: int | None = None
+    *, actor: User, case: Case, name: str, reason: str = "", expected_version: int | None = None
 ) -> Case:
     """Run a named transition after its guards; refused with a Japanese explanation otherwise.
 
@@ -244,14 +267,7 @@ def case_transition(
     if t is None:
         raise ValidationError("その操作はありません。", code="transition_refused")
     if (refusal := actor_refusal(t, actor, case)) is not None:
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCESS_DENIED,
-            obj=case,
-            person_id=case.person_id,
-            details={"transition": name},
-        )
-        raise PermissionDenied(refusal)
+        deny(actor, permission=t.permission, reason="transition", message=refusal, obj=case, transition=name)
     with transaction.atomic():
         return _transition(
             actor=actor, case=case, name=name, reason=reason, expected_version=expected_version
@@ -259,15 +275,12 @@ def case_transition(
 
 
 def _transition(
-    *, actor: Any, case: Case, name: str, reason: str = "", expected_version: int | None = None
+    *, actor: User, case: Case, name: str, reason: str = "", expected_version: int | None = None
 ) -> Case:
     """The transition itself, inside the caller's transaction (the actor is already checked)."""
-    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            "このケースは、あなたが画面を開いた後に更新されました。最新の状態を確認してください。",
-            code="stale",
-        )
+    locked = lock(Case.objects.select_related("person"), case.pk)
+    if expected_version is not None:
+        check_version(locked, expected_version)
     msg = check_transition(locked, name, {"reason": reason})
     if msg is not None:
         raise ValidationError(msg, code="transition_refused")
@@ -284,7 +297,7 @@ def monitoring_due_after(day: date, interval_days: int) -> date:
     return next_business_day(day + timedelta(days=interval_days))
 
 
-def _transition_effects(*, actor: Any, case: Case, name: str) -> None:
+def _transition_effects(*, actor: User, case: Case, name: str) -> None:
     """What a transition changes besides the state (guards have already passed)."""
     plan = plan_current(case)
     today = timezone.localdate()
@@ -316,11 +329,9 @@ def _transition_effects(*, actor: Any, case: Case, name: str) -> None:
         set_plan(status=PlanStatus.ENDED, next_monitoring_on=None)
 
 
-def intake_record_application(*, actor: Any, case: Case, applied_on: Any) -> Case:
+def intake_record_application(*, actor: User, case: Case, applied_on: Any) -> Case:
     """Record 利用申込 on the 申込票 and move the case to 申込 (needs consent in force)."""
-    _require(actor, Permission.CASE_EDIT)
-    if case.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のケースです。")
+    require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
     if applied_on is None or applied_on > timezone.localdate():
         raise ValidationError({"applied_on": "利用申込日を正しく入力してください（未来の日付は不可）。"})
     if applied_on < case.opened_on:
@@ -338,6 +349,39 @@ def intake_record_application(*, actor: Any, case: Case, applied_on: Any) -> Cas
         return case_transition(actor=actor, case=case, name="apply")
 
 
+def case_assign(*, actor: User, case: Case, worker: User, expected_version: Any) -> Case:
+    """Change the case's worker (担当者の割当て): 主任相談支援員 and センター長 (``case.assign``) of
+    the case's agency; the new worker is active centre staff of that agency. Optimistically locked
+    on the case's version; audited with the worker before and after."""
+    require_agency_of(actor, case, Permission.CASE_ASSIGN, message=OTHER_AGENCY_CASE)
+    if (
+        worker is None
+        or not worker.is_active
+        or worker.agency_id != case.agency_id
+        or not worker.can(Permission.CASE_EDIT)
+    ):
+        raise ValidationError({"worker": "担当者は、同じ機関の相談支援員等から選んでください。"})
+    with transaction.atomic():
+        locked = lock(Case.objects.select_related("person"), case.pk)
+        check_version(locked, expected_version)
+        before = locked.assigned_worker_id
+        if before == worker.pk:
+            return locked
+        Case.objects.filter(pk=locked.pk).update(
+            assigned_worker=worker, version=F("version") + 1, updated_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"assigned_worker": [before, worker.pk]},
+        )
+    case.assigned_worker_id, case.version = locked.assigned_worker_id, locked.version
+    return locked
+
+
 # --- The support process: assessment, plan, records, evaluation -------------------------------
 #
 # Each write checks the actor (centre staff of the case's agency with CASE_EDIT), validates with
@@ -346,16 +390,6 @@ def intake_record_application(*, actor: Any, case: Case, applied_on: Any) -> Cas
 # Assessments, plans and records are optimistically locked: a stale save raises
 # StaleVersionError carrying the version saved in the meantime, and nothing is written.
 
-ASSESSMENT_STATES = frozenset(
-    {
-        CaseState.ASSESSMENT,
-        CaseState.PLANNING,
-        CaseState.COORDINATION_MEETING,
-        CaseState.DECIDED,
-        CaseState.IN_SUPPORT,
-        CaseState.EVALUATION,
-    }
-)
 ASSESSMENT_FIELDS = (
     "assessed_on",
     "sections",
@@ -397,7 +431,6 @@ GOAL_FIELDS = (
 )
 RECORD_FIELDS = ("occurred_at", "duration_minutes", "method", "content", "staff", "is_monitoring")
 EVALUATION_FIELDS = ("evaluated_on", "changes", "summary", "direction", "closure_reason", "follow_up_on")
-EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.REVISION)
 # 支援経過記録 methods that are contact with the person (the dashboard's "no contact for 30 days").
 PERSON_CONTACT_METHODS = (
     RecordMethod.INTERVIEW,
@@ -408,10 +441,9 @@ PERSON_CONTACT_METHODS = (
 )
 
 
-def _require_case_writer(actor: Any, case: Case) -> None:
-    _require(actor, Permission.CASE_EDIT)
-    if case.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のケースです。")
+def _require_case_writer(actor: User, case: Case) -> None:
+    """Centre staff (CASE_EDIT) of the case's own agency (refusals audited by the guards)."""
+    require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
 
 
 def _clean_text(data: dict[str, Any], *keys: str) -> None:
@@ -435,13 +467,14 @@ def _require_state(case: Case, states: Any, what: str) -> None:
 
 
 def assessment_create(
-    *, actor: Any, case: Case, values: dict[str, Any], based_on_number: int | None = None
+    *, actor: User, case: Case, values: dict[str, Any], based_on_number: int | None = None
 ) -> Assessment:
     """Save the sheet as a new version (版). None is edited in place.
 
     ``based_on_number``: the version the user started from (0 for the first sheet). When another
     version was saved in the meantime the save is refused (StaleVersionError with that version),
-    so nobody's sheet silently replaces a colleague's. None skips the check.
+    so nobody's sheet silently replaces a colleague's. A screen or API body without it is refused
+    by its caller (``VersionMissingError``); None (code that writes a sheet itself) skips the check.
     """
     _require_case_writer(actor, case)
     _require_state(
@@ -465,7 +498,7 @@ def assessment_create(
         )
         latest = Assessment.objects.filter(case=case).order_by("-number").first()
         latest_number = latest.number if latest else 0
-        if based_on_number is not None and latest_number != based_on_number:
+        if based_on_number is not None and latest_number != parse_version(based_on_number, "based_on_number"):
             raise StaleVersionError(latest)
         assessment = Assessment(
             case=case,
@@ -493,7 +526,7 @@ def assessment_create(
 
 
 def assessment_share_with_budget_supporter(
-    *, actor: Any, assessment: Assessment, recipient: Any
+    *, actor: User, assessment: Assessment, recipient: Any
 ) -> Assessment:
     """Share the sheet with a 家計改善支援員 (手引き IV: with consent).
 
@@ -510,10 +543,16 @@ def assessment_share_with_budget_supporter(
         or not recipient.has_role(Role.HOUSEHOLD_BUDGET_SUPPORTER)
     ):
         raise ValidationError({"recipient": "共有先は、同じ機関の家計改善支援員から選んでください。"})
-    consent = consent_covers_budget_sharing(case.person)
+    consent, why = consent_covering(
+        case.person,
+        on=timezone.localdate(),
+        purposes=[Purpose.SUPPORT],
+        categories=[DataCategory.FINANCES],
+    )
     if consent is None:
         raise ValidationError(
-            "家計改善支援員との共有には、「本人の支援のため」の利用目的と「収入・資産・債務等の経済状況」を含む、有効な同意が必要です。同意の内容を確認してください。",
+            "家計改善支援員との共有には、「本人の支援のため」の利用目的と「収入・資産・債務等の経済状況」を含む、有効な同意が必要です。"
+            f"{why}",
             code="no_consent",
         )
     with transaction.atomic():
@@ -647,7 +686,7 @@ def _replan_evaluation_for_new_plan(case: Case, last: SupportPlan | None) -> Eva
 
 
 def plan_create(
-    *, actor: Any, case: Case, values: dict[str, Any], goals: list[dict[str, Any]] | None = None
+    *, actor: User, case: Case, values: dict[str, Any], goals: list[dict[str, Any]] | None = None
 ) -> SupportPlan:
     """A new plan version (案) while the case is in プラン策定. After a 再プラン it is linked to the
     evaluation that caused it; it is based on the latest assessment."""
@@ -693,20 +732,19 @@ def plan_create(
 
 def plan_update(
     *,
-    actor: Any,
+    actor: User,
     plan: SupportPlan,
     values: dict[str, Any],
     goals: list[dict[str, Any]] | None,
-    expected_version: int,
+    expected_version: Any,
 ) -> SupportPlan:
     """Edit a plan while it is a 案 (or sent back for 修正). ``goals=None`` leaves the goals as they are."""
     case = plan.case
     _require_case_writer(actor, case)
     data = _plan_data(values)
     with transaction.atomic():
-        locked = SupportPlan.objects.select_for_update().get(pk=plan.pk)
-        if locked.version != expected_version:
-            raise StaleVersionError(locked)
+        locked = lock(plan)
+        check_version(locked, expected_version)
         if locked.status not in EDITABLE_PLAN_STATUSES:
             raise ValidationError(
                 f"プラン（第{locked.number}版）は「{PlanStatus(locked.status).label}」のため編集できません。"
@@ -717,7 +755,7 @@ def plan_update(
         before = {k: getattr(locked, k) for k in PLAN_FIELDS}
         for k, v in data.items():
             setattr(locked, k, v)
-        locked.version = expected_version + 1
+        bump(locked)
         locked.full_clean()
         locked.save()
         _save_goals(locked, rows)
@@ -744,7 +782,7 @@ MEETING_OUTCOMES = {
 
 
 def plan_meeting_outcome_record(
-    *, actor: Any, plan: SupportPlan, outcome: str, note: str = ""
+    *, actor: User, plan: SupportPlan, outcome: str, note: str = ""
 ) -> SupportPlan:
     """The 支援調整会議's answer on a submitted plan: 承認 / 修正 / 差戻し.
 
@@ -752,9 +790,7 @@ def plan_meeting_outcome_record(
     プラン策定 for editing; 差戻し → the plan is closed as returned and a new version is made.
     Run by the staff who keep the meeting record (MEETING_MANAGE) of the plan's agency.
     """
-    _require(actor, Permission.MEETING_MANAGE)
-    if plan.agency_id != actor.agency_id:
-        raise PermissionDenied("他機関のプランです。")
+    require_agency_of(actor, plan, Permission.MEETING_MANAGE, message="他機関のプランです。")
     status = MEETING_OUTCOMES.get(outcome)
     if status is None:
         raise ValidationError({"outcome": "会議の結果は「承認」「修正」「差戻し」から選んでください。"})
@@ -789,7 +825,7 @@ def plan_meeting_outcome_record(
 # --- 支援経過記録 ---
 
 
-def _record_data(values: dict[str, Any], actor: Any) -> dict[str, Any]:
+def _record_data(values: dict[str, Any], actor: User) -> dict[str, Any]:
     data = {k: values.get(k) for k in RECORD_FIELDS}
     _clean_text(data, "content")
     data["is_monitoring"] = bool(data.get("is_monitoring"))
@@ -840,14 +876,17 @@ def _refresh_contact_and_monitoring(case: Case) -> None:
         SupportPlan.objects.filter(pk=plan.pk).update(next_monitoring_on=due)
 
 
-def record_create(*, actor: Any, case: Case, values: dict[str, Any]) -> SupportRecord:
+def record_create(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> SupportRecord:
     """One 支援経過記録 entry. Updates the case's last contact and, for a monitoring entry, the
     plan's next monitoring date (entry date + interval, on a business day)."""
     _require_case_writer(actor, case)
     data = _record_data(values, actor)
     validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
     _check_monitoring(case, data)
-    with transaction.atomic():
+
+    def create() -> SupportRecord:
         _check_monitoring(_lock_case(case), data)
         record = SupportRecord(
             case=case, agency_id=case.agency_id, municipality_id=case.municipality_id, author=actor, **data
@@ -862,11 +901,17 @@ def record_create(*, actor: Any, case: Case, values: dict[str, Any]) -> SupportR
             person_id=case.person_id,
             details={"case_id": case.pk, "method": record.method, "is_monitoring": record.is_monitoring},
         )
+        return record
+
+    with transaction.atomic():
+        record, _created = create_once(
+            actor=actor, scope="support_record", key=idempotency_key, model=SupportRecord, create=create
+        )
     return record
 
 
 def record_update(
-    *, actor: Any, record: SupportRecord, values: dict[str, Any], expected_version: int
+    *, actor: User, record: SupportRecord, values: dict[str, Any], expected_version: Any
 ) -> SupportRecord:
     case = record.case
     _require_case_writer(actor, case)
@@ -874,15 +919,14 @@ def record_update(
     validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
     with transaction.atomic():
         locked_case = _lock_case(case)
-        locked = SupportRecord.objects.select_for_update().get(pk=record.pk)
-        if locked.version != expected_version:
-            raise StaleVersionError(locked)
+        locked = lock(record)
+        check_version(locked, expected_version)
         if data["is_monitoring"] and not locked.is_monitoring:
             _check_monitoring(locked_case, data)
         before = {k: getattr(locked, k) for k in RECORD_FIELDS}
         for k, v in data.items():
             setattr(locked, k, v)
-        locked.version = expected_version + 1
+        bump(locked)
         locked.full_clean()
         locked.save()
         _refresh_contact_and_monitoring(case)
@@ -914,7 +958,9 @@ def _plan_to_evaluate(case: Case) -> SupportPlan:
     return plan
 
 
-def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Evaluation:
+def evaluation_create(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> Evaluation:
     """評価シート for the plan in force (支援決定済み): per-goal achievement, the changes in the
     person, and the next direction (終結 with its reason / 再プラン / 中断).
 
@@ -934,7 +980,8 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
         for r in (values.get("goal_results") or [])
     ]
     validate_evaluation_values({**data, "goal_results": results}, case=case, plan=plan)
-    with transaction.atomic():
+
+    def create() -> Evaluation:
         if _plan_to_evaluate(_lock_case(case)).pk != plan.pk:
             raise ValidationError("評価の対象のプランが変更されました。画面を開き直してください。")
         evaluation = Evaluation(
@@ -968,6 +1015,12 @@ def evaluation_create(*, actor: Any, case: Case, values: dict[str, Any]) -> Eval
                 "closure_reason": evaluation.closure_reason,
             },
         )
+        return evaluation
+
+    with transaction.atomic():
+        evaluation, _created = create_once(
+            actor=actor, scope="evaluation", key=idempotency_key, model=Evaluation, create=create
+        )
     return evaluation
 
 
@@ -983,7 +1036,9 @@ EMPLOYMENT_OUTCOME_FIELDS = (
 )
 
 
-def employment_outcome_record(*, actor: Any, case: Case, values: dict[str, Any]) -> EmploymentOutcome:
+def employment_outcome_record(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> EmploymentOutcome:
     """Record that the person started work (就労) or raised their income (増収) on a date.
 
     Not before the case's 受付日 and not in the future: the monthly survey counts it in that month."""
@@ -999,7 +1054,8 @@ def employment_outcome_record(*, actor: Any, case: Case, values: dict[str, Any])
             errors["occurred_on"] = "未来の日付は記録できません。"
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+
+    def create() -> EmploymentOutcome:
         _lock_case(case)
         outcome = EmploymentOutcome(
             case=case, agency_id=case.agency_id, municipality_id=case.municipality_id, author=actor, **data
@@ -1016,5 +1072,15 @@ def employment_outcome_record(*, actor: Any, case: Case, values: dict[str, Any])
                 "kind": outcome.kind,
                 "occurred_on": outcome.occurred_on.isoformat(),
             },
+        )
+        return outcome
+
+    with transaction.atomic():
+        outcome, _created = create_once(
+            actor=actor,
+            scope="employment_outcome",
+            key=idempotency_key,
+            model=EmploymentOutcome,
+            create=create,
         )
     return outcome

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/transition/", views.case_transition, name="case_transition"),
     path("cases/<int:case_id>/application/", views.case_record_application, name="case_application"),
+    path("cases/<int:case_id>/assign/", views.case_assign, name="case_assign"),
     path("cases/monitoring/overdue/", views.monitoring_overdue, name="monitoring_overdue"),
     path("cases/<int:case_id>/assessments/", views.assessment_list, name="assessment_list"),
     path("cases/<int:case_id>/assessments/new/", views.assessment_new, name="assessment_new"),

@@ -16,10 +16,10 @@ from .models import ScreeningOutcome
 
 
 def partners_for_agency(agency: Any) -> Any:
-    """Partner agencies an agency may name: those of the municipalities it serves."""
-    return PartnerAgency.objects.filter(
-        municipality__in=agency.served_municipalities.all(), is_active=True
-    ).order_by("agency_type", "name")
+    """Partner agencies an agency may name: those of its area (own municipality + 共同実施)."""
+    return PartnerAgency.objects.filter(municipality_id__in=agency.area_ids(), is_active=True).order_by(
+        "agency_type", "name"
+    )
 
 
 def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> None:

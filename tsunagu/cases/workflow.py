@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
-from tsunagu.privacy.selectors import consent_in_force
+from tsunagu.privacy.policies import consent_in_force
 
 from .models import Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
 
@@ -34,6 +35,19 @@ def plan_current(case: Case) -> SupportPlan | None:
 
 
 INACTIVE_PLAN_STATUSES = (PlanStatus.SUPERSEDED, PlanStatus.ENDED, PlanStatus.RETURNED)
+# A plan is edited while it is a 案 or sent back for 修正.
+EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.REVISION)
+# The states in which a new version of the インテーク・アセスメントシート may be written.
+ASSESSMENT_STATES = frozenset(
+    {
+        CaseState.ASSESSMENT,
+        CaseState.PLANNING,
+        CaseState.COORDINATION_MEETING,
+        CaseState.DECIDED,
+        CaseState.IN_SUPPORT,
+        CaseState.EVALUATION,
+    }
+)
 
 
 def evaluation_latest(case: Case) -> Evaluation | None:
@@ -273,10 +287,10 @@ def actor_refusal(t: Transition, actor: Any, case: Case) -> str | None:
     if actor is None:
         return None
     if t.by_municipality:
-        if not actor.can(Permission.DECISION_RECORD) or actor.municipality_id != case.municipality_id:
+        if not allowed(actor, Permission.DECISION_RECORD) or actor.municipality_id != case.municipality_id:
             return f"「{t.label}」は、このケースの実施主体（自治体）の担当者だけが行えます。"
         return None
-    if not actor.can(t.permission) or actor.agency_id != case.agency_id:
+    if not allowed(actor, t.permission) or actor.agency_id != case.agency_id:
         return f"「{t.label}」は、このケースの機関の相談支援員等だけが行えます。"
     return None
 
@@ -313,3 +327,58 @@ def available_transitions(case: Case, actor: Any = None) -> list[tuple[Transitio
             params = {"reason": "（画面で入力）"} if t.requires_reason else {}
             out.append((t, check_transition(case, t.name, params, actor=actor)))
     return out
+
+
+# --- the case page's other actions ---------------------------------------------------------------
+#
+# Besides the transitions, the case page offers the writes of the support process. Like the
+# transitions they are a table (action, permission, when), read by the case page; the services
+# check the same conditions again when the write arrives.
+
+PlanWhen = Callable[[Case, SupportPlan | None], bool]
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str
+    label: str
+    when: PlanWhen
+    permission: Permission = Permission.CASE_EDIT
+
+
+CASE_ACTIONS: dict[str, CaseAction] = {
+    a.name: a
+    for a in (
+        CaseAction(
+            "assess", "アセスメントシートを作成する", lambda case, plan: case.state in ASSESSMENT_STATES
+        ),
+        CaseAction(
+            "new_plan",
+            "プラン（案）を作成する",
+            lambda case, plan: case.state == CaseState.PLANNING and plan is None,
+        ),
+        CaseAction(
+            "edit_plan",
+            "プランを編集する",
+            lambda case, plan: plan is not None and plan.status in EDITABLE_PLAN_STATUSES,
+        ),
+        CaseAction(
+            "evaluate",
+            "評価シートを記録する",
+            lambda case, plan: (
+                plan is not None
+                and plan.status == PlanStatus.DECIDED
+                and case.state in (CaseState.IN_SUPPORT, CaseState.EVALUATION)
+            ),
+        ),
+        CaseAction("assign", "担当者を変更する", lambda case, plan: True, permission=Permission.CASE_ASSIGN),
+    )
+}
+
+
+def available_actions(case: Case, actor: Any, plan: SupportPlan | None = None) -> dict[str, bool]:
+    """{action name: offered} for the case page: the actor's role allows it and the case is ready."""
+    return {
+        a.name: allowed(actor, a.permission) and actor.agency_id == case.agency_id and a.when(case, plan)
+        for a in CASE_ACTIONS.values()
+    }

@@ -44,6 +44,12 @@ def _existing[M: models.Model](actor: Any, scope: str, key: str, model: type[M])
     return model._default_manager.filter(pk=row.object_id).first()
 
 
+def created_before[M: models.Model](*, actor: Any, scope: str, key: str | None, model: type[M]) -> M | None:
+    """The record an earlier request of ``actor`` with this key created, or None (no key: None)."""
+    key = clean_key(key)
+    return None if key is None else _existing(actor, scope, key, model)
+
+
 def create_once[M: models.Model](
     *,
     actor: Any,

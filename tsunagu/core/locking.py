@@ -90,6 +90,12 @@ class DiffRow:
     def __iter__(self) -> Any:
         return iter((self.label, self.theirs, self.mine))
 
+    def __len__(self) -> int:  # templates unpack rows: {% for label, theirs, mine in rows %}
+        return 3
+
+    def __getitem__(self, index: int) -> str:
+        return (self.label, self.theirs, self.mine)[index]
+
     def __len__(self) -> int:
         # Django's {% for label, theirs, mine in stale_rows %} checks len() before unpacking.
         return 3

@@ -69,6 +69,7 @@ def open_case(
     person_kw: dict[str, Any] | None = None,
     consent: dict[str, Any] | None = None,
     token: str | None = None,
+    assigned_worker: User | None = None,
     **intake_kw: Any,
 ) -> Case:
     """One intake through ``intake_register`` (new person unless ``person`` is given)."""
@@ -79,6 +80,7 @@ def open_case(
         values=intake_values(**intake_kw),
         consent_values=consent,
         submission_token=token,
+        assigned_worker=assigned_worker,
     )
 
 

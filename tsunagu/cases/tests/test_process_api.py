@@ -45,6 +45,11 @@ def get(client: Client, url: str) -> Any:
     return client.get(f"{API}{url}")
 
 
+def _version(case: Any) -> int:
+    """The case's current version: a transition body carries it (optimistic locking)."""
+    return Case.objects.get(pk=case.pk).version
+
+
 def _errors(response: Any) -> str:
     body = response.json()
     return json.dumps(body, ensure_ascii=False)
@@ -112,9 +117,14 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
     r = patch(c, f"/plans/{plan['id']}", {"version": plan["version"], "notes": "午前中に連絡"})
     assert r.status_code == 200 and r.json()["notes"] == "午前中に連絡" and len(r.json()["goals"]) == 1
 
-    assert post(c, f"/cases/{case.pk}/transitions", {"name": "submit_to_meeting"}).status_code == 200
+    assert (
+        post(
+            c, f"/cases/{case.pk}/transitions", {"name": "submit_to_meeting", "version": _version(case)}
+        ).status_code
+        == 200
+    )
     # The meeting's outcome and the municipal decision have their own resources.
-    r = post(c, f"/cases/{case.pk}/transitions", {"name": "decide"})
+    r = post(c, f"/cases/{case.pk}/transitions", {"name": "decide", "version": _version(case)})
     assert r.status_code == 422 and "/decisions" in _errors(r)
     from tsunagu.cases import services
 
@@ -122,7 +132,12 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
         actor=user("shinjuku-shunin"), plan=SupportPlan.objects.get(pk=plan["id"]), outcome="approved"
     )
     services.case_transition(actor=user("shinjuku-jichitai"), case=case, name="decide")
-    assert post(c, f"/cases/{case.pk}/transitions", {"name": "start_support"}).status_code == 200
+    assert (
+        post(
+            c, f"/cases/{case.pk}/transitions", {"name": "start_support", "version": _version(case)}
+        ).status_code
+        == 200
+    )
     assert get(c, f"/plans/{plan['id']}").json()["next_monitoring_on"] is not None
 
     r = post(
@@ -141,7 +156,12 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
     r = patch(c, f"/records/{record['id']}", {"version": 1, "content": "自宅を訪問し家計を確認"})
     assert r.status_code == 200 and r.json()["version"] == 2
 
-    assert post(c, f"/cases/{case.pk}/transitions", {"name": "start_evaluation"}).status_code == 200
+    assert (
+        post(
+            c, f"/cases/{case.pk}/transitions", {"name": "start_evaluation", "version": _version(case)}
+        ).status_code
+        == 200
+    )
     goal_id = plan["goals"][0]["id"]
     r = post(
         c,
@@ -157,7 +177,9 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
     )
     assert r.status_code == 201, r.content
     assert get(c, f"/evaluations/{r.json()['id']}").json()["direction"] == "close"
-    r = post(c, f"/cases/{case.pk}/transitions", {"name": "close", "reason": "目標達成"})
+    r = post(
+        c, f"/cases/{case.pk}/transitions", {"name": "close", "reason": "目標達成", "version": _version(case)}
+    )
     assert r.status_code == 200 and r.json()["state"] == "closed"
     history = get(c, f"/cases/{case.pk}/transitions").json()
     assert [h["name"] for h in history["history"]][-3:] == ["start_support", "start_evaluation", "close"]
@@ -167,10 +189,18 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
 def test_transition_from_the_wrong_state_is_422_in_japanese_and_saves_nothing(bearer: Any) -> None:
     case = case_at(S.PLANNING)
     before = Case.objects.get(pk=case.pk)
-    r = post(bearer("shinjuku-soudan"), f"/cases/{case.pk}/transitions", {"name": "close"})
+    r = post(
+        bearer("shinjuku-soudan"),
+        f"/cases/{case.pk}/transitions",
+        {"name": "close", "version": _version(case)},
+    )
     assert r.status_code == 422
     assert "現在の状態：プラン策定" in _errors(r)
-    r = post(bearer("shinjuku-soudan"), f"/cases/{case.pk}/transitions", {"name": "no_such"})
+    r = post(
+        bearer("shinjuku-soudan"),
+        f"/cases/{case.pk}/transitions",
+        {"name": "no_such", "version": _version(case)},
+    )
     assert r.status_code == 422 and "その操作はありません" in _errors(r)
     after = Case.objects.get(pk=case.pk)
     assert (after.state, after.version) == (before.state, before.version)

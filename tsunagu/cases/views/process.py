@@ -1,0 +1,485 @@
+"""The support process: インテーク・アセスメントシート, プラン, 支援経過記録, 評価シート, 就労・増収."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tsunagu.core.codes import code_labels
+from tsunagu.core.drafts import form_data
+from tsunagu.core.forms import apply_service_errors
+from tsunagu.core.locking import DiffRow, StaleVersionError, VersionMissingError
+from tsunagu.core.models import CodeList
+from tsunagu.organizations.guards import allowed, deny
+from tsunagu.organizations.roles import Permission
+
+from .. import selectors, services
+from ..forms import (
+    AssessmentForm,
+    EmploymentOutcomeForm,
+    EvaluationForm,
+    GoalFormSet,
+    PlanForm,
+    RecordForm,
+    ShareAssessmentForm,
+)
+from ..models import (
+    ASSESSMENT_SECTIONS,
+    Assessment,
+    PlanStatus,
+    RecordMethod,
+    StatutoryProgram,
+    SupportPlan,
+    SupportRecord,
+)
+from ..validation import partners_for_agency, plan_period_limit, staff_for_agency
+from .common import actor, case_for_writing, idempotency_key, posted_version, seen_version, stale_rows
+
+
+def assessment_list(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_get_for_user(user=actor(request), case_id=case_id)
+    versions = list(selectors.assessments_of_case(user=actor(request), case=case))
+    return render(
+        request,
+        "cases/assessment_list.html",
+        {"case": case, "versions": versions, "can_edit": allowed(actor(request), Permission.CASE_EDIT)},
+    )
+
+
+def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
+    case = selectors.case_get_for_user(user=actor(request), case_id=case_id, audit=False)
+    assessment = selectors.assessment_get_for_user(
+        user=actor(request), case=case, assessment_id=assessment_id
+    )
+    visible = selectors.assessments_of_case(user=actor(request), case=case)
+    previous = visible.filter(number__lt=assessment.number).first()
+    recipients = _budget_supporters(case)
+    return render(
+        request,
+        "cases/assessment_detail.html",
+        {
+            "case": case,
+            "assessment": assessment,
+            "previous": previous,
+            "diff": selectors.assessment_diff(previous, assessment) if previous else [],
+            "sections": [
+                (label, (assessment.sections or {}).get(key, "")) for key, label in ASSESSMENT_SECTIONS
+            ],
+            "issue_labels": code_labels(CodeList.ASSESSMENT_ISSUE),
+            "share_form": ShareAssessmentForm(recipient_queryset=recipients) if recipients.exists() else None,
+            "can_edit": allowed(actor(request), Permission.CASE_EDIT),
+        },
+    )
+
+
+def _budget_supporters(case: Any) -> Any:
+    from tsunagu.organizations.models import User
+    from tsunagu.organizations.roles import Role
+
+    return User.objects.filter(
+        agency_id=case.agency_id, is_active=True, roles__role=Role.HOUSEHOLD_BUDGET_SUPPORTER
+    ).distinct()
+
+
+@require_POST
+def assessment_share(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
+    case = case_for_writing(request, case_id)
+    assessment = selectors.assessment_get_for_user(
+        user=actor(request), case=case, assessment_id=assessment_id
+    )
+    form = ShareAssessmentForm(request.POST, recipient_queryset=_budget_supporters(case))
+    if form.is_valid():
+        try:
+            services.assessment_share_with_budget_supporter(
+                actor=actor(request), assessment=assessment, recipient=form.cleaned_data["recipient"]
+            )
+            messages.success(
+                request, f"アセスメント（第{assessment.number}版）を家計改善支援員と共有しました。"
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+    else:
+        messages.error(request, "共有する家計改善支援員を選んでください。")
+    return redirect("cases:assessment_detail", case_id=case.pk, assessment_id=assessment.pk)
+
+
+def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A new version of the sheet, starting from the latest one."""
+    case = case_for_writing(request, case_id)
+    user = actor(request)
+    latest = selectors.assessments_of_case(user=user, case=case).first()
+    newest_number = case.assessments.order_by("-number").values_list("number", flat=True).first()
+    if newest_number is not None and (latest is None or latest.number != newest_number):
+        deny(
+            user,
+            permission=Permission.CASE_EDIT,
+            reason="assessment_not_visible",
+            message="最新のアセスメントを閲覧できないため、新しい版を作成できません。",
+            obj=case,
+        )
+    staff_qs = staff_for_agency(case.agency_id).exclude(pk=user.pk)
+    form = AssessmentForm(
+        form_data(request), case=case, staff_queryset=staff_qs, initial=AssessmentForm.initial_from(latest)
+    )
+    stale = None
+    rows: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            assessment = services.assessment_create(
+                actor=user,
+                case=case,
+                values=values,
+                based_on_number=posted_version(form, "based_on_number"),
+            )
+        except VersionMissingError as exc:
+            form.add_error(None, exc.messages[0])
+        except StaleVersionError as exc:
+            stale = exc.current
+            form.add_error(None, exc.messages[0])
+            seen_version(form, "based_on_number", stale.number if stale else 0)
+            if stale is not None:
+                rows = selectors.assessment_diff(stale, Assessment(**values))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"インテーク・アセスメントシート（第{assessment.number}版）を保存しました。"
+            )
+            return redirect("cases:assessment_detail", case_id=case.pk, assessment_id=assessment.pk)
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {"case": case, "form": form, "latest": latest, "stale": stale, "stale_rows": rows},
+    )
+
+
+_PLAN_LABELS = {"programs": dict(StatutoryProgram.choices)}
+
+
+def _goal_initial(plan: Any, *, with_ids: bool) -> list[dict[str, Any]]:
+    rows = []
+    for g in selectors.plan_goals(plan):
+        row = {k: getattr(g, k) for k in services.GOAL_FIELDS}
+        if with_ids:
+            row["id"] = g.pk
+        rows.append(row)
+    return rows
+
+
+def _plan_forms(
+    request: HttpRequest, case: Any, *, initial: dict[str, Any], goals: list[dict[str, Any]]
+) -> Any:
+    data = form_data(request)
+    form = PlanForm(data, case=case, initial=initial)
+    formset = GoalFormSet(  # type: ignore[call-arg]
+        data,
+        prefix="goals",
+        initial=goals,
+        staff_queryset=staff_for_agency(case.agency_id),
+        partner_queryset=partners_for_agency(case.agency),
+    )
+    return form, formset
+
+
+def _apply_plan_errors(form: Any, kept: list[Any], exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        for m in exc.messages:
+            form.add_error(None, m)
+        return
+    for key, msgs in exc.message_dict.items():
+        if key.startswith("goals-"):
+            _, row, field = key.split("-", 2)
+            target = kept[int(row)]
+            for m in msgs:
+                target.add_error(field if field in target.fields else None, m)
+        else:
+            for m in msgs:
+                form.add_error(key if key in form.fields else None, m)
+
+
+def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A new plan version. After a 再プラン or 差戻し it starts from the previous version."""
+    case = case_for_writing(request, case_id)
+    last = selectors.plans_of_case(case).first()
+    initial: dict[str, Any] = {}
+    goals: list[dict[str, Any]] = []
+    if last is not None:
+        initial = {
+            k: getattr(last, k)
+            for k in (
+                "wishes",
+                "issues",
+                "long_term_goal",
+                "short_term_goal",
+                "notes",
+                "programs",
+                "employment_support_target",
+                "monitoring_interval_days",
+            )
+        }
+        goals = _goal_initial(last, with_ids=False)
+    form, formset = _plan_forms(request, case, initial=initial, goals=goals)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = formset.kept_forms()
+        try:
+            plan = services.plan_create(
+                actor=actor(request),
+                case=case,
+                values=form.values(),
+                goals=[{k: v for k, v in f.values().items() if k != "id"} for f in kept],
+            )
+        except ValidationError as exc:
+            _apply_plan_errors(form, kept, exc)
+        else:
+            messages.success(request, f"プラン（第{plan.number}版・案）を保存しました。")
+            return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
+    return render(
+        request,
+        "cases/plan_form.html",
+        {"case": case, "form": form, "formset": formset, "plan": None, "previous": last},
+    )
+
+
+def _plan_of_case(case: Any, plan_id: int) -> Any:
+    from django.http import Http404
+
+    plan = selectors.plans_of_case(case).filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def plan_edit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
+    case = case_for_writing(request, case_id)
+    plan = _plan_of_case(case, plan_id)
+    if plan.status not in services.EDITABLE_PLAN_STATUSES:
+        messages.error(
+            request, f"プラン（第{plan.number}版）は「{plan.get_status_display()}」のため編集できません。"
+        )
+        return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
+    initial = {k: getattr(plan, k) for k in services.PLAN_FIELDS} | {"version": plan.version}
+    form, formset = _plan_forms(request, case, initial=initial, goals=_goal_initial(plan, with_ids=True))
+    stale = None
+    rows: list[DiffRow] = []
+    stale_goals: list[Any] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = formset.kept_forms()
+        values = form.values()
+        try:
+            services.plan_update(
+                actor=actor(request),
+                plan=plan,
+                values=values,
+                goals=[f.values() for f in kept],
+                expected_version=posted_version(form),
+            )
+        except VersionMissingError as exc:
+            form.add_error(None, exc.messages[0])
+        except StaleVersionError as exc:
+            stale = exc.current
+            form.add_error(None, exc.messages[0])
+            seen_version(form, "version", stale.version)
+            rows = stale_rows(SupportPlan, stale, values, services.PLAN_FIELDS, _PLAN_LABELS)
+            stale_goals = list(selectors.plan_goals(stale))
+        except ValidationError as exc:
+            _apply_plan_errors(form, kept, exc)
+        else:
+            messages.success(request, f"プラン（第{plan.number}版）を更新しました。")
+            return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
+    return render(
+        request,
+        "cases/plan_form.html",
+        {
+            "case": case,
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "stale": stale,
+            "stale_rows": rows,
+            "stale_goals": stale_goals,
+        },
+    )
+
+
+def plan_detail(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
+    case = selectors.case_get_for_user(user=actor(request), case_id=case_id, audit=False)
+    plan = selectors.plan_get_for_user(user=actor(request), plan_id=plan_id)
+    if plan.case_id != case.pk:
+        from django.http import Http404
+
+        raise Http404
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {
+            "case": case,
+            "plan": plan,
+            "goals": selectors.plan_goals(plan),
+            "versions": selectors.plans_of_case(case),
+            "program_labels": _PLAN_LABELS["programs"],
+            "editable": plan.status in services.EDITABLE_PLAN_STATUSES
+            and allowed(actor(request), Permission.CASE_EDIT),
+            "long_period": plan.end_date > plan_period_limit(plan.start_date),
+        },
+    )
+
+
+_RECORD_LABELS = {"method": dict(RecordMethod.choices)}
+
+
+def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Quick entry (the form also sits on the case page). What was typed survives an expired
+    session (form_data) and a validation error (the page re-renders with it)."""
+    case = case_for_writing(request, case_id)
+    form = RecordForm(
+        form_data(request), case=case, staff_queryset=staff_for_agency(case.agency_id), actor=actor(request)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_create(
+                actor=actor(request),
+                case=case,
+                values=form.values(),
+                idempotency_key=form.data.get("idempotency_key"),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "支援経過記録を保存しました。")
+            return redirect(reverse("cases:case_detail", args=[case.pk]) + "#records")
+    return render(
+        request,
+        "cases/record_form.html",
+        {
+            "case": case,
+            "form": form,
+            "record": None,
+            "records": selectors.records_of_case(case, limit=10),
+            "idempotency_key": idempotency_key(form),
+        },
+    )
+
+
+def record_edit(request: HttpRequest, case_id: int, record_id: int) -> HttpResponse:
+    case = case_for_writing(request, case_id)
+    record = selectors.record_get_for_user(user=actor(request), case=case, record_id=record_id)
+    initial = {k: getattr(record, k) for k in services.RECORD_FIELDS} | {
+        "version": record.version,
+        "staff": record.staff_id,
+        "occurred_at": timezone.localtime(record.occurred_at),
+    }
+    form = RecordForm(
+        form_data(request), case=case, staff_queryset=staff_for_agency(case.agency_id), initial=initial
+    )
+    stale = None
+    rows: list[DiffRow] = []
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            services.record_update(
+                actor=actor(request), record=record, values=values, expected_version=posted_version(form)
+            )
+        except VersionMissingError as exc:
+            form.add_error(None, exc.messages[0])
+        except StaleVersionError as exc:
+            stale = exc.current
+            form.add_error(None, exc.messages[0])
+            seen_version(form, "version", stale.version)
+            rows = stale_rows(SupportRecord, stale, values, services.RECORD_FIELDS, _RECORD_LABELS)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "支援経過記録を更新しました。")
+            return redirect(reverse("cases:case_detail", args=[case.pk]) + "#records")
+    return render(
+        request,
+        "cases/record_form.html",
+        {"case": case, "form": form, "record": record, "stale": stale, "stale_rows": rows},
+    )
+
+
+def evaluation_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_for_writing(request, case_id)
+    plan = selectors.plan_current(case)
+    if plan is None or plan.status != PlanStatus.DECIDED:
+        messages.error(
+            request, "評価するプランがありません。評価シートは、支援決定されたプランについて記録します。"
+        )
+        return redirect("cases:case_detail", case_id=case.pk)
+    goals = list(selectors.plan_goals(plan))
+    form = EvaluationForm(form_data(request), case=case, plan=plan, goals=goals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = services.evaluation_create(
+                actor=actor(request),
+                case=case,
+                values=form.values(),
+                idempotency_key=form.data.get("idempotency_key"),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, "評価シートを保存しました。今後の方向性に沿って、次の手続きに進んでください。"
+            )
+            return redirect("cases:evaluation_detail", case_id=case.pk, evaluation_id=evaluation.pk)
+    return render(
+        request,
+        "cases/evaluation_form.html",
+        {"case": case, "plan": plan, "goals": goals, "form": form, "idempotency_key": idempotency_key(form)},
+    )
+
+
+def evaluation_detail(request: HttpRequest, case_id: int, evaluation_id: int) -> HttpResponse:
+    case = selectors.case_get_for_user(user=actor(request), case_id=case_id)
+    evaluation = selectors.evaluation_get_for_user(
+        user=actor(request), case=case, evaluation_id=evaluation_id
+    )
+    return render(
+        request,
+        "cases/evaluation_detail.html",
+        {
+            "case": case,
+            "evaluation": evaluation,
+            "change_labels": code_labels(CodeList.CHANGE_ITEM),
+            "closure_labels": code_labels(CodeList.CLOSURE_REASON),
+        },
+    )
+
+
+def employment_outcome_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """就労・増収の実績を記録する (a line of the monthly 支援状況調査)."""
+    case = case_for_writing(request, case_id)
+    form = EmploymentOutcomeForm(form_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_outcome_record(
+                actor=actor(request),
+                case=case,
+                values=form.cleaned_data,
+                idempotency_key=form.data.get("idempotency_key"),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "就労・増収の実績を記録しました。")
+            return redirect(reverse("cases:case_detail", args=[case.pk]) + "#outcomes")
+    return render(
+        request,
+        "cases/employment_outcome_form.html",
+        {
+            "case": case,
+            "form": form,
+            "outcomes": selectors.employment_outcomes_of_case(case),
+            "idempotency_key": idempotency_key(form),
+        },
+    )
