@@ -401,7 +401,8 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn) -> Status[dict[
     values["plan"] = values.pop("plan_id")
     values["certified_provider"] = values.pop("certified_provider_id")
     values["training_decision"] = values.pop("training_decision_id")
-    e = services.enrolment_create(actor=_actor(request), case=case, values=values)
+    key = values.pop("idempotency_key")
+    e = services.enrolment_create(actor=_actor(request), case=case, values=values, idempotency_key=key)
     return Status(201, enrolment_out(e))
 
 
@@ -421,7 +422,14 @@ def progress_report_add(
     e = _enrolment(request, enrolment_id)
     return Status(
         201,
-        progress_out(services.progress_report_add(actor=_actor(request), enrolment=e, values=payload.dict())),
+        progress_out(
+            services.progress_report_add(
+                actor=_actor(request),
+                enrolment=e,
+                values=payload.dict(),
+                idempotency_key=payload.idempotency_key,
+            )
+        ),
     )
 
 
@@ -546,7 +554,12 @@ def household_budget_sheet_save(
 def household_budget_debt_add(request: HttpRequest, case_id: Id, payload: DebtIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    d = services.debt_add(actor=_actor(request), case=budget.case, values=payload.dict())
+    d = services.debt_add(
+        actor=_actor(request),
+        case=budget.case,
+        values=payload.dict(),
+        idempotency_key=payload.idempotency_key,
+    )
     return Status(
         201,
         {
@@ -572,7 +585,12 @@ def household_budget_plan_add(
 ) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    services.budget_plan_add(actor=_actor(request), case=budget.case, values=payload.dict())
+    services.budget_plan_add(
+        actor=_actor(request),
+        case=budget.case,
+        values=payload.dict(),
+        idempotency_key=payload.idempotency_key,
+    )
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
 
 
@@ -584,7 +602,12 @@ def household_budget_plan_add(
 def household_budget_loan_add(request: HttpRequest, case_id: Id, payload: LoanIn) -> Status[dict[str, Any]]:
     _require(request, Permission.API_USE)
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
-    services.loan_link_add(actor=_actor(request), case=budget.case, values=payload.dict())
+    services.loan_link_add(
+        actor=_actor(request),
+        case=budget.case,
+        values=payload.dict(),
+        idempotency_key=payload.idempotency_key,
+    )
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
 
 

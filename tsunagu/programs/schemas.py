@@ -292,6 +292,9 @@ class EnrolmentIn(Schema):
     training_decision_id: Id | None = Field(
         None, description="雇用型／非雇用型の決定のID（省略時は最新の決定）"
     )
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
+    )
 
 
 class ProgressReportIn(Schema):
@@ -299,6 +302,9 @@ class ProgressReportIn(Schema):
     content: str = Field(..., max_length=2000)
     planned_days: Annotated[int, Field(strict=True, ge=0, le=366)] | None = None
     attended_days: Annotated[int, Field(strict=True, ge=0, le=366)] | None = None
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
+    )
 
 
 class ProgressReportOut(Schema):
@@ -435,6 +441,9 @@ class DebtIn(Schema):
     monthly_repayment: BudgetYen = 0
     status: Literal["arrears", "instalments", "consulting", "repaid", "restructuring"]
     note: str = Field("", max_length=2000)
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
+    )
 
 
 class BudgetPlanIn(Schema):
@@ -443,6 +452,9 @@ class BudgetPlanIn(Schema):
     monthly_plan: str = Field(..., max_length=2000)
     monthly_saving_target: BudgetYen = 0
     review_on: ISODate | None = None
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
+    )
 
 
 class LoanIn(Schema):
@@ -453,3 +465,6 @@ class LoanIn(Schema):
     status: Literal["consulting", "applied", "approved", "rejected", "repaying", "exempted", "repaid"]
     amount: Annotated[int, Field(strict=True, ge=0, le=999_999_999)] | None = None
     note: str = Field("", max_length=2000)
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
+    )

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 
 from tsunagu.cases.models import Case
 from tsunagu.core.audit import audit_record
+from tsunagu.core.idempotency import create_once
+from tsunagu.core.locking import StaleVersionError, VersionMissingError, lock
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
 
@@ -121,8 +123,19 @@ def budget_sheet_save(
     return sheet
 
 
-def debt_add(*, actor: User, case: Case, values: dict[str, Any]) -> Debt:
+def debt_add(*, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None) -> Debt:
     """債務・滞納 (税・家賃・公共料金・借入) with its status."""
+    record, _created = create_once(
+        actor=actor,
+        scope="debt",
+        key=idempotency_key,
+        model=Debt,
+        create=lambda: _debt_add(actor=actor, case=case, values=values),
+    )
+    return record
+
+
+def _debt_add(*, actor: User, case: Case, values: dict[str, Any]) -> Debt:
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
     kind = values.get("kind")
@@ -165,13 +178,17 @@ def debt_add(*, actor: User, case: Case, values: dict[str, Any]) -> Debt:
     return debt
 
 
+DEBT_STALE = "この債務・滞納の記録は、画面を開いた後に他の職員が更新しました。最新の内容を確認してください。"
+
+
 def debt_status_update(
     *, actor: User, case: Case, debt_id: int, expected_status: str, status: str, amount: int
 ) -> Debt:
     """Update a debt's status and remaining amount (e.g. 分納中 → 完済).
 
-    ``expected_status`` is the status the user saw: if someone changed the debt since, the save is
-    refused (nothing overwritten silently).
+    ``expected_status`` is the status the user saw (the debt's version for this edit): if someone
+    changed the debt since, the save is refused with ``core.locking.StaleVersionError`` (nothing
+    overwritten silently); without it the save is refused (``VersionMissingError``).
     """
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
@@ -183,15 +200,13 @@ def debt_status_update(
         errors[NON_FIELD_ERRORS] = "このケースの債務・滞納の記録ではありません。"
     _raise(errors)
     assert debt is not None and checked is not None
+    if not expected_status:
+        raise VersionMissingError("expected_status")
     with transaction.atomic():
-        updated = Debt.objects.filter(pk=debt.pk, status=expected_status).update(
-            status=status, amount=checked
-        )
-        if updated != 1:
-            raise ValidationError(
-                "この債務・滞納の記録は、画面を開いた後に他の職員が更新しました。最新の内容を確認してください。",
-                code="stale",
-            )
+        locked = lock(debt)
+        if locked.status != expected_status:
+            raise StaleVersionError(locked, message=DEBT_STALE)
+        Debt.objects.filter(pk=debt.pk).update(status=status, amount=checked)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -203,8 +218,21 @@ def debt_status_update(
     return debt
 
 
-def budget_plan_add(*, actor: User, case: Case, values: dict[str, Any]) -> BudgetPlan:
+def budget_plan_add(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> BudgetPlan:
     """家計計画: goals, the monthly plan, a saving / repayment target and a review date."""
+    record, _created = create_once(
+        actor=actor,
+        scope="budget_plan",
+        key=idempotency_key,
+        model=BudgetPlan,
+        create=lambda: _budget_plan_add(actor=actor, case=case, values=values),
+    )
+    return record
+
+
+def _budget_plan_add(*, actor: User, case: Case, values: dict[str, Any]) -> BudgetPlan:
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
     made_on = _a_date(errors, "made_on", values.get("made_on"), "作成日")
@@ -247,8 +275,21 @@ def budget_plan_add(*, actor: User, case: Case, values: dict[str, Any]) -> Budge
     return plan
 
 
-def loan_link_add(*, actor: User, case: Case, values: dict[str, Any]) -> LoanLink:
+def loan_link_add(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> LoanLink:
     """生活福祉資金 (総合支援資金・緊急小口資金・福祉資金・教育支援資金) linked to the case."""
+    record, _created = create_once(
+        actor=actor,
+        scope="loan_link",
+        key=idempotency_key,
+        model=LoanLink,
+        create=lambda: _loan_link_add(actor=actor, case=case, values=values),
+    )
+    return record
+
+
+def _loan_link_add(*, actor: User, case: Case, values: dict[str, Any]) -> LoanLink:
     _require_budget_writer(actor, case)
     errors: dict[str, str] = {}
     kind = values.get("kind")

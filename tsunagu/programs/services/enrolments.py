@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from tsunagu.cases.models import Case, PlanStatus, StatutoryProgram, SupportPlan
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import add_months, wareki
+from tsunagu.core.idempotency import create_once
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission, Role
@@ -187,12 +188,25 @@ _ENROLMENT_RELATIONS = [
 ]
 
 
-def enrolment_create(*, actor: User, case: Case, values: dict[str, Any]) -> ProgramEnrolment:
+def enrolment_create(
+    *, actor: User, case: Case, values: dict[str, Any], idempotency_key: str | None = None
+) -> ProgramEnrolment:
     """利用開始: linked to a plan of the case that applied for the programme; limits checked here and in the DB.
 
     ``values``: plan (SupportPlan or id), program, start_on, end_on, provider_name, certified_provider
     (for 認定就労訓練, with ``training_decision``).
     """
+    record, _created = create_once(
+        actor=actor,
+        scope="enrolment",
+        key=idempotency_key,
+        model=ProgramEnrolment,
+        create=lambda: _enrolment_create(actor=actor, case=case, values=values),
+    )
+    return record
+
+
+def _enrolment_create(*, actor: User, case: Case, values: dict[str, Any]) -> ProgramEnrolment:
     _require_case_staff(actor, case)
     errors: dict[str, str] = {}
     program = values.get("program")
@@ -438,9 +452,22 @@ def enrolment_end_with_handback(
 
 
 def progress_report_add(
-    *, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any]
+    *, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any], idempotency_key: str | None = None
 ) -> ProgressReport:
     """経過報告 by programme staff (own agency)."""
+    record, _created = create_once(
+        actor=actor,
+        scope="progress_report",
+        key=idempotency_key,
+        model=ProgressReport,
+        create=lambda: _progress_report_add(actor=actor, enrolment=enrolment, values=values),
+    )
+    return record
+
+
+def _progress_report_add(
+    *, actor: User, enrolment: ProgramEnrolment, values: dict[str, Any]
+) -> ProgressReport:
     _require_enrolment_staff(actor, enrolment)
     errors: dict[str, str] = {}
     day = _a_date(errors, "reported_on", values.get("reported_on"), "報告日")

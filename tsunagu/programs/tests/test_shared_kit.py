@@ -284,3 +284,52 @@ def test_integers_beyond_64_bits_are_bad_input(
         content_type="application/json",
     )
     assert r.status_code == 422
+
+
+def test_budget_record_retry_with_the_same_key_is_one_record(
+    staff: Any, open_case: Any, login: Callable[[str], Client]
+) -> None:
+    from tsunagu.programs.models import Debt
+
+    api = login("shinjuku-kakei")
+    url = f"/api/v1/cases/{open_case.pk}/household-budget/debts"
+    body = {
+        "kind": "tax",
+        "status": "arrears",
+        "creditor": "新宿区",
+        "amount": 30_000,
+        "idempotency_key": "debt-0001",
+    }
+    r1 = api.post(url, body, content_type="application/json")
+    r2 = api.post(url, body, content_type="application/json")
+    assert r1.status_code == 201, r1.content
+    assert r2.status_code == 201 and r2.json()["id"] == r1.json()["id"]
+    assert Debt.objects.filter(case=open_case).count() == 1
+    chief = login("shinjuku-shunin")
+    r3 = chief.post(url, body, content_type="application/json")
+    assert r3.status_code == 201 and r3.json()["id"] != r1.json()["id"]
+
+
+def test_debt_status_edit_uses_the_core_stale_check(staff: Any, open_case: Any) -> None:
+    from tsunagu.core.locking import StaleVersionError, VersionMissingError
+
+    writer = staff("shinjuku-kakei")
+    debt = services.debt_add(
+        actor=writer,
+        case=open_case,
+        values={"kind": "rent", "status": "arrears", "creditor": "家主", "amount": 9},
+    )
+    with pytest.raises(VersionMissingError):
+        services.debt_status_update(
+            actor=writer, case=open_case, debt_id=debt.pk, expected_status="", status="repaid", amount=0
+        )
+    with pytest.raises(StaleVersionError) as exc:
+        services.debt_status_update(
+            actor=writer,
+            case=open_case,
+            debt_id=debt.pk,
+            expected_status="instalments",
+            status="repaid",
+            amount=0,
+        )
+    assert exc.value.current.status == "arrears"
