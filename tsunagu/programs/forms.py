@@ -297,7 +297,19 @@ def date_initial(d: date) -> str:
 # --- Other programmes ---------------------------------------------------------------
 
 
-class EnrolmentForm(forms.Form):
+class IdempotentForm(forms.Form):
+    """A create form with a hidden random key: a double click or a resent POST creates one record
+    (``core.idempotency``)."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class EnrolmentForm(IdempotentForm):
     plan: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="プラン", queryset=SupportPlan.objects.none(), empty_label="選んでください"
     )
@@ -321,7 +333,7 @@ class EnrolmentForm(forms.Form):
         self.fields["plan"].queryset = plan_queryset  # type: ignore[attr-defined]
 
 
-class ProgressReportForm(forms.Form):
+class ProgressReportForm(IdempotentForm):
     reported_on = JapaneseDateField(label="報告日")
     content = forms.CharField(label="経過・様子", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     planned_days = forms.IntegerField(label="予定日数", min_value=0, max_value=366, required=False)
@@ -393,7 +405,7 @@ class BudgetSheetForm(forms.Form):
         }
 
 
-class DebtForm(forms.Form):
+class DebtForm(IdempotentForm):
     kind = forms.ChoiceField(label="種類", choices=DebtKind.choices)
     creditor = forms.CharField(label="債権者・滞納先", max_length=200)
     amount = YenField(label="残額（円）", maximum=999_999_999)
@@ -409,7 +421,7 @@ class DebtStatusForm(forms.Form):
     amount = YenField(label="残額（円）", maximum=999_999_999)
 
 
-class BudgetPlanForm(forms.Form):
+class BudgetPlanForm(IdempotentForm):
     made_on = JapaneseDateField(label="作成日")
     goals = forms.CharField(label="目標", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     monthly_plan = forms.CharField(
@@ -419,7 +431,7 @@ class BudgetPlanForm(forms.Form):
     review_on = JapaneseDateField(label="見直し予定日", required=False)
 
 
-class LoanLinkForm(forms.Form):
+class LoanLinkForm(IdempotentForm):
     kind = forms.ChoiceField(label="生活福祉資金の種類", choices=LoanKind.choices)
     applied_on = JapaneseDateField(label="申請日（相談日）")
     status = forms.ChoiceField(label="状況", choices=LoanStatus.choices)

@@ -424,7 +424,12 @@ def enrolment_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         try:
-            enrolment = services.enrolment_create(actor=_actor(request), case=case, values=values)
+            enrolment = services.enrolment_create(
+                actor=_actor(request),
+                case=case,
+                values=values,
+                idempotency_key=values.pop("idempotency_key", None) or None,
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -484,7 +489,12 @@ def enrolment_action(request: HttpRequest, enrolment_id: int, action: str) -> Ht
         d = form.cleaned_data
         try:
             if action == "progress":
-                services.progress_report_add(actor=_actor(request), enrolment=enrolment, values=d)
+                services.progress_report_add(
+                    actor=_actor(request),
+                    enrolment=enrolment,
+                    values=d,
+                    idempotency_key=d.get("idempotency_key") or None,
+                )
                 message = "経過報告を記録しました。"
             elif action == "extend":
                 services.enrolment_extend(
@@ -606,11 +616,26 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
                 elif which == "debt_status":
                     services.debt_status_update(actor=_actor(request), case=case, **d)
                 elif which == "debt":
-                    services.debt_add(actor=_actor(request), case=case, values=d)
+                    services.debt_add(
+                        actor=_actor(request),
+                        case=case,
+                        values=d,
+                        idempotency_key=d.get("idempotency_key") or None,
+                    )
                 elif which == "plan":
-                    services.budget_plan_add(actor=_actor(request), case=case, values=d)
+                    services.budget_plan_add(
+                        actor=_actor(request),
+                        case=case,
+                        values=d,
+                        idempotency_key=d.get("idempotency_key") or None,
+                    )
                 else:
-                    services.loan_link_add(actor=_actor(request), case=case, values=d)
+                    services.loan_link_add(
+                        actor=_actor(request),
+                        case=case,
+                        values=d,
+                        idempotency_key=d.get("idempotency_key") or None,
+                    )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:

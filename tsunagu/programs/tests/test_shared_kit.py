@@ -333,3 +333,19 @@ def test_debt_status_edit_uses_the_core_stale_check(staff: Any, open_case: Any) 
             amount=0,
         )
     assert exc.value.current.status == "arrears"
+
+
+def test_budget_form_resent_with_its_hidden_key_is_one_record(
+    open_case: Any, login: Callable[[str], Client]
+) -> None:
+    from tsunagu.programs.models import Debt
+
+    client = login("shinjuku-kakei")
+    page = client.get(f"/programs/budget/{open_case.pk}/").content.decode()
+    assert 'name="idempotency_key"' in page
+    post = {"form": "debt", "kind": "tax", "creditor": "新宿区", "amount": "12000", "status": "arrears"}
+    post["idempotency_key"] = "form-key-0001"
+    for _ in range(2):
+        r = client.post(f"/programs/budget/{open_case.pk}/", post)
+        assert r.status_code in (200, 302)
+    assert Debt.objects.filter(case=open_case).count() == 1
