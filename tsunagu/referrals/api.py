@@ -15,6 +15,8 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user, cases_visible_to
+from tsunagu.core.audit import audit_record_many
+from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality, User
@@ -62,6 +64,16 @@ def _user(request: HttpRequest) -> User:
 
 def _require(request: HttpRequest, permission: Permission) -> None:
     guards.require(request.user, permission, via="api")
+
+
+def _audit_shown(request: HttpRequest, objects: Any, shown: str) -> None:
+    """One batched VIEW row per record on a list page (each names its person)."""
+    audit_record_many(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        objects=list(objects),
+        details={"list": shown, "via": "api"},
+    )
 
 
 def _page_out(page: Page, items: list[Any]) -> dict[str, Any]:
@@ -304,6 +316,7 @@ def referral_create(request: HttpRequest, payload: ReferralCreateIn) -> Status[d
     council, exception = _basis_objects(request, payload, case.person)
     referral = services.referral_create(
         actor=_user(request),
+        idempotency_key=payload.idempotency_key,
         case=case,
         values={
             "partner": partner,
@@ -328,10 +341,12 @@ def referral_list(
     if case_id is not None:
         case = case_get_for_user(user=_user(request), case_id=case_id, audit=False)
         items = selectors.referrals_of_case(user=_user(request), case=case)
+        _audit_shown(request, items, "referrals")
         return {"items": [referral_out(r) for r in items], "count": len(items), "page": 1, "pages": 1}
     result = selectors.referral_list(
         user=_user(request), query=selectors.ReferralQuery(scope=scope, status=status), page=page
     )
+    _audit_shown(request, result.object_list, "referrals")
     return _page_out(result, [referral_out(r) for r in result.object_list])
 
 
@@ -385,6 +400,7 @@ def disclosure_list(
         ),
         page=page,
     )
+    _audit_shown(request, result.object_list, "disclosures")
     return _page_out(result, [disclosure_out(d) for d in result.object_list])
 
 
@@ -414,6 +430,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Stat
         raise ValidationError({"recipient_partner_id": "提供先を指定してください。"})
     disclosure = services.disclosure_record(
         actor=_user(request),
+        idempotency_key=payload.idempotency_key,
         person=person,
         recipient=recipient,
         categories=payload.data_categories,
@@ -509,6 +526,7 @@ def exception_reject(request: HttpRequest, exception_id: int, payload: Exception
 def consents_without(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     result = selectors.persons_without_consent(user=_user(request), page=page)
+    _audit_shown(request, result.object_list, "persons_without_consent")
     return _page_out(
         result,
         [
@@ -548,6 +566,7 @@ def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> di
     _require(request, Permission.API_USE)
     days = max(1, min(days, 365))
     result = selectors.consents_expiring(user=_user(request), on=timezone.localdate(), days=days, page=page)
+    _audit_shown(request, result.object_list, "consents_expiring")
     return _page_out(result, [_consent_row(c) for c in result.object_list])
 
 
@@ -555,4 +574,5 @@ def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> di
 def consents_withdrawn(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     result = selectors.consents_withdrawn(user=_user(request), page=page)
+    _audit_shown(request, result.object_list, "consents_withdrawn")
     return _page_out(result, [_consent_row(c) for c in result.object_list])

@@ -21,7 +21,7 @@ from .models import (
     ReferralStatus,
     StatutoryClause,
 )
-from .policies import STATUS_ACTION_LABELS, STATUS_TRANSITIONS
+from .workflow import STATUS_ACTION_LABELS, STATUS_TRANSITIONS
 
 
 class PartnerAgencyForm(forms.Form):

@@ -29,9 +29,9 @@ from .models import (
     Referral,
     ReferralOutcome,
     ReferralProgram,
-    ReferralStatus,
     StatutoryExceptionRequest,
 )
+from .workflow import guard_errors
 
 # --- 第三者提供: the basis ---------------------------------------------------------------------
 
@@ -360,45 +360,18 @@ def open_referral_exists(*, case: Case, partner: PartnerAgency | None, program: 
 
 # --- つなぎ: the status path ------------------------------------------------------------------
 
-R = ReferralStatus
-STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    R.REQUESTED: (R.ACCEPTED, R.DECLINED, R.CANCELLED),
-    R.ACCEPTED: (R.IN_SUPPORT, R.COMPLETED, R.CANCELLED),
-    R.IN_SUPPORT: (R.COMPLETED, R.CANCELLED),
-    R.DECLINED: (),
-    R.COMPLETED: (),
-    R.CANCELLED: (),
-}
-
-STATUS_ACTION_LABELS: dict[str, str] = {
-    R.ACCEPTED: "受理された",
-    R.DECLINED: "不受理だった",
-    R.IN_SUPPORT: "支援が始まった",
-    R.COMPLETED: "完了した",
-    R.CANCELLED: "取り消す",
-}
-
 
 def referral_status_errors(
     referral: Referral, to_status: str, *, outcome_code: str = "", outcome: str = "", note: str = ""
 ) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if to_status not in ReferralStatus.values:
-        return {"to_status": "状態の値が正しくありません。"}
-    if to_status not in STATUS_TRANSITIONS[referral.status]:
-        return {
-            "to_status": (
-                f"「{ReferralStatus(referral.status).label}」から「{ReferralStatus(to_status).label}」には変更できません。"
-            )
-        }
+    """The transition table's refusals (``workflow``) and the outcome's."""
+    errors = guard_errors(
+        referral, to_status, {"outcome_code": outcome_code, "outcome": outcome, "note": note}
+    )
+    if "to_status" in errors:
+        return errors
     if outcome_code and outcome_code not in ReferralOutcome.values:
         errors["outcome_code"] = "結果の値が正しくありません。"
-    if to_status == R.DECLINED and not (outcome.strip() or note.strip()):
-        errors["outcome"] = "不受理の理由（先方の説明）を記入してください。"
-    if to_status == R.CANCELLED and not note.strip():
-        errors["note"] = "取り消す理由を記入してください。"
-    if to_status == R.COMPLETED and not (outcome_code or outcome.strip()):
-        errors["outcome_code"] = "完了時は結果を記録してください。"
     errors.update(outcome_code_errors(referral, outcome_code))
     return errors
 

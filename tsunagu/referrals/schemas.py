@@ -83,6 +83,7 @@ class PartnerAgencyPatchIn(Schema):
 
 class ReferralCreateIn(Schema):
     case_id: int
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_HELP)
     partner_id: int | None = Field(None, description="つなぎ先の関係機関（事業だけの場合は省略）")
     program: str = Field(
         "", description="public_assistance, hw_public_assistance_employment, youth_support, …"
@@ -173,6 +174,7 @@ class ReferralListOut(Schema):
 
 class DisclosureCreateIn(Schema):
     person_id: int
+    idempotency_key: str | None = Field(None, description=IDEMPOTENCY_HELP)
     case_id: int | None = None
     recipient_partner_id: int | None = Field(None, description="提供先の関係機関")
     recipient_council_id: int | None = Field(None, description="会議資料の提供先の支援会議（basis=council）")

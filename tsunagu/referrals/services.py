@@ -20,6 +20,7 @@ from django.utils import timezone
 from tsunagu.cases.models import Case, CaseState, SupportPlan
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
+from tsunagu.core.idempotency import create_once
 from tsunagu.core.models import AuditAction
 from tsunagu.meetings.models import AgendaItem, SupportCouncil
 from tsunagu.network.models import PartnerAgency
@@ -29,7 +30,7 @@ from tsunagu.organizations.roles import Permission
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory
 
-from . import policies
+from . import policies, workflow
 from .models import (
     AttachmentKind,
     Disclosure,
@@ -86,7 +87,19 @@ def _categories(values: Any) -> list[str]:
 # --- 第三者提供の記録 ---------------------------------------------------------------------------
 
 
-def disclosure_record(
+def disclosure_record(*, actor: User, idempotency_key: str | None = None, **kwargs: Any) -> Disclosure:
+    """``_disclosure_record`` at most once per client key (``core.idempotency``)."""
+    disclosure, _ = create_once(
+        actor=actor,
+        scope="disclosure",
+        key=idempotency_key,
+        model=Disclosure,
+        create=lambda: _disclosure_record(actor=actor, **kwargs),
+    )
+    return disclosure
+
+
+def _disclosure_record(
     *,
     actor: User,
     person: Person,
@@ -409,7 +422,19 @@ def _duplicate_message(case: Case, partner: PartnerAgency | None, program: str) 
     }
 
 
-def referral_create(
+def referral_create(*, actor: User, idempotency_key: str | None = None, **kwargs: Any) -> Referral:
+    """``_referral_create`` at most once per client key (``core.idempotency``)."""
+    referral, _ = create_once(
+        actor=actor,
+        scope="referral",
+        key=idempotency_key,
+        model=Referral,
+        create=lambda: _referral_create(actor=actor, **kwargs),
+    )
+    return referral
+
+
+def _referral_create(
     *,
     actor: User,
     case: Case,
@@ -596,6 +621,9 @@ def referral_status_change(
 ) -> Referral:
     """依頼中 → 受理 / 不受理 → 支援中 → 完了 (or 取消), with the outcome and follow-up date."""
     _check_writer(actor, referral)
+    step = workflow.transition_to(referral.status, to_status)
+    if step is not None:
+        guards.require(actor, step.permission)
     with transaction.atomic():
         locked = _lock_referral(referral, expected_version)
         errors = policies.referral_status_errors(

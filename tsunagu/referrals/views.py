@@ -29,7 +29,7 @@ from tsunagu.persons.selectors import person_get_for_user
 from tsunagu.privacy.models import DataCategory, Purpose
 from tsunagu.privacy.selectors import consent_in_force, consents_of_person
 
-from . import exports, policies, selectors, services
+from . import exports, policies, selectors, services, workflow
 from .forms import (
     DisclosureFilterForm,
     DisclosureForm,
@@ -360,7 +360,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             "attachments": list(referral.attachments.defer("content")),
             "can_edit": request.user.can(Permission.CASE_EDIT)  # type: ignore[union-attr]
             and request.user.agency_id == referral.agency_id,  # type: ignore[union-attr]
-            "transitions": policies.STATUS_TRANSITIONS[referral.status],
+            "transitions": workflow.available_transitions(referral, request.user),
             "closure_offered": offered,
             "closure_block": closure_block,
             "evaluation_url": _evaluation_url(referral.case) if offered else "",
@@ -372,7 +372,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     _require(request, Permission.CASE_EDIT)
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
-    if not policies.STATUS_TRANSITIONS[referral.status]:
+    if not workflow.transitions_from(referral.status):
         messages.info(request, "このつなぎは終了しているため、状態を変更できません。")
         return redirect("referrals:referral_detail", referral_id=referral.pk)
     initial = {"version": referral.version, "to_status": request.GET.get("to", "")}
