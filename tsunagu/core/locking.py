@@ -96,10 +96,6 @@ class DiffRow:
     def __getitem__(self, index: int) -> str:
         return (self.label, self.theirs, self.mine)[index]
 
-    def __len__(self) -> int:
-        # Django's {% for label, theirs, mine in stale_rows %} checks len() before unpacking.
-        return 3
-
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list | tuple | set) or isinstance(b, list | tuple | set):
