@@ -7,30 +7,22 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Router, Swagger
 
-from tsunagu.core.audit import audit_record
-from tsunagu.core.models import AuditAction
+from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission, Role
 
 from .auth import api_auth, api_user
-from .errors import FORBIDDEN, UNAUTHENTICATED, install_error_handlers
+from .errors import UNAUTHENTICATED, install_error_handlers
 from .schemas import ErrorOut, MeOut
 
 DOCS_URL_NAME = "openapi-view"
 
 
 def require(request: HttpRequest, permission: Permission) -> None:
-    """Deny by default, exactly as the UI does; refusals are audited."""
-    if not request.user.can(permission):  # type: ignore[union-attr]
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ACCESS_DENIED,
-            details={"permission": permission.value, "via": "api"},
-        )
-        raise PermissionDenied(FORBIDDEN)
+    """Deny by default, exactly as the UI does: ``guards.require`` (one audited refusal)."""
+    guards.require(request.user, permission, via="api")
 
 
 def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -49,13 +41,10 @@ def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             if match is not None and match.url_name == DOCS_URL_NAME:
                 return redirect_to_login(request.get_full_path())
             return JsonResponse({"detail": UNAUTHENTICATED}, status=401)
-        if not user.can(Permission.API_USE):
-            audit_record(
-                actor=user,
-                action=AuditAction.ACCESS_DENIED,
-                details={"permission": Permission.API_USE.value, "via": "api_docs"},
-            )
-            return JsonResponse({"detail": FORBIDDEN}, status=403)
+        try:
+            guards.require(user, Permission.API_USE, via="api_docs")
+        except guards.AccessDenied as exc:
+            return JsonResponse({"detail": exc.message}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -18,20 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+
+from tsunagu.organizations.guards import FORBIDDEN as FORBIDDEN  # the one message (re-exported)
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 INVALID_INPUT = "入力内容に誤りがあります。"
 NOT_FOUND = "お探しの情報は見つかりませんでした。"
-FORBIDDEN = "この操作を行う権限がありません。"
 UNAUTHENTICATED = "認証が必要です（ログイン、またはAPIトークン）。"
 CSRF_FAILED = "CSRFトークンが正しくありません。画面を再読み込みしてから操作してください（APIトークンの利用時は不要です）。"
 BAD_BODY = "リクエスト本文を読み取れません。JSONの形式を確認してください。"
 THROTTLED = "リクエストが多すぎます。しばらく待ってから再度お試しください。"
+OUT_OF_RANGE = "数値が大きすぎるか小さすぎます（扱える範囲を超えています）。"
 FALLBACK = "入力内容が正しくありません。"
 TYPE_ERROR = "形式が正しくありません。"
 
@@ -124,7 +127,8 @@ _NINJA_HTTP_MESSAGES = {
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Register the Japanese error answers (401/403/404/422/429, and ninja's own 400s)."""
+    """Register the Japanese error answers (401/403/404/422/429, and ninja's own 400s); a number
+    beyond what the database holds is 422, not 500."""
 
     def respond(request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
         return api.create_response(request, body, status=status)
@@ -160,7 +164,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
         return respond(request, invalid_input_body(errors), 422)
 
+    def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The safety net for a number the database cannot hold (an id or a count beyond 64 bits):
+        # SQLite raises OverflowError, PostgreSQL a DataError (numeric value out of range). The
+        # request is refused as invalid input, never answered with 500.
+        return respond(request, invalid_input_body({NON_FIELD_ERRORS: [OUT_OF_RANGE]}), 422)
+
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(OverflowError, out_of_range)
+    api.add_exception_handler(DataError, out_of_range)
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(AuthorizationError, forbidden)
     api.add_exception_handler(AuthenticationError, unauthenticated)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Count, Q
@@ -24,6 +24,9 @@ from tsunagu.cases.models import OPEN_STATES, Case, CaseState, SupportPlan
 from tsunagu.meetings import selectors as meeting_selectors
 from tsunagu.meetings.models import Meeting
 from tsunagu.organizations.roles import Permission
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 LIST_LIMIT = 10
 MEETINGS_LIMIT = 5
@@ -36,34 +39,34 @@ AGENCY = "agency"
 MINE = "mine"
 
 
-def is_manager(user: Any) -> bool:
+def is_manager(user: User) -> bool:
     """主任相談支援員 / センター長: they assign cases and see the whole agency."""
     return bool(user.can(Permission.CASE_ASSIGN) and user.can(Permission.CASE_VIEW_ALL))
 
 
-def sees_cases(user: Any) -> bool:
+def sees_cases(user: User) -> bool:
     return bool(user.can(Permission.CASE_EDIT) or user.can(Permission.CASE_VIEW_ALL))
 
 
-def scope_for(user: Any, requested: str = "") -> str:
+def scope_for(user: User, requested: str = "") -> str:
     """The whole agency for those who may list it (unless they ask for their own), else their own."""
     if user.can(Permission.CASE_VIEW_ALL) and requested != MINE:
         return AGENCY
     return MINE
 
 
-def _mine(qs: models.QuerySet[Any], user: Any, scope: str, field_name: str = "assigned_worker") -> Any:
+def _mine(qs: models.QuerySet[Any], user: User, scope: str, field_name: str = "assigned_worker") -> Any:
     return qs if scope == AGENCY else qs.filter(**{field_name: user})
 
 
 # --- Case querysets (each the base of one count and one list) --------------------------------------
 
 
-def open_cases(user: Any, scope: str) -> models.QuerySet[Case]:
+def open_cases(user: User, scope: str) -> models.QuerySet[Case]:
     return _mine(case_selectors.cases_visible_to(user).filter(state__in=OPEN_STATES), user, scope)
 
 
-def emergency_cases(user: Any, scope: str) -> models.QuerySet[Case]:
+def emergency_cases(user: User, scope: str) -> models.QuerySet[Case]:
     return (
         open_cases(user, scope)
         .filter(is_emergency=True)
@@ -72,7 +75,7 @@ def emergency_cases(user: Any, scope: str) -> models.QuerySet[Case]:
     )
 
 
-def no_contact_cases(user: Any, scope: str, today: date) -> models.QuerySet[Case]:
+def no_contact_cases(user: User, scope: str, today: date) -> models.QuerySet[Case]:
     cutoff = today - timedelta(days=NO_CONTACT_DAYS)
     return (
         _mine(case_selectors.cases_visible_to(user), user, scope)
@@ -83,11 +86,11 @@ def no_contact_cases(user: Any, scope: str, today: date) -> models.QuerySet[Case
     )
 
 
-def monitoring_overdue(user: Any, scope: str, today: date) -> models.QuerySet[Case]:
+def monitoring_overdue(user: User, scope: str, today: date) -> models.QuerySet[Case]:
     return _mine(case_selectors.cases_monitoring_overdue(user, today=today), user, scope)
 
 
-def plans_ending(user: Any, scope: str, today: date) -> models.QuerySet[SupportPlan]:
+def plans_ending(user: User, scope: str, today: date) -> models.QuerySet[SupportPlan]:
     return _mine(
         case_selectors.plans_ending_within(user, ENDING_WITHIN_DAYS, today=today),
         user,
@@ -99,7 +102,7 @@ def plans_ending(user: Any, scope: str, today: date) -> models.QuerySet[SupportP
 # --- Aggregates ---------------------------------------------------------------------------------------
 
 
-def state_counts(user: Any, scope: str) -> list[dict[str, Any]]:
+def state_counts(user: User, scope: str) -> list[dict[str, Any]]:
     """Open cases by state, in the order of the process (one GROUP BY)."""
     counts = dict(open_cases(user, scope).order_by().values_list("state").annotate(n=Count("id")))
     return [
@@ -109,7 +112,7 @@ def state_counts(user: Any, scope: str) -> list[dict[str, Any]]:
     ]
 
 
-def case_totals(user: Any, scope: str, today: date) -> dict[str, int]:
+def case_totals(user: User, scope: str, today: date) -> dict[str, int]:
     """Open cases, emergencies and no contact for 30 days, in one aggregate query."""
     cutoff = today - timedelta(days=NO_CONTACT_DAYS)
     # All three counts are of open cases: reading only those keeps the aggregate small.
@@ -125,7 +128,7 @@ def case_totals(user: Any, scope: str, today: date) -> dict[str, int]:
     )
 
 
-def caseload_per_worker(user: Any, today: date) -> list[dict[str, Any]]:
+def caseload_per_worker(user: User, today: date) -> list[dict[str, Any]]:
     """The agency's open cases per assigned worker (one GROUP BY), most loaded first."""
     cutoff = today - timedelta(days=NO_CONTACT_DAYS)
     rows = (
@@ -198,7 +201,7 @@ PANEL_TITLES = {
 }
 
 
-def panel_queryset(user: Any, key: str, scope: str, today: date) -> models.QuerySet[Any] | None:
+def panel_queryset(user: User, key: str, scope: str, today: date) -> models.QuerySet[Any] | None:
     """The full list behind a panel (for its "more" page); None when the user has no such panel."""
     if key == "pending":
         return meeting_selectors.decisions_pending_for(user) if user.can(Permission.DECISION_RECORD) else None
@@ -215,7 +218,7 @@ def panel_queryset(user: Any, key: str, scope: str, today: date) -> models.Query
     return None
 
 
-def dashboard_for(user: Any, *, today: date, requested_scope: str = "") -> Dashboard:
+def dashboard_for(user: User, *, today: date, requested_scope: str = "") -> Dashboard:
     """The dashboard of ``user``: which panels depends on the role (see the module docstring)."""
     manager = is_manager(user)
     if manager:

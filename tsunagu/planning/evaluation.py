@@ -99,8 +99,8 @@ class StructureFacts:
 
 def structure_facts(plan: AnnualPlan, period: Period, as_of: date | None) -> StructureFacts:
     agency = plan.agency
-    munis = list(agency.served_municipalities.all())
-    muni_ids = {m.pk for m in munis} | {agency.municipality_id}
+    munis = list(agency.area().select_related("prefecture").order_by("code"))
+    muni_ids = agency.area_ids()
     roles = dict(
         StaffRole.objects.filter(user__agency_id=agency.pk, user__is_active=True)
         .values("role")
@@ -136,7 +136,7 @@ def structure_facts(plan: AnnualPlan, period: Period, as_of: date | None) -> Str
         if agency.operation_type in OperationType.values
         else agency.operation_type,
         operator_name=agency.operator_name,
-        municipalities=[str(m) for m in munis] or [str(agency.municipality)],
+        municipalities=[str(m) for m in munis],
         staff_total=staff_total,
         staff_by_role=[
             (r.label, int(roles.get(r.value, 0))) for r in Role if r not in {Role.MUNICIPAL_OFFICER}

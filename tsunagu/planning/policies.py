@@ -9,45 +9,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
 
 from tsunagu.organizations.models import Agency
 from tsunagu.organizations.roles import Permission, Role
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 EDIT_REFUSED_MESSAGE = "事業計画を編集する権限がありません（センター長または自治体担当者が編集します）。"
 OTHER_AGENCY_MESSAGE = "この機関の事業計画は編集できません。"
 
 
-def _active(user: Any) -> bool:
+def _active(user: User) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def may_view_plans(user: Any) -> bool:
+def may_view_plans(user: User) -> bool:
     return _active(user) and bool(
         user.can(Permission.STATISTICS_VIEW) or user.can(Permission.PLAN_ANNUAL_EDIT)
     )
 
 
-def may_edit_plans(user: Any) -> bool:
+def may_edit_plans(user: User) -> bool:
     return _active(user) and bool(user.can(Permission.PLAN_ANNUAL_EDIT))
 
 
-def agencies_of_user(user: Any) -> models.QuerySet[Agency]:
+def agencies_of_user(user: User) -> models.QuerySet[Agency]:
     """The agencies whose plans the user may see (and, with the permission, edit)."""
     if not may_view_plans(user):
         return Agency.objects.none()
     if user.agency_id:
         return Agency.objects.filter(pk=user.agency_id)
     if user.municipality_id and user.has_role(Role.MUNICIPAL_OFFICER):
-        muni = user.municipality_id
-        ids = Agency.objects.filter(Q(municipality_id=muni) | Q(served_municipalities=muni)).values("pk")
-        return Agency.objects.filter(pk__in=ids)
+        return Agency.objects.filter(pk__in=Agency.objects.serving(user.municipality_id).values("pk"))
     return Agency.objects.none()
 
 
-def may_edit_plan_of(user: Any, agency: Agency | int) -> bool:
+def may_edit_plan_of(user: User, agency: Agency | int) -> bool:
     agency_id = agency if isinstance(agency, int) else agency.pk
     return may_edit_plans(user) and agencies_of_user(user).filter(pk=agency_id).exists()

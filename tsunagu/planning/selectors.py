@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Count, Q
@@ -21,26 +21,29 @@ from . import charts, evaluation, policies
 from .models import AnnualPlan
 from .pdf import render_pdf, svg_data_url
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
-def plans_visible_to(user: Any) -> models.QuerySet[AnnualPlan]:
+
+def plans_visible_to(user: User) -> models.QuerySet[AnnualPlan]:
     """The plans the user may see (policies.py): own agency, or every agency serving the municipality."""
     base = AnnualPlan.objects.select_related("agency", "municipality", "updated_by")
     if not policies.may_view_plans(user):
         return base.none()
     scoped = scope_for_user(base, user)
-    if not user.agency_id and user.has_role(Role.MUNICIPAL_OFFICER):
+    if not user.agency_id and user.municipality_id and user.has_role(Role.MUNICIPAL_OFFICER):
         # 共同実施: an agency serving this municipality whose 主たる実施主体 is another one.
-        served = base.filter(agency__served_municipalities=user.municipality_id).values("pk")
+        served = base.filter(agency__in=Agency.objects.serving(user.municipality_id)).values("pk")
         scoped = base.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=served))
     return scoped.order_by("-fiscal_year", "agency__name", "id")
 
 
-def plans_for_list(user: Any) -> models.QuerySet[AnnualPlan]:
+def plans_for_list(user: User) -> models.QuerySet[AnnualPlan]:
     """The visible plans with the number of targets (one query for the list)."""
     return plans_visible_to(user).annotate(target_count=Count("targets"))
 
 
-def plan_get_for_user(*, user: Any, plan_id: Any) -> AnnualPlan:
+def plan_get_for_user(*, user: User, plan_id: Any) -> AnnualPlan:
     """Fetch-and-check: the plan if the user may see it; 404 for absent and not-yours alike."""
     try:
         return (
@@ -55,11 +58,11 @@ def plan_get_for_user(*, user: Any, plan_id: Any) -> AnnualPlan:
     raise Http404(NOT_FOUND_MESSAGE)  # pragma: no cover - the helper always raises here
 
 
-def agencies_for_user(user: Any) -> models.QuerySet[Agency]:
+def agencies_for_user(user: User) -> models.QuerySet[Agency]:
     return policies.agencies_of_user(user).select_related("municipality").order_by("name", "id")
 
 
-def agency_get_for_planning(*, user: Any, agency_id: Any) -> Agency:
+def agency_get_for_planning(*, user: User, agency_id: Any) -> Agency:
     """An agency the user may write a plan for; 404 otherwise."""
     if not policies.may_edit_plans(user):
         raise Http404(NOT_FOUND_MESSAGE)
@@ -75,7 +78,7 @@ def fiscal_years_to_plan(today: date | None = None) -> list[tuple[int, str]]:
     return [(y, fiscal_year_label(y)) for y in (fy + 1, fy, fy - 1)]
 
 
-def missing_plans(user: Any, today: date | None = None) -> list[tuple[Agency, int, str]]:
+def missing_plans(user: User, today: date | None = None) -> list[tuple[Agency, int, str]]:
     """(agency, 年度, label) for this 年度 and the next where an editable agency has no plan yet."""
     if not policies.may_edit_plans(user):
         return []
@@ -114,7 +117,7 @@ def monthly_chart_title(plan: AnnualPlan, series: evaluation.MonthlySeries) -> s
     return f"{fiscal_year_label(plan.fiscal_year)} {series.name_ja}の月別累計と目標の按分"
 
 
-def plan_report_pdf(*, user: Any, plan: AnnualPlan, today: date | None = None) -> bytes:
+def plan_report_pdf(*, user: User, plan: AnnualPlan, today: date | None = None) -> bytes:
     """The plan-vs-actual as a PDF (charts and tables, Japanese font embedded); printing is audited."""
     ev = evaluation.build(plan, today=today)
     monthly = [

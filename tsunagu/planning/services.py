@@ -2,22 +2,28 @@
 
 A plan is saved whole (the three areas, the 就労・増収率 target and every indicator target): the
 targets given replace the ones stored. Updates are optimistically locked: a save based on an older
-version is refused with ``StaleVersionError`` carrying the version saved in the meantime, and
-nothing is written.
+version is refused with ``StaleVersionError`` (``core.locking``) carrying the version saved in the
+meantime, and nothing is written; a save without the version it was based on is refused
+(``VersionMissingError``).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tsunagu.core.audit import audit_record
+from tsunagu.core.locking import StaleVersionError, bump, check_version, lock
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations import guards
 from tsunagu.organizations.models import Agency
-from tsunagu.persons.services import StaleVersionError
+from tsunagu.organizations.roles import Permission
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
 from . import policies
 from .models import AnnualPlan, AnnualTarget
@@ -35,11 +41,17 @@ PLAN_FIELDS: tuple[str, ...] = (
 RATE_MESSAGE = "割合は0〜100（%）の数値で入力してください（小数点以下1桁まで）。"
 
 
-def _require_editor(actor: Any, agency: Agency) -> None:
-    if not policies.may_edit_plans(actor):
-        raise PermissionDenied(policies.EDIT_REFUSED_MESSAGE)
+def _require_editor(actor: User, agency: Agency) -> None:
+    """事業計画を編集する, for an agency whose plans the actor may see (refusals audited)."""
+    guards.require(actor, Permission.PLAN_ANNUAL_EDIT, message=policies.EDIT_REFUSED_MESSAGE)
     if not policies.may_edit_plan_of(actor, agency):
-        raise PermissionDenied(policies.OTHER_AGENCY_MESSAGE)
+        guards.deny(
+            actor,
+            permission=Permission.PLAN_ANNUAL_EDIT,
+            reason="other_agency",
+            message=policies.OTHER_AGENCY_MESSAGE,
+            obj=agency,
+        )
 
 
 def _percent(value: Any) -> Decimal | None:
@@ -131,7 +143,7 @@ def _target_snapshot(plan: AnnualPlan) -> dict[str, list[Any]]:
 
 def annual_plan_create(
     *,
-    actor: Any,
+    actor: User,
     agency: Agency,
     fiscal_year: int,
     values: dict[str, Any],
@@ -167,25 +179,24 @@ def annual_plan_create(
 
 def annual_plan_update(
     *,
-    actor: Any,
+    actor: User,
     plan: AnnualPlan,
     values: dict[str, Any],
     targets: list[dict[str, Any]],
-    expected_version: int,
+    expected_version: int | str | None,
 ) -> AnnualPlan:
     """Replace the plan's contents and targets, if nobody saved it since ``expected_version``."""
     _require_editor(actor, plan.agency)
     data = _clean_values(values)
     rows = _clean_targets(targets)
     with transaction.atomic():
-        locked = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
-        if locked.version != expected_version:
-            raise StaleVersionError(locked)
+        locked = lock(plan)
+        check_version(locked, expected_version)
         before = {k: getattr(locked, k) for k in PLAN_FIELDS}
         targets_before = _target_snapshot(locked)
         for k, v in data.items():
             setattr(locked, k, v)
-        locked.version = expected_version + 1
+        bump(locked)
         locked.updated_by = actor
         locked.full_clean()
         locked.save()

@@ -1,60 +1,70 @@
 """事業計画 screens: list, create, detail, edit, plan-vs-actual (評価), its charts (SVG) and PDF.
 
-Thin views: scoped selector → bound form → service → template. A stale save (someone else saved
-the plan first) re-renders the form with what the user typed and the other version beside it;
-saving again from that page means "I have seen their version".
+Thin views: scoped selector → bound form → service → template. Refusals go through
+``organizations.guards`` (audited once). A stale save (someone else saved the plan first)
+re-renders the form with what the user typed and the other version beside it (``core.locking``,
+``includes/stale.html``); saving again from that page means "I have seen their version". A form
+without its version field is refused.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP  # type: ignore[import-untyped,unused-ignore]
 from django.views.decorators.csp import csp_override  # type: ignore[import-untyped,unused-ignore]
 
 from tsunagu.core.drafts import form_data
+from tsunagu.core.locking import DiffRow, StaleVersionError, diff_rows
+from tsunagu.organizations import guards
+from tsunagu.organizations.guards import permission_required
+from tsunagu.organizations.roles import Permission
 
 from . import policies, selectors, services
 from .forms import AnnualPlanCreateForm, AnnualPlanForm
 from .models import AnnualPlan
 from .targets import indicator_name
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in staff account (StaffLoginRequiredMiddleware / the API's auth ran first)."""
+    return cast("User", request.user)
+
+
 # An SVG image may style itself (matplotlib writes a <style> element and style attributes); it can
 # do nothing else: no scripts, no fetches. The pages themselves keep the strict policy.
 SVG_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 
-def _require_view(request: HttpRequest) -> None:
-    if not policies.may_view_plans(request.user):
-        raise PermissionDenied
+# Seeing plans: 統計を見る or 事業計画を編集する (policies.py); editing: 事業計画を編集する.
+view_required = permission_required(Permission.STATISTICS_VIEW, Permission.PLAN_ANNUAL_EDIT)
+edit_required = permission_required(Permission.PLAN_ANNUAL_EDIT)
 
 
-def _require_edit(request: HttpRequest) -> None:
-    if not policies.may_edit_plans(request.user):
-        raise PermissionDenied
-
-
+@view_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
     return render(
         request,
         "planning/plan_list.html",
         {
-            "plans": selectors.plans_for_list(request.user),
-            "missing": selectors.missing_plans(request.user),
-            "can_edit": policies.may_edit_plans(request.user),
+            "plans": selectors.plans_for_list(_user(request)),
+            "missing": selectors.missing_plans(_user(request)),
+            "can_edit": policies.may_edit_plans(_user(request)),
         },
     )
 
 
+@edit_required
 def plan_new(request: HttpRequest) -> HttpResponse:
-    _require_edit(request)
-    agencies = list(selectors.agencies_for_user(request.user))
+    agencies = list(selectors.agencies_for_user(_user(request)))
     fiscal_years = selectors.fiscal_years_to_plan()
     initial: dict[str, Any] = {}
     if len(agencies) == 1:
@@ -69,10 +79,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         fiscal_years=fiscal_years,
     )
     if request.method == "POST" and form.is_valid():
-        agency = selectors.agency_get_for_planning(user=request.user, agency_id=form.cleaned_data["agency"])
+        agency = selectors.agency_get_for_planning(user=_user(request), agency_id=form.cleaned_data["agency"])
         try:
             plan = services.annual_plan_create(
-                actor=request.user,
+                actor=_user(request),
                 agency=agency,
                 fiscal_year=form.cleaned_data["fiscal_year"],
                 values=form.values(),
@@ -86,38 +96,44 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/plan_form.html", {"form": form, "plan": None})
 
 
+@view_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _require_view(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
     return render(
         request,
         "planning/plan_detail.html",
         {
             "plan": plan,
             "targets": [(t, indicator_name(t.indicator)) for t in plan.targets.all()],
-            "can_edit": policies.may_edit_plan_of(request.user, plan.agency_id),
+            "can_edit": policies.may_edit_plan_of(_user(request), plan.agency_id),
         },
     )
 
 
+@edit_required
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _require_edit(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
-    if not policies.may_edit_plan_of(request.user, plan.agency_id):
-        raise PermissionDenied
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
+    if not policies.may_edit_plan_of(_user(request), plan.agency_id):
+        guards.deny(
+            _user(request),
+            permission=Permission.PLAN_ANNUAL_EDIT,
+            reason="other_agency",
+            message=policies.OTHER_AGENCY_MESSAGE,
+            obj=plan,
+        )
     form = AnnualPlanForm(form_data(request), initial=AnnualPlanForm.initial_for(plan))
     stale: AnnualPlan | None = None
-    stale_rows: list[tuple[str, str, str]] = []
+    stale_rows: list[DiffRow] = []
     if request.method == "POST" and form.is_valid():
         try:
             services.annual_plan_update(
-                actor=request.user,
+                actor=_user(request),
                 plan=plan,
                 values=form.values(),
                 targets=form.targets(),
-                expected_version=form.cleaned_data.get("version") or plan.version,
+                expected_version=form.cleaned_data.get("version"),
             )
-        except services.StaleVersionError as exc:
+        except StaleVersionError as exc:
             stale = exc.current
             form.add_error(None, exc.messages[0])
             # Saving again from this page means "I have seen their version": it carries theirs.
@@ -137,10 +153,10 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
+@view_required
 def plan_evaluation(request: HttpRequest, plan_id: int) -> HttpResponse:
     """計画と実績（図表Ⅷ-2: 構造・プロセス・成果）."""
-    _require_view(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
     ev = selectors.plan_evaluation(plan=plan)
     return render(
         request,
@@ -155,23 +171,23 @@ def plan_evaluation(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @csp_override(SVG_CSP)
+@view_required
 def chart_targets(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _require_view(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
     return _svg(selectors.targets_svg(plan=plan))
 
 
 @csp_override(SVG_CSP)
+@view_required
 def chart_monthly(request: HttpRequest, plan_id: int, code: str) -> HttpResponse:
-    _require_view(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
     return _svg(selectors.monthly_svg(plan=plan, code=code))
 
 
+@view_required
 def plan_report_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _require_view(request)
-    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
-    pdf = selectors.plan_report_pdf(user=request.user, plan=plan)
+    plan = selectors.plan_get_for_user(user=_user(request), plan_id=plan_id)
+    pdf = selectors.plan_report_pdf(user=_user(request), plan=plan)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="annual_plan_{plan.agency_id}_FY{plan.fiscal_year}.pdf"'
@@ -209,19 +225,9 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _stale_rows(current: AnnualPlan, form: AnnualPlanForm) -> list[tuple[str, str, str]]:
+def _stale_rows(current: AnnualPlan, form: AnnualPlanForm) -> list[DiffRow]:
     """(項目, 他の職員が保存した内容, あなたの入力) for every field where the two differ."""
-    theirs = AnnualPlanForm.initial_for(current)
-    mine = form.cleaned_data
-    rows = []
-    for name, field in form.fields.items():
-        if name == "version":
-            continue
-        a, b = theirs.get(name), mine.get(name)
-        if isinstance(a, str) or isinstance(b, str):
-            same = (a or "").strip() == (b or "").strip()
-        else:
-            same = a == b
-        if not same:
-            rows.append((str(field.label), _shown(a), _shown(b)))
-    return rows
+    labels = {name: str(field.label) for name, field in form.fields.items() if name != "version"}
+    return diff_rows(
+        AnnualPlanForm.initial_for(current), form.cleaned_data, labels, lambda _name, value: _shown(value)
+    )

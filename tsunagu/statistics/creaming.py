@@ -136,7 +136,8 @@ class Headline:
 
 
 def headline_rates(figures: Figures) -> list[Headline]:
-    """The rates a centre is judged by (domain.md §3.1), from figures already computed."""
+    """The rates a centre is judged by (the 支援状況調査's 就労・増収率 and プラン作成率; docs/statistics.md),
+    from figures already computed."""
     f = figures.by_code()
 
     def v(code: str) -> int:

@@ -1,4 +1,6 @@
-"""The 自治体別集計表 layout (domain.md §3.1) and its files: Excel (xlsx) and CSV (UTF-8 with BOM).
+"""The 自治体別集計表 layout (厚生労働省「生活困窮者自立支援制度 支援状況調査」) and its files: Excel
+(xlsx) and CSV (UTF-8 with BOM). Every cell goes through ``core.spreadsheet`` (an area name or a
+title is never read as a formula).
 
 One column list serves the screen, the xlsx, the CSV and the 年度 run, so the order is written once:
 population, then 18 columns — 新規相談受付件数 and its per-100k, プラン作成件数 and its per-100k,
@@ -8,13 +10,15 @@ population, then 18 columns — 新規相談受付件数 and its per-100k, プ�
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .indicators import INDICATORS, PER_100K_CODES, SURVEY_INDICATORS, Figures
+from tsunagu.core.spreadsheet import csv_writer, safe_cell, safe_row
+
+from .indicators import INDICATORS, SURVEY_INDICATORS, Figures
+from .models import PER_100K_CODES
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def header() -> list[str]:
 def to_csv(title: str, rows: list[SurveyRow]) -> bytes:
     """UTF-8 with BOM (Excel on Windows reads it as UTF-8), CRLF line ends."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf)
     w.writerow([title])
     w.writerow(header())
     for r in rows:
@@ -123,20 +127,20 @@ def to_xlsx(title: str, rows: list[SurveyRow], notes: list[str] | None = None) -
     ws = wb.active
     assert ws is not None
     ws.title = "自治体別集計表"
-    ws.append([title])
+    ws.append([safe_cell(title)])
     ws["A1"].font = Font(bold=True)
-    ws.append(header())
+    ws.append(safe_row(header()))
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r in rows:
-        ws.append(r.cells())
+        ws.append(safe_row(r.cells()))
     for row in ws.iter_rows(min_row=3, min_col=4):
         for cell in row:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.0"
     for note in notes or []:
-        ws.append([note])
+        ws.append([safe_cell(note)])
     ws.column_dimensions["A"].width = 22
     ws.freeze_panes = "D3"
     buf = io.BytesIO()

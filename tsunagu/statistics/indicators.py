@@ -23,8 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Concat
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Concat, Greatest
 
 from tsunagu.cases.models import (
     Case,
@@ -37,6 +37,7 @@ from tsunagu.cases.models import (
 from tsunagu.core.dates import fiscal_year, fiscal_year_label, fiscal_year_range, wareki
 from tsunagu.core.db import JSONArrayContains
 from tsunagu.meetings.models import Decision
+from tsunagu.organizations.models import Agency, Municipality, Prefecture
 from tsunagu.programs.models import (
     DecisionOutcome,
     EnrolmentProgram,
@@ -50,6 +51,9 @@ from tsunagu.programs.models import (
     ProgramEnrolment,
 )
 from tsunagu.referrals.models import Referral, ReferralProgram, ReferralStatus
+
+from .guides import guide_values
+from .models import PER_100K_CODES
 
 # --- Areas and periods ------------------------------------------------------------------------------
 
@@ -70,7 +74,7 @@ class Area:
     code: str = ""
 
     @classmethod
-    def municipality(cls, muni: Any, *, agency: Any = None) -> Area:
+    def municipality(cls, muni: Municipality, *, agency: Agency | None = None) -> Area:
         name = str(muni) + (f"（{agency.name}分）" if agency is not None else "")
         return cls(
             MUNICIPALITY,
@@ -82,16 +86,16 @@ class Area:
         )
 
     @classmethod
-    def agency(cls, agency: Any) -> Area:
-        population = sum(m.population for m in agency.served_municipalities.all()) or (
-            agency.municipality.population
+    def agency(cls, agency: Agency) -> Area:
+        """The agency's whole area (``Agency.area``: its own municipality and every 共同実施 one);
+        the population is the sum of theirs."""
+        population = (
+            Municipality.objects.filter(pk__in=agency.area_ids()).aggregate(p=Sum("population"))["p"] or 0
         )
         return cls(AGENCY, agency.pk, agency.name, population)
 
     @classmethod
-    def prefecture(cls, pref: Any) -> Area:
-        from tsunagu.organizations.models import Municipality
-
+    def prefecture(cls, pref: Prefecture) -> Area:
         population = (
             Municipality.objects.filter(prefecture=pref).aggregate(p=models.Sum("population"))["p"] or 0
         )
@@ -168,9 +172,26 @@ def period_problem(period: Period, today: date) -> str:
 # --- Building blocks (who is a プラン作成者, when) --------------------------------------------------
 
 
-def _plan_holder(case_ref: str, on_or_before: Any) -> Exists:
-    """The case has a plan decided (支援決定・確認) on or before ``on_or_before``."""
-    return Exists(Decision.objects.filter(case_id=OuterRef(case_ref), decided_on__lte=on_or_before))
+def _plan_use(qs: models.QuerySet[Any], p: Period, *, case_ref: str, used_on: str) -> models.QuerySet[Any]:
+    """A programme used by a プラン作成者 in connection with the plan, counted in the period of the
+    later of its own date (``used_on``: 支給決定日, 申請日) and the case's first plan decision
+    (支援決定・確認).
+
+    "In connection with the plan" means: in the same case. A use on or after the plan decision
+    counts on its own date; a use decided before the plan — 緊急的な支援 given while the plan was
+    being made (手引き: プラン策定前の支援) — counts when the plan is decided, because the plan
+    takes that support over. A case without a decided plan never counts.
+    """
+    first_plan_on = Subquery(
+        Decision.objects.filter(case_id=OuterRef(case_ref)).order_by("decided_on").values("decided_on")[:1]
+    )
+    return (
+        qs.filter(**{f"{used_on}__lte": p.end})
+        .annotate(_plan_on=first_plan_on)
+        .filter(_plan_on__isnull=False)
+        .annotate(_counted_on=Greatest(used_on, "_plan_on"))
+        .filter(_counted_on__range=(p.start, p.end))
+    )
 
 
 def _employment_target_holder(case_ref: str, on_or_before: Any) -> Exists:
@@ -239,9 +260,14 @@ class Indicator:
     rows: Callable[[Period], models.QuerySet[Any]]
     case_field: str = "case_id"
     unit: str = "件"
-    per_100k: bool = False
-    # The 自治体別集計表 column this is (1-based, in domain.md §3.1 order), if any.
+    # The 自治体別集計表 column this is (1-based, in the order of 厚生労働省「生活困窮者自立支援制度
+    # 支援状況調査」's 自治体別集計表), if any.
     survey_column: int | None = None
+
+    @property
+    def per_100k(self) -> bool:
+        """The 自治体別集計表 prints a 人口10万人あたり column after this one (``models.PER_100K_CODES``)."""
+        return self.code in PER_100K_CODES
 
     def count(self, area: Area, period: Period) -> int:
         qs = self.rows(period).filter(area.q())
@@ -264,7 +290,6 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
         SURVEY,
         lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
         case_field="id",
-        per_100k=True,
         survey_column=1,
     ),
     Indicator(
@@ -273,7 +298,6 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
         "初回プラン（第1版）の支援決定・確認の日がその期間にあるケースの数。再プランは含めない（「再プラン件数」）。",
         SURVEY,
         lambda p: _first_plan_decisions().filter(decided_on__range=(p.start, p.end)),
-        per_100k=True,
         survey_column=2,
     ),
     Indicator(
@@ -282,17 +306,21 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
         "就労支援対象とするプランの支援決定・確認がその期間にあり、それより前に就労支援対象のプランがなかったケースの数。",
         SURVEY,
         _employment_target_first,
-        per_100k=True,
         survey_column=3,
     ),
     Indicator(
         "use_housing_benefit",
         "プラン作成者の利用：住居確保給付金",
-        "住居確保給付金の支給決定日がその期間にあり、その日までにプランの支援決定・確認があるケースの数。",
+        "住居確保給付金の支給決定があり、同じケースでプランの支援決定・確認があるケースの数。"
+        "支給決定日と初回プランの支援決定・確認の日の遅い方がその期間にあるものを数える"
+        "（プラン策定前に緊急的な支援として支給決定したものは、プランの支援決定・確認の月に数える）。",
         SURVEY,
-        lambda p: HousingBenefitDecision.objects.filter(
-            outcome=DecisionOutcome.AWARD, decided_on__range=(p.start, p.end)
-        ).filter(_plan_holder("application__case_id", OuterRef("decided_on"))),
+        lambda p: _plan_use(
+            HousingBenefitDecision.objects.filter(outcome=DecisionOutcome.AWARD),
+            p,
+            case_ref="application__case_id",
+            used_on="decided_on",
+        ),
         case_field="application__case_id",
         survey_column=4,
     ),
@@ -341,10 +369,12 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
     Indicator(
         "use_welfare_loan",
         "プラン作成者の利用：生活福祉資金貸付",
-        "生活福祉資金の申請日がその期間にあり貸付決定に至ったもののうち、申請日までにプランの支援決定・確認があるケースの数。",
+        "生活福祉資金の貸付決定に至った申請があり、同じケースでプランの支援決定・確認があるケースの数。"
+        "申請日と初回プランの支援決定・確認の日の遅い方がその期間にあるものを数える"
+        "（プラン策定前に申請したものは、プランの支援決定・確認の月に数える）。",
         SURVEY,
-        lambda p: LoanLink.objects.filter(applied_on__range=(p.start, p.end), status__in=LOAN_GRANTED).filter(
-            _plan_holder("case_id", OuterRef("applied_on"))
+        lambda p: _plan_use(
+            LoanLink.objects.filter(status__in=LOAN_GRANTED), p, case_ref="case_id", used_on="applied_on"
         ),
         survey_column=10,
     ),
@@ -460,12 +490,11 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in INDICATORS_LIST}
 SURVEY_INDICATORS: tuple[Indicator, ...] = tuple(
     sorted((i for i in INDICATORS_LIST if i.survey_column), key=lambda i: i.survey_column or 0)
 )
-# The 自治体別集計表 (domain.md §3.1) prints a per-100k column after these.
-PER_100K_CODES = frozenset(i.code for i in INDICATORS_LIST if i.per_100k)
 
 
 def per_100k(value: int, population: int, months: int) -> Decimal | None:
-    """Per 100,000 population per month, to one decimal (domain.md §3.1: count ÷ months ÷ pop × 10⁵)."""
+    """Per 100,000 population per month, to one decimal: count ÷ months ÷ population × 10⁵ (the
+    支援状況調査's 人口10万人あたり figures are per month)."""
     if not population or not months:
         return None
     raw = Decimal(value) * Decimal(100_000) / Decimal(population) / Decimal(months)
@@ -500,8 +529,6 @@ class Figures:
 
 def compute(area: Area, period: Period, codes: list[str] | None = None) -> Figures:
     """Every indicator (or those in ``codes``) for the area and period: one COUNT query each."""
-    from .guides import guide_values
-
     guides = guide_values(fiscal_year(period.start))
     out = Figures(area, period)
     for ind in INDICATORS_LIST:

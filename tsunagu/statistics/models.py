@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+# The indicators the 自治体別集計表 prints a 人口10万人あたり column for, and the only ones with a
+# 国の目安値: 新規相談受付件数, プラン作成件数, 就労支援対象者数 (``indicators.Indicator.per_100k``).
+PER_100K_CODES = frozenset({"new_consultations", "plans_created", "employment_support_targets"})
 
 
 class GuideValue(models.Model):
     """国の目安値 (per 100,000 population per month) for one indicator, from a 年度 on.
 
-    The value in force for a 年度 is the one of the latest 年度 not after it (domain.md §3.2)."""
+    The value in force for a 年度 is the one of the latest 年度 not after it (厚生労働省「国の目安値・
+    経済財政再生計画改革工程表KPI」; docs/statistics.md)."""
 
     fiscal_year = models.PositiveIntegerField("適用年度（西暦の年度）")
     indicator_code = models.CharField("指標コード", max_length=60)
@@ -30,10 +36,6 @@ class GuideValue(models.Model):
         return f"{self.indicator_code} {self.fiscal_year}: {self.value_per_100k}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .indicators import PER_100K_CODES
-
         if self.indicator_code not in PER_100K_CODES:
             raise ValidationError(
                 {"indicator_code": f"目安値を設定できる指標は {', '.join(sorted(PER_100K_CODES))} です。"}

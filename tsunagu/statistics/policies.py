@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tsunagu.organizations.roles import Permission
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
-def may_view(user: Any) -> bool:
+
+def may_view(user: User) -> bool:
     return bool(
         getattr(user, "is_authenticated", False) and user.is_active and user.can(Permission.STATISTICS_VIEW)
     )
 
 
-def may_drill_down(user: Any) -> bool:
+def may_drill_down(user: User) -> bool:
     return may_view(user) and bool(user.can(Permission.STATISTICS_DRILLDOWN))
 
 

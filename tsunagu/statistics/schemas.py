@@ -21,10 +21,20 @@ class MonthlyOut(Schema):
     indicators: list[IndicatorOut]
 
 
-class RefusalOut(Schema):
+class FiscalYearOut(Schema):
+    municipality: str
+    municipality_name: str
+    population: int
+    fiscal_year: int
+    period_label: str
+    note: str = ""
+    indicators: list[IndicatorOut]
+
+
+class StatisticsRefusalOut(Schema):
     detail: str
 
 
-class InvalidInputOut(Schema):
+class StatisticsInvalidInputOut(Schema):
     detail: str
     errors: dict[str, list[str]]

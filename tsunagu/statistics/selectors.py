@@ -15,14 +15,14 @@ The drill-down (the cases behind a figure) needs 統計の内訳を開く and is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.http import Http404
 
 from tsunagu.cases.models import Case
 from tsunagu.cases.selectors import cases_visible_to
-from tsunagu.organizations.models import Agency, Municipality, Prefecture
+from tsunagu.organizations.models import Municipality, Prefecture
 from tsunagu.organizations.roles import Role
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 
@@ -30,29 +30,31 @@ from .indicators import DISTRIBUTIONS, INDICATORS, Area, Period
 from .models import StatisticsRun
 from .policies import is_prefecture_office, may_drill_down, may_view
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
 
-def municipalities_for_user(user: Any) -> models.QuerySet[Municipality]:
+
+def municipalities_for_user(user: User) -> models.QuerySet[Municipality]:
     if not may_view(user):
         return Municipality.objects.none()
-    if user.agency_id:
-        agency = user.agency  # the user's own row caches it for the request
-        ids = set(agency.served_municipalities.values_list("pk", flat=True)) | {agency.municipality_id}
-        return Municipality.objects.filter(pk__in=ids).select_related("prefecture")
+    agency = user.agency  # the user's own row caches it for the request
+    if agency is not None:
+        return Municipality.objects.filter(pk__in=agency.area_ids()).select_related("prefecture")
     if user.municipality_id and user.has_role(Role.MUNICIPAL_OFFICER):
         return Municipality.objects.filter(pk=user.municipality_id).select_related("prefecture")
     return Municipality.objects.none()
 
 
-def prefectures_for_user(user: Any) -> models.QuerySet[Prefecture]:
+def prefectures_for_user(user: User) -> models.QuerySet[Prefecture]:
     if not may_view(user) or user.agency_id or not user.has_role(Role.MUNICIPAL_OFFICER):
         return Prefecture.objects.none()
-    muni = Municipality.objects.filter(pk=user.municipality_id).first()
+    muni = Municipality.objects.filter(pk=user.municipality_id or 0).first()
     if muni is None or not is_prefecture_office(muni):
         return Prefecture.objects.none()
     return Prefecture.objects.filter(pk=muni.prefecture_id)
 
 
-def municipality_area(user: Any, code: str) -> Area:
+def municipality_area(user: User, code: str) -> Area:
     """The area for a municipality code, as this user may see it; 404 otherwise (absent or not theirs)."""
     muni = municipalities_for_user(user).filter(code=(code or "").strip()).first()
     if muni is None:
@@ -62,20 +64,20 @@ def municipality_area(user: Any, code: str) -> Area:
     return Area.municipality(muni)
 
 
-def prefecture_area(user: Any, code: str) -> Area:
+def prefecture_area(user: User, code: str) -> Area:
     pref = prefectures_for_user(user).filter(code=(code or "").strip()).first()
     if pref is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return Area.prefecture(pref)
 
 
-def agency_area(user: Any) -> Area:
-    if not may_view(user) or not user.agency_id:
+def agency_area(user: User) -> Area:
+    if not may_view(user) or user.agency is None:
         raise Http404(NOT_FOUND_MESSAGE)
-    return Area.agency(Agency.objects.prefetch_related("served_municipalities").get(pk=user.agency_id))
+    return Area.agency(user.agency)
 
 
-def area_for_key(user: Any, key: str) -> Area:
+def area_for_key(user: User, key: str) -> Area:
     """``m:<団体コード>``, ``p:<都道府県コード>`` or ``agency`` — the areas of the screens and URLs."""
     kind, _, code = (key or "").partition(":")
     if kind == "m":
@@ -95,10 +97,10 @@ def area_key(area: Area) -> str:
     return f"m:{area.code}"
 
 
-def areas_for_user(user: Any) -> list[tuple[str, str]]:
+def areas_for_user(user: User) -> list[tuple[str, str]]:
     """(key, label) of every area the user may choose, for the area selector."""
     out: list[tuple[str, str]] = []
-    if user.agency_id and may_view(user):
+    if user.agency is not None and may_view(user):
         out.append(("agency", f"{user.agency.name}（機関全体）"))
     for muni in municipalities_for_user(user):
         out.append((f"m:{muni.code}", str(muni)))
@@ -108,7 +110,7 @@ def areas_for_user(user: Any) -> list[tuple[str, str]]:
 
 
 def drilldown_cases(
-    user: Any, *, code: str, area: Area, period: Period, group: str = ""
+    user: User, *, code: str, area: Area, period: Period, group: str = ""
 ) -> models.QuerySet[Case]:
     """The cases behind one figure (or one category of a distribution), as the user may see them."""
     if not may_drill_down(user):
@@ -148,14 +150,14 @@ def _as_case_ids(code: str, ids: models.QuerySet[Any]) -> models.QuerySet[Any]:
     return ids
 
 
-def runs_for_user(user: Any) -> models.QuerySet[StatisticsRun]:
+def runs_for_user(user: User) -> models.QuerySet[StatisticsRun]:
     """年度 runs the user started (results are figures only, but each run belongs to its requester)."""
     if not may_view(user):
         return StatisticsRun.objects.none()
     return StatisticsRun.objects.filter(requested_by=user)
 
 
-def run_for_user(user: Any, run_id: int) -> StatisticsRun:
+def run_for_user(user: User, run_id: int) -> StatisticsRun:
     run = runs_for_user(user).filter(pk=run_id).first()
     if run is None:
         raise Http404(NOT_FOUND_MESSAGE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.dates import fiscal_year, fiscal_year_label
 from tsunagu.core.models import AuditAction
+from tsunagu.organizations.guards import permission_required
+from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 
 from . import policies, selectors, services
@@ -34,12 +36,21 @@ from .indicators import (
 )
 from .models import RunStatus
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in staff account (StaffLoginRequiredMiddleware / the API's auth ran first)."""
+    return cast("User", request.user)
+
+
 PAGE_SIZE = 50
 
 
-def _require_view(request: HttpRequest) -> None:
-    if not policies.may_view(request.user):
-        raise PermissionDenied
+# Every screen of the statistics needs 統計を見る (refusal audited, 403); the drill-down also needs
+# 統計の内訳を開く (selectors.drilldown_cases: 404, like a case the user may not open).
+view_required = permission_required(Permission.STATISTICS_VIEW)
 
 
 def default_period(today: date) -> Period:
@@ -59,7 +70,7 @@ class Selection:
 
 def _selection(request: HttpRequest) -> Selection:
     """Area and period from the query string; an area the user may not see is 404."""
-    user: Any = request.user
+    user = _user(request)
     today = timezone.localdate()
     choices = selectors.areas_for_user(user)
     if not choices:
@@ -98,16 +109,16 @@ def _period_choices(today: date) -> dict[str, list[tuple[str, str]]]:
     return {"months": months, "years": years}
 
 
+@view_required
 def monthly(request: HttpRequest) -> HttpResponse:
     """支援状況調査 for one area and one month (or 年度), with the creaming guard beside the rates."""
-    _require_view(request)
     sel = _selection(request)
     ctx: dict[str, Any] = {
         "sel": sel,
         "area_key": selectors.area_key(sel.area),
-        "area_choices": selectors.areas_for_user(request.user),
+        "area_choices": selectors.areas_for_user(_user(request)),
         "period_choices": _period_choices(timezone.localdate()),
-        "may_drill_down": policies.may_drill_down(request.user),
+        "may_drill_down": policies.may_drill_down(_user(request)),
     }
     if sel.computable:
         figures = compute(sel.area, sel.period)
@@ -133,9 +144,9 @@ def _sections(figures: Figures) -> list[tuple[str, list[Any]]]:
     return list(out.items())
 
 
+@view_required
 def survey_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The 自治体別集計表 row of the area and period as xlsx or CSV (UTF-8 with BOM); audited."""
-    _require_view(request)
     sel = _selection(request)
     if sel.errors or not sel.computable:
         return render(
@@ -148,7 +159,7 @@ def survey_export(request: HttpRequest, fmt: str) -> HttpResponse:
     title = f"生活困窮者自立支援制度 支援状況調査（自治体別集計表） {sel.area.name} {sel.period.label}"
     rows = [SurveyRow.from_figures(figures)]
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action=AuditAction.EXPORT,
         object_type="statistics_survey",
         object_id=selectors.area_key(sel.area),
@@ -168,19 +179,21 @@ def _file_response(
     return response
 
 
+@view_required
 def drilldown(request: HttpRequest) -> HttpResponse:
     """The cases behind one figure. Each case shown is audited as viewed (統計の内訳)."""
-    _require_view(request)
     sel = _selection(request)
     code = request.GET.get("code", "")
     group = request.GET.get("group", "")
     if sel.errors or not sel.computable:
         raise Http404(NOT_FOUND_MESSAGE)
-    cases = selectors.drilldown_cases(request.user, code=code, area=sel.area, period=sel.period, group=group)
+    cases = selectors.drilldown_cases(
+        _user(request), code=code, area=sel.area, period=sel.period, group=group
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page", 1))
     shown = list(page.object_list)
     audit_record_many(
-        actor=request.user,
+        actor=_user(request),
         action=AuditAction.VIEW,
         objects=shown,
         details={
@@ -218,9 +231,9 @@ def drilldown(request: HttpRequest) -> HttpResponse:
 # --- 年度 runs (background) ----------------------------------------------------------------------
 
 
+@view_required
 def runs(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    user: Any = request.user
+    user = _user(request)
     today = timezone.localdate()
     choices = selectors.areas_for_user(user)
     error = ""
@@ -249,9 +262,9 @@ def runs(request: HttpRequest) -> HttpResponse:
     )
 
 
+@view_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_view(request)
-    run = selectors.run_for_user(request.user, run_id)
+    run = selectors.run_for_user(_user(request), run_id)
     result = run.result or {}
     columns = survey_columns()
     rows = [SurveyRow.from_json(r) for r in result.get("rows", [])]
@@ -269,9 +282,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, template, ctx)
 
 
+@view_required
 def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
-    _require_view(request)
-    run = selectors.run_for_user(request.user, run_id)
+    run = selectors.run_for_user(_user(request), run_id)
     if run.status != RunStatus.DONE:
         raise Http404(NOT_FOUND_MESSAGE)
     result = run.result
@@ -284,7 +297,7 @@ def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
         f"生活困窮者自立支援制度 支援状況調査（自治体別集計表） {run.area_name} {result.get('period', '')}"
     )
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action=AuditAction.EXPORT,
         obj=run,
         details={"format": fmt, "what": "statistics_run"},
@@ -293,11 +306,11 @@ def run_export(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     return _file_response(fmt, title, rows, notes, f"shien_jokyo_FY{run.fiscal_year}_{run.pk}.{fmt}")
 
 
+@view_required
 @require_POST
 def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_view(request)
-    run = selectors.run_for_user(request.user, run_id)
+    run = selectors.run_for_user(_user(request), run_id)
     # Resolved again through the user's areas: a run can only be repeated on an area still theirs.
-    area = selectors.area_for_key(request.user, selectors.area_key(services.run_area(run)))
-    new = services.statistics_run_start(actor=request.user, area=area, fiscal_year_=run.fiscal_year)
+    area = selectors.area_for_key(_user(request), selectors.area_key(services.run_area(run)))
+    new = services.statistics_run_start(actor=_user(request), area=area, fiscal_year_=run.fiscal_year)
     return redirect("statistics:run_detail", run_id=new.pk)

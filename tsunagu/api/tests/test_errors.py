@@ -108,7 +108,7 @@ def test_missing_permission_is_403_and_audited(client: Client, staff: Callable[[
     assert response.json() == {"detail": "この操作を行う権限がありません。"}
     denied = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
     assert denied.actor == staff("shinjuku-soudan")
-    assert denied.details == {"permission": "staff.manage", "via": "api"}
+    assert denied.details == {"permission": "staff.manage", "reason": "no_permission", "via": "api"}
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
-"""国の目安値 FY2015–FY2017 (domain.md §3.2; MHLW「国の目安値・経済財政再生計画改革工程表KPI」)."""
+"""国の目安値 FY2015–FY2017 (厚生労働省「国の目安値・経済財政再生計画改革工程表KPI」).
+
+The data are literals here: a data migration imports no app code."""
 
 from django.db import migrations
 
-SOURCE = "厚生労働省「国の目安値・経済財政再生計画改革工程表KPI」（domain.md §3.2）"
+SOURCE = "厚生労働省「国の目安値・経済財政再生計画改革工程表KPI」"
 VALUES = {
     2015: {"new_consultations": 20, "plans_created": 10, "employment_support_targets": 6},
     2016: {"new_consultations": 22, "plans_created": 11, "employment_support_targets": 7},

@@ -138,7 +138,7 @@ def test_transfer_between_agencies_counts_where_it_happened(world: World) -> Non
         plans_created=1,
         hb_applications=1,
         hb_awards=1,
-        use_housing_benefit=0,  # awarded 10/10, before her plan (10/20)
+        use_housing_benefit=1,  # awarded 10/10 as 緊急的な支援, before her plan (10/20): counted with it
         use_hw_public_assistance_employment=1,
         referrals=1,
     )
