@@ -31,7 +31,6 @@ from .models import (
     ReferralProgram,
     StatutoryExceptionRequest,
 )
-from .workflow import guard_errors
 
 # --- 第三者提供: the basis ---------------------------------------------------------------------
 
@@ -359,21 +358,6 @@ def open_referral_exists(*, case: Case, partner: PartnerAgency | None, program: 
 
 
 # --- つなぎ: the status path ------------------------------------------------------------------
-
-
-def referral_status_errors(
-    referral: Referral, to_status: str, *, outcome_code: str = "", outcome: str = "", note: str = ""
-) -> dict[str, str]:
-    """The transition table's refusals (``workflow``) and the outcome's."""
-    errors = guard_errors(
-        referral, to_status, {"outcome_code": outcome_code, "outcome": outcome, "note": note}
-    )
-    if "to_status" in errors:
-        return errors
-    if outcome_code and outcome_code not in ReferralOutcome.values:
-        errors["outcome_code"] = "結果の値が正しくありません。"
-    errors.update(outcome_code_errors(referral, outcome_code))
-    return errors
 
 
 def outcome_code_errors(referral: Referral, outcome_code: str) -> dict[str, str]:

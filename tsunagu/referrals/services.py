@@ -626,7 +626,7 @@ def referral_status_change(
         guards.require(actor, step.permission)
     with transaction.atomic():
         locked = _lock_referral(referral, expected_version)
-        errors = policies.referral_status_errors(
+        errors = workflow.referral_status_errors(
             locked, to_status, outcome_code=outcome_code, outcome=outcome, note=note
         )
         if follow_up_on is not None and follow_up_on < locked.referred_on:

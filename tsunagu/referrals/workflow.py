@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
-from .models import Referral, ReferralStatus
+from .models import Referral, ReferralOutcome, ReferralStatus
+from .policies import outcome_code_errors
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -109,6 +110,21 @@ def guard_errors(referral: Referral, to_status: str, given: dict[str, str]) -> d
             )
         }
     return t.guard(referral, given) if t.guard is not None else {}
+
+
+def referral_status_errors(
+    referral: Referral, to_status: str, *, outcome_code: str = "", outcome: str = "", note: str = ""
+) -> dict[str, str]:
+    """The table's refusals (``guard_errors``) and the outcome's (``policies.outcome_code_errors``)."""
+    errors = guard_errors(
+        referral, to_status, {"outcome_code": outcome_code, "outcome": outcome, "note": note}
+    )
+    if "to_status" in errors:
+        return errors
+    if outcome_code and outcome_code not in ReferralOutcome.values:
+        errors["outcome_code"] = "結果の値が正しくありません。"
+    errors.update(outcome_code_errors(referral, outcome_code))
+    return errors
 
 
 # Derived views of the table, for the form's choices.

@@ -114,7 +114,8 @@ def test_disclosure_register_is_append_only_through_the_base(
 ) -> None:
     case = make_case(consent=consent_scope())
     referral = services.referral_create(actor=worker, case=case, values=_values(partners[T.HELLO_WORK]))
-    d = Disclosure.objects.get(pk=referral.disclosure_id)
+    d = referral.disclosure
+    assert d is not None
     with pytest.raises(PermissionError, match="第三者提供の記録は変更できません"):
         Disclosure.objects.filter(pk=d.pk).update(purpose="x")
     with pytest.raises(PermissionError, match="第三者提供の記録は削除できません"):
