@@ -76,7 +76,12 @@ def test_partner_agencies_list_get_create_patch(api: Client, login: Callable[[st
 
     hasuda = PartnerAgency.objects.get(name="ハローワーク大宮")
     assert api.get(f"/api/v1/partner-agencies/{hasuda.pk}").status_code == 404
-    assert patch(api, f"/api/v1/partner-agencies/{hasuda.pk}", {"area": "x"}).status_code == 404
+    assert (
+        patch(
+            api, f"/api/v1/partner-agencies/{hasuda.pk}", {"area": "x", "version": hasuda.version}
+        ).status_code
+        == 404
+    )
 
 
 # --- /referrals ------------------------------------------------------------------------------------
