@@ -54,18 +54,19 @@ LOCKED_OUT = (
 
 
 def locked_out_keys(usernames: list[str]) -> set[str]:
-    """The lockout keys among ``usernames`` that are locked now: the failure limit reached within
-    the cool-off time (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME), as axes itself decides."""
+    """The lockout keys among ``usernames`` that are locked now, decided as axes decides: the
+    failures of every (address, browser) row of the account within the cool-off time, summed,
+    reach AXES_FAILURE_LIMIT (guessing from many addresses counts against the one account)."""
     from axes.models import AccessAttempt
+    from django.db.models import Sum
     from django.utils import timezone
 
     keys = {lockout_key(u) for u in usernames}
-    attempts = AccessAttempt.objects.filter(
-        username__in=list(keys), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    )
+    attempts = AccessAttempt.objects.filter(username__in=list(keys))
     if settings.AXES_COOLOFF_TIME:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
-    return set(attempts.values_list("username", flat=True))
+    totals = attempts.values("username").annotate(failures=Sum("failures_since_start"))
+    return {row["username"] for row in totals if row["failures"] >= settings.AXES_FAILURE_LIMIT}
 
 
 def is_locked_out(username: str) -> bool:
