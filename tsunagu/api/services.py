@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +11,13 @@ from tsunagu.core.models import AuditAction
 
 from .models import ApiToken, token_hash
 
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
 TOKEN_PREFIX = "tsg_"  # noqa: S105 - a public marker that makes tokens recognisable, not a secret
 
 
-def api_token_issue(*, actor: Any, user: Any, name: str = "") -> tuple[ApiToken, str]:
+def api_token_issue(*, actor: User | None, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue a token for ``user``; returns the row and the raw token (shown once, never stored)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -30,7 +33,7 @@ def api_token_issue(*, actor: Any, user: Any, name: str = "") -> tuple[ApiToken,
     return token, raw
 
 
-def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         token.refresh_from_db()
@@ -45,7 +48,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(raw: str) -> Any | None:
+def api_token_authenticate(raw: str) -> User | None:
     """The active user behind a raw token, or None (unknown, revoked, or account disabled)."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
