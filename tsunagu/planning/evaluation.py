@@ -100,7 +100,7 @@ class StructureFacts:
 def structure_facts(plan: AnnualPlan, period: Period, as_of: date | None) -> StructureFacts:
     agency = plan.agency
     munis = list(agency.area().select_related("prefecture").order_by("code"))
-    muni_ids = agency.area_ids()
+    muni_ids = {m.pk for m in munis}
     roles = dict(
         StaffRole.objects.filter(user__agency_id=agency.pk, user__is_active=True)
         .values("role")

@@ -21,11 +21,14 @@ pytestmark = pytest.mark.django_db
 # The base of every page (session, user, TOTP, roles, header, session save) is 9 on SQLite; then:
 # worker: states (GROUP BY), totals (one aggregate), overdue count+rows, ending count+rows,
 #         emergency rows, upcoming meetings
-WORKER_BUDGET = 16
+#         + one audit INSERT per panel shown (overdue, ending, emergency: the rows listed are read)
+WORKER_BUDGET = 19
 # manager: the above + no-contact rows + caseload per worker (GROUP BY)
-MANAGER_BUDGET = 18
+#          + one audit INSERT per panel shown (4)
+MANAGER_BUDGET = 22
 # officer: pending count + rows (+ their plans, one prefetch) + upcoming meetings
-OFFICER_BUDGET = 13
+#          + one audit INSERT for the pending panel
+OFFICER_BUDGET = 14
 
 
 def _in_support(worker: Any, *, end_in_days: int = 90) -> Case:
@@ -177,3 +180,15 @@ def test_dashboard_query_budget_is_flat_in_the_number_of_cases(
     assert len(many.captured_queries) == len(few.captured_queries), [
         q["sql"][:120] for q in many.captured_queries
     ]
+
+
+def test_the_dashboard_audits_every_case_it_lists(staff: Any, login: Any) -> None:
+    from tsunagu.core.models import AuditAction, AuditEvent
+
+    cases = _one_of_each(staff)
+    client = login("shinjuku-shunin")
+    assert client.get("/").status_code == 200
+    viewed = AuditEvent.objects.filter(action=AuditAction.VIEW, details__via="dashboard")
+    listed = set(viewed.filter(object_type="case").values_list("object_id", flat=True))
+    assert str(cases["emergency"].pk) in listed
+    assert viewed.filter(details__panel="overdue").exists()
