@@ -45,6 +45,7 @@ from .schemas import (
     PartnerAgencyOut,
     PartnerAgencyPatchIn,
     PersonsWithoutConsentListOut,
+    RecordId,
     ReferralCreateIn,
     ReferralListOut,
     ReferralOut,
@@ -190,7 +191,7 @@ def exception_out(e: StatutoryExceptionRequest) -> dict[str, Any]:
 # --- lookups of ids in the payload (scoped; clear messages) -------------------------------------
 
 
-def _partner_for(request: HttpRequest, partner_id: int, field: str) -> PartnerAgency:
+def _partner_for(request: HttpRequest, partner_id: RecordId, field: str) -> PartnerAgency:
     partner = (
         selectors.partners_visible_to(request.user)
         .select_related("municipality")
@@ -256,7 +257,7 @@ def partner_list(
     tags=["関係機関"],
     summary="関係機関",
 )
-def partner_get(request: HttpRequest, partner_id: int) -> dict[str, Any]:
+def partner_get(request: HttpRequest, partner_id: RecordId) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     return partner_out(selectors.partner_get_for_user(user=_user(request), partner_id=partner_id))
 
@@ -289,7 +290,9 @@ def partner_create(request: HttpRequest, payload: PartnerAgencyCreateIn) -> Stat
     tags=["関係機関"],
     summary="関係機関を更新",
 )
-def partner_patch(request: HttpRequest, partner_id: int, payload: PartnerAgencyPatchIn) -> dict[str, Any]:
+def partner_patch(
+    request: HttpRequest, partner_id: RecordId, payload: PartnerAgencyPatchIn
+) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
@@ -335,7 +338,11 @@ def referral_create(request: HttpRequest, payload: ReferralCreateIn) -> Status[d
 
 @router.get("/referrals", response=ReferralListOut, tags=["つなぎ"], summary="つなぎの一覧")
 def referral_list(
-    request: HttpRequest, scope: str = "mine", status: str = "", case_id: int | None = None, page: int = 1
+    request: HttpRequest,
+    scope: str = "mine",
+    status: str = "",
+    case_id: RecordId | None = None,
+    page: int = 1,
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     if case_id is not None:
@@ -353,7 +360,7 @@ def referral_list(
 @router.get(
     "/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, tags=["つなぎ"], summary="つなぎ"
 )
-def referral_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+def referral_get(request: HttpRequest, referral_id: RecordId) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     return referral_out(selectors.referral_get_for_user(user=_user(request), referral_id=referral_id))
 
@@ -364,7 +371,7 @@ def referral_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     tags=["つなぎ"],
     summary="つなぎの状態を変更（依頼中→受理/不受理→支援中→完了、取消）",
 )
-def referral_status(request: HttpRequest, referral_id: int, payload: ReferralStatusIn) -> dict[str, Any]:
+def referral_status(request: HttpRequest, referral_id: RecordId, payload: ReferralStatusIn) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     referral = services.referral_status_change(
@@ -386,8 +393,8 @@ def referral_status(request: HttpRequest, referral_id: int, payload: ReferralSta
 @router.get("/disclosures", response=DisclosureListOut, tags=["第三者提供"], summary="第三者提供の記録")
 def disclosure_list(
     request: HttpRequest,
-    person_id: int | None = None,
-    partner_id: int | None = None,
+    person_id: RecordId | None = None,
+    partner_id: RecordId | None = None,
     basis_kind: str = "",
     channel: str = "",
     page: int = 1,
@@ -449,7 +456,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Stat
     tags=["第三者提供"],
     summary="本人の第三者提供の履歴（開示請求用）",
 )
-def person_disclosures(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+def person_disclosures(request: HttpRequest, person_id: RecordId) -> list[dict[str, Any]]:
     _require(request, Permission.API_USE)
     person = person_get_for_user(user=_user(request), person_id=person_id)
     return [disclosure_out(d) for d in selectors.person_disclosure_history(person=person)]
@@ -491,7 +498,7 @@ def exception_create(request: HttpRequest, payload: ExceptionCreateIn) -> Status
     summary="承認する（申請者以外の個人情報管理責任者）",
 )
 def exception_approve(
-    request: HttpRequest, exception_id: int, payload: ExceptionDecisionIn
+    request: HttpRequest, exception_id: RecordId, payload: ExceptionDecisionIn
 ) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
@@ -506,7 +513,9 @@ def exception_approve(
     tags=["第三者提供"],
     summary="承認しない（理由は必須）",
 )
-def exception_reject(request: HttpRequest, exception_id: int, payload: ExceptionDecisionIn) -> dict[str, Any]:
+def exception_reject(
+    request: HttpRequest, exception_id: RecordId, payload: ExceptionDecisionIn
+) -> dict[str, Any]:
     _require(request, Permission.API_USE)
     req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     return exception_out(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+
+# A record id as the database stores it (64-bit): larger values are refused with 422, never a 500.
+RecordId = Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807)]
 
 BasisChoice = Literal["consent", "statutory", "council"]
 
@@ -82,9 +85,9 @@ class PartnerAgencyPatchIn(Schema):
 
 
 class ReferralCreateIn(Schema):
-    case_id: int
+    case_id: RecordId
     idempotency_key: str | None = Field(None, description=IDEMPOTENCY_HELP)
-    partner_id: int | None = Field(None, description="つなぎ先の関係機関（事業だけの場合は省略）")
+    partner_id: RecordId | None = Field(None, description="つなぎ先の関係機関（事業だけの場合は省略）")
     program: str = Field(
         "", description="public_assistance, hw_public_assistance_employment, youth_support, …"
     )
@@ -95,8 +98,8 @@ class ReferralCreateIn(Schema):
     basis: BasisChoice = Field(
         "consent", description="提供の根拠：consent（同意）, statutory（第27条第1項）, council（支援会議）"
     )
-    exception_id: int | None = Field(None, description="basis=statutory のとき、承認済みの申請")
-    council_id: int | None = Field(None, description="basis=council のとき、支援会議")
+    exception_id: RecordId | None = Field(None, description="basis=statutory のとき、承認済みの申請")
+    council_id: RecordId | None = Field(None, description="basis=council のとき、支援会議")
     confirm_age_warning: bool = Field(
         False, description="地域若者サポートステーションの対象年齢（15〜39歳）外の警告を確認済み"
     )
@@ -173,19 +176,21 @@ class ReferralListOut(Schema):
 
 
 class DisclosureCreateIn(Schema):
-    person_id: int
+    person_id: RecordId
     idempotency_key: str | None = Field(None, description=IDEMPOTENCY_HELP)
-    case_id: int | None = None
-    recipient_partner_id: int | None = Field(None, description="提供先の関係機関")
-    recipient_council_id: int | None = Field(None, description="会議資料の提供先の支援会議（basis=council）")
+    case_id: RecordId | None = None
+    recipient_partner_id: RecordId | None = Field(None, description="提供先の関係機関")
+    recipient_council_id: RecordId | None = Field(
+        None, description="会議資料の提供先の支援会議（basis=council）"
+    )
     data_categories: list[str]
     purpose: str = Field(..., max_length=200)
     channel: Literal["meeting_papers", "export"] = Field(
         ..., description="会議資料 / 関係機関への提供（出力）"
     )
     basis: BasisChoice = "consent"
-    exception_id: int | None = None
-    council_id: int | None = None
+    exception_id: RecordId | None = None
+    council_id: RecordId | None = None
 
 
 class DisclosureListOut(Schema):
@@ -196,9 +201,9 @@ class DisclosureListOut(Schema):
 
 
 class ExceptionCreateIn(Schema):
-    person_id: int
-    case_id: int | None = None
-    recipient_partner_id: int
+    person_id: RecordId
+    case_id: RecordId | None = None
+    recipient_partner_id: RecordId
     data_categories: list[str]
     clause: int = Field(..., ge=1, le=4, description="個人情報保護法第27条第1項の号（1〜4）")
     legal_basis: str = Field("", max_length=200)

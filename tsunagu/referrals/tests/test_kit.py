@@ -195,3 +195,14 @@ def test_view_refusal_is_audited_once(staff: Callable[[str], Any], client: Clien
     before = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).count()
     assert client.get("/referrals/partners/new/").status_code == 403
     assert AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).count() == before + 1
+
+
+def test_ids_beyond_64_bits_are_refused_not_a_500(demo: Any) -> None:
+    api = _bearer("shinjuku-soudan")
+    huge = 2**64
+    assert api.get(f"/api/v1/referrals/{huge}").status_code == 422
+    assert api.get(f"/api/v1/disclosures?person_id={huge}").status_code == 422
+    body = {"case_id": huge, "partner_id": 1, "reason": "x", "data_categories": []}
+    assert api.post("/api/v1/referrals", body, content_type="application/json").status_code == 422
+    assert api.get(f"/api/v1/meetings/{huge}").status_code == 422
+    assert api.get(f"/api/v1/decisions/{huge}").status_code == 422
