@@ -467,7 +467,7 @@ def _require_state(case: Case, states: Any, what: str) -> None:
 
 
 def assessment_create(
-    *, actor: User, case: Case, values: dict[str, Any], based_on_number: int | None = None
+    *, actor: User, case: Case, values: dict[str, Any], based_on_number: int | str | None = None
 ) -> Assessment:
     """Save the sheet as a new version (版). None is edited in place.
 

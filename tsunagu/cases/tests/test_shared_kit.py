@@ -52,6 +52,12 @@ def denied() -> int:
     return AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).count()
 
 
+def _plan(case: Any) -> Any:
+    plan = plan_current(case)
+    assert plan is not None
+    return plan
+
+
 def record_values(**overrides: Any) -> dict[str, Any]:
     return {"occurred_at": timezone.now(), "method": "phone", "content": "電話で状況を確認"} | overrides
 
@@ -207,6 +213,7 @@ def test_budget_sharing_tells_which_part_of_the_consent_is_missing(demo: Any) ->
     case = case_at(CaseState.PLANNING)
     Consent.objects.filter(person=case.person).update(data_categories=["basic"])
     assessment = case.assessments.first()
+    assert assessment is not None
     with pytest.raises(ValidationError) as exc:
         services.assessment_share_with_budget_supporter(
             actor=user("shinjuku-soudan"), assessment=assessment, recipient=user("shinjuku-kakei")
@@ -216,6 +223,7 @@ def test_budget_sharing_tells_which_part_of_the_consent_is_missing(demo: Any) ->
 
 def test_partners_of_the_whole_area_can_be_named(demo: Any) -> None:
     hasuda = user("hasuda-soudan").agency
+    assert hasuda is not None
     shiraoka = Municipality.objects.get(code="112461")
     joint = PartnerAgency.objects.create(
         municipality=shiraoka, name="白岡市社会福祉協議会（試験）", agency_type=PartnerAgencyType.values[0]
@@ -278,7 +286,7 @@ def test_api_creates_accept_an_idempotency_key(bearer: Any) -> None:
 
 def test_an_evaluation_sent_twice_with_one_key_is_saved_once(demo: Any) -> None:
     case = case_at(CaseState.EVALUATION)
-    values = evaluation_values(plan_current(case))
+    values = evaluation_values(_plan(case))
     first = services.evaluation_create(
         actor=user("shinjuku-soudan"), case=case, values=values, idempotency_key="eval-key-01"
     )
@@ -320,7 +328,7 @@ def test_single_record_and_evaluation_reads_are_audited(bearer: Any) -> None:
     case = case_at(CaseState.EVALUATION)
     record = services.record_create(actor=user("shinjuku-soudan"), case=case, values=record_values())
     evaluation = services.evaluation_create(
-        actor=user("shinjuku-soudan"), case=case, values=evaluation_values(plan_current(case))
+        actor=user("shinjuku-soudan"), case=case, values=evaluation_values(_plan(case))
     )
     client = bearer("shinjuku-soudan")
     assert client.get(f"{API}/records/{record.pk}").status_code == 200
