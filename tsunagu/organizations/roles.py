@@ -1,8 +1,12 @@
 """Staff roles and what each may do — the one table (権限表).
 
 ``PERMISSIONS`` maps every permission to the roles that hold it. Nothing else grants a
-permission; ``docs/roles.md`` is generated from this table (``manage.py roles_doc``) and a
-test keeps the two equal. Which *records* a permission applies to is decided separately, by
+permission, and every permission here is checked by a guard somewhere (a test fails otherwise:
+``tests/test_permission_coverage.py``). There is no separate 就労支援 permission: the 就労・増収
+records are kept by every caseworker of the case (the monthly survey counts them for every person
+the centre supports), so they are gated by ``case.edit`` like the other support records.
+``docs/roles.md`` is generated from this table (``manage.py roles_doc``) and a test keeps the
+two equal. Which *records* a permission applies to is decided separately, by
 the scoping functions in ``scoping.py`` (own agency / own municipality).
 """
 
@@ -39,7 +43,6 @@ class Permission(models.TextChoices):
     CASE_ASSIGN = "case.assign", "担当者を割り当てる"
     RESTRICTED_VIEW_ALL = "restricted.view_all", "閲覧制限（DV等）の項目を見る（担当外も）"
     BUDGET_SUPPORT = "budget.edit", "家計改善支援の記録を作成・更新する"
-    EMPLOYMENT_SUPPORT = "employment.edit", "就労支援の記録を作成・更新する"
     MEETING_MANAGE = "meeting.manage", "支援調整会議を開催・記録する"
     DECISION_RECORD = "decision.record", "支援決定・確認、給付の支給決定を行う（自治体）"
     RULES_EDIT = "rules.edit", "給付の基準額等の表を編集する（自治体）"
@@ -70,7 +73,6 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.CASE_ASSIGN: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
     Permission.RESTRICTED_VIEW_ALL: frozenset({R.CENTER_DIRECTOR}),
     Permission.BUDGET_SUPPORT: frozenset({R.HOUSEHOLD_BUDGET_SUPPORTER, R.CHIEF_CONSULTANT}),
-    Permission.EMPLOYMENT_SUPPORT: frozenset({R.EMPLOYMENT_SUPPORTER, R.CHIEF_CONSULTANT}),
     Permission.MEETING_MANAGE: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
     Permission.DECISION_RECORD: frozenset({R.MUNICIPAL_OFFICER}),
     Permission.RULES_EDIT: frozenset({R.MUNICIPAL_OFFICER}),
