@@ -39,6 +39,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
             phone=d["phone"],
             min_score=0.3,
             limit=20,
+            via="intake_start",
         )
     return render(request, "cases/intake_start.html", {"form": form, "candidates": candidates})
 

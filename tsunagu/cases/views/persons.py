@@ -69,7 +69,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         deny(user, permission=Permission.PERSON_EDIT, reason="restricted", obj=person, path=request.path)
     data = form_data(request)
     initial = {f: getattr(person, f) for f in person_services.PERSON_FIELDS} | {"version": person.version}
-    form = PersonForm(data, initial=initial)
+    form = PersonForm(data, initial=initial, user=user, person=person)
     stale = None
     stale_rows: list[DiffRow] = []
     if request.method == "POST" and form.is_valid():
@@ -156,16 +156,7 @@ def person_household(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
     """名寄せ: choose a duplicate of this person and link it in (nothing is overwritten)."""
     person = person_selectors.person_get_for_user(user=actor(request), person_id=person_id)
-    candidates = person_selectors.person_duplicate_candidates(
-        user=actor(request),
-        name=person.name,
-        kana=person.kana,
-        birth_date=person.birth_date,
-        phone=person.phone,
-        address=person.address,
-        exclude_id=person.pk,
-        min_score=0.3,
-    )
+    candidates = person_selectors.person_merge_candidates(user=actor(request), person=person, min_score=0.3)
     if request.method == "POST":
         other = person_selectors.person_get_for_user(
             user=actor(request), person_id=request.POST.get("merged")

@@ -303,3 +303,43 @@ def test_the_duplicate_candidates_api_is_audited(demo: Any) -> None:
     ids = [c["person_id"] for c in response.json()]
     rows = AuditEvent.objects.filter(action=AuditAction.SEARCH, actor__username="shinjuku-soudan")
     assert sorted(r.person_id or 0 for r in rows) == sorted(ids)
+
+
+# --- The pages use the same policies ------------------------------------------------------------------
+
+
+def test_the_merge_page_does_not_show_a_candidate_found_by_the_hidden_phone(staff: Any, login: Any) -> None:
+    twin = new_person(
+        staff("shinjuku-soudan"),
+        name="田村 正",
+        kana="タムラ タダシ",
+        phone=YAMAZAKI_PHONE,
+        address="東京都新宿区歌舞伎町一丁目4番1号",
+    )
+    yamazaki = _yamazaki()
+    page = login("shinjuku-shunin").get(f"/persons/{yamazaki.pk}/merge/")
+    assert page.status_code == 200
+    assert "田村 正" not in page.content.decode()
+    centre = login("shinjuku-center").get(f"/persons/{yamazaki.pk}/merge/")
+    assert "田村 正" in centre.content.decode()
+    assert twin.pk
+
+
+def test_the_person_edit_page_ignores_a_clerks_restriction_change(staff: Any, login: Any) -> None:
+    person = new_person(staff("shinjuku-soudan"))
+    client = login("shinjuku-jimu")
+    page = client.get(f"/persons/{person.pk}/edit/")
+    assert page.status_code == 200
+    assert 'name="is_restricted"' in page.content.decode()
+    assert "disabled" in page.content.decode().split('name="is_restricted"')[1].split(">")[0]
+    posted = {
+        "name": person.name,
+        "kana": person.kana,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "is_restricted": "on",
+        "restriction_reason": "DV",
+        "version": str(person.version),
+    }
+    client.post(f"/persons/{person.pk}/edit/", posted)
+    person.refresh_from_db()
+    assert person.is_restricted is False
