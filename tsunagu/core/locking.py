@@ -9,7 +9,8 @@ every save through a service. An edit works like this, the same in every app:
    ``StaleVersionError``, which carries the record as saved in the meantime — nothing is written;
 3. the screen shows that version beside what the user typed (``diff_rows`` → the template
    ``includes/stale.html``); saving again from that page means "I have seen their version";
-4. the API answers 409 with the current version (``api.errors``).
+4. the API answers 422 with the stale message under the version field (as every refused input), so
+   the client reads the current record again before it retries.
 
 ``changes`` builds the {field: [before, after]} map that the audit row of an update keeps, so that
 earlier values stay readable in the history.
