@@ -8,14 +8,15 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Router, Swagger
+from ninja import NinjaAPI, Router, Schema, Swagger
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission, Role
 
 from .auth import api_auth, api_user
-from .errors import UNAUTHENTICATED, install_error_handlers
-from .schemas import ErrorOut, MeOut
+from .errors import BAD_BODY, INVALID_INPUT, NOT_FOUND, UNAUTHENTICATED, install_error_handlers
+from .schemas import ErrorOut, MeOut, ValidationErrorOut
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -55,7 +56,55 @@ def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 # entered bearer token is not kept in the browser's localStorage.
 docs = Swagger(settings={"validatorUrl": None, "persistAuthorization": False})
 
-api = NinjaAPI(
+# The error answers every operation can give (``api.errors``), documented on every operation that does
+# not declare them itself: 401 and 403 everywhere (every operation needs an API user and a
+# permission), 422 everywhere (a parameter or body refused, or a number beyond what the database
+# holds), 404 wherever the request names a record (a path, query or body value), 400 wherever there
+# is a request body (one that is not JSON).
+STANDARD_ERRORS: dict[int, tuple[str, type[Schema]]] = {
+    400: (BAD_BODY, ErrorOut),
+    401: (UNAUTHENTICATED, ErrorOut),
+    403: (guards.FORBIDDEN, ErrorOut),
+    404: (NOT_FOUND, ErrorOut),
+    422: (INVALID_INPUT, ValidationErrorOut),
+}
+
+
+def document_standard_errors(schema: dict[str, Any]) -> None:
+    """Add the standard error answers to every operation of ``schema`` that lacks them (in place)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for shape in (ErrorOut, ValidationErrorOut):
+        components.setdefault(shape.__name__, shape.model_json_schema(ref_template=REF_TEMPLATE))
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            has_body = "requestBody" in operation
+            names_a_record = has_body or bool(operation.get("parameters"))
+            for status, (description, model) in STANDARD_ERRORS.items():
+                if status in responses or str(status) in responses:
+                    continue
+                if (status == 400 and not has_body) or (status == 404 and not names_a_record):
+                    continue
+                ref = {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+                responses[status] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": ref}},
+                }
+            operation["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
+
+
+class TsunaguAPI(NinjaAPI):
+    """ninja's API whose OpenAPI documents every status code an operation answers with."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_standard_errors(schema)
+        return schema
+
+
+api = TsunaguAPI(
     title="Tsunagu API",
     version="1",
     description="つなぐ（自立相談支援機関のケース管理）API。画面と同じサービス・同じ権限範囲で動作し、操作は監査ログに記録されます。",

@@ -164,7 +164,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
         return respond(request, invalid_input_body(errors), 422)
 
-    def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def out_of_range(request: HttpRequest, exc: Any) -> HttpResponse:
         # The safety net for a number the database cannot hold (an id or a count beyond 64 bits):
         # SQLite raises OverflowError, PostgreSQL a DataError (numeric value out of range). The
         # request is refused as invalid input, never answered with 500.
