@@ -685,6 +685,8 @@ def test_register_is_append_only(
         Disclosure.objects.filter(pk=d.pk).delete()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE referrals_disclosure SET purpose = %s WHERE id = %s", ["書き換え", d.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM referrals_disclosure WHERE id = %s", [d.pk])
     assert Disclosure.objects.get(pk=d.pk).purpose == "連絡"
 
 
