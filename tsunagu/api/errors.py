@@ -12,13 +12,14 @@ style is one typed ``XxxIn`` schema per operation, so the body is exactly that s
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -37,6 +38,22 @@ THROTTLED = "リクエストが多すぎます。しばらく待ってから再�
 OUT_OF_RANGE = "数値が大きすぎるか小さすぎます（扱える範囲を超えています）。"
 FALLBACK = "入力内容が正しくありません。"
 TYPE_ERROR = "形式が正しくありません。"
+REQUIRED_MISSING = "必須項目が入力されていません（空欄にできない項目に値がありません）。"
+
+logger = logging.getLogger(__name__)
+
+# A NOT NULL violation: SQLite's message, PostgreSQL's SQLSTATE (not_null_violation).
+_SQLITE_NOT_NULL = "NOT NULL constraint failed"
+_PG_NOT_NULL = "23502"
+
+
+def is_not_null_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return (
+        str(exc).startswith(_SQLITE_NOT_NULL)
+        or getattr(cause, "sqlstate", getattr(cause, "pgcode", None)) == _PG_NOT_NULL
+    )
+
 
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 
@@ -128,7 +145,7 @@ _NINJA_HTTP_MESSAGES = {
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the Japanese error answers (401/403/404/422/429, and ninja's own 400s); a number
-    beyond what the database holds is 422, not 500."""
+    beyond what the database holds, or a null for a NOT NULL column, is 422, not 500."""
 
     def respond(request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
         return api.create_response(request, body, status=status)
@@ -170,7 +187,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # request is refused as invalid input, never answered with 500.
         return respond(request, invalid_input_body({NON_FIELD_ERRORS: [OUT_OF_RANGE]}), 422)
 
+    def null_in_required(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # The safety net for a null that reached a NOT NULL column (a schema that should have refused
+        # it): logged as the defect it is, answered as invalid input. Any other integrity error stays
+        # a server error.
+        if not is_not_null_violation(exc):
+            raise exc
+        logger.error("NOT NULL violation reached the database: %s", exc)
+        return respond(request, invalid_input_body({NON_FIELD_ERRORS: [REQUIRED_MISSING]}), 422)
+
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(IntegrityError, null_in_required)  # type: ignore[arg-type]
     api.add_exception_handler(OverflowError, out_of_range)
     api.add_exception_handler(DataError, out_of_range)
     api.add_exception_handler(PermissionDenied, forbidden)

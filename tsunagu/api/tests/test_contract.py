@@ -24,6 +24,18 @@ pytestmark = pytest.mark.django_db
 # this session. TEMPORARY: the integrator empties this list when their fixes land.
 KNOWN_FAILING: set[str] = set()
 
+# Query parameters without an upper bound, in files other engineers are editing during this session:
+# a page number beyond 64 bits answers 200 (an empty page) instead of 422. TEMPORARY, like the above.
+KNOWN_UNBOUNDED_QUERY: set[str] = {
+    "get /api/v1/consents/expiring (query days)",
+    "get /api/v1/consents/expiring (query page)",
+    "get /api/v1/consents/withdrawn (query page)",
+    "get /api/v1/consents/without-consent (query page)",
+    "get /api/v1/disclosures (query page)",
+    "get /api/v1/meetings (query page)",
+    "get /api/v1/referrals (query page)",
+}
+
 
 def _schema_classes() -> dict[str, set[type]]:
     """Every ninja Schema class used by an operation of the API, by its ``__name__``."""
@@ -73,17 +85,82 @@ def test_the_schema_name_scan_sees_the_operations() -> None:
 HUGE = 2**70
 
 
-def test_integers_beyond_64_bits_are_refused_not_500(issue_token: Callable[..., str]) -> None:
-    client = Client(headers={"Authorization": f"Bearer {issue_token('shinjuku-shunin')}"})
+def _operations() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(method, path, operation, components) for every operation of the OpenAPI."""
     from tsunagu.api.api import api
 
-    paths = [p for p in api.get_openapi_schema(path_prefix="/api/v1")["paths"] if "{" in p]
-    assert paths, "the API has operations with an id in the path"
-    for path in paths:
-        url = path.split("{")[0] + str(HUGE) + "/"
-        url = url.rstrip("/") if not path.split("}", 1)[1].startswith("/") else url
-        r = client.get(path.replace(path[path.index("{") : path.index("}") + 1], str(HUGE)))
-        assert r.status_code < 500, (path, r.status_code)
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    components = schema["components"]["schemas"]
+    return [
+        (method, path, operation, components)
+        for path, path_item in schema["paths"].items()
+        for method, operation in path_item.items()
+    ]
+
+
+def _body_properties(operation: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in body:
+        body = components[body["$ref"].rsplit("/", 1)[1]]
+    return dict(body.get("properties", {}))
+
+
+def _is_integer(prop: dict[str, Any]) -> bool:
+    kinds = [prop, *prop.get("anyOf", [])]
+    return any(kind.get("type") == "integer" for kind in kinds)
+
+
+def _fill(path: str, value: object) -> str:
+    return re.sub(r"{\w+}", str(value), path)
+
+
+def test_integers_beyond_64_bits_are_refused_not_500(issue_token: Callable[..., str]) -> None:
+    """In the path (404 or 422), in every integer query parameter and every integer body field (422)."""
+    client = Client(headers={"Authorization": f"Bearer {issue_token('shinjuku-shunin')}"})
+    answers: dict[str, int] = {}
+    for method, path, operation, components in _operations():
+        call = getattr(client, method)
+        if "{" in path:
+            r = (
+                call(_fill(path, HUGE), {}, content_type="application/json")
+                if method != "get"
+                else call(_fill(path, HUGE))
+            )
+            answers[f"{method} {path} (path)"] = r.status_code
+        url = _fill(path, 1)
+        for param in operation.get("parameters", []):
+            if param["in"] == "query" and _is_integer(param.get("schema", {})):
+                r = (
+                    call(f"{url}?{param['name']}={HUGE}")
+                    if method == "get"
+                    else call(f"{url}?{param['name']}={HUGE}", {}, content_type="application/json")
+                )
+                answers[f"{method} {path} (query {param['name']})"] = r.status_code
+        for name, prop in _body_properties(operation, components).items():
+            if _is_integer(prop):
+                r = call(url, {name: HUGE}, content_type="application/json")
+                answers[f"{method} {path} (body {name})"] = r.status_code
+    assert any("(query" in key for key in answers) and any("(body" in key for key in answers)
+    wrong = {key: status for key, status in answers.items() if status not in (404, 422)}
+    unexpected = {key: status for key, status in wrong.items() if key not in KNOWN_UNBOUNDED_QUERY}
+    assert unexpected == {}, "\n".join(f"{key}: {status}" for key, status in sorted(unexpected.items()))
+    fixed = KNOWN_UNBOUNDED_QUERY - set(wrong)
+    assert fixed == set(), f"now refused, remove from KNOWN_UNBOUNDED_QUERY: {sorted(fixed)}"
+
+
+def test_null_in_every_body_field_is_refused_not_500(issue_token: Callable[..., str]) -> None:
+    """A body with every field null (each NOT NULL column among them): 404 or 422, never 500."""
+    client = Client(headers={"Authorization": f"Bearer {issue_token('shinjuku-shunin')}"})
+    answers: dict[str, int] = {}
+    for method, path, operation, components in _operations():
+        properties = _body_properties(operation, components)
+        if properties:
+            body = dict.fromkeys(properties)
+            answers[f"{method} {path}"] = getattr(client, method)(
+                _fill(path, 1), body, content_type="application/json"
+            ).status_code
+    assert len(answers) > 30
+    assert {key: status for key, status in answers.items() if status not in (404, 422)} == {}
 
 
 def test_the_global_net_answers_422_for_a_number_the_database_cannot_hold() -> None:
@@ -111,6 +188,37 @@ def test_the_global_net_answers_422_for_a_number_the_database_cannot_hold() -> N
     ):
         status, body = fake.handlers[type(exc)](None, exc)
         assert status == 422 and body["errors"]["__all__"] == [OUT_OF_RANGE]
+
+
+def test_the_global_net_answers_422_for_a_null_in_a_not_null_column_only() -> None:
+    from django.db import IntegrityError
+
+    from tsunagu.api.errors import REQUIRED_MISSING, install_error_handlers
+
+    handlers: dict[type, Any] = {}
+
+    class Fake:
+        def add_exception_handler(self, exc: type, handler: Any) -> None:
+            handlers[exc] = handler
+
+        def create_response(self, request: Any, body: Any, status: int) -> Any:
+            return status, body
+
+    install_error_handlers(Fake())  # type: ignore[arg-type]
+    status, body = handlers[IntegrityError](
+        None, IntegrityError("NOT NULL constraint failed: persons_person.name")
+    )
+    assert status == 422 and body["errors"]["__all__"] == [REQUIRED_MISSING]
+
+    class NotNullViolation(Exception):
+        sqlstate = "23502"
+
+    on_postgres = IntegrityError('null value in column "name" violates not-null constraint')
+    on_postgres.__cause__ = NotNullViolation()
+    assert handlers[IntegrityError](None, on_postgres)[0] == 422
+
+    with pytest.raises(IntegrityError):  # a unique violation stays a server error
+        handlers[IntegrityError](None, IntegrityError("UNIQUE constraint failed: core_idempotencykey.key"))
 
 
 # --- every status code documented --------------------------------------------------------------------
