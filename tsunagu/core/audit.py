@@ -59,6 +59,19 @@ def audit_record(
     )
 
 
+def _person_id_of(obj: models.Model) -> int | None:
+    """The person a row is about: its own ``person_id``, the person itself, or — for a row that
+    belongs to a case (a plan, a record) — the case's person when the case is already loaded
+    (``select_related("case")``; never a query per row)."""
+    if obj._meta.model_name == "person":
+        return obj.pk  # type: ignore[no-any-return]
+    own = getattr(obj, "person_id", None)
+    if own is not None:
+        return own  # type: ignore[no-any-return]
+    case = obj._state.fields_cache.get("case")
+    return getattr(case, "person_id", None)
+
+
 def audit_record_many(
     *, actor: Any, action: AuditAction, objects: Sequence[models.Model], details: dict[str, Any]
 ) -> int:
@@ -73,8 +86,7 @@ def audit_record_many(
             action=action,
             object_type=obj._meta.model_name or "",
             object_id=str(obj.pk),
-            person_id=getattr(obj, "person_id", None)
-            or (obj.pk if obj._meta.model_name == "person" else None),
+            person_id=_person_id_of(obj),
             agency_id=getattr(obj, "agency_id", None),
             municipality_id=getattr(obj, "municipality_id", None),
             ip=current_ip.get(),

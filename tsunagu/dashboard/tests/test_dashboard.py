@@ -192,3 +192,16 @@ def test_the_dashboard_audits_every_case_it_lists(staff: Any, login: Any) -> Non
     listed = set(viewed.filter(object_type="case").values_list("object_id", flat=True))
     assert str(cases["emergency"].pk) in listed
     assert viewed.filter(details__panel="overdue").exists()
+
+
+def test_dashboard_rows_of_plans_are_audited_with_the_person(staff: Any, login: Any) -> None:
+    from tsunagu.core.models import AuditAction, AuditEvent
+
+    cases = _one_of_each(staff)
+    assert login("shinjuku-shunin").get("/").status_code == 200
+    plan_rows = AuditEvent.objects.filter(
+        action=AuditAction.VIEW, details__via="dashboard", object_type="supportplan"
+    )
+    assert plan_rows.exists()
+    assert cases["ending"].person_id in set(plan_rows.values_list("person_id", flat=True))
+    assert not plan_rows.filter(person_id__isnull=True).exists()
