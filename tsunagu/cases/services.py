@@ -16,8 +16,9 @@ from tsunagu.core.dates import fiscal_year, fiscal_year_short, next_business_day
 from tsunagu.core.idempotency import create_once, created_before
 from tsunagu.core.locking import StaleVersionError, bump, check_version, lock, parse_version
 from tsunagu.core.models import AuditAction
+from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import deny, require, require_agency_of
-from tsunagu.organizations.models import Agency
+from tsunagu.organizations.models import Agency, User
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.persons.models import Person
 from tsunagu.persons.services import person_create
@@ -48,8 +49,6 @@ from .models import (
     SupportRecord,
 )
 from .validation import (
-    partners_for_agency,
-    staff_for_agency,
     validate_assessment_values,
     validate_evaluation_values,
     validate_goal_values,
@@ -169,7 +168,7 @@ def intake_register(
     if done is not None:
         return done
     worker = assigned_worker or actor
-    validate_intake_values(values, partner_queryset=partners_for_agency(agency))
+    validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(agency))
     data = {k: values.get(k) for k in INTAKE_FIELDS}
     topics: list[str] = list(data.get("topics") or [])
     urgency_flags: list[str] = list(data.get("urgency_flags") or [])
@@ -489,7 +488,9 @@ def assessment_create(
         raise ValidationError(
             {"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"}
         )
-    validate_assessment_values({**values, **data}, case=case, staff_queryset=staff_for_agency(case.agency_id))
+    validate_assessment_values(
+        {**values, **data}, case=case, staff_queryset=User.objects.case_staff_of(case.agency_id)
+    )
     with transaction.atomic():
         _require_state(
             _lock_case(case),
@@ -599,8 +600,8 @@ def _goal_rows(case: Case, goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validate every goal row; errors are keyed ``goals-<row>-<field>`` (and ``goals``)."""
     rows: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
-    staff_qs = staff_for_agency(case.agency_id)
-    partners = partners_for_agency(case.agency)
+    staff_qs = User.objects.case_staff_of(case.agency_id)
+    partners = PartnerAgency.objects.in_area_of(case.agency)
     for i, g in enumerate(goals):
         row = {k: g.get(k) for k in GOAL_FIELDS}
         _clean_text(row, "issue", "goal", "support", "provider_resource", "frequency", "unmet_need_note")
@@ -883,7 +884,7 @@ def record_create(
     plan's next monitoring date (entry date + interval, on a business day)."""
     _require_case_writer(actor, case)
     data = _record_data(values, actor)
-    validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
+    validate_record_values(data, case=case, staff_queryset=User.objects.case_staff_of(case.agency_id))
     _check_monitoring(case, data)
 
     def create() -> SupportRecord:
@@ -916,7 +917,7 @@ def record_update(
     case = record.case
     _require_case_writer(actor, case)
     data = _record_data(values, actor)
-    validate_record_values(data, case=case, staff_queryset=staff_for_agency(case.agency_id))
+    validate_record_values(data, case=case, staff_queryset=User.objects.case_staff_of(case.agency_id))
     with transaction.atomic():
         locked_case = _lock_case(case)
         locked = lock(record)

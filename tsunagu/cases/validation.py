@@ -15,13 +15,6 @@ from tsunagu.network.models import PartnerAgency
 from .models import ScreeningOutcome
 
 
-def partners_for_agency(agency: Any) -> Any:
-    """Partner agencies an agency may name: those of its area (own municipality + 共同実施)."""
-    return PartnerAgency.objects.filter(municipality_id__in=agency.area_ids(), is_active=True).order_by(
-        "agency_type", "name"
-    )
-
-
 def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> None:
     """``partner_queryset``: the partner agencies of the municipalities the agency serves."""
     errors: dict[str, str] = {}
@@ -81,20 +74,6 @@ def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> 
 
 PLAN_MAX_MONTHS = 6  # 墨田区要領 §5: "6か月以内" — longer only with a written reason
 MONITORING_INTERVAL_RANGE = (7, 180)
-
-
-def staff_for_agency(agency: Any) -> Any:
-    """Active staff of ``agency`` who may write case records (相談支援員等, センター長)."""
-    from tsunagu.organizations.models import User
-    from tsunagu.organizations.roles import Permission, roles_with
-
-    return (
-        User.objects.filter(
-            agency=agency, is_active=True, roles__role__in=list(roles_with(Permission.CASE_EDIT))
-        )
-        .distinct()
-        .order_by("display_name_kana", "username")
-    )
 
 
 def _text(values: dict[str, Any], key: str) -> str:

@@ -17,7 +17,6 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, CaseState, PlanStatus, SupportPlan
-from tsunagu.cases.validation import partners_for_agency
 from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency
@@ -96,7 +95,7 @@ def meeting_staff_candidates(user: Any, council: SupportCouncil | None = None) -
 def meeting_partner_candidates(
     user: Any, council: SupportCouncil | None = None
 ) -> models.QuerySet[PartnerAgency]:
-    partners = partners_for_agency(user.agency)
+    partners = PartnerAgency.objects.in_area_of(user.agency)
     if council is not None:
         members = council.members.filter(left_on__isnull=True, partner__isnull=False).values("partner_id")
         return partners.filter(pk__in=members)

@@ -26,7 +26,6 @@ from django.utils import timezone
 from tsunagu.cases import selectors as case_selectors
 from tsunagu.cases import services as case_services
 from tsunagu.cases.models import OPEN_STATES, Case, CaseState, Direction, PlanStatus, StatutoryProgram
-from tsunagu.cases.validation import partners_for_agency
 from tsunagu.core.audit import audit_record
 from tsunagu.core.idempotency import create_once
 from tsunagu.core.locking import StaleVersionError, parse_version
@@ -161,7 +160,7 @@ def _validate_meeting(
         current = SupportCouncilMember.objects.filter(council=council, left_on__isnull=True)
         member_staff = {m for m in current.values_list("staff_id", flat=True) if m}
         member_partners = {p for p in current.values_list("partner_id", flat=True) if p}
-    partner_ids = set(partners_for_agency(agency).values_list("pk", flat=True))
+    partner_ids = set(PartnerAgency.objects.in_area_of(agency).values_list("pk", flat=True))
     attendee_errors: list[str] = []
     for a in attendees:
         staff, partner, name = a["staff"], a["partner"], a["name"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 
 from tsunagu.core.models import VersionedModel
-from tsunagu.organizations.models import Municipality
+from tsunagu.organizations.models import Agency, Municipality
 
 
 class PartnerAgencyType(models.TextChoices):
@@ -26,6 +28,17 @@ class PartnerAgencyType(models.TextChoices):
     OTHER = "other", "その他"
 
 
+class PartnerAgencyQuerySet(models.QuerySet["PartnerAgency"]):
+    def in_area_of(self, agency: Agency | None) -> PartnerAgencyQuerySet:
+        """Active partner agencies an agency may name: those of its area (``Agency.area``); none
+        for an account without an agency."""
+        if agency is None:
+            return self.none()
+        return self.filter(municipality_id__in=agency.area_ids(), is_active=True).order_by(
+            "agency_type", "name"
+        )
+
+
 class PartnerAgency(VersionedModel):
     """関係機関. Edited on the 関係機関 screens with optimistic locking (``core.locking``)."""
 
@@ -39,6 +52,8 @@ class PartnerAgency(VersionedModel):
     phone = models.CharField("電話", max_length=20, blank=True)
     notes = models.TextField("備考", blank=True)
     is_active = models.BooleanField("有効", default=True)
+
+    objects: ClassVar[PartnerAgencyQuerySet] = PartnerAgencyQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "関係機関"

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
-from .roles import MUNICIPAL_ROLES, READ_ONLY_ROLES, Permission, Role, has_permission
+from .roles import MUNICIPAL_ROLES, READ_ONLY_ROLES, Permission, Role, has_permission, roles_with
 from .validators import validate_municipality_code
 
 
@@ -129,7 +129,14 @@ class Agency(models.Model):
 
 
 class StaffManager(UserManager["User"]):
-    pass
+    def case_staff_of(self, agency: Agency | int | None) -> models.QuerySet[User]:
+        """Active staff of ``agency`` who may write case records (相談支援員等, センター長): the
+        workers a case can be assigned to or a record can name."""
+        return (
+            self.filter(agency=agency, is_active=True, roles__role__in=list(roles_with(Permission.CASE_EDIT)))
+            .distinct()
+            .order_by("display_name_kana", "username")
+        )
 
 
 class User(AbstractUser):

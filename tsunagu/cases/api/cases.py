@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router
 
+from tsunagu.organizations.models import User
+
 from .. import selectors, services
 from ..models import (
     Case,
@@ -20,7 +22,6 @@ from ..schemas import (
     CaseTransitionsOut,
     TransitionIn,
 )
-from ..validation import staff_for_agency
 from ..workflow import TRANSITIONS, available_transitions
 from .common import ERRORS, MAX_ID, _case_for_api, actor, body_version, case_out
 
@@ -136,7 +137,7 @@ def case_assign(request: HttpRequest, case_id: int, payload: CaseAssignIn) -> di
     case = _case_for_api(request, case_id)
     version = body_version(payload.version)
     worker = (
-        staff_for_agency(case.agency_id).filter(pk=payload.worker_id).first()
+        User.objects.case_staff_of(case.agency_id).filter(pk=payload.worker_id).first()
         if 0 < payload.worker_id <= MAX_ID
         else None
     )

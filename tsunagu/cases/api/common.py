@@ -11,11 +11,11 @@ from django.db import models
 from django.http import HttpRequest
 
 from tsunagu.core.locking import StaleVersionError, parse_version
+from tsunagu.organizations.models import User
 
 from .. import selectors
 from ..models import Case, CaseState
 from ..schemas import CaseApiErrorOut, CaseApiInvalidInputOut
-from ..validation import staff_for_agency
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -86,7 +86,11 @@ def _case_for_api(request: HttpRequest, case_id: int, *, audit: bool = False) ->
 def _staff(request: HttpRequest, case: Case, staff_id: int | None, field: str) -> Any:
     if staff_id is None:
         return None
-    staff = staff_for_agency(case.agency_id).filter(pk=staff_id).first() if 0 < staff_id <= MAX_ID else None
+    staff = (
+        User.objects.case_staff_of(case.agency_id).filter(pk=staff_id).first()
+        if 0 < staff_id <= MAX_ID
+        else None
+    )
     if staff is None:
         raise ValidationError({field: "同じ機関の職員を指定してください。"})
     return staff

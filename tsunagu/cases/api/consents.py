@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from tsunagu.network.models import PartnerAgency
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.privacy import services as privacy_services
 from tsunagu.privacy.models import Consent
@@ -19,7 +20,6 @@ from ..schemas import (
     ConsentOut,
     ConsentWithdrawIn,
 )
-from ..validation import partners_for_agency
 from .common import ERRORS, actor
 
 router = Router()
@@ -60,7 +60,7 @@ def consent_give(request: HttpRequest, person_id: int, payload: ConsentIn) -> tu
     person = person_selectors.person_get_for_user(user=actor(request), person_id=person_id, audit=False)
     values = payload.dict()
     ids = values.pop("named_recipient_ids")
-    partners = list(partners_for_agency(actor(request).agency).filter(pk__in=ids))  # type: ignore[union-attr]
+    partners = list(PartnerAgency.objects.in_area_of(actor(request).agency).filter(pk__in=ids))
     if len(partners) != len(set(ids)):
         raise ValidationError({"named_recipient_ids": "担当地域の関係機関を指定してください。"})
     consent = privacy_services.consent_give(

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations.models import User
 from tsunagu.persons import selectors as person_selectors
 
 from .. import services
@@ -16,7 +17,6 @@ from ..schemas import (
     CaseOut,
     IntakeIn,
 )
-from ..validation import staff_for_agency
 from .common import ERRORS, MAX_ID, actor, case_out
 
 router = Router()
@@ -52,7 +52,11 @@ def intake_create(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[st
 
 def _staff_of_agency(request: HttpRequest, worker_id: int) -> Any:
     user = actor(request)
-    staff = staff_for_agency(user.agency_id).filter(pk=worker_id).first() if 0 < worker_id <= MAX_ID else None
+    staff = (
+        User.objects.case_staff_of(user.agency_id).filter(pk=worker_id).first()
+        if 0 < worker_id <= MAX_ID
+        else None
+    )
     if staff is None:
         raise ValidationError({"assigned_worker_id": "担当者は、同じ機関の相談支援員等から選んでください。"})
     return staff

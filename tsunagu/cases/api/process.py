@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from tsunagu.core.locking import StaleVersionError
+from tsunagu.network.models import PartnerAgency
+from tsunagu.organizations.models import User
 
 from .. import selectors, services
 from ..models import (
@@ -36,7 +38,6 @@ from ..schemas import (
     RecordOut,
     RecordPatchIn,
 )
-from ..validation import partners_for_agency, staff_for_agency
 from .common import ERRORS, _case_for_api, _staff, _stale, actor, body_version, refuse_nulls
 
 router = Router()
@@ -177,7 +178,7 @@ def plan_out(plan: SupportPlan) -> dict[str, Any]:
 
 def _goals_in(case: Case, goals: list[GoalIn]) -> list[dict[str, Any]]:
     rows = []
-    partners = partners_for_agency(case.agency)
+    partners = PartnerAgency.objects.in_area_of(case.agency)
     for i, g in enumerate(goals):
         row = g.dict()
         staff_id, partner_id = row.pop("provider_staff_id"), row.pop("provider_partner_id")
@@ -196,7 +197,7 @@ def _goals_in(case: Case, goals: list[GoalIn]) -> list[dict[str, Any]]:
 def _staff_or_none(case: Case, staff_id: int | None, field: str) -> Any:
     if staff_id is None:
         return None
-    staff = staff_for_agency(case.agency_id).filter(pk=staff_id).first()
+    staff = User.objects.case_staff_of(case.agency_id).filter(pk=staff_id).first()
     if staff is None:
         raise ValidationError({field: "同じ機関の職員を指定してください。"})
     return staff

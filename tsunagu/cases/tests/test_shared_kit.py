@@ -20,7 +20,6 @@ from tsunagu.cases import services
 from tsunagu.cases.models import CaseState, EmploymentOutcome, Evaluation, SupportRecord
 from tsunagu.cases.tests.helpers import open_case
 from tsunagu.cases.tests.process import case_at, evaluation_values, user
-from tsunagu.cases.validation import partners_for_agency
 from tsunagu.cases.workflow import plan_current
 from tsunagu.core.locking import VersionMissingError
 from tsunagu.core.models import AuditAction, AuditEvent
@@ -231,10 +230,10 @@ def test_partners_of_the_whole_area_can_be_named(demo: Any) -> None:
     own = PartnerAgency.objects.create(
         municipality=hasuda.municipality, name="蓮田市の試験機関", agency_type=PartnerAgencyType.values[0]
     )
-    names = set(partners_for_agency(hasuda).values_list("pk", flat=True))
+    names = set(PartnerAgency.objects.in_area_of(hasuda).values_list("pk", flat=True))
     assert {joint.pk, own.pk} <= names
     assert joint.pk not in set(
-        partners_for_agency(user("shinjuku-soudan").agency).values_list("pk", flat=True)
+        PartnerAgency.objects.in_area_of(user("shinjuku-soudan").agency).values_list("pk", flat=True)
     )
 
 

@@ -13,6 +13,7 @@ from tsunagu.core.codes import code_labels
 from tsunagu.core.locking import parse_version
 from tsunagu.core.models import CodeList
 from tsunagu.organizations.guards import allowed, permission_required, require
+from tsunagu.organizations.models import User
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.selectors import staff_visible_to
 from tsunagu.persons import selectors as person_selectors
@@ -27,7 +28,6 @@ from ..forms import (
     RecordForm,
     TransitionForm,
 )
-from ..validation import staff_for_agency
 from ..workflow import CASE_ACTIONS, available_actions, available_transitions
 from .common import actor, idempotency_key
 from .process import _PLAN_LABELS
@@ -94,7 +94,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "actions": actions,
             "action_labels": {name: a.label for name, a in CASE_ACTIONS.items()},
             "assign_form": AssignForm(
-                staff_queryset=staff_for_agency(case.agency_id),
+                staff_queryset=User.objects.case_staff_of(case.agency_id),
                 initial={"worker": case.assigned_worker_id, "version": case.version},
             )
             if actions["assign"]
@@ -106,7 +106,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "goals": selectors.plan_goals(plan) if plan is not None else [],
             "plan_count": case.plans.count(),
             "records": selectors.records_of_case(case),
-            "record_form": RecordForm(case=case, staff_queryset=staff_for_agency(case.agency_id), actor=user)
+            "record_form": RecordForm(
+                case=case, staff_queryset=User.objects.case_staff_of(case.agency_id), actor=user
+            )
             if can_edit
             else None,
             "evaluations": evaluations,
@@ -200,7 +202,7 @@ def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
     user = actor(request)
     require(user, Permission.CASE_ASSIGN, path=request.path)
     case = selectors.case_get_for_user(user=user, case_id=case_id, audit=False)
-    form = AssignForm(request.POST, staff_queryset=staff_for_agency(case.agency_id))
+    form = AssignForm(request.POST, staff_queryset=User.objects.case_staff_of(case.agency_id))
     if form.is_valid():
         try:
             services.case_assign(

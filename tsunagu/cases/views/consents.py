@@ -10,13 +10,13 @@ from django.views.decorators.http import require_POST
 
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
+from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import permission_required
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.privacy.forms import ConsentForm, ConsentWithdrawForm
 from tsunagu.privacy.selectors import consents_of_person
 
-from ..validation import partners_for_agency
 from .common import actor
 
 
@@ -25,7 +25,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
     from tsunagu.privacy.services import consent_give
 
     person = person_selectors.person_get_for_user(user=actor(request), person_id=person_id, audit=False)
-    partners = partners_for_agency(actor(request).agency)
+    partners = PartnerAgency.objects.in_area_of(actor(request).agency)
     form = ConsentForm(form_data(request), partner_queryset=partners)
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data

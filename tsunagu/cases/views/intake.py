@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
+from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import permission_required
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons import selectors as person_selectors
@@ -20,7 +21,6 @@ from .. import selectors, services
 from ..forms import (
     IntakeForm,
 )
-from ..validation import partners_for_agency
 from .common import actor
 
 
@@ -59,7 +59,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     person_id = request.GET.get("person") or (data.get("person") if data is not None else None)
     if person_id:
         person = person_selectors.person_get_for_user(user=user, person_id=person_id)
-    partners = partners_for_agency(user.agency)  # type: ignore[union-attr]
+    partners = PartnerAgency.objects.in_area_of(user.agency)
     intake_form = IntakeForm(data, prefix="intake", partner_queryset=partners)
     person_form = None
     if person is None:

@@ -17,7 +17,9 @@ from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.locking import DiffRow, StaleVersionError, VersionMissingError
 from tsunagu.core.models import CodeList
+from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import allowed, deny
+from tsunagu.organizations.models import User
 from tsunagu.organizations.roles import Permission
 
 from .. import selectors, services
@@ -39,7 +41,7 @@ from ..models import (
     SupportPlan,
     SupportRecord,
 )
-from ..validation import partners_for_agency, plan_period_limit, staff_for_agency
+from ..validation import plan_period_limit
 from .common import actor, case_for_writing, idempotency_key, posted_version, seen_version, stale_rows
 
 
@@ -125,7 +127,7 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
             message="最新のアセスメントを閲覧できないため、新しい版を作成できません。",
             obj=case,
         )
-    staff_qs = staff_for_agency(case.agency_id).exclude(pk=user.pk)
+    staff_qs = User.objects.case_staff_of(case.agency_id).exclude(pk=user.pk)
     form = AssessmentForm(
         form_data(request), case=case, staff_queryset=staff_qs, initial=AssessmentForm.initial_from(latest)
     )
@@ -184,8 +186,8 @@ def _plan_forms(
         data,
         prefix="goals",
         initial=goals,
-        staff_queryset=staff_for_agency(case.agency_id),
-        partner_queryset=partners_for_agency(case.agency),
+        staff_queryset=User.objects.case_staff_of(case.agency_id),
+        partner_queryset=PartnerAgency.objects.in_area_of(case.agency),
     )
     return form, formset
 
@@ -341,7 +343,10 @@ def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
     session (form_data) and a validation error (the page re-renders with it)."""
     case = case_for_writing(request, case_id)
     form = RecordForm(
-        form_data(request), case=case, staff_queryset=staff_for_agency(case.agency_id), actor=actor(request)
+        form_data(request),
+        case=case,
+        staff_queryset=User.objects.case_staff_of(case.agency_id),
+        actor=actor(request),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,7 +383,10 @@ def record_edit(request: HttpRequest, case_id: int, record_id: int) -> HttpRespo
         "occurred_at": timezone.localtime(record.occurred_at),
     }
     form = RecordForm(
-        form_data(request), case=case, staff_queryset=staff_for_agency(case.agency_id), initial=initial
+        form_data(request),
+        case=case,
+        staff_queryset=User.objects.case_staff_of(case.agency_id),
+        initial=initial,
     )
     stale = None
     rows: list[DiffRow] = []
