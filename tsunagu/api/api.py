@@ -56,11 +56,12 @@ def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 # entered bearer token is not kept in the browser's localStorage.
 docs = Swagger(settings={"validatorUrl": None, "persistAuthorization": False})
 
-# The error answers every operation can give (``api.errors``), documented on every operation that does
-# not declare them itself: 401 and 403 everywhere (every operation needs an API user and a
-# permission), 422 everywhere (a parameter or body refused, or a number beyond what the database
-# holds), 404 wherever the request names a record (a path, query or body value), 400 wherever there
-# is a request body (one that is not JSON).
+# The error answers every operation can give, all produced by ``api.errors`` in one shape: 401 and
+# 403 everywhere (every operation needs an API user and a permission), 422 everywhere (a parameter
+# or body refused, or a number beyond what the database holds), 404 wherever the request names a
+# record (a path, query or body value), 400 wherever there is a request body (one that is not JSON).
+# An operation that declares one of them with an app's own copy of the shape is documented with
+# these too, so the OpenAPI has one error schema and one validation-error schema.
 STANDARD_ERRORS: dict[int, tuple[str, type[Schema]]] = {
     400: (BAD_BODY, ErrorOut),
     401: (UNAUTHENTICATED, ErrorOut),
@@ -70,27 +71,47 @@ STANDARD_ERRORS: dict[int, tuple[str, type[Schema]]] = {
 }
 
 
+def _refs(node: Any) -> set[str]:
+    """The component names a part of the schema refers to."""
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
 def document_standard_errors(schema: dict[str, Any]) -> None:
-    """Add the standard error answers to every operation of ``schema`` that lacks them (in place)."""
+    """Document the standard error answers on every operation of ``schema`` (in place), then drop
+    the components nothing refers to any more (the apps' copies of the error shapes)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for shape in (ErrorOut, ValidationErrorOut):
         components.setdefault(shape.__name__, shape.model_json_schema(ref_template=REF_TEMPLATE))
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
-            responses = operation.setdefault("responses", {})
+            responses = {int(status): answer for status, answer in operation.get("responses", {}).items()}
             has_body = "requestBody" in operation
             names_a_record = has_body or bool(operation.get("parameters"))
             for status, (description, model) in STANDARD_ERRORS.items():
-                if status in responses or str(status) in responses:
-                    continue
-                if (status == 400 and not has_body) or (status == 404 and not names_a_record):
+                declared = status in responses
+                if not declared and (
+                    (status == 400 and not has_body) or (status == 404 and not names_a_record)
+                ):
                     continue
                 ref = {"$ref": REF_TEMPLATE.format(model=model.__name__)}
                 responses[status] = {
                     "description": description,
                     "content": {"application/json": {"schema": ref}},
                 }
-            operation["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
+            operation["responses"] = dict(sorted(responses.items()))
+    used = _refs(schema.get("paths", {}))
+    while True:  # components referred to by used components are used too
+        more = _refs([components[name] for name in used if name in components]) - used
+        if not more:
+            break
+        used |= more
+    for name in set(components) - used:
+        del components[name]
 
 
 class TsunaguAPI(NinjaAPI):

@@ -15,7 +15,7 @@ from tsunagu.organizations.roles import Permission
 
 from . import selectors
 from .indicators import Period, compute, period_problem
-from .schemas import FiscalYearOut, MonthlyOut, StatisticsInvalidInputOut, StatisticsRefusalOut
+from .schemas import FiscalYearOut, MonthlyOut
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -39,13 +39,8 @@ class FiscalYearQuery(Schema):
     fiscal_year: str
 
 
-# Answers of both operations (the 401 comes from the API's authentication).
-RESPONSES: dict[int, Any] = {
-    401: StatisticsRefusalOut,
-    403: StatisticsRefusalOut,
-    404: StatisticsRefusalOut,
-    422: StatisticsInvalidInputOut,
-}
+# The error answers (401, 403, 404, 422) are documented for every operation by ``tsunagu/api/api.py``
+# with the API's one error shape.
 NO_DATA_MONTH = "この月に記録されたデータはありません。"
 NO_DATA = "この期間に記録されたデータはありません。"
 
@@ -87,7 +82,7 @@ def _figures(request: HttpRequest, municipality: str, period: Period, no_data: s
 
 @router.get(
     "/statistics/monthly",
-    response={200: MonthlyOut, **RESPONSES},
+    response=MonthlyOut,
     summary="月次の支援状況調査（自治体）",
     description=(
         "municipality は全国地方公共団体コード（6桁）、month は YYYY-MM。閲覧できない自治体は 404。"
@@ -107,7 +102,7 @@ def monthly(request: HttpRequest, q: Query[MonthlyQuery]) -> dict[str, Any]:
 
 @router.get(
     "/statistics/fiscal-year",
-    response={200: FiscalYearOut, **RESPONSES},
+    response=FiscalYearOut,
     summary="年度の支援状況調査（自治体）",
     description=(
         "municipality は全国地方公共団体コード（6桁）、fiscal_year は西暦の年度（例：2025 は令和7年度、"

@@ -29,12 +29,3 @@ class FiscalYearOut(Schema):
     period_label: str
     note: str = ""
     indicators: list[IndicatorOut]
-
-
-class StatisticsRefusalOut(Schema):
-    detail: str
-
-
-class StatisticsInvalidInputOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
