@@ -35,10 +35,6 @@ router = Router()
 PAGE_SIZE = 25
 
 
-def _require(request: HttpRequest, permission: Permission) -> None:
-    guards.require(request.user, permission, via="api")
-
-
 ERRORS = {403: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
 
 
@@ -152,7 +148,7 @@ def _chair(request: HttpRequest, chair_id: int | None, council: SupportCouncil |
     "/meetings", response={200: MeetingListOut, **ERRORS}, tags=["会議"], summary="会議の一覧（予定・過去）"
 )
 def meeting_list(request: HttpRequest, when: str = "all", page: int = 1) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     if when == "upcoming":
         qs = selectors.meetings_upcoming(request.user)
     elif when == "past":
@@ -180,8 +176,8 @@ def meeting_list(request: HttpRequest, when: str = "all", page: int = 1) -> dict
     "/meetings", response={201: MeetingOut, **ERRORS}, tags=["会議"], summary="会議を登録（主任・センター長）"
 )
 def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.API_USE, via="api")
+    guards.require(request.user, Permission.MEETING_MANAGE, via="api")
     user: Any = request.user
     council = None
     if payload.kind == "council":
@@ -221,7 +217,7 @@ def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Status[dic
     summary="会議（出席者・議題・結果・議事録）",
 )
 def meeting_get(request: HttpRequest, meeting_id: RecordId) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return meeting_out(selectors.meeting_get_for_user(user=request.user, meeting_id=meeting_id))
 
 
@@ -232,10 +228,10 @@ def meeting_get(request: HttpRequest, meeting_id: RecordId) -> dict[str, Any]:
     summary="会議を更新（楽観的ロック）",
 )
 def meeting_patch(request: HttpRequest, meeting_id: RecordId, payload: MeetingPatchIn) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, via="api")
     data = payload.dict(exclude_unset=True)
     values: dict[str, Any] = {k: data[k] for k in ("held_on", "place", "minutes") if k in data}
     for text in ("place", "minutes"):
@@ -266,10 +262,10 @@ def meeting_patch(request: HttpRequest, meeting_id: RecordId, payload: MeetingPa
     summary="ケースを議題に追加",
 )
 def agenda_add(request: HttpRequest, meeting_id: RecordId, payload: AgendaItemIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, via="api")
     case = case_selectors.case_get_for_user(user=user, case_id=payload.case_id, audit=False)
     item = services.agenda_item_add(
         actor=user,
@@ -292,11 +288,11 @@ def agenda_add(request: HttpRequest, meeting_id: RecordId, payload: AgendaItemIn
 def agenda_outcome(
     request: HttpRequest, meeting_id: RecordId, item_id: RecordId, payload: AgendaOutcomeIn
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     item = selectors.agenda_item_get(meeting=meeting, item_id=item_id)
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, via="api")
     services.agenda_outcome_record(actor=user, item=item, outcome=payload.outcome, minutes=payload.minutes)
     return agenda_item_out(selectors.agenda_item_get(meeting=meeting, item_id=item.pk))
 
@@ -311,7 +307,7 @@ def agenda_outcome(
     summary="支援決定・確認の一覧（新しい順、100件まで）",
 )
 def decision_list(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     decisions = list(selectors.decisions_visible_to(request.user)[:100])
     selectors.cases_shown_audit(user=request.user, cases=[d.case for d in decisions], shown="decisions")
     return [decision_out(d) for d in decisions]
@@ -324,7 +320,7 @@ def decision_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="支援決定・確認の待ち（自治体担当者）",
 )
 def decision_pending(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     user: Any = request.user
     if not guards.allowed(user, Permission.DECISION_RECORD):
         guards.deny(user, permission=Permission.DECISION_RECORD, message=selectors.DECISION_ONLY_MESSAGE)
@@ -354,7 +350,7 @@ def decision_pending(request: HttpRequest) -> list[dict[str, Any]]:
     summary="支援決定・確認を記録（自治体担当者）",
 )
 def decision_create(request: HttpRequest, payload: SupportDecisionIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     user: Any = request.user
     case = selectors.case_for_decision(user=user, case_id=payload.case_id)
     decision = services.decision_record(
@@ -378,5 +374,5 @@ def decision_create(request: HttpRequest, payload: SupportDecisionIn) -> Status[
     summary="支援決定・確認を取得",
 )
 def decision_get(request: HttpRequest, decision_id: RecordId) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return decision_out(selectors.decision_get_for_user(user=request.user, decision_id=decision_id))

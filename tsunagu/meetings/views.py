@@ -39,12 +39,8 @@ from .models import AgendaPurpose, DecisionKind, Meeting, MeetingKind, SupportCo
 PAST_PAGE_SIZE = 25
 
 
-def _require(request: HttpRequest, permission: Permission) -> None:
-    guards.require(request.user, permission, path=request.path)
-
-
-def _require_meetings_view(request: HttpRequest) -> None:
-    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DECISION_RECORD, path=request.path)
+# Who may open the meeting pages: the centre's staff and the municipality's officers.
+MEETING_READERS = (Permission.PERSON_VIEW, Permission.DECISION_RECORD)
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
@@ -56,7 +52,7 @@ def _refused(request: HttpRequest, message: str) -> HttpResponse:
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """会議の一覧: upcoming first (soonest first), then past meetings, newest first, by pages."""
-    _require_meetings_view(request)
+    guards.require_any(request.user, *MEETING_READERS, path=request.path)
     user: Any = request.user
     upcoming = list(selectors.meetings_upcoming(user)[:50])
     past = Paginator(selectors.meetings_past(user), PAST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -112,7 +108,7 @@ def _meeting_form(
 
 def meeting_new(request: HttpRequest) -> HttpResponse:
     """会議を登録する. ``?council=<id>`` registers a meeting of that 支援会議 (members only)."""
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, path=request.path)
     user: Any = request.user
     council = None
     council_id = request.GET.get("council")
@@ -142,7 +138,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, path=request.path)
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     if meeting.agency_id != user.agency_id:
@@ -234,7 +230,7 @@ def _detail(
 
 
 def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    _require_meetings_view(request)
+    guards.require_any(request.user, *MEETING_READERS, path=request.path)
     meeting = selectors.meeting_get_for_user(user=request.user, meeting_id=meeting_id)
     return _detail(request, meeting)
 
@@ -242,7 +238,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """Put a case on the agenda: by the quick button of a waiting case, or by case number."""
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, path=request.path)
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     form = AgendaAddForm(request.POST, kind=meeting.kind)
@@ -283,7 +279,7 @@ def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @require_POST
 def agenda_outcome(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, path=request.path)
     user: Any = request.user
     meeting = selectors.meeting_get_for_user(user=user, meeting_id=meeting_id, audit=False)
     item = selectors.agenda_item_get(meeting=meeting, item_id=item_id)
@@ -397,7 +393,7 @@ def decision_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def council_list(request: HttpRequest) -> HttpResponse:
-    _require_meetings_view(request)
+    guards.require_any(request.user, *MEETING_READERS, path=request.path)
     user: Any = request.user
     can_manage = user.can(Permission.MEETING_MANAGE) and bool(user.agency_id)
     form = None
@@ -427,7 +423,7 @@ def council_list(request: HttpRequest) -> HttpResponse:
 
 def council_detail(request: HttpRequest, council_id: int) -> HttpResponse:
     """Roster with pledges; the council's meetings for members only."""
-    _require_meetings_view(request)
+    guards.require_any(request.user, *MEETING_READERS, path=request.path)
     user: Any = request.user
     council = selectors.council_get_for_user(user=user, council_id=council_id)
     can_manage = user.can(Permission.MEETING_MANAGE) and user.agency_id == council.agency_id
@@ -483,7 +479,7 @@ def council_detail(request: HttpRequest, council_id: int) -> HttpResponse:
 
 @require_POST
 def council_member_leave(request: HttpRequest, council_id: int, member_id: int) -> HttpResponse:
-    _require(request, Permission.MEETING_MANAGE)
+    guards.require(request.user, Permission.MEETING_MANAGE, path=request.path)
     user: Any = request.user
     council = selectors.council_get_for_user(user=user, council_id=council_id)
     member = council.members.filter(pk=member_id).first()

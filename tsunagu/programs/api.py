@@ -63,11 +63,6 @@ def _actor(request: HttpRequest) -> User:
 router = Router(tags=["住居確保給付金"])
 
 
-def _require(request: HttpRequest, permission: Permission) -> None:
-    """Deny by default, as the UI does: ``guards.require`` (one audited refusal)."""
-    guards.require(request.user, permission, via="api")  # type: ignore[arg-type]
-
-
 def assess_out(assessment: selectors.Assessment) -> dict[str, Any]:
     return assessment.result.as_dict() | {"rule_effective_from": assessment.rule.effective_from}
 
@@ -169,7 +164,7 @@ def _get(request: HttpRequest, application_id: Id, *, audit: bool = False) -> Ho
 )
 def housing_assess(request: HttpRequest, payload: HousingAssessIn) -> dict[str, Any]:
     """Stores nothing and reads no personal data; every requirement is explained in Japanese."""
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return assess_out(selectors.housing_assess(payload.dict()))
 
 
@@ -377,13 +372,13 @@ def progress_out(r: ProgressReport) -> dict[str, Any]:
 
 
 def _enrolment(request: HttpRequest, enrolment_id: Id, *, audit: bool = False) -> ProgramEnrolment:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return selectors.enrolment_get_for_user(user=request.user, enrolment_id=enrolment_id, audit=audit)
 
 
 @other_router.get("/enrolments", response=EnrolmentListOut, summary="事業の利用の一覧（自機関・自自治体）")
 def enrolment_list(request: HttpRequest, status: str = "") -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     qs = selectors.enrolments_visible_to(request.user).prefetch_related("progress_reports__author")
     if status:
         qs = qs.filter(status=status)
@@ -395,7 +390,7 @@ def enrolment_list(request: HttpRequest, status: str = "") -> dict[str, Any]:
     "/enrolments", response={201: EnrolmentOut}, summary="事業の利用を登録する（プランに紐づけ）"
 )
 def enrolment_create(request: HttpRequest, payload: EnrolmentIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     values = payload.dict()
     case = case_get_for_user(user=request.user, case_id=values.pop("case_id"), audit=False)
     values["plan"] = values.pop("plan_id")
@@ -532,7 +527,7 @@ def budget_out(budget: selectors.HouseholdBudget) -> dict[str, Any]:
     summary="家計改善支援（家計表・債務・家計計画・貸付）。担当の相談支援員は本人の同意がある場合のみ",
 )
 def household_budget_get(request: HttpRequest, case_id: Id) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id))
 
 
@@ -542,7 +537,7 @@ def household_budget_get(request: HttpRequest, case_id: Id) -> dict[str, Any]:
 def household_budget_sheet_save(
     request: HttpRequest, case_id: Id, payload: BudgetSheetIn
 ) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     services.budget_sheet_save(actor=_actor(request), case=budget.case, **payload.dict())
     return Status(201, budget_out(selectors.household_budget_for_user(user=request.user, case_id=case_id)))
@@ -552,7 +547,7 @@ def household_budget_sheet_save(
     "/cases/{case_id}/household-budget/debts", response={201: DebtOut}, summary="債務・滞納を記録する"
 )
 def household_budget_debt_add(request: HttpRequest, case_id: Id, payload: DebtIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     d = services.debt_add(
         actor=_actor(request),
@@ -583,7 +578,7 @@ def household_budget_debt_add(request: HttpRequest, case_id: Id, payload: DebtIn
 def household_budget_plan_add(
     request: HttpRequest, case_id: Id, payload: BudgetPlanIn
 ) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     services.budget_plan_add(
         actor=_actor(request),
@@ -600,7 +595,7 @@ def household_budget_plan_add(
     summary="生活福祉資金の利用を記録する",
 )
 def household_budget_loan_add(request: HttpRequest, case_id: Id, payload: LoanIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     budget = selectors.household_budget_for_user(user=request.user, case_id=case_id)
     services.loan_link_add(
         actor=_actor(request),

@@ -71,17 +71,12 @@ def _actor(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
-def _require_any(request: HttpRequest, *permissions: Permission) -> None:
-    """``guards.require_any`` for the request's user (one audited refusal, 403)."""
-    guards.require_any(request.user, *permissions, path=request.path)  # type: ignore[arg-type]
-
-
 # --- 簡易判定 ------------------------------------------------------------------------------------------
 
 
 def housing_assess(request: HttpRequest) -> HttpResponse:
     """簡易判定: the same validation and calculation as ``POST /api/v1/housing-benefit/assess``."""
-    _require_any(request, Permission.DASHBOARD_VIEW)
+    guards.require_any(request.user, Permission.DASHBOARD_VIEW, path=request.path)
     municipalities = selectors.municipalities_for_user(request.user)
     if not municipalities.exists():
         municipalities = Municipality.objects.order_by("code")
@@ -104,7 +99,7 @@ def housing_assess(request: HttpRequest) -> HttpResponse:
 
 
 def application_list(request: HttpRequest) -> HttpResponse:
-    _require_any(request, Permission.PERSON_VIEW, Permission.DECISION_RECORD)
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DECISION_RECORD, path=request.path)
     state = request.GET.get("state", "")
     page = selectors.housing_application_page(user=request.user, state=state, page=request.GET.get("page", 1))
     return render(
@@ -122,7 +117,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 def application_new(request: HttpRequest) -> HttpResponse:
     """申請の受付 at the centre, from one of the agency's open cases."""
-    _require_any(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     cases = selectors.cases_for_application(request.user)
     initial: dict[str, Any] = {"application_date": timezone.localdate(), "type": "rent", "cause": "job_loss"}
     if request.GET.get("case", "").isdigit():
@@ -277,7 +272,7 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
         user=request.user, application_id=application_id, audit=False
     )
     if action not in selectors.housing_actions_for(request.user, app):
-        _require_any(request, Permission.DECISION_RECORD, Permission.CASE_EDIT)
+        guards.require_any(request.user, Permission.DECISION_RECORD, Permission.CASE_EDIT, path=request.path)
         messages.warning(request, f"この申請では現在「{spec.title}」を行えません。")
         return redirect("programs:housing_application_detail", application_id=app.pk)
     today = timezone.localdate()
@@ -305,7 +300,7 @@ def extension_decide(request: HttpRequest, application_id: int, extension_id: in
     if ext is None:
         raise Http404
     if "extension_decide" not in selectors.housing_actions_for(request.user, app) or ext.state != "pending":
-        _require_any(request, Permission.DECISION_RECORD)
+        guards.require_any(request.user, Permission.DECISION_RECORD, path=request.path)
         messages.warning(request, "この延長申請は決定できません（決定済み、または支給中ではありません）。")
         return redirect("programs:housing_application_detail", application_id=app.pk)
     form = ExtensionDecideForm(form_data(request), initial={"decided_on": timezone.localdate()})
@@ -340,7 +335,7 @@ def extension_decide(request: HttpRequest, application_id: int, extension_id: in
 
 def rule_tables(request: HttpRequest) -> HttpResponse:
     """The tables in force today and every earlier version (nothing is overwritten)."""
-    _require_any(request, Permission.DASHBOARD_VIEW)
+    guards.require_any(request.user, Permission.DASHBOARD_VIEW, path=request.path)
     today = timezone.localdate()
     tables = [
         {
@@ -357,7 +352,7 @@ def rule_tables(request: HttpRequest) -> HttpResponse:
 
 
 def rule_new(request: HttpRequest) -> HttpResponse:
-    _require_any(request, Permission.RULES_EDIT)
+    guards.require_any(request.user, Permission.RULES_EDIT, path=request.path)
     municipality = request.user.municipality  # type: ignore[union-attr]
     if municipality is None:
         guards.deny(request.user, permission=Permission.RULES_EDIT, reason="no_municipality")  # type: ignore[arg-type]
@@ -390,7 +385,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 
 
 def enrolment_list(request: HttpRequest) -> HttpResponse:
-    _require_any(request, Permission.PERSON_VIEW, Permission.DECISION_RECORD)
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DECISION_RECORD, path=request.path)
     today = timezone.localdate()
     status = request.GET.get("status", "")
     qs = selectors.enrolments_visible_to(request.user).order_by("-start_on", "-id")
@@ -411,7 +406,7 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
 
 def enrolment_new(request: HttpRequest) -> HttpResponse:
     """利用の登録 from a case (``?case=<id>``): the case page links here."""
-    _require_any(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     case_id = request.GET.get("case", "")
     if not case_id.isdigit():
         raise Http404
@@ -521,12 +516,12 @@ def enrolment_action(request: HttpRequest, enrolment_id: int, action: str) -> Ht
 
 def provider_list(request: HttpRequest) -> HttpResponse:
     """認定就労訓練事業所の一覧; 自治体担当者 register new ones."""
-    _require_any(request, Permission.PERSON_VIEW, Permission.DECISION_RECORD)
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DECISION_RECORD, path=request.path)
     is_officer = request.user.can(Permission.DECISION_RECORD)  # type: ignore[union-attr]
     form = CertifiedProviderForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not is_officer:
-            _require_any(request, Permission.DECISION_RECORD)
+            guards.require_any(request.user, Permission.DECISION_RECORD, path=request.path)
         if form.is_valid():
             try:
                 services.certified_provider_add(actor=_actor(request), values=form.cleaned_data)
@@ -549,7 +544,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 def training_decision(request: HttpRequest, case_id: int) -> HttpResponse:
     """雇用型／非雇用型の決定 by the 自治体担当者 of the case's municipality."""
-    _require_any(request, Permission.DECISION_RECORD)
+    guards.require_any(request.user, Permission.DECISION_RECORD, path=request.path)
     case = case_get_for_decision(user=request.user, case_id=case_id)
     form = TrainingTypeDecisionForm(
         request.POST if request.method == "POST" else None, initial={"decided_on": timezone.localdate()}
@@ -588,7 +583,7 @@ BUDGET_FORMS: dict[str, type[forms.Form]] = {
 
 def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
     """家計表・債務・家計計画・貸付. The assigned worker sees it only with consent (else a notice, 404)."""
-    _require_any(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     case = case_get_for_user(user=request.user, case_id=case_id, audit=False)
     try:
         budget = selectors.household_budget_for_user(user=request.user, case_id=case.pk)
@@ -605,7 +600,7 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
     if which:
         if which not in BUDGET_FORMS:
             raise Http404
-        _require_any(request, Permission.BUDGET_SUPPORT)
+        guards.require_any(request.user, Permission.BUDGET_SUPPORT, path=request.path)
         form = BUDGET_FORMS[which](request.POST)
         bound[which] = form
         if form.is_valid():

@@ -63,10 +63,6 @@ def _user(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
-def _require(request: HttpRequest, permission: Permission) -> None:
-    guards.require(request.user, permission, via="api")
-
-
 def _audit_shown(request: HttpRequest, objects: Any, shown: str) -> None:
     """One batched VIEW row per record on a list page (each names its person)."""
     audit_record_many(
@@ -236,7 +232,7 @@ def partner_list(
     municipality_code: str = "",
     include_inactive: bool = False,
 ) -> list[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     muni_id = None
     if municipality_code:
         muni = Municipality.objects.filter(code=municipality_code).first()
@@ -258,7 +254,7 @@ def partner_list(
     summary="関係機関",
 )
 def partner_get(request: HttpRequest, partner_id: RecordId) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return partner_out(selectors.partner_get_for_user(user=_user(request), partner_id=partner_id))
 
 
@@ -269,7 +265,7 @@ def partner_get(request: HttpRequest, partner_id: RecordId) -> dict[str, Any]:
     summary="関係機関を登録",
 )
 def partner_create(request: HttpRequest, payload: PartnerAgencyCreateIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     muni = services.partner_municipalities_for(_user(request)).filter(code=payload.municipality_code).first()
     if muni is None:
         raise ValidationError({"municipality_code": "自機関の担当地域の自治体コードを指定してください。"})
@@ -293,7 +289,7 @@ def partner_create(request: HttpRequest, payload: PartnerAgencyCreateIn) -> Stat
 def partner_patch(
     request: HttpRequest, partner_id: RecordId, payload: PartnerAgencyPatchIn
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     version = values.pop("version")
@@ -313,7 +309,7 @@ def partner_patch(
     summary="つなぎを記録（提供の根拠がなければ403）",
 )
 def referral_create(request: HttpRequest, payload: ReferralCreateIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     case = case_get_for_user(user=_user(request), case_id=payload.case_id, audit=False)
     partner = _partner_for(request, payload.partner_id, "partner_id") if payload.partner_id else None
     council, exception = _basis_objects(request, payload, case.person)
@@ -344,7 +340,7 @@ def referral_list(
     case_id: RecordId | None = None,
     page: int = 1,
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     if case_id is not None:
         case = case_get_for_user(user=_user(request), case_id=case_id, audit=False)
         items = selectors.referrals_of_case(user=_user(request), case=case)
@@ -361,7 +357,7 @@ def referral_list(
     "/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, tags=["つなぎ"], summary="つなぎ"
 )
 def referral_get(request: HttpRequest, referral_id: RecordId) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     return referral_out(selectors.referral_get_for_user(user=_user(request), referral_id=referral_id))
 
 
@@ -372,7 +368,7 @@ def referral_get(request: HttpRequest, referral_id: RecordId) -> dict[str, Any]:
     summary="つなぎの状態を変更（依頼中→受理/不受理→支援中→完了、取消）",
 )
 def referral_status(request: HttpRequest, referral_id: RecordId, payload: ReferralStatusIn) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     referral = services.referral_status_change(
         actor=_user(request),
@@ -399,7 +395,7 @@ def disclosure_list(
     channel: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.disclosure_list(
         user=_user(request),
         query=selectors.DisclosureQuery(
@@ -418,7 +414,7 @@ def disclosure_list(
     summary="第三者提供を記録（根拠がなければ403、理由は日本語）",
 )
 def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     person = person_get_for_user(user=_user(request), person_id=payload.person_id, audit=False)
     case = None
     if payload.case_id is not None:
@@ -457,7 +453,7 @@ def disclosure_create(request: HttpRequest, payload: DisclosureCreateIn) -> Stat
     summary="本人の第三者提供の履歴（開示請求用）",
 )
 def person_disclosures(request: HttpRequest, person_id: RecordId) -> list[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     person = person_get_for_user(user=_user(request), person_id=person_id)
     return [disclosure_out(d) for d in selectors.person_disclosure_history(person=person)]
 
@@ -469,7 +465,7 @@ def person_disclosures(request: HttpRequest, person_id: RecordId) -> list[dict[s
     summary="同意によらない提供（第27条第1項）の承認を申請",
 )
 def exception_create(request: HttpRequest, payload: ExceptionCreateIn) -> Status[dict[str, Any]]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     person = person_get_for_user(user=_user(request), person_id=payload.person_id, audit=False)
     case = None
     if payload.case_id is not None:
@@ -500,7 +496,7 @@ def exception_create(request: HttpRequest, payload: ExceptionCreateIn) -> Status
 def exception_approve(
     request: HttpRequest, exception_id: RecordId, payload: ExceptionDecisionIn
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     return exception_out(
         services.statutory_exception_approve(actor=_user(request), exception=req, note=payload.note)
@@ -516,7 +512,7 @@ def exception_approve(
 def exception_reject(
     request: HttpRequest, exception_id: RecordId, payload: ExceptionDecisionIn
 ) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     req = selectors.exception_get_for_user(user=_user(request), exception_id=exception_id)
     return exception_out(
         services.statutory_exception_reject(actor=_user(request), exception=req, note=payload.note)
@@ -533,7 +529,7 @@ def exception_reject(
     summary="有効な同意のない方（進行中のケース）",
 )
 def consents_without(request: HttpRequest, page: int = 1) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.persons_without_consent(user=_user(request), page=page)
     _audit_shown(request, result.object_list, "persons_without_consent")
     return _page_out(
@@ -572,7 +568,7 @@ def _consent_row(c: Any) -> dict[str, Any]:
     summary="30日以内に有効期限が来る同意",
 )
 def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     days = max(1, min(days, 365))
     result = selectors.consents_expiring(user=_user(request), on=timezone.localdate(), days=days, page=page)
     _audit_shown(request, result.object_list, "consents_expiring")
@@ -581,7 +577,7 @@ def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> di
 
 @router.get("/consents/withdrawn", response=ConsentOpsListOut, tags=["同意の運用"], summary="撤回された同意")
 def consents_withdrawn(request: HttpRequest, page: int = 1) -> dict[str, Any]:
-    _require(request, Permission.API_USE)
+    guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.consents_withdrawn(user=_user(request), page=page)
     _audit_shown(request, result.object_list, "consents_withdrawn")
     return _page_out(result, [_consent_row(c) for c in result.object_list])

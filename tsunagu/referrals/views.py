@@ -51,18 +51,13 @@ CATEGORY_LABELS = dict(DataCategory.choices)
 TYPE_LABELS = dict(PartnerAgencyType.choices)
 
 
+# The registry's keepers (``policies.may_edit_partners``): the centre's caseworkers and the municipality.
+PARTNER_EDITORS = (Permission.CASE_EDIT, Permission.RULES_EDIT)
+
+
 def _user(request: HttpRequest) -> User:
     """The signed-in account (the API's auth and the login middleware guarantee one)."""
     return cast("User", request.user)
-
-
-def _require(request: HttpRequest, *permissions: Permission) -> None:
-    guards.require_any(request.user, *permissions, path=request.path)
-
-
-def _require_partner_editor(request: HttpRequest) -> None:
-    """The registry's keepers (``policies.may_edit_partners``)."""
-    _require(request, Permission.CASE_EDIT, Permission.RULES_EDIT)
 
 
 def _refusal(form: Any, exc: PermissionDenied) -> None:
@@ -74,7 +69,7 @@ def _refusal(form: Any, exc: PermissionDenied) -> None:
 
 
 def partner_list(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW, path=request.path)
     form = PartnerFilterForm(request.GET or None)
     q, agency_type, active_only = "", "", True
     if form.is_bound and form.is_valid():
@@ -92,7 +87,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 
 
 def partner_new(request: HttpRequest) -> HttpResponse:
-    _require_partner_editor(request)
+    guards.require_any(request.user, *PARTNER_EDITORS, path=request.path)
     municipalities = services.partner_municipalities_for(_user(request))
     form = PartnerAgencyForm(
         form_data(request),
@@ -118,7 +113,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 
 
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, Permission.DASHBOARD_VIEW, path=request.path)
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     referrals = list(
         selectors.partner_referrals(user=_user(request), partner=partner).order_by("-referred_on")[:50]
@@ -137,7 +132,7 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_partner_editor(request)
+    guards.require_any(request.user, *PARTNER_EDITORS, path=request.path)
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     initial = {k: getattr(partner, k) for k in services.PARTNER_FIELDS} | {"version": partner.version}
     form = PartnerAgencyForm(
@@ -194,7 +189,7 @@ def _partner_shown(name: str, value: Any) -> str:
 
 @require_POST
 def partner_contact_add(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_partner_editor(request)
+    guards.require_any(request.user, *PARTNER_EDITORS, path=request.path)
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     form = PartnerContactForm(request.POST)
     if form.is_valid():
@@ -222,7 +217,7 @@ def partner_contact_add(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 @require_POST
 def partner_contact_remove(request: HttpRequest, partner_id: int, contact_id: int) -> HttpResponse:
-    _require_partner_editor(request)
+    guards.require_any(request.user, *PARTNER_EDITORS, path=request.path)
     partner = selectors.partner_get_for_user(user=_user(request), partner_id=partner_id)
     contact = selectors.partner_contact_get_for_user(
         user=_user(request), partner=partner, contact_id=contact_id
@@ -236,7 +231,7 @@ def partner_contact_remove(request: HttpRequest, partner_id: int, contact_id: in
 
 
 def referral_list(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     form = ReferralFilterForm(request.GET or None)
     if not policies.may_see_all_of_agency(request.user):
         del form.fields["scope"]
@@ -271,7 +266,7 @@ def _consent_summary(person: Any) -> dict[str, Any] | None:
 
 def referral_new(request: HttpRequest) -> HttpResponse:
     """つなぎの記録 from a case (``/referrals/new/?case=<id>``)."""
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     case_id = request.GET.get("case", "")
     if not case_id.isdigit():
         user: Any = request.user
@@ -370,7 +365,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     if not workflow.transitions_from(referral.status):
         messages.info(request, "このつなぎは終了しているため、状態を変更できません。")
@@ -399,7 +394,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     initial = {
         "version": referral.version,
@@ -430,7 +425,7 @@ def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 def referral_close_case(request: HttpRequest, referral_id: int) -> HttpResponse:
     """「生活保護適用で終結」: the cases app's ``close`` transition (needs the evaluation first)."""
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     referral = selectors.referral_get_for_user(user=_user(request), referral_id=referral_id, audit=False)
     try:
         services.referral_close_case_public_assistance(
@@ -458,7 +453,7 @@ def referral_attachment(request: HttpRequest, referral_id: int, attachment_id: i
 
 
 def disclosure_list(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     form = DisclosureFilterForm(request.GET or None)
     query = selectors.DisclosureQuery()
     if form.is_bound and form.is_valid():
@@ -494,7 +489,7 @@ def disclosure_detail(request: HttpRequest, disclosure_id: int) -> HttpResponse:
 
 def disclosure_new(request: HttpRequest) -> HttpResponse:
     """第三者提供の記録 (meeting papers, data given to a partner) — only with a basis."""
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     person_id = request.GET.get("person", "")
     if not person_id.isdigit():
         guards.deny(
@@ -547,7 +542,7 @@ def disclosure_new(request: HttpRequest) -> HttpResponse:
 
 def person_disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person's own disclosure history (for a 開示請求): printable, and as PDF."""
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     person = person_get_for_user(user=_user(request), person_id=person_id)
     return render(
         request,
@@ -563,7 +558,7 @@ def person_disclosures(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def person_disclosures_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     person = person_get_for_user(user=_user(request), person_id=person_id, audit=False)
     pdf = selectors.person_disclosure_history_pdf(user=_user(request), person=person)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -576,7 +571,7 @@ def person_disclosures_pdf(request: HttpRequest, person_id: int) -> HttpResponse
 
 
 def exception_list(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     form = ExceptionFilterForm(request.GET or None)
     status = ""
     if form.is_bound and form.is_valid():
@@ -590,7 +585,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
 
 
 def exception_new(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.CASE_EDIT)
+    guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     person_id = request.GET.get("person", "")
     if not person_id.isdigit():
         guards.deny(
@@ -688,7 +683,7 @@ CONSENT_TABS = (
 
 
 def consent_operations(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.PERSON_VIEW)
+    guards.require_any(request.user, Permission.PERSON_VIEW, path=request.path)
     tab = request.GET.get("tab", "without")
     if tab not in dict(CONSENT_TABS):
         tab = "without"
@@ -716,7 +711,7 @@ def consent_operations(request: HttpRequest) -> HttpResponse:
 
 
 def deidentified_export(request: HttpRequest) -> HttpResponse:
-    _require(request, Permission.EXPORT_DEIDENTIFIED)
+    guards.require_any(request.user, Permission.EXPORT_DEIDENTIFIED, path=request.path)
     form = ExportForm(
         request.POST or None, initial={"purpose": Purpose.STATISTICS, "kind": "cases_by_age_gender"}
     )

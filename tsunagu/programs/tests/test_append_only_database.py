@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("model", [HousingBenefitRuleTable, JobSearchRequirement])
-def test_raw_update_and_delete_of_rule_rows_are_refused(demo: Any, model: type) -> None:
+def test_raw_update_and_delete_of_rule_rows_are_refused(demo: Any, model: Any) -> None:
     table = model._meta.db_table
     assert model.objects.exists(), "the demo municipalities have rule rows"
     for sql in (
