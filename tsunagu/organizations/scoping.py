@@ -60,16 +60,32 @@ def get_for_user_or_404[M: models.Model](
         ).get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         pass
+    raise not_found(user, queryset.model, pk)
+
+
+def not_found(
+    user: Any,
+    model: type[models.Model],
+    pk: Any,
+    *,
+    reason: str = "out_of_scope",
+    message: str = NOT_FOUND_MESSAGE,
+    person_id: int | None = None,
+    **details: Any,
+) -> Http404:
+    """The 404 for a record the user may not see: audited as a refused access when the record
+    exists (an absent one is not). ``raise not_found(...)``; the one place that writes that row."""
     try:
-        exists = queryset.model._default_manager.filter(pk=pk).exists()
-    except (ValueError, TypeError):
+        exists = model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError, OverflowError):
         exists = False
     if exists:
         audit_record(
             actor=user,
             action=AuditAction.ACCESS_DENIED,
-            object_type=queryset.model._meta.model_name or "",
+            object_type=model._meta.model_name or "",
             object_id=pk,
-            details={"reason": "out_of_scope"},
+            person_id=person_id,
+            details={"reason": reason, **details},
         )
-    raise Http404(NOT_FOUND_MESSAGE)
+    return Http404(message)

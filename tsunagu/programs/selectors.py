@@ -13,7 +13,6 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
-from django.http import Http404
 
 from tsunagu.cases.models import OPEN_STATES, Case, PlanStatus, SupportPlan
 from tsunagu.cases.selectors import case_get_for_user
@@ -22,7 +21,7 @@ from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
-from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
+from tsunagu.organizations.scoping import get_for_user_or_404, not_found, scope_for_user
 
 from . import housing_rules as hr
 from . import workflow
@@ -314,14 +313,15 @@ def household_budget_for_user(*, user: Any, case_id: Any) -> HouseholdBudget:
     """
     case = case_get_for_user(user=user, case_id=case_id, audit=False)
     if not budget_visible_to(user, case):
-        audit_record(
-            actor=user,
-            action=AuditAction.ACCESS_DENIED,
-            obj=case,
+        raise not_found(
+            user,
+            type(case),
+            case.pk,
+            reason="household_budget_not_visible",
+            message=BUDGET_HIDDEN_NOTICE,
             person_id=case.person_id,
-            details={"app": "programs", "reason": "household_budget_not_visible"},
+            app="programs",
         )
-        raise Http404(BUDGET_HIDDEN_NOTICE)
     audit_record(
         actor=user,
         action=AuditAction.VIEW,

@@ -25,7 +25,7 @@ from tsunagu.core.models import AuditAction
 from tsunagu.meetings.models import SupportCouncil
 from tsunagu.network.models import PartnerAgency, PartnerContact
 from tsunagu.organizations.roles import Permission, Role
-from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, scope_for_user
+from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404, not_found, scope_for_user
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory, consent_in_force_q
 
@@ -42,22 +42,6 @@ from .pdf import render_pdf
 
 PAGE_SIZE = 50
 EXPIRY_WINDOW_DAYS = 30
-
-
-def _not_found_audited(user: Any, model: type[models.Model], pk: Any) -> Http404:
-    try:
-        exists = model._default_manager.filter(pk=pk).exists()
-    except (ValueError, TypeError):
-        exists = False
-    if exists:
-        audit_record(
-            actor=user,
-            action=AuditAction.ACCESS_DENIED,
-            object_type=model._meta.model_name or "",
-            object_id=pk,
-            details={"reason": "out_of_scope"},
-        )
-    return Http404(NOT_FOUND_MESSAGE)
 
 
 # --- 関係機関 ----------------------------------------------------------------------------------
@@ -119,7 +103,7 @@ def partner_get_for_user(*, user: Any, partner_id: Any) -> PartnerAgency:
     try:
         return partners_visible_to(user).select_related("municipality").get(pk=partner_id)
     except (PartnerAgency.DoesNotExist, ValueError, TypeError):
-        raise _not_found_audited(user, PartnerAgency, partner_id) from None
+        raise not_found(user, PartnerAgency, partner_id) from None
 
 
 def partner_contact_get_for_user(*, user: Any, partner: PartnerAgency, contact_id: Any) -> PartnerContact:
@@ -261,7 +245,7 @@ def disclosure_get_for_user(*, user: Any, disclosure_id: Any) -> Disclosure:
             .get(pk=disclosure_id)
         )
     except (Disclosure.DoesNotExist, ValueError, TypeError):
-        raise _not_found_audited(user, Disclosure, disclosure_id) from None
+        raise not_found(user, Disclosure, disclosure_id) from None
     audit_record(actor=user, action=AuditAction.VIEW, obj=d, person_id=d.person_id)
     return d
 
@@ -335,7 +319,7 @@ def exception_get_for_user(*, user: Any, exception_id: Any) -> StatutoryExceptio
             .get(pk=exception_id)
         )
     except (StatutoryExceptionRequest.DoesNotExist, ValueError, TypeError):
-        raise _not_found_audited(user, StatutoryExceptionRequest, exception_id) from None
+        raise not_found(user, StatutoryExceptionRequest, exception_id) from None
     audit_record(actor=user, action=AuditAction.VIEW, obj=exc, person_id=exc.person_id)
     return exc
 
