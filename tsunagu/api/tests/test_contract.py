@@ -352,6 +352,8 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
     side: 支援決定, 住居確保給付金の決定): no answer is a 5xx, every status code is documented and every
     answer matches its documented schema. All failures are collected, then reported together."""
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
 
     from tsunagu.api.api import api
 
@@ -364,30 +366,39 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
     operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) == len(results) > 50, "every operation of the OpenAPI can be read"
 
-    for operation in operations:
-        for mode, examples in EXAMPLES_PER_OPERATION.items():
-            _fuzz(operation, mode, application, centre, failures, examples=examples)
-        existing = _existing_ids(operation.path)
-        for headers in (centre, municipality):
-            if existing:
-                _fuzz(
-                    operation,
-                    GenerationMode.POSITIVE,
-                    application,
-                    headers,
-                    failures,
-                    examples=EXISTING_EXAMPLES,
-                    path_parameters=existing,
-                )
-            elif headers is municipality and "{" not in operation.path:
-                _fuzz(
-                    operation,
-                    GenerationMode.POSITIVE,
-                    application,
-                    headers,
-                    failures,
-                    examples=EXISTING_EXAMPLES,
-                )
+    # As Django's test client does: the test's database connection (and its transaction) stays open
+    # across the in-process requests instead of being closed at the end of each one.
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        for operation in operations:
+            for mode, examples in EXAMPLES_PER_OPERATION.items():
+                _fuzz(operation, mode, application, centre, failures, examples=examples)
+            existing = _existing_ids(operation.path)
+            for headers in (centre, municipality):
+                if existing:
+                    _fuzz(
+                        operation,
+                        GenerationMode.POSITIVE,
+                        application,
+                        headers,
+                        failures,
+                        examples=EXISTING_EXAMPLES,
+                        path_parameters=existing,
+                    )
+                elif headers is municipality and "{" not in operation.path:
+                    _fuzz(
+                        operation,
+                        GenerationMode.POSITIVE,
+                        application,
+                        headers,
+                        failures,
+                        examples=EXISTING_EXAMPLES,
+                    )
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)
 
     unexpected = {label: text for label, text in failures.items() if label not in KNOWN_FAILING}
     assert unexpected == {}, "\n".join(f"{label} → {text}" for label, text in sorted(unexpected.items()))
