@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from tsunagu.cases import selectors as case_selectors
+from tsunagu.core.bounds import PageNo
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
@@ -147,7 +148,7 @@ def _chair(request: HttpRequest, chair_id: int | None, council: SupportCouncil |
 @router.get(
     "/meetings", response={200: MeetingListOut, **ERRORS}, tags=["会議"], summary="会議の一覧（予定・過去）"
 )
-def meeting_list(request: HttpRequest, when: str = "all", page: int = 1) -> dict[str, Any]:
+def meeting_list(request: HttpRequest, when: str = "all", page: PageNo = 1) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     if when == "upcoming":
         qs = selectors.meetings_upcoming(request.user)

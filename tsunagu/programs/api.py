@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user
+from tsunagu.core.bounds import PageNo
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
@@ -43,7 +44,6 @@ from .schemas import (
     JobSearchReportIn,
     JobSearchReportOut,
     LoanIn,
-    PageNo,
     PaymentIn,
     PaymentOut,
     ProgressReportIn,

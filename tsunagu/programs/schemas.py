@@ -15,6 +15,9 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+# Record ids: beyond a 64-bit integer is bad input (422), never a database error.
+from tsunagu.core.bounds import Id
+
 from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD, MAX_MONTHLY_YEN
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -37,10 +40,6 @@ ISODate = Annotated[date, BeforeValidator(_iso_date_text)]
 Yen = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHLY_YEN)]
 AssetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_ASSET_YEN)]
 Count = Annotated[int, Field(strict=True, ge=0, le=99)]
-# Record ids and page numbers: beyond a 64-bit integer is bad input (422), never a database error.
-MAX_DB_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
-PageNo = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 class HousingAssessIn(Schema):

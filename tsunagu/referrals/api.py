@@ -16,6 +16,7 @@ from ninja import Router, Status
 
 from tsunagu.cases.selectors import case_get_for_user, cases_visible_to
 from tsunagu.core.audit import audit_record_many
+from tsunagu.core.bounds import Days, PageNo
 from tsunagu.core.models import AuditAction
 from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 from tsunagu.organizations import guards
@@ -338,7 +339,7 @@ def referral_list(
     scope: str = "mine",
     status: str = "",
     case_id: RecordId | None = None,
-    page: int = 1,
+    page: PageNo = 1,
 ) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     if case_id is not None:
@@ -393,7 +394,7 @@ def disclosure_list(
     partner_id: RecordId | None = None,
     basis_kind: str = "",
     channel: str = "",
-    page: int = 1,
+    page: PageNo = 1,
 ) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.disclosure_list(
@@ -528,7 +529,7 @@ def exception_reject(
     tags=["同意の運用"],
     summary="有効な同意のない方（進行中のケース）",
 )
-def consents_without(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+def consents_without(request: HttpRequest, page: PageNo = 1) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.persons_without_consent(user=_user(request), page=page)
     _audit_shown(request, result.object_list, "persons_without_consent")
@@ -567,7 +568,7 @@ def _consent_row(c: Any) -> dict[str, Any]:
     tags=["同意の運用"],
     summary="30日以内に有効期限が来る同意",
 )
-def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> dict[str, Any]:
+def consents_expiring(request: HttpRequest, days: Days = 30, page: PageNo = 1) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     days = max(1, min(days, 365))
     result = selectors.consents_expiring(user=_user(request), on=timezone.localdate(), days=days, page=page)
@@ -576,7 +577,7 @@ def consents_expiring(request: HttpRequest, days: int = 30, page: int = 1) -> di
 
 
 @router.get("/consents/withdrawn", response=ConsentOpsListOut, tags=["同意の運用"], summary="撤回された同意")
-def consents_withdrawn(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+def consents_withdrawn(request: HttpRequest, page: PageNo = 1) -> dict[str, Any]:
     guards.require(request.user, Permission.API_USE, via="api")
     result = selectors.consents_withdrawn(user=_user(request), page=page)
     _audit_shown(request, result.object_list, "consents_withdrawn")

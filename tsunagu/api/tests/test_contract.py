@@ -21,23 +21,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 pytestmark = pytest.mark.django_db
 
-# Operations the schemathesis run still finds failing, in files other engineers are editing during
-# this session. TEMPORARY: the integrator empties this list when their fixes land.
-KNOWN_FAILING: set[str] = set()
-
-# Query parameters without an upper bound, in files other engineers are editing during this session:
-# a number beyond 64 bits (a page, a count of days) answers 200 (an empty page) instead of 422.
-# TEMPORARY, like the above.
-KNOWN_UNBOUNDED_QUERY: set[str] = {
-    "get /api/v1/consents/expiring (query days)",
-    "get /api/v1/consents/expiring (query page)",
-    "get /api/v1/consents/withdrawn (query page)",
-    "get /api/v1/consents/without-consent (query page)",
-    "get /api/v1/disclosures (query page)",
-    "get /api/v1/meetings (query page)",
-    "get /api/v1/referrals (query page)",
-}
-
 
 def _schema_classes() -> dict[str, set[type]]:
     """Every ninja Schema class used by an operation of the API, by its ``__name__``."""
@@ -145,10 +128,8 @@ def test_integers_beyond_64_bits_are_refused_not_500(issue_token: Callable[..., 
                 answers[f"{method} {path} (body {name})"] = r.status_code
     assert any("(query" in key for key in answers) and any("(body" in key for key in answers)
     wrong = {key: status for key, status in answers.items() if status not in (404, 422)}
-    unexpected = {key: status for key, status in wrong.items() if key not in KNOWN_UNBOUNDED_QUERY}
+    unexpected = dict(wrong)
     assert unexpected == {}, "\n".join(f"{key}: {status}" for key, status in sorted(unexpected.items()))
-    fixed = KNOWN_UNBOUNDED_QUERY - set(wrong)
-    assert fixed == set(), f"now refused, remove from KNOWN_UNBOUNDED_QUERY: {sorted(fixed)}"
 
 
 def test_null_in_every_body_field_is_refused_not_500(issue_token: Callable[..., str]) -> None:
@@ -403,7 +384,5 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
         for signal in signals:
             signal.connect(close_old_connections)
 
-    unexpected = {label: text for label, text in failures.items() if label not in KNOWN_FAILING}
+    unexpected = dict(failures)
     assert unexpected == {}, "\n".join(f"{label} → {text}" for label, text in sorted(unexpected.items()))
-    fixed = KNOWN_FAILING - set(failures)
-    assert fixed == set(), f"now passing, remove from KNOWN_FAILING: {sorted(fixed)}"

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
+from tsunagu.core.bounds import MAX_DB_ID
 from tsunagu.core.locking import StaleVersionError, parse_version
 from tsunagu.organizations.models import User
 
@@ -28,8 +29,8 @@ ERRORS: dict[int, Any] = {
     404: CaseApiErrorOut,
     422: CaseApiInvalidInputOut,
 }
-# The largest value an integer column holds (PostgreSQL bigint); larger ids are simply absent.
-MAX_ID = 2**63 - 1
+# The largest value an integer column holds (core.bounds); larger ids are simply absent.
+MAX_ID = MAX_DB_ID
 NULL_MESSAGE = "null は指定できません。"
 
 
