@@ -457,7 +457,7 @@ def _lock_case(case: Case) -> Case:
     return locked
 
 
-def _require_state(case: Case, states: Any, what: str) -> None:
+def _check_state(case: Case, states: Any, what: str) -> None:
     if case.state not in states:
         raise ValidationError(f"{what}（現在の状態：{CaseState(case.state).label}）。", code="wrong_state")
 
@@ -476,7 +476,7 @@ def assessment_create(
     by its caller (``VersionMissingError``); None (code that writes a sheet itself) skips the check.
     """
     _require_case_writer(actor, case)
-    _require_state(
+    _check_state(
         case, ASSESSMENT_STATES, "アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます"
     )
     data = {k: values.get(k) for k in ASSESSMENT_FIELDS}
@@ -492,7 +492,7 @@ def assessment_create(
         {**values, **data}, case=case, staff_queryset=User.objects.case_staff_of(case.agency_id)
     )
     with transaction.atomic():
-        _require_state(
+        _check_state(
             _lock_case(case),
             ASSESSMENT_STATES,
             "アセスメントは、利用申込の後（アセスメント以降の状態）で作成できます",
@@ -695,7 +695,7 @@ def plan_create(
     data = _plan_data(values)
     rows = _validate_plan(case, data, goals or [])
     with transaction.atomic():
-        _require_state(_lock_case(case), {CaseState.PLANNING}, "プランは「プラン策定」の状態で作成できます")
+        _check_state(_lock_case(case), {CaseState.PLANNING}, "プランは「プラン策定」の状態で作成できます")
         current = plan_current(case)
         if current is not None:
             raise ValidationError(
@@ -951,7 +951,7 @@ def _plan_to_evaluate(case: Case) -> SupportPlan:
             "評価するプランがありません。評価シートは、支援決定されたプランについて記録します。",
             code="no_plan",
         )
-    _require_state(
+    _check_state(
         case,
         {CaseState.IN_SUPPORT, CaseState.EVALUATION},
         "評価シートは「支援中」または「評価」の状態で記録できます",
