@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,10 +41,6 @@ PAST_PAGE_SIZE = 25
 
 # Who may open the meeting pages: the centre's staff and the municipality's officers.
 MEETING_READERS = (Permission.PERSON_VIEW, Permission.DECISION_RECORD)
-
-
-def _refused(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "meetings/refused.html", {"message": message}, status=403)
 
 
 # --- Meetings -------------------------------------------------------------------------------------
@@ -115,7 +111,13 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     if council_id:
         council = selectors.council_get_for_user(user=user, council_id=council_id)
         if not selectors.is_council_member(user, council):
-            return _refused(request, services.COUNCIL_MEMBERS_ONLY_MESSAGE)
+            guards.deny(
+                user,
+                permission=Permission.MEETING_MANAGE,
+                reason="not_council_member",
+                message=services.COUNCIL_MEMBERS_ONLY_MESSAGE,
+                council=council.pk,
+            )
     kind = MeetingKind.COUNCIL if council is not None else MeetingKind.COORDINATION
     form = _meeting_form(request, form_data(request), kind=kind, council=council)
     if request.method == "POST" and form.is_valid():
@@ -125,8 +127,6 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             messages.success(request, f"{meeting.get_kind_display()}を登録しました。")
             return redirect("meetings:meeting_detail", meeting_id=meeting.pk)
@@ -174,8 +174,6 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
             form.data = data
         except ValidationError as exc:
             apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             messages.success(request, "会議の内容を更新しました。")
             return redirect("meetings:meeting_detail", meeting_id=meeting.pk)
@@ -266,8 +264,6 @@ def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
                         apply_service_errors(form, ValidationError(exc.message_dict))
                 else:
                     apply_service_errors(form, exc)
-            except PermissionDenied as exc:
-                return _refused(request, str(exc) or guards.FORBIDDEN)
             else:
                 messages.success(
                     request,
@@ -294,8 +290,6 @@ def agenda_outcome(request: HttpRequest, meeting_id: int, item_id: int) -> HttpR
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _refused(request, str(exc) or guards.FORBIDDEN)
         else:
             result = f"「{item.get_outcome_display()}」" if item.outcome else ""
             messages.success(
@@ -313,8 +307,7 @@ def agenda_outcome(request: HttpRequest, meeting_id: int, item_id: int) -> HttpR
 def decisions_pending(request: HttpRequest) -> HttpResponse:
     """The 自治体担当者's queue: approved plans of their municipality awaiting 支援決定・確認."""
     user: Any = request.user
-    if not user.can(Permission.DECISION_RECORD):
-        return _refused(request, selectors.DECISION_ONLY_MESSAGE)
+    guards.require(user, Permission.DECISION_RECORD, message=selectors.DECISION_ONLY_MESSAGE)
     labels = dict(StatutoryProgram.choices)
     rows = []
     for case in selectors.decisions_pending_for(user)[:100]:
@@ -334,10 +327,7 @@ def decisions_pending(request: HttpRequest) -> HttpResponse:
 def decision_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """支援決定・確認 of one case's approved plan (the 自治体担当者 of the case's municipality)."""
     user: Any = request.user
-    try:
-        case = selectors.case_for_decision(user=user, case_id=case_id)
-    except PermissionDenied as exc:
-        return _refused(request, str(exc))
+    case = selectors.case_for_decision(user=user, case_id=case_id)
     plan = case_selectors.plan_current(case)
     if plan is None:
         raise Http404
@@ -362,8 +352,6 @@ def decision_new(request: HttpRequest, case_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _refused(request, str(exc))
         else:
             messages.success(
                 request,

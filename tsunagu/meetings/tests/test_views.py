@@ -208,3 +208,14 @@ def test_officer_of_another_municipality_gets_404(staff: Any, login: Any) -> Non
     assert response.status_code == 404
     assert not Decision.objects.exists()
     assert case.case_number not in client.get("/meetings/decisions/pending/").content.decode()
+
+
+def test_page_refusals_are_the_one_audited_403(login: Any) -> None:
+    from tsunagu.core.models import AuditAction, AuditEvent
+
+    client = login("shinjuku-soudan")
+    page = client.get("/meetings/decisions/pending/")
+    assert page.status_code == 403
+    assert "支援決定・確認は、ケースの実施主体の自治体担当者のみが記録できます。" in page.content.decode()
+    row = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED, actor__username="shinjuku-soudan")
+    assert row.details["permission"] == "decision.record"
