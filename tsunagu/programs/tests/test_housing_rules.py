@@ -147,7 +147,7 @@ def test_assessment_pays_only_when_eligible_and_within_limits(
         assert not result.eligible
 
 
-# --- Worked examples (domain.md §4.8) ------------------------------------------------------------
+# --- Worked examples (docs/programs-housing-benefit.md) ---------------------------------------------
 
 
 def test_tokyo_single_person_examples() -> None:
