@@ -98,3 +98,16 @@ def open_items(case: Case) -> list[OpenItem]:
 
 def recorded_items(case: Case) -> list[str]:
     return [i for c in contributors() for i in c.recorded_items(case)]
+
+
+def income_recheck_url(case: Case) -> str:
+    """Where to re-check the income after a 就労・増収 is recorded: the first contributor that offers
+    a page (the programs app, while a 住居確保給付金 is 支給中), else "".
+
+    Optional for a contributor: only those with ``income_recheck_url(case)`` are asked.
+    """
+    for c in contributors():
+        ask = getattr(c, "income_recheck_url", None)
+        if ask is not None and (url := ask(case)):
+            return str(url)
+    return ""

@@ -10,3 +10,9 @@ class ReferralsConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+
+        from tsunagu.cases import hub
+
+        from .hub import contributor
+
+        hub.register(contributor)
