@@ -187,6 +187,13 @@ class TransitionIn(Schema):
     version: int | None = Field(
         None, description="取得時のケースの版（楽観的ロック・必須。ないと拒否されます）"
     )
+    carry_over: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "終結（close）で、終了していないもの（GET /cases/{id}/open-items の key）を終結後も続ける理由。"
+            "{key: 理由}。終了していないものが残ると終結は拒否されます"
+        ),
+    )
 
 
 class TransitionOut(Schema):

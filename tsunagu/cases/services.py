@@ -28,6 +28,7 @@ from tsunagu.privacy.policies import consent_covering
 from tsunagu.privacy.services import consent_give
 from tsunagu.privacy.validation import validate_consent_values
 
+from . import hub
 from .models import (
     INTAKE_SCOPE,
     Assessment,
@@ -61,6 +62,7 @@ from .workflow import (
     EDITABLE_PLAN_STATUSES,
     TRANSITIONS,
     actor_refusal,
+    carry_over_reasons,
     check_transition,
     evaluation_latest,
     plan_current,
@@ -112,7 +114,15 @@ def case_number_allocate(*, agency: Agency, fiscal_year_: int) -> tuple[int, str
     return n, f"{fiscal_year_short(fiscal_year_)}-{n:04d}"
 
 
-def _record_transition(*, actor: User, case: Case, name: str, to_state: CaseState, reason: str = "") -> None:
+def _record_transition(
+    *,
+    actor: User,
+    case: Case,
+    name: str,
+    to_state: CaseState,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
     from_state = case.state
     case.state = to_state
     Case.objects.filter(pk=case.pk).update(
@@ -127,7 +137,7 @@ def _record_transition(*, actor: User, case: Case, name: str, to_state: CaseStat
         action=AuditAction.TRANSITION,
         obj=case,
         person_id=case.person_id,
-        details={"transition": name, "from": from_state, "to": to_state},
+        details={"transition": name, "from": from_state, "to": to_state, **(details or {})},
     )
 
 
@@ -253,7 +263,13 @@ def intake_register(
 
 
 def case_transition(
-    *, actor: User, case: Case, name: str, reason: str = "", expected_version: int | None = None
+    *,
+    actor: User,
+    case: Case,
+    name: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Case:
     """Run a named transition after its guards; refused with a Japanese explanation otherwise.
 
@@ -261,6 +277,9 @@ def case_transition(
     case's agency (CASE_EDIT), or for ``decide`` the 自治体担当者 of the case's municipality. The
     transition's own effects (the plan's status, the monitoring date, the closure date) are
     written in the same transaction as the state and its audit row.
+
+    ``params`` are the transition's other inputs: for 終結, ``carry_over`` = {open item key: reason}
+    for each programme or referral that goes on after the case is closed (``workflow._nothing_left_open``).
     """
     t = TRANSITIONS.get(name)
     if t is None:
@@ -269,26 +288,58 @@ def case_transition(
         deny(actor, permission=t.permission, reason="transition", message=refusal, obj=case, transition=name)
     with transaction.atomic():
         return _transition(
-            actor=actor, case=case, name=name, reason=reason, expected_version=expected_version
+            actor=actor,
+            case=case,
+            name=name,
+            reason=reason,
+            expected_version=expected_version,
+            params=params,
         )
 
 
 def _transition(
-    *, actor: User, case: Case, name: str, reason: str = "", expected_version: int | None = None
+    *,
+    actor: User,
+    case: Case,
+    name: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Case:
     """The transition itself, inside the caller's transaction (the actor is already checked)."""
     locked = lock(Case.objects.select_related("person"), case.pk)
     if expected_version is not None:
         check_version(locked, expected_version)
-    msg = check_transition(locked, name, {"reason": reason})
+    given = {**(params or {}), "reason": reason}
+    carried = _carried_over(locked, given) if name == "close" else {}
+    msg = check_transition(locked, name, given)
     if msg is not None:
         raise ValidationError(msg, code="transition_refused")
     t = TRANSITIONS[name]
     _transition_effects(actor=actor, case=locked, name=name)
-    _record_transition(actor=actor, case=locked, name=name, to_state=t.target, reason=reason.strip())
+    text = reason.strip()
+    if carried:
+        lines = "\n".join(f"・{label}：{why}" for label, why in carried.values())
+        text = (text + "\n" if text else "") + f"終結後も続けるもの（引継ぎ）\n{lines}"
+    _record_transition(
+        actor=actor,
+        case=locked,
+        name=name,
+        to_state=t.target,
+        reason=text,
+        details={"carry_over": {k: why for k, (_label, why) in carried.items()}} if carried else None,
+    )
     case.state, case.version = locked.state, locked.version
     case.closed_on, case.closure_reason = locked.closed_on, locked.closure_reason
     return locked
+
+
+def _carried_over(case: Case, params: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """{key: (label, reason)} of the open items (``hub.open_items``) carried over past 終結."""
+    reasons = carry_over_reasons(params)
+    if not reasons:
+        return {}
+    return {i.key: (i.label, reasons[i.key]) for i in hub.open_items(case) if i.key in reasons}
 
 
 def monitoring_due_after(day: date, interval_days: int) -> date:

@@ -18,6 +18,7 @@ from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.policies import consent_in_force
 
+from . import hub
 from .models import Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
 
 S = CaseState
@@ -167,6 +168,29 @@ def _suspension_confirmed(case: Case, params: dict[str, Any]) -> str | None:
     return None
 
 
+def carry_over_reasons(params: dict[str, Any]) -> dict[str, str]:
+    """The reasons given to carry an open item over past 終結: ``params["carry_over"]`` =
+    {item key: reason}, blanks dropped."""
+    given = params.get("carry_over") or {}
+    if not isinstance(given, dict):
+        return {}
+    return {str(k): str(v).strip() for k, v in given.items() if str(v or "").strip()}
+
+
+def _nothing_left_open(case: Case, params: dict[str, Any]) -> str | None:
+    """終結 leaves nothing running: every benefit 支給中, enrolment in use and referral 依頼中
+    (``hub.open_items``) is ended first, or carried over with a reason (``params["carry_over"]``)."""
+    reasons = carry_over_reasons(params)
+    left = [item for item in hub.open_items(case) if item.key not in reasons]
+    if not left:
+        return None
+    listed = "、".join(f"「{item.label}」" for item in left)
+    return (
+        f"終了していないものがあるため終結できません：{listed}。"
+        "それぞれを終了するか、終結後も続ける（引き継ぐ）理由を入力してください。"
+    )
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 
@@ -259,7 +283,7 @@ TRANSITIONS: dict[str, Transition] = {
             "終結する",
             frozenset({S.EVALUATION}),
             S.CLOSED,
-            (_direction(Direction.CLOSE),),
+            (_direction(Direction.CLOSE), _nothing_left_open),
         ),
         Transition(
             "replan",

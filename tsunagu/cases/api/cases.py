@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Router, Schema
 
 from tsunagu.organizations.models import User
 
-from .. import selectors, services
+from .. import hub, selectors, services
 from ..models import (
     Case,
     CaseState,
@@ -123,6 +124,7 @@ def transition_run(request: HttpRequest, case_id: int, payload: TransitionIn) ->
         name=payload.name,
         reason=payload.reason,
         expected_version=version,
+        params={"carry_over": {str(k): str(v)[:1000] for k, v in payload.carry_over.items()}},
     )
     return case_out(selectors.case_get_for_user(user=actor(request), case_id=case.pk, audit=False))
 
@@ -145,3 +147,81 @@ def case_assign(request: HttpRequest, case_id: int, payload: CaseAssignIn) -> di
         raise ValidationError({"worker_id": "担当者は、同じ機関の相談支援員等から選んでください。"})
     case = services.case_assign(actor=actor(request), case=case, worker=worker, expected_version=version)
     return case_out(selectors.case_get_for_user(user=actor(request), case_id=case.pk, audit=False))
+
+
+# --- The hub: the timeline and what is still open ------------------------------------------------
+
+
+class TimelineEntryOut(Schema):
+    at: datetime | date = Field(..., description="日時（記録・状態の変更など）または日付")
+    kind: str = Field(
+        ...,
+        description="種類（record, assessment, plan, evaluation, outcome, transition, consent, decision, meeting, payment, program, referral）",
+    )
+    kind_ja: str
+    title: str
+    text: str
+    url: str = Field(..., description="その記録の画面")
+
+
+class TimelineOut(Schema):
+    items: list[TimelineEntryOut]
+    total: int
+    kinds: dict[str, str] = Field(..., description="このケースの経過にある種類と、その日本語名")
+    next_cursor: str = Field(..., description="次のページの after（最後のページでは空）")
+
+
+class OpenItemOut(Schema):
+    key: str = Field(..., description="終結の carry_over に使うキー")
+    label: str
+    url: str
+
+
+def _offset(after: str) -> int:
+    if not after:
+        return 0
+    if not after.isdigit() or len(after) > 7:
+        raise ValidationError({"after": "after の値が正しくありません。"})
+    return int(after)
+
+
+@router.get(
+    "/cases/{case_id}/timeline",
+    response={200: TimelineOut, **ERRORS},
+    tags=["ケース"],
+    summary="ケースの経過（記録・アセスメント・プラン・決定・支給・つなぎ・状態の変更など、新しい順）",
+)
+def timeline(request: HttpRequest, case_id: int, kind: str = "", after: str = "") -> dict[str, Any]:
+    user = actor(request)
+    case = _case_for_api(request, case_id, audit=True)
+    offset = _offset(after)
+    if kind and kind not in selectors.TIMELINE_KINDS:
+        raise ValidationError({"kind": "経過の種類が正しくありません。"})
+    page = selectors.case_timeline(user=user, case=case, kind=kind, offset=offset, limit=selectors.PAGE_SIZE)
+    return {
+        "items": [
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "kind_ja": page.kinds.get(e.kind, e.kind_label),
+                "title": e.title,
+                "text": e.text,
+                "url": e.url,
+            }
+            for e in page.entries
+        ],
+        "total": page.total,
+        "kinds": page.kinds,
+        "next_cursor": str(offset + len(page.entries)) if page.has_more else "",
+    }
+
+
+@router.get(
+    "/cases/{case_id}/open-items",
+    response={200: list[OpenItemOut], **ERRORS},
+    tags=["ケースの状態"],
+    summary="終結の前に終了するか引き継ぐもの（支給中の住居確保給付金、利用中の事業、依頼中のつなぎ）",
+)
+def open_items(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    case = _case_for_api(request, case_id, audit=True)
+    return [{"key": i.key, "label": i.label, "url": i.url} for i in hub.open_items(case)]
