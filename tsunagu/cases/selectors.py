@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record, audit_record_many
-from tsunagu.core.dates import WarekiParseError, parse_date
+from tsunagu.core.dates import WarekiParseError, parse_date, wareki
 from tsunagu.core.idempotency import created_before
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations.roles import Permission
@@ -403,3 +403,175 @@ def case_get_for_decision(*, user: Any, case_id: Any) -> Case:
     if not user.can(Permission.DECISION_RECORD):
         get_for_user_or_404(Case.objects.none(), user, case_id)
     return get_for_user_or_404(Case.objects.select_related("person"), user, case_id)
+
+
+# --- The timeline of the case (ケースの経過) -------------------------------------------------------
+#
+# The cases app's own entries (records, assessments, plans, evaluations, 就労・増収, state changes,
+# consents) and those of the apps above it (``hub.timeline``), newest first. Each source is one
+# query whatever the size of the case; the list is cut at ``TIMELINE_LIMIT`` entries.
+
+TIMELINE_LIMIT = 100
+
+TIMELINE_KINDS: dict[str, str] = {
+    "record": "支援経過記録",
+    "assessment": "アセスメント",
+    "plan": "プラン",
+    "evaluation": "評価",
+    "outcome": "就労・増収",
+    "transition": "状態の変更",
+    "consent": "同意",
+    "decision": "決定",
+    "meeting": "会議",
+    "payment": "住居確保給付金",
+    "program": "事業の利用",
+    "referral": "つなぎ",
+}
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[Any]  # hub.TimelineEntry, newest first
+    total: int
+    offset: int
+    limit: int
+    kinds: dict[str, str]  # the kinds present in the whole timeline (filter choices)
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.entries) < self.total
+
+
+def _own_timeline(case: Case, user: Any) -> list[Any]:
+    from django.urls import reverse
+
+    from tsunagu.privacy.models import Consent
+
+    from . import hub
+
+    here = reverse("cases:case_detail", args=[case.pk])
+    T = hub.TimelineEntry
+    out: list[Any] = []
+    for r in SupportRecord.objects.filter(case=case).select_related("staff").order_by("-occurred_at", "-id"):
+        out.append(
+            T(
+                at=r.occurred_at,
+                kind="record",
+                kind_label=TIMELINE_KINDS["record"],
+                title=f"{r.get_method_display()}（{r.staff}）"
+                + ("・モニタリング" if r.is_monitoring else ""),
+                text=r.content,
+                url=f"{here}#record-{r.pk}",
+            )
+        )
+    for a in assessments_of_case(user=user, case=case):
+        out.append(
+            T(
+                at=a.assessed_on,
+                kind="assessment",
+                kind_label=TIMELINE_KINDS["assessment"],
+                title=f"インテーク・アセスメントシート 第{a.number}版",
+                text=a.wishes,
+                url=reverse("cases:assessment_detail", args=[case.pk, a.pk]),
+            )
+        )
+    for p in SupportPlan.objects.filter(case=case).order_by("-number"):
+        out.append(
+            T(
+                at=p.created_at,
+                kind="plan",
+                kind_label=TIMELINE_KINDS["plan"],
+                title=f"プラン 第{p.number}版（{PlanStatus(p.status).label}）",
+                text=p.long_term_goal,
+                url=reverse("cases:plan_detail", args=[case.pk, p.pk]),
+            )
+        )
+    for e in Evaluation.objects.filter(case=case).select_related("plan"):
+        out.append(
+            T(
+                at=e.evaluated_on,
+                kind="evaluation",
+                kind_label=TIMELINE_KINDS["evaluation"],
+                title=f"評価シート（プラン第{e.plan.number}版）：{e.get_direction_display()}",
+                text=e.summary,
+                url=reverse("cases:evaluation_detail", args=[case.pk, e.pk]),
+            )
+        )
+    for o in EmploymentOutcome.objects.filter(case=case):
+        out.append(
+            T(
+                at=o.occurred_on,
+                kind="outcome",
+                kind_label=TIMELINE_KINDS["outcome"],
+                title=o.get_kind_display() + (f"（{o.employer}）" if o.employer else ""),
+                text=o.note,
+                url=f"{here}#outcomes",
+            )
+        )
+    for t in case.transitions.all():
+        out.append(
+            T(
+                at=t.occurred_at,
+                kind="transition",
+                kind_label=TIMELINE_KINDS["transition"],
+                title=f"{CaseState(t.from_state).label} → {CaseState(t.to_state).label}",
+                text=t.reason,
+                url=f"{here}#history",
+            )
+        )
+    person_url = reverse("cases:person_detail", args=[case.person_id])
+    for c in Consent.objects.filter(person_id=case.person_id):
+        out.append(
+            T(
+                at=c.given_on,
+                kind="consent",
+                kind_label=TIMELINE_KINDS["consent"],
+                title="個人情報の取扱いへの同意"
+                + (f"（{wareki(c.expires_on)}まで）" if c.expires_on else ""),
+                url=person_url,
+            )
+        )
+        if c.withdrawn_on is not None:
+            out.append(
+                T(
+                    at=c.withdrawn_on,
+                    kind="consent",
+                    kind_label=TIMELINE_KINDS["consent"],
+                    title="同意の撤回",
+                    url=person_url,
+                )
+            )
+    return out
+
+
+def _timeline_key(entry: Any) -> tuple[date, str]:
+    at = entry.at
+    if hasattr(at, "date") and callable(at.date):
+        local = timezone.localtime(at) if timezone.is_aware(at) else at
+        return (local.date(), local.strftime("%H:%M:%S"))
+    return (at, "")
+
+
+def case_timeline(
+    *, user: Any, case: Case, kind: str = "", offset: int = 0, limit: int = TIMELINE_LIMIT
+) -> TimelinePage:
+    """Everything of the case in date order (newest first), optionally one ``kind``; a page of it.
+
+    The case was fetched through ``case_get_for_user``; the caller audits the read.
+    """
+    from . import hub
+
+    everything = _own_timeline(case, user) + hub.timeline(case, user)
+    present = {e.kind: TIMELINE_KINDS.get(e.kind, e.kind_label) for e in everything}
+    kinds = {k: label for k, label in TIMELINE_KINDS.items() if k in present}
+    kinds.update({k: v for k, v in present.items() if k not in kinds})
+    chosen = [e for e in everything if not kind or e.kind == kind]
+    chosen.sort(key=_timeline_key, reverse=True)
+    offset = max(0, offset)
+    return TimelinePage(
+        entries=chosen[offset : offset + limit],
+        total=len(chosen),
+        offset=offset,
+        limit=limit,
+        kinds=kinds,
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons.policies import masked_value, restricted_visible_person_ids
 from tsunagu.privacy.policies import consent_in_force
 
-from .. import selectors, services
+from .. import hub, selectors, services
 from ..forms import (
     ApplicationForm,
     AssignForm,
@@ -75,7 +76,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+CARRY_OVER_PREFIX = "carry_over-"
+CARRY_OVER_MAX = 1000
+
+
+def _timeline_offset(value: str | None) -> int:
+    try:
+        return max(0, min(int(value or 0), 100_000))
+    except ValueError:
+        return 0
+
+
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case page, the hub of the day: state and next step, the plan, every programme and
+    referral, the meetings, the consent, and the timeline of everything (``cases.hub``)."""
     user = actor(request)
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     intake = getattr(case, "intake", None)
@@ -83,13 +97,24 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actions = available_actions(case, user, plan)
     can_edit = allowed(user, Permission.CASE_EDIT) and user.agency_id == case.agency_id
     evaluations = list(selectors.evaluations_of_case(case)[:10])
+    transitions = available_transitions(case, user)
+    open_items = hub.open_items(case) if any(t.name == "close" for t, _ in transitions) else []
+    kind = request.GET.get("kind", "")
+    timeline = selectors.case_timeline(
+        user=user, case=case, kind=kind, offset=_timeline_offset(request.GET.get("offset"))
+    )
+    if kind not in timeline.kinds:
+        kind = ""
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "intake": intake,
-            "transitions": available_transitions(case, user),
+            "transitions": transitions,
+            "next_step": next((t for t, blocked in transitions if blocked is None and not t.via), None),
+            "open_items": open_items,
+            "carry_over_prefix": CARRY_OVER_PREFIX,
             "can_edit": can_edit,
             "actions": actions,
             "action_labels": {name: a.label for name, a in CASE_ACTIONS.items()},
@@ -129,8 +154,24 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             },
             "application_form": ApplicationForm(),
             "outcomes": selectors.employment_outcomes_of_case(case),
+            "hub_panels": [
+                (section, render_to_string(section.template, section.context, request=request))
+                for section in hub.sections(case, user)
+            ],
+            "timeline": timeline,
+            "timeline_kind": kind,
         },
     )
+
+
+def _carry_over(post: QueryDict) -> dict[str, str]:
+    """{open item key: reason} from the 終結 form's ``carry_over-<key>`` fields."""
+    out: dict[str, str] = {}
+    for key in post:
+        value = str(post.get(key) or "").strip()
+        if key.startswith(CARRY_OVER_PREFIX) and value:
+            out[key.removeprefix(CARRY_OVER_PREFIX)] = value[:CARRY_OVER_MAX]
+    return out
 
 
 @require_POST
@@ -146,6 +187,7 @@ def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 reason=form.cleaned_data["reason"],
                 expected_version=parse_version(request.POST.get("version")),
+                params={"carry_over": _carry_over(request.POST)},
             )
             messages.success(request, "状態を変更しました。")
         except ValidationError as exc:
