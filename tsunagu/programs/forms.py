@@ -437,3 +437,9 @@ class LoanLinkForm(IdempotentForm):
     status = forms.ChoiceField(label="状況", choices=LoanStatus.choices)
     amount = YenField(label="貸付額（円）", maximum=999_999_999, required=False)
     note = forms.CharField(label="備考", max_length=2000, required=False)
+
+
+class IncomeRecheckForm(forms.Form):
+    """収入の再確認 after a 就労・増収: the household's monthly income now (nothing is written)."""
+
+    household_monthly_income = YenField(label="就労・増収後の世帯の月収（円）")

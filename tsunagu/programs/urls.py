@@ -11,6 +11,11 @@ urlpatterns = [
         "housing-benefit/<int:application_id>/", views.application_detail, name="housing_application_detail"
     ),
     path(
+        "housing-benefit/<int:application_id>/income-recheck/",
+        views.housing_income_recheck,
+        name="housing_income_recheck",
+    ),
+    path(
         "housing-benefit/<int:application_id>/extensions/<int:extension_id>/decide/",
         views.extension_decide,
         name="housing_extension_decide",

@@ -480,6 +480,16 @@ def employment_outcome_new(request: HttpRequest, case_id: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "就労・増収の実績を記録しました。")
+            # A benefit 支給中 (住居確保給付金): the income is re-checked now, 中止 or 継続 (hub).
+            from .. import hub
+
+            recheck = hub.income_recheck_url(case)
+            if recheck:
+                messages.warning(
+                    request,
+                    "住居確保給付金が支給中です。収入を再確認し、中止するか継続するかを判断してください。",
+                )
+                return redirect(recheck)
             return redirect(reverse("cases:case_detail", args=[case.pk]) + "#outcomes")
     return render(
         request,
