@@ -438,6 +438,11 @@ class TimelinePage:
     kinds: dict[str, str]  # the kinds present in the whole timeline (filter choices)
 
     @property
+    def last_number(self) -> int:
+        """The position (1-based) of the last entry shown."""
+        return self.offset + len(self.entries)
+
+    @property
     def has_more(self) -> bool:
         return self.offset + len(self.entries) < self.total
 

@@ -319,6 +319,7 @@ def housing_income_recheck(request: HttpRequest, application_id: int) -> HttpRes
             "app": app,
             "rule": rule,
             "limit": limit,
+            "counted_rent": min(app.monthly_rent, rule.rent_cap) if rule is not None else None,
             "outcome": outcome,
             "form": form,
             "income": income,
