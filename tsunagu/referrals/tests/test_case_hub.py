@@ -482,3 +482,24 @@ def test_another_agencys_case_page_and_timeline_answer_404(rules: None, login: A
     assert other.get(reverse("cases:case_detail", args=[case.pk])).status_code == 404
     api = login("hasuda-soudan").get(f"/api/v1/cases/{case.pk}/timeline")
     assert api.status_code == 404
+
+
+def test_the_meetings_contributor_answers_with_the_meeting_and_the_decision(demo: Any, login: Any) -> None:
+    from tsunagu.meetings import services as meeting_services
+    from tsunagu.meetings.tests.helpers import approved_case
+
+    case, item = approved_case(user("shinjuku-shunin"), user("shinjuku-soudan"))
+    assert "会議での検討結果（1件）" in hub.recorded_items(case)
+    assert not any(i.startswith("支援決定・確認") for i in hub.recorded_items(case))
+    meeting_services.decision_record(
+        actor=user("shinjuku-jichitai"), case=case, kind="confirmation", decided_on=TODAY(), note="確認済み"
+    )
+    case.refresh_from_db()
+    assert "支援決定・確認（1件）" in hub.recorded_items(case)
+    entries = [e for e in hub.timeline(case, user("shinjuku-soudan")) if e.kind in ("meeting", "decision")]
+    assert {e.kind for e in entries} == {"meeting", "decision"}
+    meeting_entry = next(e for e in entries if e.kind == "meeting")
+    assert "承認" in meeting_entry.title and meeting_entry.url == f"/meetings/{item.meeting_id}/"
+    page = login("shinjuku-soudan").get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    panel = page[page.index('id="hub-meetings"') :]
+    assert f'href="/meetings/{item.meeting_id}/"' in panel and "確認（法定事業を含まない）" in panel
