@@ -1,5 +1,6 @@
 """What the meetings hold for one case (``cases.hub``): the agenda items (支援調整会議・支援会議)
-with their outcome, and the 支援決定・確認 recorded by the municipality.
+with their outcome, and the 支援決定・確認 recorded by the municipality. The records of a 支援会議
+are shown only to its current members, as everywhere else (``meetings/selectors.py``).
 
 Registered in ``MeetingsConfig.ready()``; each answer costs a fixed number of queries (one for the
 agenda items, one for the decisions) whatever the number of meetings of the case.
@@ -14,15 +15,18 @@ from django.urls import reverse
 from tsunagu.cases.hub import OpenItem, Section, TimelineEntry
 
 from .models import AgendaItem, Decision
+from .selectors import meetings_visible_to
 
 if TYPE_CHECKING:
     from tsunagu.cases.models import Case
     from tsunagu.organizations.models import User
 
 
-def _agenda(case: Case) -> list[AgendaItem]:
+def _agenda(case: Case, user: User) -> list[AgendaItem]:
+    """The case's agenda items on the meetings the user may see: a 支援会議 (法第9条) only for its
+    current members (``selectors.meetings_visible_to``, a subquery: still one query)."""
     return list(
-        AgendaItem.objects.filter(case=case)
+        AgendaItem.objects.filter(case=case, meeting__in=meetings_visible_to(user))
         .select_related("meeting", "plan")
         .order_by("-meeting__held_on", "-id")
     )
@@ -41,7 +45,7 @@ class MeetingsContributor:
                 key="meetings",
                 title="会議と支援決定",
                 template="meetings/hub/case_meetings.html",
-                context={"agenda": _agenda(case), "decisions": _decisions(case), "case": case},
+                context={"agenda": _agenda(case, user), "decisions": _decisions(case), "case": case},
                 order=40,
             )
         ]
@@ -57,7 +61,7 @@ class MeetingsContributor:
                 text=a.minutes,
                 url=reverse("meetings:meeting_detail", args=[a.meeting_id]),
             )
-            for a in _agenda(case)
+            for a in _agenda(case, user)
         ]
         out += [
             TimelineEntry(

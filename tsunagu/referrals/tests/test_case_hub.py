@@ -503,3 +503,33 @@ def test_the_meetings_contributor_answers_with_the_meeting_and_the_decision(demo
     page = login("shinjuku-soudan").get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     panel = page[page.index('id="hub-meetings"') :]
     assert f'href="/meetings/{item.meeting_id}/"' in panel and "確認（法定事業を含まない）" in panel
+
+
+def test_a_support_council_item_is_shown_only_to_its_members(demo: Any, login: Any) -> None:
+    from tsunagu.meetings import services as meeting_services
+
+    shunin = user("shinjuku-shunin")
+    council = meeting_services.council_create(
+        actor=shunin, values={"name": "新宿区支援会議", "established_on": TODAY() - timedelta(days=30)}
+    )
+    meeting_services.council_member_add(
+        actor=shunin, council=council, staff=shunin, pledge_signed_on=TODAY() - timedelta(days=1)
+    )
+    case = closing_case()
+    meeting = meeting_services.meeting_create(
+        actor=shunin, kind="council", council=council, values={"held_on": TODAY(), "place": "会議室"}
+    )
+    item = meeting_services.agenda_item_add(actor=shunin, meeting=meeting, case=case, purpose="consultation")
+    meeting_services.agenda_outcome_record(
+        actor=shunin, item=item, outcome="approved", minutes="家族の事情について構成員で共有した"
+    )
+
+    def meeting_entries(username: str) -> list[Any]:
+        return [e for e in hub.timeline(case, user(username)) if e.kind == "meeting"]
+
+    assert len(meeting_entries("shinjuku-shunin")) == 1
+    assert meeting_entries("shinjuku-soudan") == []  # not a member: the 支援会議 does not exist for them
+    page = login("shinjuku-soudan").get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "家族の事情について" not in page and f"/meetings/{meeting.pk}/" not in page
+    member_page = login("shinjuku-shunin").get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "家族の事情について" in member_page and f"/meetings/{meeting.pk}/" in member_page
