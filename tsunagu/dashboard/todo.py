@@ -211,9 +211,7 @@ def _when(due: date, today: date) -> str:
 
 
 def _case_item(case: Case, **kw: Any) -> TodoItem:
-    return TodoItem(
-        case_id=case.pk, case_number=case.case_number, person_name=case.person.name, **kw
-    )
+    return TodoItem(case_id=case.pk, case_number=case.case_number, person_name=case.person.name, **kw)
 
 
 def _monitoring(user: User, scope: str, today: date) -> list[TodoItem]:
@@ -271,7 +269,11 @@ def _no_contact(user: User, scope: str, today: date) -> list[TodoItem]:
     for c in cases:
         since = c.last_contact_on or c.opened_on
         due = since + timedelta(days=NO_CONTACT_DAYS)
-        what = f"最後の接触（{wareki(c.last_contact_on)}）" if c.last_contact_on else f"受付（{wareki(c.opened_on)}）"
+        what = (
+            f"最後の接触（{wareki(c.last_contact_on)}）"
+            if c.last_contact_on
+            else f"受付（{wareki(c.opened_on)}）"
+        )
         if due < today:
             when = f"から{(today - since).days}日、接触の記録がありません"
         else:
