@@ -29,6 +29,7 @@ ERRORS = {401: dict[str, Any], 403: dict[str, Any], 422: dict[str, Any]}
 class TodoItemOut(Schema):
     due_on: date
     overdue: bool
+    waiting: bool
     kind: str
     kind_ja: str
     reason: str
@@ -86,13 +87,14 @@ def me_todo(request: HttpRequest, filters: Query[TodoFilter]) -> dict[str, Any]:
         "today": today,
         "scope": scope,
         "horizon_days": todo.HORIZON_DAYS,
-        "horizon_ja": todo.horizon_text(),
+        "horizon_ja": todo.horizon_text(user),
         "count": len(items),
         "overdue_count": sum(1 for i in items if i.overdue),
         "items": [
             {
                 "due_on": i.due_on,
                 "overdue": i.overdue,
+                "waiting": i.waiting,
                 "kind": i.kind,
                 "kind_ja": i.kind_label,
                 "reason": i.reason,

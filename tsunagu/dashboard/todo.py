@@ -119,6 +119,8 @@ class TodoItem:
     case_id: int | None = None
     case_number: str = ""
     person_name: str = ""
+    # A decision waiting: ``due_on`` is the day it has waited since (no deadline of its own).
+    waiting: bool = False
     # The record the item was read from (audited as viewed when the list is shown).
     record: models.Model | None = field(default=None, compare=False, repr=False)
 
@@ -131,8 +133,13 @@ class TodoItem:
         return (0 if self.overdue else 1, self.due_on, KIND_ORDER[self.kind], self.case_number)
 
 
-def horizon_text() -> str:
+def horizon_text(user: User) -> str:
     """What the list holds, said on the screen (the numbers come from the rules themselves)."""
+    if not selectors.sees_cases(user):
+        return (
+            "支援決定・確認、住居確保給付金の支給決定と延長の決定を待っているものを、"
+            "待っている日の古い順にすべて表示します。"
+        )
     return (
         f"期限を過ぎたものと、{HORIZON_DAYS}日以内に期限が来るものを表示します"
         f"（同意の有効期限は{referral_selectors.EXPIRY_WINDOW_DAYS}日前から、"
@@ -224,7 +231,7 @@ def _monitoring(user: User, scope: str, today: date) -> list[TodoItem]:
             due_on=c.next_monitoring_on,  # type: ignore[attr-defined]
             kind=Kind.MONITORING,
             reason=f"プラン（第{c.plan_number}版）の次回モニタリング日は{_when(c.next_monitoring_on, today)}。"  # type: ignore[attr-defined]
-            "モニタリングを行い、支援経過記録に記録してください。",
+            "モニタリングを行い、支援経過記録に「モニタリングとして記録する」で記録してください。",
             url=reverse("cases:record_new", args=[c.pk]),
             overdue=c.next_monitoring_on < today,  # type: ignore[attr-defined]
             record=c,
@@ -488,6 +495,7 @@ def _support_decisions(user: User, today: date) -> list[TodoItem]:
                 "支援決定・確認を記録してください。",
                 url=reverse("meetings:decision_new", args=[c.pk]),
                 overdue=False,
+                waiting=True,
                 record=c,
             )
         )
@@ -508,6 +516,7 @@ def _housing_decisions(user: User, today: date) -> list[TodoItem]:
             f"（{a.get_benefit_type_display()}）の申請が決定を待っています。支給決定・不支給を記録してください。",
             url=reverse("programs:housing_application_action", args=[a.pk, "decision"]),
             overdue=False,
+            waiting=True,
             case_id=a.case_id,
             case_number=a.case.case_number,
             person_name=a.person.name,
@@ -533,6 +542,7 @@ def _housing_extension_decisions(user: User, today: date) -> list[TodoItem]:
             f"{'再延長' if x.sequence > 1 else '延長'}の申請がありました。延長の決定を記録してください。",
             url=reverse("programs:housing_extension_decide", args=[x.application_id, x.pk]),
             overdue=False,
+            waiting=True,
             case_id=x.application.case_id,
             case_number=x.application.case.case_number,
             person_name=x.person.name,

@@ -66,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "todo_items": todo_items[: selectors.LIST_LIMIT],
             "todo_count": len(todo_items),
             "todo_overdue": sum(1 for i in todo_items if i.overdue),
-            "todo_horizon_text": todo.horizon_text(),
+            "todo_horizon_text": todo.horizon_text(user),
         },
     )
 
@@ -132,6 +132,6 @@ def todo_list(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "total": len(items),
             "can_switch_scope": user.can(Permission.CASE_VIEW_ALL) and selectors.sees_cases(user),
-            "todo_horizon_text": todo.horizon_text(),
+            "todo_horizon_text": todo.horizon_text(user),
         },
     )

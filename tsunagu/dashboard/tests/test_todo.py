@@ -327,7 +327,7 @@ def test_municipal_officer_sees_pending_decisions_of_their_municipality(staff: A
     assert items[0].url == f"/programs/housing-benefit/{application.pk}/decision/"
     assert "支給決定・不支給を記録してください" in items[0].reason
     assert "支援決定・確認を記録してください" in items[1].reason
-    assert not any(i.overdue for i in items)
+    assert not any(i.overdue for i in items) and all(i.waiting for i in items)
     assert _list(staff, "hasuda-jichitai") == []
     # Once decided, the application leaves the list.
     program_services.housing_decision_record(
@@ -455,6 +455,7 @@ def test_api_me_todo(staff: Any, login: Any) -> None:
     assert set(first) == {
         "due_on",
         "overdue",
+        "waiting",
         "kind",
         "kind_ja",
         "reason",
@@ -468,6 +469,7 @@ def test_api_me_todo(staff: Any, login: Any) -> None:
         {
             "due_on": (_today() - timedelta(days=4)).isoformat(),
             "overdue": True,
+            "waiting": False,
             "kind": "monitoring",
             "kind_ja": "モニタリング",
             "reason": monitoring[0]["reason"],
