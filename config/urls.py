@@ -6,10 +6,6 @@ from django.urls import include, path, re_path
 
 from tsunagu.api.api import api
 from tsunagu.core import views as core_views
-from tsunagu.dashboard.api import router as dashboard_router
-
-# The dashboard's API (GET /api/v1/me/todo): api and dashboard are sibling layers, joined here.
-api.add_router("/", dashboard_router)
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "つなぐ 管理サイト"

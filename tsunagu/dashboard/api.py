@@ -1,8 +1,7 @@
 """API of the dashboard: ``GET /api/v1/me/todo`` (今日やること), the same list as the screen.
 
-Mounted under /api/v1/ by ``config/urls.py``: the api and dashboard packages sit side by side in the
-layers (``.importlinter``), so neither imports the other and the project's URL configuration joins
-them. Dates are ISO 8601 (like every endpoint); the reasons are Japanese sentences with 和暦 dates.
+Mounted under /api/v1/ by ``tsunagu/api/api.py`` (the API is the layer above the dashboard,
+``.importlinter``). Dates are ISO 8601 (like every endpoint); the reasons are Japanese sentences with 和暦 dates.
 """
 
 from __future__ import annotations
