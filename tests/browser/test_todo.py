@@ -1,21 +1,22 @@
 """今日やること in a real browser: a caseworker sees the panel on the dashboard with 和暦 dates and
 reasons, clicks an item and lands on the screen where the work is done; the full page filters by kind.
 
-Screenshots: /tmp/shots/h3/todo_*.png.
+Screenshots: var/screenshots/todo_*.png (or the folder named by ``TSUNAGU_SCREENSHOT_DIR``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import assert_no_serious_axe_violations, login_in_browser
+from .helpers import SCREENSHOT_DIR, assert_no_serious_axe_violations, login_in_browser
 from .plugin import ConsoleLog
 
-SHOTS = Path("/tmp/shots/h3")
+SHOTS = Path(os.environ.get("TSUNAGU_SCREENSHOT_DIR", str(SCREENSHOT_DIR)))
 
 
 @pytest.fixture
@@ -95,7 +96,9 @@ def test_todo_panel_opens_the_screen_where_the_work_is_done(
 
 
 @pytest.mark.browser
-def test_municipal_officer_todo(browser: Any, live_server: Any, demo: dict[str, int], console: ConsoleLog) -> None:
+def test_municipal_officer_todo(
+    browser: Any, live_server: Any, demo: dict[str, int], console: ConsoleLog
+) -> None:
     from tsunagu.meetings.tests.helpers import approved_case
     from tsunagu.organizations.models import User
 
