@@ -504,3 +504,26 @@ def test_api_me_todo_is_in_the_openapi_schema(login: Any) -> None:
     assert ref.rsplit("/", 1)[1] == "TodoOut"
     item = schema["components"]["schemas"]["TodoItemOut"]["properties"]
     assert item["due_on"]["format"] == "date"
+
+
+def test_long_list_is_cut_on_the_dashboard_and_paginated_in_full(staff: Any, login: Any) -> None:
+    from tsunagu.dashboard import selectors, views
+
+    worker = staff("shinjuku-soudan")
+    for _ in range(views.TODO_PAGE_SIZE):
+        case = applied_case(worker, consent=False)
+        _time_passes(case, contact_days_ago=40)
+    client = login("shinjuku-soudan")
+    home = client.get("/")
+    total = home.context["todo_count"]
+    assert total > views.TODO_PAGE_SIZE and len(home.context["todo_items"]) == selectors.LIST_LIMIT
+    assert f"すべて表示（{total}件）" in home.content.decode()
+    first = client.get("/dashboard/todo/")
+    assert len(first.context["page"].object_list) == views.TODO_PAGE_SIZE
+    assert first.context["page"].has_next() and "次へ" in first.content.decode()
+    second = client.get("/dashboard/todo/?page=2")
+    assert len(second.context["page"].object_list) == total - views.TODO_PAGE_SIZE
+    shown = [i.case_id for i in first.context["page"].object_list] + [
+        i.case_id for i in second.context["page"].object_list
+    ]
+    assert len(set(shown)) == total
