@@ -156,9 +156,10 @@ def todo_scope(user: User, requested: str = "") -> str:
     return MINE
 
 
-# Who has a to-do list: those who work on cases (their own, or the agency's when they may list it)
-# and the 自治体担当者 (decisions). A clerk or a privacy officer without cases has none.
-TODO_PERMISSIONS = (Permission.CASE_EDIT, Permission.CASE_VIEW_ALL, Permission.DECISION_RECORD)
+# Who has a to-do list: those who work on cases (case.edit: their own, and the agency's when they
+# may also list it) and the 自治体担当者 (decisions). Those who only read (事務員, 個人情報管理責任者,
+# 監査) have none.
+TODO_PERMISSIONS = (Permission.CASE_EDIT, Permission.DECISION_RECORD)
 
 
 def sees_todo(user: User) -> bool:

@@ -436,8 +436,9 @@ def test_home_panel_and_full_page(staff: Any, login: Any) -> None:
     assert viewed.filter(object_type="case", object_id=str(late.pk)).exists()
 
 
-def test_clerk_has_no_to_do_list(login: Any) -> None:
-    client = login("shinjuku-jimu")
+@pytest.mark.parametrize("username", ["shinjuku-jimu", "shinjuku-privacy", "shinjuku-kansa"])
+def test_those_who_only_read_have_no_to_do_list(login: Any, username: str) -> None:
+    client = login(username)
     assert "今日やること" not in client.get("/").content.decode()
     assert client.get("/dashboard/todo/").status_code == 403
     denied = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, details__path="/dashboard/todo/")
