@@ -182,3 +182,8 @@ api.add_router("/", referrals_router)
 from tsunagu.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/", statistics_router)
+
+# The dashboard's 今日やること (GET /me/todo): the same list as the dashboard panel.
+from tsunagu.dashboard.api import router as dashboard_router  # noqa: E402
+
+api.add_router("/", dashboard_router)

@@ -5,5 +5,6 @@ from . import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/todo/", views.todo_list, name="todo"),
     path("dashboard/<slug:key>/", views.panel, name="panel"),
 ]

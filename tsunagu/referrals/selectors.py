@@ -378,21 +378,28 @@ def persons_without_consent(*, user: Any, on: date | None = None, page: Any = 1)
     return result
 
 
-def consents_expiring(
-    *, user: Any, on: date | None = None, days: int = EXPIRY_WINDOW_DAYS, page: Any = 1
-) -> Page:
-    """Consents in force that expire within ``days`` days, unless a later consent takes over."""
-    on = on or timezone.localdate()
+def consents_expiring_queryset(
+    *, user: Any, on: date, days: int = EXPIRY_WINDOW_DAYS
+) -> models.QuerySet[Consent]:
+    """Consents in force that expire within ``days`` days, unless a later consent takes over
+    (the one rule, shared by the consent operations page and the dashboard's to-do list)."""
     later = Consent.objects.filter(
         person=OuterRef("person"), given_on__gt=OuterRef("given_on"), withdrawn_on__isnull=True
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
-    qs = (
+    return (
         Consent.objects.filter(person__in=_persons_in_scope(user))
         .filter(consent_in_force_q(on), expires_on__lte=on + timedelta(days=days))
         .exclude(Exists(later))
         .select_related("person")
         .order_by("expires_on", "id")
     )
+
+
+def consents_expiring(
+    *, user: Any, on: date | None = None, days: int = EXPIRY_WINDOW_DAYS, page: Any = 1
+) -> Page:
+    """Consents in force that expire within ``days`` days, unless a later consent takes over."""
+    qs = consents_expiring_queryset(user=user, on=on or timezone.localdate(), days=days)
     result = Paginator(qs, PAGE_SIZE).get_page(page)
     result.object_list = list(result.object_list)
     return result

@@ -18,7 +18,8 @@ from tsunagu.organizations.services import staff_create
 # totals (one aggregate), overdue and ending (count + rows each), emergency and no-contact rows,
 # caseload per worker (GROUP BY), upcoming meetings = 18 with every panel filled. Per-role budgets,
 # and the check that they do not grow with the cases: tsunagu/dashboard/tests/test_dashboard.py.
-DASHBOARD_BUDGET = 18
+# Then 今日やること (dashboard/todo.py): one query per kind (7) and the audit INSERT of the rows shown.
+DASHBOARD_BUDGET = 18 + 8
 # the above + the staff rows, their roles (one prefetch), the lockout states
 STAFF_LIST_BUDGET = 11
 # the above + count, rows (actor joined), the AUDIT_QUERY row, the staff dropdown
