@@ -174,7 +174,7 @@ def test_an_account_that_moved_to_another_agency_never_gets_the_draft(soudan: Cl
     key = _key(soudan.get(url))
     soudan.post("/drafts/", {"draft_key": key, **_record_fields(soudan, case, content="異動前の入力")})
     me = user("shinjuku-soudan")
-    other_agency = Agency.objects.exclude(pk=me.agency_id).first()
+    other_agency = Agency.objects.exclude(pk=case.agency_id).first()
     assert other_agency is not None
     me.agency = other_agency
     me.save()
@@ -336,3 +336,40 @@ def test_a_plan_draft_keeps_the_added_rows(soudan: Client) -> None:
     back = page(soudan.get(url))
     assert [back.textareas[f"goals-{i}-goal"].strip() for i in range(3)] == ["目標1", "目標2", "目標3"]
     assert NOTICE in back.html
+
+
+def test_every_long_form_of_the_process_renders_a_draft_key_and_restores(soudan: Client) -> None:
+    case = case_at(S.EVALUATION)
+    plan = SupportPlan.objects.filter(case=case).order_by("-number").first()
+    assert plan is not None
+    url = f"/cases/{case.pk}/evaluations/new/"
+    key = _key(soudan.get(url))
+    assert soudan.post("/drafts/", {"draft_key": key, "summary": "表情が明るくなった"}).status_code == 200
+    back = soudan.get(url)
+    assert NOTICE in back.content.decode() and "表情が明るくなった" in back.content.decode()
+    # A key of one page saves the draft of that page only (the path is signed).
+    other = _key(soudan.get(f"/cases/{case.pk}/records/new/"))
+    soudan.post("/drafts/", {"draft_key": other, "content": "別の画面"})
+    assert set(FormDraft.objects.values_list("path", flat=True)) == {url, f"/cases/{case.pk}/records/new/"}
+
+
+def test_a_page_without_a_case_keeps_a_draft_scoped_to_the_agency(rf: Any, demo: Any) -> None:
+    """The 相談受付 page has no case yet: its draft is the account's and its agency's."""
+    me = user("shinjuku-soudan")
+    request = rf.get("/intake/new/")
+    request.user = me
+    first = drafts.page_draft(request)
+    assert first.restored is None and first.scope.case_id is None
+    drafts.save_draft(user=me, scope=drafts.read_key(first.key, me), data={"name": ["山田 花子"]})
+    request = rf.get("/intake/new/")
+    request.user = me
+    page_again = drafts.page_draft(request)
+    assert page_again.restored is not None
+    assert drafts.form_data(request, page_again)["name"] == "山田 花子"
+    # Another account of the same agency never reads it, and cannot save with the key.
+    other = user("shinjuku-shunin")
+    request = rf.get("/intake/new/")
+    request.user = other
+    assert drafts.page_draft(request).restored is None
+    with pytest.raises(drafts.DraftKeyError):
+        drafts.read_key(first.key, other)
