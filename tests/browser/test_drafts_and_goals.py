@@ -150,3 +150,32 @@ def test_ten_goals_added_reordered_and_one_removed_in_one_save(
     save_screenshot(page, "drafts_05_plan_saved")
     assert not console.csp_violations(), console.csp_violations()
     assert not console.errors(), console.errors()
+
+
+@pytest.mark.browser
+def test_without_javascript_goal_rows_are_added_by_the_server(
+    browser: Any, live_server: Any, demo: Any, console: ConsoleLog
+) -> None:
+    from tsunagu.cases.models import CaseState, SupportPlan
+    from tsunagu.cases.tests.process import case_at
+
+    case = case_at(CaseState.PLANNING)
+    context = browser.new_context(java_script_enabled=False, locale="ja-JP", timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    try:
+        login_in_browser(page, live_server, "shinjuku-soudan")
+        page.goto(f"{live_server.url}/cases/{case.pk}/plans/new/")
+        rows = page.locator("[data-goal-row]:visible")
+        assert rows.count() == 1
+        assert page.get_by_label("並び順").count() == 1  # the order number is a plain field
+        rows.nth(0).locator("textarea[name$='-goal']").fill("応募書類を整える")
+        page.get_by_role("button", name="目標を追加").click()
+        page.wait_for_load_state()
+        assert rows.count() == 2  # the server added a row, nothing was saved
+        assert rows.nth(1).locator("select[name$='-term']").input_value() == "short"
+        assert rows.nth(0).locator("textarea[name$='-goal']").input_value() == "応募書類を整える"
+        assert page.locator("[role=alert]").count() == 0  # no errors for a form not sent yet
+        assert not SupportPlan.objects.filter(case=case).exists()
+        save_screenshot(page, "drafts_06_plan_without_javascript")
+    finally:
+        context.close()

@@ -275,7 +275,9 @@ def _with_one_more_goal(posted: QueryDict) -> QueryDict:
         total = int(data.get("goals-TOTAL_FORMS", "0"))
     except ValueError:
         total = 0
-    data["goals-TOTAL_FORMS"] = str(max(0, min(total + 1, GoalFormSet.max_num)))
+    if 0 <= total < GoalFormSet.max_num:
+        data["goals-TOTAL_FORMS"] = str(total + 1)
+        data[f"goals-{total}-term"] = "short"  # the default of a new row, as on a fresh form
     return data
 
 
