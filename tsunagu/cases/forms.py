@@ -370,7 +370,7 @@ class GoalForm(forms.Form):
         return not any(d.get(k) for k in ("issue", "goal", "support", "provider_kind"))
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "ORDER")}
 
 
 class _GoalFormSetBase(forms.BaseFormSet):  # type: ignore[type-arg]
@@ -383,12 +383,32 @@ class _GoalFormSetBase(forms.BaseFormSet):  # type: ignore[type-arg]
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), **self._qs}
 
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["ORDER"].label = "並び順"
+        form.fields["ORDER"].min_value = 1  # type: ignore[attr-defined]
+        form.fields["ORDER"].widget.attrs.update({"min": 1, "class": "input--short"})
+        form.fields["DELETE"].label = "この目標を削除する"
+
     def kept_forms(self) -> list[GoalForm]:
-        """Rows to save: not marked 削除, not left empty."""
-        return [f for f in self.forms if not f.cleaned_data.get("DELETE") and not f.is_blank()]  # type: ignore[attr-defined]
+        """Rows to save, in the order of their 並び順 (rows without one keep their place after the
+        numbered ones): not marked 削除, not left empty."""
+        rows = [
+            (i, f)
+            for i, f in enumerate(self.forms)
+            if not f.cleaned_data.get("DELETE") and not f.is_blank()  # type: ignore[attr-defined]
+        ]
+        rows.sort(
+            key=lambda r: (r[1].cleaned_data.get("ORDER") is None, r[1].cleaned_data.get("ORDER") or 0, r[0])
+        )
+        return [f for _, f in rows]  # type: ignore[misc]
 
 
-GoalFormSet = forms.formset_factory(GoalForm, formset=_GoalFormSetBase, extra=1, can_delete=True, max_num=30)
+# 目標と支援: up to 30 rows in one plan. Rows are added without saving (the 「目標を追加」 button:
+# static/js/goals.js, or the view adds a row server-side), removed (削除) and reordered (並び順).
+GoalFormSet = forms.formset_factory(
+    GoalForm, formset=_GoalFormSetBase, extra=1, can_delete=True, can_order=True, max_num=30
+)
 
 
 class RecordForm(forms.Form):

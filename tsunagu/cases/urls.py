@@ -34,6 +34,8 @@ urlpatterns = [
         views.evaluation_detail,
         name="evaluation_detail",
     ),
+    path("drafts/", views.draft_save, name="draft_save"),
+    path("drafts/discard/", views.draft_discard, name="draft_discard"),
     path("intake/", views.intake_start, name="intake_start"),
     path("intake/new/", views.intake_new, name="intake_new"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),

@@ -200,3 +200,37 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class FormDraft(models.Model):
+    """What a user typed into a long form and has not sent yet (下書き), kept on the server.
+
+    One row per account and page (``path``): every autosave overwrites it, so it is not
+    append-only; each save, restore and deletion is audited like a write or read of the record it
+    belongs to (``core.drafts``). ``agency_id`` / ``case_id`` / ``person_id`` are the scope the page
+    had when it handed out the draft key; a draft is given back only where that scope still holds.
+    Only form fields are kept (never files). Deleted when the record is saved; purged after
+    ``core.drafts.DRAFT_RETENTION_DAYS`` days (``manage.py purge_form_drafts``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="入力者", on_delete=models.CASCADE, related_name="+"
+    )
+    agency_id = models.BigIntegerField("機関ID", null=True, blank=True)
+    path = models.CharField("画面", max_length=255)
+    case_id = models.BigIntegerField("ケースID", null=True, blank=True)
+    person_id = models.BigIntegerField("対象者ID", null=True, blank=True)
+    object_type = models.CharField("対象種別", max_length=64, blank=True)
+    object_id = models.CharField("対象ID", max_length=64, blank=True)
+    record_version = models.PositiveIntegerField("入力開始時の版", null=True, blank=True)
+    data = models.JSONField("入力内容", default=dict)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    updated_at = models.DateTimeField("更新日時", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "入力中の下書き"
+        verbose_name_plural = "入力中の下書き"
+        constraints = [models.UniqueConstraint(fields=["user", "path"], name="formdraft_unique_per_page")]
+
+    def __str__(self) -> str:
+        return f"{self.path}（{self.updated_at:%Y-%m-%d %H:%M}）"

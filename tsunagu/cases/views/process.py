@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tsunagu.core import drafts
 from tsunagu.core.codes import code_labels
-from tsunagu.core.drafts import form_data
+from tsunagu.core.drafts import form_data, page_draft
 from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.locking import DiffRow, StaleVersionError, VersionMissingError
 from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency
-from tsunagu.organizations.guards import allowed, deny
+from tsunagu.organizations.guards import allowed, deny, require
 from tsunagu.organizations.models import User
 from tsunagu.organizations.roles import Permission
 
@@ -43,6 +45,56 @@ from ..models import (
 )
 from ..validation import plan_period_limit
 from .common import actor, case_for_writing, idempotency_key, posted_version, seen_version, stale_rows
+
+# --- 下書き (core.drafts): the save endpoint of the long forms and the 「破棄する」 button ------------
+
+
+def _draft_request(request: HttpRequest) -> tuple[drafts.DraftScope, QueryDict]:
+    """The scope named by the posted draft key and the posted values (form-encoded, or JSON
+    ``{"draft_key": …, "data": {field: [values]}}``). A key that is forged, expired, another
+    account's or from an agency the account left is refused (audited); the case it names is
+    scoped again (404 when the account may no longer see it)."""
+    user = actor(request)
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+            key = str(body.get("draft_key", ""))
+            data = QueryDict(mutable=True)
+            for k, vs in dict(body.get("data") or {}).items():
+                data.setlist(str(k), [str(v) for v in (vs if isinstance(vs, list) else [vs])])
+        except (ValueError, AttributeError, TypeError):
+            key, data = "", QueryDict(mutable=True)
+    else:
+        key, data = request.POST.get("draft_key", ""), request.POST
+    try:
+        scope = drafts.read_key(key, user)
+    except drafts.DraftKeyError as exc:
+        deny(user, permission=Permission.CASE_EDIT, reason=f"draft_{exc}", path=request.path)
+    require(user, Permission.CASE_EDIT, path=scope.path)
+    if scope.case_id is not None:
+        case_for_writing(request, scope.case_id)
+    return scope, data
+
+
+@require_POST
+def draft_save(request: HttpRequest) -> HttpResponse:
+    """Autosave of a long form (``static/js/drafts.js``): 200 with the time saved, 413 too large."""
+    scope, data = _draft_request(request)
+    try:
+        saved = drafts.save_draft(user=actor(request), scope=scope, data=drafts.posted_values(data))
+    except drafts.DraftTooLargeError:
+        return JsonResponse({"detail": "入力内容が多すぎるため、下書きを保存できません。"}, status=413)
+    at = timezone.localtime(saved.updated_at)
+    return JsonResponse({"saved_at": at.isoformat(), "label": f"{at:%H:%M}"})
+
+
+@require_POST
+def draft_discard(request: HttpRequest) -> HttpResponse:
+    """「破棄する」: delete the draft and open the page again without it."""
+    scope, _ = _draft_request(request)
+    drafts.discard_draft(user=actor(request), path=scope.path)
+    messages.info(request, "下書きを破棄しました。")
+    return HttpResponseRedirect(scope.path)
 
 
 def assessment_list(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -128,9 +180,14 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
             obj=case,
         )
     staff_qs = User.objects.case_staff_of(case.agency_id).exclude(pk=user.pk)
+    draft = page_draft(request, case=case, version=newest_number or 0)
     form = AssessmentForm(
-        form_data(request), case=case, staff_queryset=staff_qs, initial=AssessmentForm.initial_from(latest)
+        form_data(request, draft),
+        case=case,
+        staff_queryset=staff_qs,
+        initial=AssessmentForm.initial_from(latest),
     )
+    draft.quiet(form)
     stale = None
     rows: list[Any] = []
     if request.method == "POST" and form.is_valid():
@@ -153,6 +210,7 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            draft.discard()
             messages.success(
                 request, f"インテーク・アセスメントシート（第{assessment.number}版）を保存しました。"
             )
@@ -160,7 +218,7 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/assessment_form.html",
-        {"case": case, "form": form, "latest": latest, "stale": stale, "stale_rows": rows},
+        {"case": case, "form": form, "latest": latest, "stale": stale, "stale_rows": rows, "draft": draft},
     )
 
 
@@ -177,10 +235,24 @@ def _goal_initial(plan: Any, *, with_ids: bool) -> list[dict[str, Any]]:
     return rows
 
 
+ADD_GOAL = "add_goal"  # the submit button 「目標を追加」 (without JavaScript: one more row, nothing saved)
+
+
+def _adding_goal(request: HttpRequest) -> bool:
+    return request.method == "POST" and ADD_GOAL in request.POST
+
+
 def _plan_forms(
-    request: HttpRequest, case: Any, *, initial: dict[str, Any], goals: list[dict[str, Any]]
+    request: HttpRequest,
+    case: Any,
+    *,
+    initial: dict[str, Any],
+    goals: list[dict[str, Any]],
+    draft: drafts.PageDraft,
 ) -> Any:
-    data = form_data(request)
+    data = form_data(request, draft)
+    if _adding_goal(request):
+        data = _with_one_more_goal(request.POST)
     form = PlanForm(data, case=case, initial=initial)
     formset = GoalFormSet(  # type: ignore[call-arg]
         data,
@@ -189,7 +261,24 @@ def _plan_forms(
         staff_queryset=User.objects.case_staff_of(case.agency_id),
         partner_queryset=PartnerAgency.objects.in_area_of(case.agency),
     )
+    draft.quiet(form, formset)
+    if _adding_goal(request):
+        drafts.quiet(form)
+        drafts.quiet(formset)
     return form, formset
+
+
+def _with_one_more_goal(posted: QueryDict) -> QueryDict:
+    """The posted plan with one more (empty) goal row, up to the formset's maximum."""
+    data = posted.copy()
+    try:
+        total = int(data.get("goals-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    if 0 <= total < GoalFormSet.max_num:
+        data["goals-TOTAL_FORMS"] = str(total + 1)
+        data[f"goals-{total}-term"] = "short"  # the default of a new row, as on a fresh form
+    return data
 
 
 def _apply_plan_errors(form: Any, kept: list[Any], exc: ValidationError) -> None:
@@ -229,8 +318,9 @@ def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
             )
         }
         goals = _goal_initial(last, with_ids=False)
-    form, formset = _plan_forms(request, case, initial=initial, goals=goals)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    draft = page_draft(request, case=case)
+    form, formset = _plan_forms(request, case, initial=initial, goals=goals, draft=draft)
+    if request.method == "POST" and not _adding_goal(request) and form.is_valid() and formset.is_valid():
         kept = formset.kept_forms()
         try:
             plan = services.plan_create(
@@ -242,12 +332,20 @@ def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_plan_errors(form, kept, exc)
         else:
+            draft.discard()
             messages.success(request, f"プラン（第{plan.number}版・案）を保存しました。")
             return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
     return render(
         request,
         "cases/plan_form.html",
-        {"case": case, "form": form, "formset": formset, "plan": None, "previous": last},
+        {
+            "case": case,
+            "form": form,
+            "formset": formset,
+            "plan": None,
+            "previous": last,
+            "draft": draft,
+        },
     )
 
 
@@ -269,11 +367,14 @@ def plan_edit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
         )
         return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
     initial = {k: getattr(plan, k) for k in services.PLAN_FIELDS} | {"version": plan.version}
-    form, formset = _plan_forms(request, case, initial=initial, goals=_goal_initial(plan, with_ids=True))
+    draft = page_draft(request, case=case, obj=plan, version=plan.version)
+    form, formset = _plan_forms(
+        request, case, initial=initial, goals=_goal_initial(plan, with_ids=True), draft=draft
+    )
     stale = None
     rows: list[DiffRow] = []
     stale_goals: list[Any] = []
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    if request.method == "POST" and not _adding_goal(request) and form.is_valid() and formset.is_valid():
         kept = formset.kept_forms()
         values = form.values()
         try:
@@ -295,6 +396,7 @@ def plan_edit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_plan_errors(form, kept, exc)
         else:
+            draft.discard()
             messages.success(request, f"プラン（第{plan.number}版）を更新しました。")
             return redirect("cases:plan_detail", case_id=case.pk, plan_id=plan.pk)
     return render(
@@ -308,6 +410,7 @@ def plan_edit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
             "stale": stale,
             "stale_rows": rows,
             "stale_goals": stale_goals,
+            "draft": draft,
         },
     )
 
@@ -342,12 +445,14 @@ def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Quick entry (the form also sits on the case page). What was typed survives an expired
     session (form_data) and a validation error (the page re-renders with it)."""
     case = case_for_writing(request, case_id)
+    draft = page_draft(request, case=case)
     form = RecordForm(
-        form_data(request),
+        form_data(request, draft),
         case=case,
         staff_queryset=User.objects.case_staff_of(case.agency_id),
         actor=actor(request),
     )
+    draft.quiet(form)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_create(
@@ -359,6 +464,7 @@ def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            draft.discard()
             messages.success(request, "支援経過記録を保存しました。")
             return redirect(reverse("cases:case_detail", args=[case.pk]) + "#records")
     return render(
@@ -370,6 +476,7 @@ def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
             "record": None,
             "records": selectors.records_of_case(case, limit=10),
             "idempotency_key": idempotency_key(form),
+            "draft": draft,
         },
     )
 
@@ -382,12 +489,14 @@ def record_edit(request: HttpRequest, case_id: int, record_id: int) -> HttpRespo
         "staff": record.staff_id,
         "occurred_at": timezone.localtime(record.occurred_at),
     }
+    draft = page_draft(request, case=case, obj=record, version=record.version)
     form = RecordForm(
-        form_data(request),
+        form_data(request, draft),
         case=case,
         staff_queryset=User.objects.case_staff_of(case.agency_id),
         initial=initial,
     )
+    draft.quiet(form)
     stale = None
     rows: list[DiffRow] = []
     if request.method == "POST" and form.is_valid():
@@ -406,12 +515,20 @@ def record_edit(request: HttpRequest, case_id: int, record_id: int) -> HttpRespo
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            draft.discard()
             messages.success(request, "支援経過記録を更新しました。")
             return redirect(reverse("cases:case_detail", args=[case.pk]) + "#records")
     return render(
         request,
         "cases/record_form.html",
-        {"case": case, "form": form, "record": record, "stale": stale, "stale_rows": rows},
+        {
+            "case": case,
+            "form": form,
+            "record": record,
+            "stale": stale,
+            "stale_rows": rows,
+            "draft": draft,
+        },
     )
 
 
@@ -424,7 +541,9 @@ def evaluation_new(request: HttpRequest, case_id: int) -> HttpResponse:
         )
         return redirect("cases:case_detail", case_id=case.pk)
     goals = list(selectors.plan_goals(plan))
-    form = EvaluationForm(form_data(request), case=case, plan=plan, goals=goals)
+    draft = page_draft(request, case=case, obj=plan, version=plan.version)
+    form = EvaluationForm(form_data(request, draft), case=case, plan=plan, goals=goals)
+    draft.quiet(form)
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = services.evaluation_create(
@@ -436,6 +555,7 @@ def evaluation_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            draft.discard()
             messages.success(
                 request, "評価シートを保存しました。今後の方向性に沿って、次の手続きに進んでください。"
             )
@@ -443,7 +563,14 @@ def evaluation_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/evaluation_form.html",
-        {"case": case, "plan": plan, "goals": goals, "form": form, "idempotency_key": idempotency_key(form)},
+        {
+            "case": case,
+            "plan": plan,
+            "goals": goals,
+            "form": form,
+            "idempotency_key": idempotency_key(form),
+            "draft": draft,
+        },
     )
 
 
