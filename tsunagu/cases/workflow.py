@@ -18,7 +18,8 @@ from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.policies import consent_in_force
 
-from .models import Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
+from . import hub
+from .models import UNFINISHED_STATES, Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
 
 S = CaseState
 Guard = Callable[[Case, dict[str, Any]], str | None]
@@ -167,6 +168,40 @@ def _suspension_confirmed(case: Case, params: dict[str, Any]) -> str | None:
     return None
 
 
+# Plans in these states went through 支援決定・確認: a case holding one cannot be 取消.
+DECIDED_PLAN_STATUSES = (PlanStatus.DECIDED, PlanStatus.SUPERSEDED, PlanStatus.ENDED)
+
+
+def cancel_refusals(case: Case) -> list[str]:
+    """What is recorded on the case that a 取消 (opened by mistake) would hide: the cases app's own
+    facts (アセスメント, a decided plan, 評価, 就労・増収, 支援経過記録) and those of the apps above it, asked
+    through the hub registry (payments, 支援決定, つなぎ…). Empty when the case may be cancelled."""
+    found: list[str] = []
+    if case.assessments.exists():
+        found.append("インテーク・アセスメントシート")
+    if case.plans.filter(status__in=DECIDED_PLAN_STATUSES).exists():
+        found.append("支援決定・確認されたプラン")
+    if case.evaluations.exists():
+        found.append("評価シート")
+    if case.employment_outcomes.exists():
+        found.append("就労・増収の実績")
+    if case.records.exists():
+        found.append("支援経過記録")
+    found.extend(hub.recorded_items(case))
+    return found
+
+
+def _nothing_recorded(case: Case, params: dict[str, Any]) -> str | None:
+    found = cancel_refusals(case)
+    if found:
+        return (
+            "このケースには次の記録があるため取消できません："
+            + "、".join(found)
+            + "。誤って開いたケースだけを取消できます。支援を終える場合は終結・中断の手続きを行ってください。"
+        )
+    return None
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 
@@ -278,6 +313,17 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition("start_follow_up", "フォローアップを始める", frozenset({S.CLOSED}), S.FOLLOW_UP),
         Transition("end_follow_up", "フォローアップを終える", frozenset({S.FOLLOW_UP}), S.CLOSED),
+        # 取消: a case opened by mistake leaves every list and statistic (Case.objects); only
+        # 主任相談支援員・センター長, with a reason, and only while nothing is recorded on it.
+        Transition(
+            "cancel",
+            "ケースを取消す（誤って開いたケース）",
+            frozenset(UNFINISHED_STATES),
+            S.CANCELLED,
+            (_nothing_recorded,),
+            requires_reason=True,
+            permission=Permission.CASE_CANCEL,
+        ),
     )
 }
 
@@ -291,6 +337,8 @@ def actor_refusal(t: Transition, actor: Any, case: Case) -> str | None:
             return f"「{t.label}」は、このケースの実施主体（自治体）の担当者だけが行えます。"
         return None
     if not allowed(actor, t.permission) or actor.agency_id != case.agency_id:
+        if t.permission == Permission.CASE_CANCEL:
+            return f"「{t.label}」は、このケースの機関の主任相談支援員・センター長だけが行えます。"
         return f"「{t.label}」は、このケースの機関の相談支援員等だけが行えます。"
     return None
 

@@ -28,6 +28,7 @@ from ..forms import (
     RecordForm,
     TransitionForm,
 )
+from ..policies import may_correct_intake
 from ..workflow import CASE_ACTIONS, available_actions, available_transitions
 from .common import actor, idempotency_key
 from .process import _PLAN_LABELS
@@ -77,7 +78,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = actor(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_get_for_user(user=user, case_id=case_id, include_cancelled=True)
     intake = getattr(case, "intake", None)
     plan = selectors.plan_current(case)
     actions = available_actions(case, user, plan)
@@ -91,6 +92,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "intake": intake,
             "transitions": available_transitions(case, user),
             "can_edit": can_edit,
+            "can_correct_intake": intake is not None and may_correct_intake(user, case),
             "actions": actions,
             "action_labels": {name: a.label for name, a in CASE_ACTIONS.items()},
             "assign_form": AssignForm(
