@@ -14,12 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.policies import consent_in_force
 
 from . import hub
-from .models import UNFINISHED_STATES, Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
+from .models import (
+    UNFINISHED_STATES,
+    Assessment,
+    Case,
+    CaseState,
+    Direction,
+    EmploymentOutcome,
+    Evaluation,
+    PlanStatus,
+    SupportPlan,
+    SupportRecord,
+)
 
 S = CaseState
 Guard = Callable[[Case, dict[str, Any]], str | None]
@@ -174,19 +187,27 @@ DECIDED_PLAN_STATUSES = (PlanStatus.DECIDED, PlanStatus.SUPERSEDED, PlanStatus.E
 
 def cancel_refusals(case: Case) -> list[str]:
     """What is recorded on the case that a 取消 (opened by mistake) would hide: the cases app's own
-    facts (アセスメント, a decided plan, 評価, 就労・増収, 支援経過記録) and those of the apps above it, asked
-    through the hub registry (payments, 支援決定, つなぎ…). Empty when the case may be cancelled."""
-    found: list[str] = []
-    if case.assessments.exists():
-        found.append("インテーク・アセスメントシート")
-    if case.plans.filter(status__in=DECIDED_PLAN_STATUSES).exists():
-        found.append("支援決定・確認されたプラン")
-    if case.evaluations.exists():
-        found.append("評価シート")
-    if case.employment_outcomes.exists():
-        found.append("就労・増収の実績")
-    if case.records.exists():
-        found.append("支援経過記録")
+    facts (アセスメント, a decided plan, 評価, 就労・増収, 支援経過記録; one query) and those of the
+    apps above it, asked through the hub registry (payments, 支援決定, つなぎ…). Empty when the case
+    may be cancelled."""
+    own = {
+        "インテーク・アセスメントシート": Assessment.objects.filter(case=OuterRef("pk")),
+        "支援決定・確認されたプラン": SupportPlan.objects.filter(
+            case=OuterRef("pk"), status__in=DECIDED_PLAN_STATUSES
+        ),
+        "評価シート": Evaluation.objects.filter(case=OuterRef("pk")),
+        "就労・増収の実績": EmploymentOutcome.objects.filter(case=OuterRef("pk")),
+        "支援経過記録": SupportRecord.objects.filter(case=OuterRef("pk")),
+    }
+    names = {f"has_{i}": label for i, label in enumerate(own)}
+    row = (
+        Case.all_cases.filter(pk=case.pk)
+        .annotate(**{key: Exists(own[label]) for key, label in names.items()})
+        .values(*names)
+        .first()
+        or {}
+    )
+    found = [label for key, label in names.items() if row.get(key)]
     found.extend(hub.recorded_items(case))
     return found
 
@@ -314,11 +335,12 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("start_follow_up", "フォローアップを始める", frozenset({S.CLOSED}), S.FOLLOW_UP),
         Transition("end_follow_up", "フォローアップを終える", frozenset({S.FOLLOW_UP}), S.CLOSED),
         # 取消: a case opened by mistake leaves every list and statistic (Case.objects); only
-        # 主任相談支援員・センター長, with a reason, and only while nothing is recorded on it.
+        # 主任相談支援員・センター長, with a reason, and only while nothing is recorded on it. A case
+        # that ended at screening counts as a 新規相談 too, so it may be cancelled as well.
         Transition(
             "cancel",
             "ケースを取消す（誤って開いたケース）",
-            frozenset(UNFINISHED_STATES),
+            frozenset(UNFINISHED_STATES | {S.ENDED_AT_SCREENING}),
             S.CANCELLED,
             (_nothing_recorded,),
             requires_reason=True,

@@ -184,6 +184,10 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             except services.OpenCaseExists as exc:
                 open_case = exc.case
                 messages.error(request, exc.messages[0])
+                if "second_case_reason" in intake_form.fields:
+                    intake_form.add_error(
+                        "second_case_reason", "別のケースとして受け付ける理由を入力してください。"
+                    )
             except ValidationError as exc:
                 apply_service_errors(intake_form, exc)
             else:
