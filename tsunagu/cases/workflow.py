@@ -239,6 +239,8 @@ class Transition:
     permission: Permission = Permission.CASE_EDIT
     # Run by another screen (the meeting outcome, the municipal decision), not a button of its own.
     via: str = ""
+    # Offered (a button on the case page) only to accounts whose role allows it, e.g. 取消.
+    only_for_permitted: bool = False
 
     @property
     def by_municipality(self) -> bool:
@@ -345,6 +347,7 @@ TRANSITIONS: dict[str, Transition] = {
             (_nothing_recorded,),
             requires_reason=True,
             permission=Permission.CASE_CANCEL,
+            only_for_permitted=True,
         ),
     )
 }
@@ -393,6 +396,8 @@ def available_transitions(case: Case, actor: Any = None) -> list[tuple[Transitio
     """
     out = []
     for t in TRANSITIONS.values():
+        if t.only_for_permitted and actor is not None and not allowed(actor, t.permission):
+            continue
         if case.state in t.sources:
             params = {"reason": "（画面で入力）"} if t.requires_reason else {}
             out.append((t, check_transition(case, t.name, params, actor=actor)))

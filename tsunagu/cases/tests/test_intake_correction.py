@@ -375,3 +375,44 @@ def test_new_consultations_count_only_intakes_that_opened_a_case(worker: Any) ->
     # … and a second case opened with a reason is a 受付 that opened a case.
     open_case(worker, person=person, second_case_reason="別の世帯員についての相談")
     assert compute(area, period, ["new_consultations"]).value("new_consultations") == count + 1
+
+
+# --- The intake form --------------------------------------------------------------------------------
+
+
+def test_a_duplicate_warning_shows_no_consent_errors_that_were_not_asked_for(login: Any) -> None:
+    from tsunagu.cases.tests.test_views import _intake_post
+
+    client = login("shinjuku-soudan")
+    data = _intake_post(
+        **{
+            "person-name": "高橋 一郎",
+            "person-kana": "タカハシ イチロー",
+            "person-birth_date": "昭和50年6月12日",
+            "person-phone": "",
+            "consent-given_on": "いつか",  # typed, but 「同意を得た」 is not ticked
+            "intake-submission_token": "tok-dup-consent",
+        }
+    )
+    warned = client.post("/intake/new/", data)
+    assert warned.status_code == 200
+    body = warned.content.decode()
+    assert "登録済みの可能性がある方" in body
+    assert not warned.context["consent_form"].is_bound
+    assert "form-field--error" not in body.split('id="intake-consent"', 1)[1].split("</fieldset>", 1)[0]
+
+
+def test_the_form_has_four_sections_and_carries_the_search(login: Any) -> None:
+    client = login("shinjuku-soudan")
+    page = client.get(
+        "/intake/new/", {"name": "木村 次郎", "kana": "キムラ ジロウ", "birth_date": "昭和60年4月1日"}
+    )
+    form = page.context["person_form"]
+    assert form.initial["name"] == "木村 次郎" and form.initial["kana"] == "キムラ ジロウ"
+    assert form.initial["birth_date"].isoformat() == "1985-04-01"
+    body = page.content.decode()
+    assert 'id="intake-form"' in body
+    for anchor in ("intake-person", "intake-content", "intake-screening", "intake-consent"):
+        assert f'id="{anchor}"' in body and f'href="#{anchor}"' in body
+    search = client.get("/intake/", {"name": "木村 次郎", "birth_date": "昭和60年4月1日"})
+    assert "birth_date=1985-04-01" in search.context["carried_query"]
