@@ -165,3 +165,30 @@ def test_an_intake_for_a_person_with_an_open_case_offers_that_case(
     _shot(page, "intake_form_sections")
     assert console.csp_violations() == []
     assert console.page_errors == []
+
+
+@pytest.mark.browser
+def test_the_chief_cancels_a_case_opened_by_mistake(
+    page: Any, live_server: Any, demo: dict[str, int], console: ConsoleLog, staff: Any
+) -> None:
+    from tsunagu.cases.models import Case, CaseState
+    from tsunagu.cases.tests.helpers import open_case
+
+    _listen(page, console)
+    case = open_case(staff("shinjuku-soudan"), person_kw={"name": "誤登 太郎", "kana": "ゴトウ タロウ"})
+    login_in_browser(page, live_server, "shinjuku-shunin")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    form = page.locator("form.transition", has=page.locator("input[name='name'][value='cancel']"))
+    assert form.count() == 1
+    form.locator("textarea[name='reason']").fill("別の方の相談を誤ってこの方で受け付けたため")
+    form.get_by_role("button").click()
+    page.wait_for_url(re.compile(rf"/cases/{case.pk}/$"))
+    main = page.locator("main").inner_text()
+    assert "状態を変更しました" in main and "取消" in main
+    assert "別の方の相談を誤ってこの方で受け付けたため" in main  # the reason, in the state history
+    assert Case.all_cases.get(pk=case.pk).state == CaseState.CANCELLED
+    _shot(page, "case_cancelled")
+    page.goto(f"{live_server.url}/cases/?scope=agency")
+    assert case.case_number not in page.locator("main").inner_text()
+    _shot(page, "case_list_without_cancelled")
+    assert console.csp_violations() == []
