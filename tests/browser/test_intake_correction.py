@@ -187,6 +187,9 @@ def test_the_chief_cancels_a_case_opened_by_mistake(
     assert "状態を変更しました" in main and "取消" in main
     assert "別の方の相談を誤ってこの方で受け付けたため" in main  # the reason, in the state history
     assert Case.all_cases.get(pk=case.pk).state == CaseState.CANCELLED
+    assert "取消されています" in main and "閲覧だけできます" in main
+    assert page.locator(f"form[action='/cases/{case.pk}/assign/']").count() == 0  # read-only
+    assert page.locator("form[action$='/records/new/']").count() == 0
     _shot(page, "case_cancelled")
     page.goto(f"{live_server.url}/cases/?scope=agency")
     assert case.case_number not in page.locator("main").inner_text()

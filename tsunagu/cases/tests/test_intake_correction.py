@@ -303,7 +303,9 @@ def test_a_cancelled_case_appears_nowhere_and_counts_nowhere(login: Any, staff: 
         action=AuditAction.TRANSITION, object_id=str(case.pk), details__transition="cancel"
     ).exists()
     page = client.get(f"/cases/{case.pk}/")
-    assert page.status_code == 200 and "取消" in page.content.decode()
+    assert page.status_code == 200 and "取消されています" in page.content.decode()
+    assert page.context["can_edit"] is False and not any(page.context["actions"].values())
+    assert client.get(f"/cases/{case.pk}/records/new/").status_code == 404  # no write on it
     # A new 受付 for the person is not blocked by the cancelled case.
     again = open_case(worker, person=person)
     assert again.pk != case.pk

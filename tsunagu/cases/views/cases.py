@@ -28,6 +28,7 @@ from ..forms import (
     RecordForm,
     TransitionForm,
 )
+from ..models import CaseState
 from ..policies import may_correct_intake
 from ..workflow import CASE_ACTIONS, available_actions, available_transitions
 from .common import actor, idempotency_key
@@ -83,6 +84,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     plan = selectors.plan_current(case)
     actions = available_actions(case, user, plan)
     can_edit = allowed(user, Permission.CASE_EDIT) and user.agency_id == case.agency_id
+    if case.state == CaseState.CANCELLED:  # 取消: read-only (every write answers 404)
+        actions, can_edit = dict.fromkeys(actions, False), False
     evaluations = list(selectors.evaluations_of_case(case)[:10])
     return render(
         request,
