@@ -47,7 +47,50 @@ class IntakeForm(forms.Form):
         label="スクリーニングの所見", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     applied_on = JapaneseDateField(label="利用申込日（申込票に署名を得た日）", required=False)
+    second_case_reason = forms.CharField(
+        label="別のケースとして受け付ける理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="この方には終結・中断していないケースがあります。新しいケースを開く場合だけ、理由を入力してください。",
+    )
     submission_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # The sections of the form, in the order a caseworker fills them in (本人 is the person form,
+    # 同意 the consent form; applied_on is asked with the consent).
+    CONTENT_FIELDS = (
+        "received_at",
+        "method",
+        "consulter_type",
+        "consulter_name",
+        "consulter_relationship",
+        "route",
+        "referring_partner",
+        "topics",
+        "main_topic",
+        "chief_complaint",
+        "urgency_flags",
+    )
+    SCREENING_FIELDS = ("screening_outcome", "screening_referral_to", "screening_note")
+    APPLICATION_FIELDS = ("applied_on",)
+
+    def _section(self, names: tuple[str, ...]) -> list[Any]:
+        return [self[n] for n in names if n in self.fields]
+
+    @property
+    def content_fields(self) -> list[Any]:
+        return self._section(self.CONTENT_FIELDS)
+
+    @property
+    def screening_fields(self) -> list[Any]:
+        return self._section(self.SCREENING_FIELDS)
+
+    @property
+    def application_fields(self) -> list[Any]:
+        return self._section(self.APPLICATION_FIELDS)
+
+    def section_has_errors(self, names: tuple[str, ...]) -> bool:
+        return self.is_bound and any(n in self.errors for n in names)
 
     def __init__(self, *args: Any, partner_queryset: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,6 +124,17 @@ class IntakeForm(forms.Form):
                     for m in messages:
                         self.add_error(field, m)
         return data
+
+
+class IntakeEditForm(IntakeForm):
+    """申込票の訂正: the same fields and rules as at 受付, plus the version it was opened on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["submission_token"]
+        del self.fields["second_case_reason"]
 
 
 class CaseFilterForm(forms.Form):

@@ -27,6 +27,9 @@ class CaseState(models.TextChoices):
     SUSPENDED = "suspended", "中断"
     FOLLOW_UP = "follow_up", "フォローアップ"
     ENDED_AT_SCREENING = "ended_at_screening", "スクリーニングで終了"
+    # 取消: opened by mistake. The case leaves every list and statistic (``Case.objects``); it
+    # stays in the audit trail and in ``Case.all_cases``.
+    CANCELLED = "cancelled", "取消"
 
 
 OPEN_STATES = frozenset(
@@ -40,6 +43,22 @@ OPEN_STATES = frozenset(
         CaseState.IN_SUPPORT,
         CaseState.EVALUATION,
         CaseState.FOLLOW_UP,
+    }
+)
+
+
+# One open case per person and agency: a new 受付 for a person with a case in one of these states
+# (any state before 終結・中断・取消) is recorded in that case unless a reason for a second is given.
+UNFINISHED_STATES = frozenset(
+    {
+        CaseState.INTAKE,
+        CaseState.APPLIED,
+        CaseState.ASSESSMENT,
+        CaseState.PLANNING,
+        CaseState.COORDINATION_MEETING,
+        CaseState.DECIDED,
+        CaseState.IN_SUPPORT,
+        CaseState.EVALUATION,
     }
 )
 
@@ -59,6 +78,21 @@ class CaseNumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "fiscal_year"], name="casenumberseq_unique")]
+
+
+class LiveCaseManager(models.Manager["Case"]):
+    """``Case.objects``: every case except those 取消 (cancelled as opened by mistake).
+
+    The one mechanism that takes a cancelled case out of every list and every statistic: lists,
+    the dashboard, the statistics and the exports all start from ``Case.objects`` (through
+    ``cases.selectors.cases_visible_to`` or directly). ``Case.all_cases`` (the default manager,
+    used by Django for relations and validation) still holds them, for the audit trail.
+    """
+
+    use_in_migrations = True
+
+    def get_queryset(self) -> models.QuerySet[Case]:
+        return super().get_queryset().exclude(state=CaseState.CANCELLED)
 
 
 class Case(VersionedModel):
@@ -84,9 +118,13 @@ class Case(VersionedModel):
     topics = models.JSONField("相談したいこと", default=list, blank=True)
     last_contact_on = models.DateField("最終接触日", null=True, blank=True)
 
+    all_cases = models.Manager()
+    objects = LiveCaseManager()
+
     class Meta:
         verbose_name = "ケース"
         verbose_name_plural = "ケース"
+        default_manager_name = "all_cases"
         ordering = ["-opened_on", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -141,6 +179,11 @@ class Intake(VersionedModel):
     screening_referral_to = models.CharField("つなぎ先", max_length=40, blank=True)
     screening_note = models.TextField("スクリーニングの所見", blank=True)
     applied_on = models.DateField("利用申込日", null=True, blank=True)
+    second_case_reason = models.TextField(
+        "別のケースとして受け付ける理由",
+        blank=True,
+        help_text="同じ方に終結・中断していないケースがあるのに、新しいケースを開いた理由。",
+    )
     # sha256 of (agency, user, the form's or API client's token): see submission_key.
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 from django.utils import timezone
 
-from tsunagu.organizations.roles import Role
+from tsunagu.organizations.guards import allowed
+from tsunagu.organizations.roles import Permission, Role
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory, Purpose
 from tsunagu.privacy.policies import consent_covering
+
+from .models import CaseState
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -60,3 +63,13 @@ def assessment_visibility_q(user: User, case: Any) -> Q | None:
     if consent_covers_budget_sharing(case.person) is None:
         return mine
     return mine | Q(shared_with_budget_support=True, shared_with=user)
+
+
+def may_correct_intake(user: User, case: Any) -> bool:
+    """The 申込票 and its スクリーニング are corrected by the case's worker, or by a
+    主任相談支援員・センター長 (``case.assign``) of the case's agency; never on a 取消 case."""
+    if user.agency_id != case.agency_id or not allowed(user, Permission.CASE_EDIT):
+        return False
+    if case.state == CaseState.CANCELLED:
+        return False
+    return bool(case.assigned_worker_id == user.pk or allowed(user, Permission.CASE_ASSIGN))

@@ -155,6 +155,66 @@ class IntakeIn(Schema):
     assigned_worker_id: int | None = Field(
         None, description="担当者（省略すると自分。他の職員を指定するには担当者の割当て権限が必要）"
     )
+    second_case_reason: str = Field(
+        "",
+        description="この方に終結・中断していないケースがあっても新しいケースを開く理由"
+        "（ないと 409 で開いているケースを返します）",
+    )
+
+
+class OpenCaseConflictOut(Schema):
+    """409: the person already has a case that is not 終結・中断・取消 (one open case per person)."""
+
+    detail: str
+    open_case_id: int = Field(..., description="開いているケースのID（このケースに記録してください）")
+    open_case_number: str
+
+
+class IntakeOut(Schema):
+    """相談受付・申込票 as saved, with its version (楽観的ロック) and its case."""
+
+    id: int
+    case_id: int
+    version: int
+    received_at: datetime
+    method: str
+    consulter_type: str
+    consulter_name: str
+    consulter_relationship: str
+    route: str
+    referring_partner_id: int | None
+    topics: list[str]
+    main_topic: str
+    chief_complaint: str
+    urgency_flags: list[str]
+    screening_outcome: str
+    screening_referral_to: str
+    screening_note: str
+    applied_on: date | None
+    second_case_reason: str
+    case_state: str
+    case_state_ja: str
+
+
+class IntakePatchIn(Schema):
+    """申込票の訂正: only the fields sent are changed. ``version`` is required."""
+
+    version: int | None = Field(None, description="取得時の申込票の版（楽観的ロック・必須）")
+    received_at: datetime | None = None
+    method: str | None = None
+    consulter_type: str | None = None
+    consulter_name: str | None = None
+    consulter_relationship: str | None = None
+    route: str | None = None
+    referring_partner_id: int | None = None
+    topics: list[str] | None = None
+    main_topic: str | None = None
+    chief_complaint: str | None = None
+    urgency_flags: list[str] | None = None
+    screening_outcome: str | None = None
+    screening_referral_to: str | None = None
+    screening_note: str | None = None
+    applied_on: date | None = None
 
 
 class CaseOut(Schema):

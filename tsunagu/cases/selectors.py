@@ -26,6 +26,7 @@ from tsunagu.persons.policies import restricted_contact_searchable_q
 from .models import (
     ASSESSMENT_SECTIONS,
     INTAKE_SCOPE,
+    UNFINISHED_STATES,
     Assessment,
     Case,
     CaseState,
@@ -50,16 +51,55 @@ def cases_visible_to(user: Any) -> models.QuerySet[Case]:
     return scope_for_user(Case.objects.all(), user)
 
 
-def case_get_for_user(*, user: Any, case_id: Any, audit: bool = True) -> Case:
-    """Fetch-and-check one case (404 when absent or not yours); the view is audited."""
+def case_get_for_user(
+    *, user: Any, case_id: Any, audit: bool = True, include_cancelled: bool = False
+) -> Case:
+    """Fetch-and-check one case (404 when absent or not yours); the view is audited.
+
+    A 取消 case is absent (``Case.objects``) except for the read-only case page, which passes
+    ``include_cancelled`` so that what happened stays readable.
+    """
     if not user.can(Permission.PERSON_VIEW):
         get_for_user_or_404(Case.objects.none(), user, case_id)
+    manager = Case.all_cases if include_cancelled else Case.objects
     case = get_for_user_or_404(
-        Case.objects.select_related("person", "assigned_worker", "agency", "municipality"), user, case_id
+        manager.select_related("person", "assigned_worker", "agency", "municipality"), user, case_id
     )
     if audit:
         audit_record(actor=user, action=AuditAction.VIEW, obj=case, person_id=case.person_id)
     return case
+
+
+def intake_get_for_user(*, user: Any, intake_id: Any, audit: bool = True) -> Intake:
+    """Fetch-and-check one 申込票 through its case's scope (404 when absent, not yours or 取消)."""
+    qs = Intake.objects.select_related("case", "case__person", "referring_partner").exclude(
+        case__state=CaseState.CANCELLED
+    )
+    if not user.can(Permission.PERSON_VIEW):
+        qs = qs.none()
+    intake = get_for_user_or_404(
+        qs, user, intake_id, agency_field="case__agency", municipality_field="case__municipality"
+    )
+    if audit:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=intake.case, person_id=intake.case.person_id)
+    return intake
+
+
+def open_cases_of_persons(*, user: Any, person_ids: Sequence[int]) -> dict[int, Case]:
+    """{person id: their case not yet 終結・中断・取消} among the cases ``user`` may see (one query;
+    the newest when there are several): the open case a new 受付 is recorded in."""
+    if not person_ids:
+        return {}
+    found: dict[int, Case] = {}
+    rows = (
+        cases_visible_to(user)
+        .filter(person_id__in=list(person_ids), state__in=UNFINISHED_STATES)
+        .select_related("assigned_worker")
+        .order_by("-opened_on", "-id")
+    )
+    for case in rows:
+        found.setdefault(case.person_id, case)
+    return found
 
 
 def case_for_submission(*, user: Any, token: str) -> Case | None:

@@ -11,11 +11,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tsunagu.core import history
 from tsunagu.core.audit import audit_record
-from tsunagu.core.dates import fiscal_year, fiscal_year_short, next_business_day
+from tsunagu.core.codes import code_labels
+from tsunagu.core.dates import fiscal_year, fiscal_year_short, next_business_day, wareki
 from tsunagu.core.idempotency import create_once, created_before
-from tsunagu.core.locking import StaleVersionError, bump, check_version, lock, parse_version
-from tsunagu.core.models import AuditAction
+from tsunagu.core.locking import (
+    StaleVersionError,
+    bump,
+    changes,
+    check_version,
+    field_labels,
+    lock,
+    model_values,
+    parse_version,
+)
+from tsunagu.core.models import AuditAction, CodeList
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import deny, require, require_agency_of
 from tsunagu.organizations.models import Agency, User
@@ -31,6 +42,7 @@ from tsunagu.privacy.validation import validate_consent_values
 from . import hub
 from .models import (
     INTAKE_SCOPE,
+    UNFINISHED_STATES,
     Assessment,
     Case,
     CaseNumberSequence,
@@ -49,6 +61,7 @@ from .models import (
     SupportPlan,
     SupportRecord,
 )
+from .policies import may_correct_intake
 from .validation import (
     validate_assessment_values,
     validate_evaluation_values,
@@ -151,8 +164,14 @@ def intake_register(
     named_recipients: list[Any] | None = None,
     submission_token: str | None = None,
     assigned_worker: User | None = None,
+    second_case_reason: str = "",
 ) -> Case:
     """相談受付: open a case with its 申込票, emergency supports, optional consent and 利用申込.
+
+    One open case per person and agency: when the person already has a case in
+    ``UNFINISHED_STATES`` (before 終結・中断・取消), ``OpenCaseExists`` names it and nothing is
+    written — the 相談 is recorded in that case — unless ``second_case_reason`` says why a second
+    case is opened; the reason is stored on the 申込票 and in the audit row.
 
     A repeated submission with the same ``submission_token`` returns the case already created
     (double submit → no duplicate record; ``core.idempotency``, scoped to the account). With
@@ -200,10 +219,17 @@ def intake_register(
     if consent_values:
         validate_consent_values(consent_values)
 
+    reason = (second_case_reason or "").strip()
+
     def create() -> Case:
         nonlocal person
+        open_case = None
         if person is None:
             person = person_create(actor=actor, values=person_values or {})
+        else:
+            open_case = open_case_of(person=person, agency=agency)
+            if open_case is not None and not reason:
+                raise OpenCaseExists(open_case)
         n, number = case_number_allocate(agency=agency, fiscal_year_=fy)
         case = Case.objects.create(
             agency=agency,
@@ -219,7 +245,13 @@ def intake_register(
             topics=data["topics"],
             last_contact_on=received_on,
         )
-        intake = Intake(case=case, received_by=actor, submission_token=key, **data)
+        intake = Intake(
+            case=case,
+            received_by=actor,
+            submission_token=key,
+            second_case_reason=reason if open_case is not None else "",
+            **data,
+        )
         intake.full_clean(exclude=["case", "submission_token"])
         intake.save()
         for flag in urgency_flags:
@@ -237,7 +269,8 @@ def intake_register(
             action=AuditAction.CREATE,
             obj=case,
             person_id=person.pk,
-            details={"case_number": number, "urgency_flags": data["urgency_flags"]},
+            details={"case_number": number, "urgency_flags": data["urgency_flags"]}
+            | ({"second_case_reason": reason, "open_case_id": open_case.pk} if open_case is not None else {}),
         )
         if consent_values:
             consent_give(actor=actor, person=person, values=consent_values, named_recipients=named_recipients)
@@ -260,6 +293,221 @@ def intake_register(
             "同時に登録が行われたため保存できませんでした。もう一度お試しください。"
         ) from exc
     return case
+
+
+OPEN_CASE_MESSAGE = (
+    "この方には終結・中断していないケース（{number}）があります。"
+    "このケースに記録するか、別のケースとして受け付ける理由を入力してください。"
+)
+
+
+class OpenCaseExists(ValidationError):
+    """The person already has an open case in this agency (one open case per person): ``case``."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(
+            {"second_case_reason": OPEN_CASE_MESSAGE.format(number=case.case_number)}, code="open_case"
+        )
+        self.case = case
+
+
+def open_case_of(*, person: Person, agency: Agency | int) -> Case | None:
+    """The person's case in ``agency`` that is not yet 終結・中断・取消 (the newest), or None."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return (
+        Case.objects.filter(person=person, agency_id=agency_id, state__in=UNFINISHED_STATES)
+        .order_by("-opened_on", "-id")
+        .first()
+    )
+
+
+# The fields of the 申込票 that a correction may change, in the order of the form.
+INTAKE_EDIT_FIELDS = INTAKE_FIELDS
+_INTAKE_CODE_LISTS = {
+    "method": CodeList.CONSULTATION_METHOD,
+    "consulter_type": CodeList.CONSULTER_TYPE,
+    "route": CodeList.REFERRAL_ROUTE,
+    "topics": CodeList.CONSULTATION_TOPIC,
+    "main_topic": CodeList.CONSULTATION_TOPIC,
+    "urgency_flags": CodeList.URGENCY_FLAG,
+    "screening_referral_to": CodeList.SCREENING_REFERRAL,
+}
+
+
+def intake_labels() -> dict[str, str]:
+    """項目名 of every correctable field of the 申込票 (the model's names)."""
+    return field_labels(Intake, INTAKE_EDIT_FIELDS)
+
+
+def intake_shown(field: str, value: Any) -> str:
+    """A value of the 申込票 as display text: 和暦 dates, category and choice labels."""
+    if value in (None, "", [], {}):
+        return "（空欄）"
+    if isinstance(value, datetime):
+        local = timezone.localtime(value)
+        return f"{wareki(local.date())} {local:%H:%M}"
+    if isinstance(value, date):
+        return wareki(value)
+    if field == "screening_outcome":
+        return str(ScreeningOutcome(value).label) if value in ScreeningOutcome.values else str(value)
+    lst = _INTAKE_CODE_LISTS.get(field)
+    names = code_labels(lst) if lst is not None else {}
+    if isinstance(value, list):
+        return "、".join(names.get(str(v), str(v)) for v in value)
+    return names.get(str(value), str(value))
+
+
+def _clean_intake_data(values: dict[str, Any]) -> dict[str, Any]:
+    data = {k: values.get(k) for k in INTAKE_EDIT_FIELDS}
+    data["topics"] = list(data.get("topics") or [])
+    data["urgency_flags"] = list(data.get("urgency_flags") or [])
+    for k in (
+        "method",
+        "consulter_type",
+        "route",
+        "consulter_name",
+        "consulter_relationship",
+        "main_topic",
+        "chief_complaint",
+        "screening_outcome",
+        "screening_referral_to",
+        "screening_note",
+    ):
+        data[k] = (data.get(k) or "").strip()
+    return data
+
+
+_SCREENING_ENDS = (ScreeningOutcome.INFO_ONLY, ScreeningOutcome.REFERRED)
+
+
+def intake_update(*, actor: User, case: Case, values: dict[str, Any], expected_version: Any) -> Intake:
+    """Correct the 申込票 and its スクリーニング after saving (申込票の訂正).
+
+    The case's worker or a 主任相談支援員・センター長 of its agency (``policies.may_correct_intake``).
+    Optimistically locked on the 申込票's version (``StaleVersionError`` carries the version saved
+    meanwhile); the change is kept in the version history (``core.history``) and the audit trail
+    in the same transaction. What the case derives from the 申込票 follows: 受付日, 相談したいこと,
+    緊急性 (a newly ticked 緊急性 is recorded as プラン策定前の支援), and the state — a 受付 whose
+    スクリーニング is corrected to 情報提供のみ / つなぐ ends at screening; a case that ended at
+    screening and is corrected to 継続支援 returns to 受付 (unless the person has another open
+    case). 利用申込日 may be corrected, or recorded while in 受付; it is not removed once 申込.
+    """
+    require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
+    if not may_correct_intake(actor, case):
+        deny(
+            actor,
+            permission=Permission.CASE_ASSIGN,
+            reason="not_worker",
+            message="申込票を訂正できるのは、このケースの担当者と主任相談支援員・センター長です。",
+            obj=case,
+        )
+    validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(actor.agency))
+    data = _clean_intake_data(values)
+    with transaction.atomic():
+        locked_case = lock(Case.objects.select_related("person"), case.pk)
+        intake = lock(Intake.objects.select_related("referring_partner"), locked_case.intake.pk)
+        check_version(intake, expected_version)
+        before = model_values(intake, INTAKE_EDIT_FIELDS)
+        received_on = timezone.localtime(data["received_at"]).date()
+        outcome = data["screening_outcome"]
+        state = locked_case.state
+        if data["applied_on"] is None and intake.applied_on is not None and state != CaseState.INTAKE:
+            raise ValidationError(
+                {
+                    "applied_on": "利用申込の後のケースでは、利用申込日を消すことはできません（日付の訂正はできます）。"
+                }
+            )
+        if state not in (CaseState.INTAKE, CaseState.ENDED_AT_SCREENING) and outcome in _SCREENING_ENDS:
+            raise ValidationError(
+                {
+                    "screening_outcome": "支援が始まっているケースのスクリーニング結果を「終了」にはできません。"
+                    "支援を終える場合は終結・中断の手続きを行ってください。"
+                }
+            )
+        reopen = state == CaseState.ENDED_AT_SCREENING and outcome not in _SCREENING_ENDS
+        if reopen:
+            other = open_case_of(person=locked_case.person, agency=locked_case.agency_id)
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "screening_outcome": f"この方には別のケース（{other.case_number}）が開いているため、"
+                        "このケースを受付に戻せません。そのケースに記録してください。"
+                    }
+                )
+        for k, v in data.items():
+            setattr(intake, k, v)
+        intake.full_clean(exclude=["case", "submission_token"])
+        bump(intake)
+        intake.save()
+        added_flags = [f for f in data["urgency_flags"] if f not in (before.get("urgency_flags") or [])]
+        for flag in added_flags:
+            EmergencySupport.objects.create(
+                case=locked_case,
+                agency=locked_case.agency,
+                municipality=locked_case.municipality,
+                flag=flag,
+                description="申込票の訂正で緊急性を追加（プラン策定前の支援）",
+                started_on=received_on,
+                recorded_by=actor,
+            )
+        Case.objects.filter(pk=locked_case.pk).update(
+            opened_on=received_on,
+            topics=data["topics"],
+            is_emergency=bool(data["urgency_flags"]) or locked_case.emergency_supports.exists(),
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        locked_case.refresh_from_db()
+        after = model_values(intake, INTAKE_EDIT_FIELDS)
+        history.record_change(
+            actor=actor, obj=intake, before=before, after=after, labels=intake_labels(), shown=intake_shown
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=intake,
+            agency_id=locked_case.agency_id,
+            municipality_id=locked_case.municipality_id,
+            person_id=locked_case.person_id,
+            details={"case": locked_case.pk, "changes": changes(before, after)},
+        )
+        if state == CaseState.INTAKE and outcome in _SCREENING_ENDS:
+            _record_transition(
+                actor=actor,
+                case=locked_case,
+                name="end_at_screening",
+                to_state=CaseState.ENDED_AT_SCREENING,
+                reason="申込票の訂正（スクリーニング結果）",
+            )
+        elif reopen:
+            _record_transition(
+                actor=actor,
+                case=locked_case,
+                name="screening_corrected",
+                to_state=CaseState.INTAKE,
+                reason="申込票の訂正（スクリーニング結果を継続支援に）",
+            )
+        elif state == CaseState.INTAKE and data["applied_on"] is not None:
+            if (msg := check_transition(locked_case, "apply")) is not None:
+                raise ValidationError({"applied_on": msg})
+            _record_transition(actor=actor, case=locked_case, name="apply", to_state=CaseState.APPLIED)
+    case.state, case.version, case.opened_on = locked_case.state, locked_case.version, locked_case.opened_on
+    return intake
+
+
+def case_cancel(*, actor: User, case: Case, reason: str, expected_version: Any = None) -> Case:
+    """取消: a case opened by mistake leaves every list and statistic; the person, the audit trail
+    and the case's history stay. 主任相談支援員・センター長 of its agency (``case.cancel``), with a
+    reason, and only while nothing is recorded on it (``workflow.cancel_refusals``). The one
+    ``cancel`` transition of the table (``workflow.TRANSITIONS``)."""
+    require_agency_of(actor, case, Permission.CASE_CANCEL, message=OTHER_AGENCY_CASE)
+    return case_transition(
+        actor=actor,
+        case=case,
+        name="cancel",
+        reason=reason,
+        expected_version=parse_version(expected_version) if expected_version is not None else None,
+    )
 
 
 def case_transition(

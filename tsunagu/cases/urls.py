@@ -38,6 +38,7 @@ urlpatterns = [
     path("drafts/discard/", views.draft_discard, name="draft_discard"),
     path("intake/", views.intake_start, name="intake_start"),
     path("intake/new/", views.intake_new, name="intake_new"),
+    path("cases/<int:case_id>/intake/edit/", views.intake_edit, name="intake_edit"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/household/", views.person_household, name="person_household"),

@@ -14,13 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from tsunagu.core.dates import wareki
 from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.policies import consent_in_force
 
 from . import hub
-from .models import Case, CaseState, Direction, Evaluation, PlanStatus, SupportPlan
+from .models import (
+    UNFINISHED_STATES,
+    Assessment,
+    Case,
+    CaseState,
+    Direction,
+    EmploymentOutcome,
+    Evaluation,
+    PlanStatus,
+    SupportPlan,
+    SupportRecord,
+)
 
 S = CaseState
 Guard = Callable[[Case, dict[str, Any]], str | None]
@@ -192,6 +205,48 @@ def _nothing_left_open(case: Case, params: dict[str, Any]) -> str | None:
     )
 
 
+# Plans in these states went through 支援決定・確認: a case holding one cannot be 取消.
+DECIDED_PLAN_STATUSES = (PlanStatus.DECIDED, PlanStatus.SUPERSEDED, PlanStatus.ENDED)
+
+
+def cancel_refusals(case: Case) -> list[str]:
+    """What is recorded on the case that a 取消 (opened by mistake) would hide: the cases app's own
+    facts (アセスメント, a decided plan, 評価, 就労・増収, 支援経過記録; one query) and those of the
+    apps above it, asked through the hub registry (payments, 支援決定, つなぎ…). Empty when the case
+    may be cancelled."""
+    own = {
+        "インテーク・アセスメントシート": Assessment.objects.filter(case=OuterRef("pk")),
+        "支援決定・確認されたプラン": SupportPlan.objects.filter(
+            case=OuterRef("pk"), status__in=DECIDED_PLAN_STATUSES
+        ),
+        "評価シート": Evaluation.objects.filter(case=OuterRef("pk")),
+        "就労・増収の実績": EmploymentOutcome.objects.filter(case=OuterRef("pk")),
+        "支援経過記録": SupportRecord.objects.filter(case=OuterRef("pk")),
+    }
+    names = {f"has_{i}": label for i, label in enumerate(own)}
+    row = (
+        Case.all_cases.filter(pk=case.pk)
+        .annotate(**{key: Exists(own[label]) for key, label in names.items()})
+        .values(*names)
+        .first()
+        or {}
+    )
+    found = [label for key, label in names.items() if row.get(key)]
+    found.extend(hub.recorded_items(case))
+    return found
+
+
+def _nothing_recorded(case: Case, params: dict[str, Any]) -> str | None:
+    found = cancel_refusals(case)
+    if found:
+        return (
+            "このケースには次の記録があるため取消できません："
+            + "、".join(found)
+            + "。誤って開いたケースだけを取消できます。支援を終える場合は終結・中断の手続きを行ってください。"
+        )
+    return None
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 
@@ -208,6 +263,8 @@ class Transition:
     permission: Permission = Permission.CASE_EDIT
     # Run by another screen (the meeting outcome, the municipal decision), not a button of its own.
     via: str = ""
+    # Offered (a button on the case page) only to accounts whose role allows it, e.g. 取消.
+    only_for_permitted: bool = False
 
     @property
     def by_municipality(self) -> bool:
@@ -303,6 +360,19 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition("start_follow_up", "フォローアップを始める", frozenset({S.CLOSED}), S.FOLLOW_UP),
         Transition("end_follow_up", "フォローアップを終える", frozenset({S.FOLLOW_UP}), S.CLOSED),
+        # 取消: a case opened by mistake leaves every list and statistic (Case.objects); only
+        # 主任相談支援員・センター長, with a reason, and only while nothing is recorded on it. A case
+        # that ended at screening counts as a 新規相談 too, so it may be cancelled as well.
+        Transition(
+            "cancel",
+            "ケースを取消す（誤って開いたケース）",
+            frozenset(UNFINISHED_STATES | {S.ENDED_AT_SCREENING}),
+            S.CANCELLED,
+            (_nothing_recorded,),
+            requires_reason=True,
+            permission=Permission.CASE_CANCEL,
+            only_for_permitted=True,
+        ),
     )
 }
 
@@ -316,6 +386,8 @@ def actor_refusal(t: Transition, actor: Any, case: Case) -> str | None:
             return f"「{t.label}」は、このケースの実施主体（自治体）の担当者だけが行えます。"
         return None
     if not allowed(actor, t.permission) or actor.agency_id != case.agency_id:
+        if t.permission == Permission.CASE_CANCEL:
+            return f"「{t.label}」は、このケースの機関の主任相談支援員・センター長だけが行えます。"
         return f"「{t.label}」は、このケースの機関の相談支援員等だけが行えます。"
     return None
 
@@ -348,6 +420,8 @@ def available_transitions(case: Case, actor: Any = None) -> list[tuple[Transitio
     """
     out = []
     for t in TRANSITIONS.values():
+        if t.only_for_permitted and actor is not None and not allowed(actor, t.permission):
+            continue
         if case.state in t.sources:
             params = {"reason": "（画面で入力）"} if t.requires_reason else {}
             out.append((t, check_transition(case, t.name, params, actor=actor)))

@@ -234,3 +234,48 @@ class FormDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}（{self.updated_at:%Y-%m-%d %H:%M}）"
+
+
+class ChangeRecord(AppendOnlyModel):
+    """One saved correction of an editable record (変更履歴): who changed what, when.
+
+    Written only through ``tsunagu.core.history.record_change``, in the transaction of the edit it
+    describes. ``rows`` is a list of ``{"field", "label", "before", "after"}`` with the values as
+    display text (和暦 dates, category labels), so the earlier values stay readable even when a
+    category list changes later. ``version`` is the record's version after the change.
+    Any app may keep its history here (``app_label``/``model``/``object_id`` name the record);
+    pages show it with ``templates/includes/history.html`` only after their view has scoped the
+    record (``organizations/scoping.py``).
+    """
+
+    app_label = models.CharField("アプリ", max_length=64)
+    model = models.CharField("記録の種類", max_length=64)
+    object_id = models.CharField("記録のID", max_length=64)
+    version = models.PositiveIntegerField("版")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="変更者", on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("変更者(記録時)", max_length=150, blank=True)
+    changed_at = models.DateTimeField("変更日時", default=timezone.now)
+    rows = models.JSONField("変更内容", default=list)
+    reason = models.TextField("変更の理由", blank=True)
+
+    append_only_label: ClassVar[str] = "変更履歴"
+    append_only_hint: ClassVar[str] = "訂正は新しい変更として記録してください。"
+
+    class Meta:
+        verbose_name = "変更履歴"
+        verbose_name_plural = "変更履歴"
+        ordering = ["app_label", "model", "object_id", "-version", "-id"]
+        base_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app_label", "model", "object_id", "version"], name="changerecord_unique_version"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["app_label", "model", "object_id", "-version"], name="changerecord_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.model}#{self.object_id} 第{self.version}版"

@@ -41,6 +41,7 @@ class Permission(models.TextChoices):
     CASE_VIEW_ALL = "case.view_all", "機関の全ケースを一覧する"
     CASE_EDIT = "case.edit", "受付・アセスメント・プラン・記録を作成・更新する"
     CASE_ASSIGN = "case.assign", "担当者を割り当てる"
+    CASE_CANCEL = "case.cancel", "誤って開いたケースを取消す"
     RESTRICTED_VIEW_ALL = "restricted.view_all", "閲覧制限（DV等）の項目を見る（担当外も）"
     BUDGET_SUPPORT = "budget.edit", "家計改善支援の記録を作成・更新する"
     MEETING_MANAGE = "meeting.manage", "支援調整会議を開催・記録する"
@@ -71,6 +72,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     ),
     Permission.CASE_EDIT: frozenset(_CASEWORKERS | {R.CENTER_DIRECTOR}),
     Permission.CASE_ASSIGN: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
+    Permission.CASE_CANCEL: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),
     Permission.RESTRICTED_VIEW_ALL: frozenset({R.CENTER_DIRECTOR}),
     Permission.BUDGET_SUPPORT: frozenset({R.HOUSEHOLD_BUDGET_SUPPORTER, R.CHIEF_CONSULTANT}),
     Permission.MEETING_MANAGE: frozenset({R.CHIEF_CONSULTANT, R.CENTER_DIRECTOR}),

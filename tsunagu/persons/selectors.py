@@ -139,6 +139,9 @@ def _duplicate_candidates(
     base = persons_visible_to(user)
     if exclude_id:
         base = base.exclude(pk=exclude_id)
+    if name and not kana and normalize.is_valid_kana(name):
+        kana, name = name, ""  # フリガナ typed into the name field
+    surname = _surname_query(name=name, kana=kana, birth_date=birth_date, phone=phone, address=address)
     query = normalize.PersonKeys(
         kana_key=normalize.kana_key(kana) if kana else "",
         kana_family=normalize.kana_key_parts(kana)[0] if kana else "",
@@ -171,6 +174,10 @@ def _duplicate_candidates(
         cond |= (
             Q(phone_key=query.phone_key) | Q(phone_alt_key=query.phone_key)
         ) & restricted_contact_searchable_q(user)
+    if surname.kana_family:
+        cond |= Q(kana_family_key=surname.kana_family)
+    if surname.name_prefix:
+        cond |= Q(name_key__startswith=surname.name_prefix)
     if not (query.kana_key or query.name_key or birth_date or query.phone_key):
         return []
     rows = list(base.filter(cond)[:MAX_CANDIDATES_SCORED])
@@ -202,10 +209,45 @@ def _duplicate_candidates(
         score, reasons = normalize.score_candidate(query, other)
         if phone_alt_matches:
             reasons = ["電話番号（その他）が一致" if r == "電話番号が一致" else r for r in reasons]
+        if surname.matches(p):
+            # A surname alone is a search, not evidence: listed, never above the search's floor
+            # (so it never makes a new registration look like a probable duplicate).
+            score = max(score, min_score)
+            if "姓が一致" not in reasons:
+                reasons = [*reasons, "姓が一致"]
         if score >= min_score:
             out.append(DuplicateCandidate(person=p, score=round(score, 3), reasons=reasons))
     out.sort(key=lambda c: (-c.score, c.person.pk))
     return out[:limit]
+
+
+@dataclass(frozen=True)
+class _Surname:
+    """A search on a surname alone (高橋, タカハシ, ﾀｶﾊｼ): every person with that surname."""
+
+    kana_family: str = ""
+    name_prefix: str = ""
+
+    def matches(self, p: Person) -> bool:
+        return bool(
+            (self.kana_family and p.kana_family_key == self.kana_family)
+            or (self.name_prefix and p.name_key.startswith(self.name_prefix))
+        )
+
+
+def _surname_query(*, name: str, kana: str, birth_date: date | None, phone: str, address: str) -> _Surname:
+    """The surname keys when the search is only a name or フリガナ without a space (no given name,
+    no birth date, phone or address); else none. Half-width kana and 異体字 are folded as always."""
+    if birth_date or phone or address:
+        return _Surname()
+    kana_n = normalize.normalize_kana(kana).strip() if kana else ""
+    name_n = " ".join((name or "").split())
+    if (kana_n and " " in kana_n) or " " in name_n:
+        return _Surname()
+    return _Surname(
+        kana_family=normalize.kana_key(kana_n) if kana_n else "",
+        name_prefix=normalize.name_key(name_n) if name_n else "",
+    )
 
 
 # A new registration is stopped for confirmation when a candidate scores at least this much.

@@ -286,7 +286,8 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
     Indicator(
         "new_consultations",
         "新規相談受付件数",
-        "受付日がその期間にあるケースの数（スクリーニングで終了したもの、同じ人の再度の相談を含む）。",
+        "受付日がその期間にあるケースの数。受付でケースを開いたものだけを数える（スクリーニングで終了したもの、"
+        "終結・中断の後の再度の相談で新しく開いたケースを含む。開いているケースに記録した相談、取消したケースは数えない）。",
         SURVEY,
         lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
         case_field="id",

@@ -126,7 +126,10 @@ def transition_run(request: HttpRequest, case_id: int, payload: TransitionIn) ->
         expected_version=version,
         params={"carry_over": {str(k): str(v)[:1000] for k, v in payload.carry_over.items()}},
     )
-    return case_out(selectors.case_get_for_user(user=actor(request), case_id=case.pk, audit=False))
+    # A 取消 case is still answered once, so that the client sees its new state.
+    return case_out(
+        selectors.case_get_for_user(user=actor(request), case_id=case.pk, audit=False, include_cancelled=True)
+    )
 
 
 @router.post(

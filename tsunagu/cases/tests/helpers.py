@@ -70,6 +70,7 @@ def open_case(
     consent: dict[str, Any] | None = None,
     token: str | None = None,
     assigned_worker: User | None = None,
+    second_case_reason: str = "",
     **intake_kw: Any,
 ) -> Case:
     """One intake through ``intake_register`` (new person unless ``person`` is given)."""
@@ -81,6 +82,7 @@ def open_case(
         consent_values=consent,
         submission_token=token,
         assigned_worker=assigned_worker,
+        second_case_reason=second_case_reason,
     )
 
 

@@ -256,7 +256,18 @@ def test_intake_errors_are_422_and_another_agency_is_404(bearer: Any) -> None:
     )
     assert wrong_partner.status_code == 422
     assert "referring_partner" in wrong_partner.json()["errors"]
-    no_consent = post(client, "/intakes", _intake_body(takahashi.pk, applied_on=str(timezone.localdate())))
+    open_case = Case.objects.get(person=takahashi)
+    conflict = post(client, "/intakes", _intake_body(takahashi.pk))
+    assert conflict.status_code == 409  # 髙橋 has an open case (demo): record in it, or give a reason
+    assert conflict.json()["open_case_id"] == open_case.pk
+    assert conflict.json()["open_case_number"] == open_case.case_number
+    no_consent = post(
+        client,
+        "/intakes",
+        _intake_body(
+            takahashi.pk, applied_on=str(timezone.localdate()), second_case_reason="別の相談として受け付ける"
+        ),
+    )
     assert no_consent.status_code == 201  # 髙橋 has a consent in force (demo)
     referred = post(client, "/intakes", _intake_body(takahashi.pk, screening_outcome="referred"))
     assert referred.status_code == 422 and "screening_referral_to" in referred.json()["errors"]
@@ -268,7 +279,11 @@ def test_application_needs_consent_through_the_api_too(bearer: Any) -> None:
     client = bearer("shinjuku-soudan")
     yamazaki = _person("山﨑 花子")  # no consent (demo)
     before = Case.objects.count()
-    response = post(client, "/intakes", _intake_body(yamazaki.pk, applied_on=str(timezone.localdate())))
+    response = post(
+        client,
+        "/intakes",
+        _intake_body(yamazaki.pk, applied_on=str(timezone.localdate()), second_case_reason="再相談"),
+    )
     assert response.status_code == 422
     assert "同意" in response.json()["errors"]["applied_on"][0]
     assert Case.objects.count() == before

@@ -72,6 +72,7 @@ def test_the_table_has_every_named_transition() -> None:
         "suspend",
         "start_follow_up",
         "end_follow_up",
+        "cancel",
     }
     assert TRANSITIONS["decide"].by_municipality
     assert not any(t.by_municipality for n, t in TRANSITIONS.items() if n != "decide")
@@ -282,5 +283,7 @@ def test_another_agency_and_read_only_roles_cannot_move_the_case(worker: Any) ->
 def test_the_case_page_lists_transitions_with_blocked_reasons(worker: Any) -> None:
     case = case_at(S.COORDINATION_MEETING)
     rows = {t.name: blocked for t, blocked in available_transitions(case, worker)}
-    assert set(rows) == {"return_to_planning", "decide"}
+    assert set(rows) == {"return_to_planning", "decide"}  # 取消 is offered to 主任・センター長 only
     assert "自治体" in (rows["decide"] or "")
+    chief = {t.name: blocked for t, blocked in available_transitions(case, user("shinjuku-shunin"))}
+    assert set(chief) == {"return_to_planning", "decide", "cancel"}

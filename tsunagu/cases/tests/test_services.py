@@ -10,7 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, CaseState, CaseTransition, EmergencySupport, Intake
-from tsunagu.cases.services import case_transition, intake_record_application, intake_register
+from tsunagu.cases.services import (
+    OpenCaseExists,
+    case_transition,
+    intake_record_application,
+    intake_register,
+)
 from tsunagu.cases.tests.helpers import consent_values, intake_values, new_person, open_case, person_values
 from tsunagu.core.models import AuditAction, AuditEvent
 from tsunagu.network.models import PartnerAgency
@@ -334,12 +339,22 @@ def test_person_values_are_taken_as_given(worker: Any) -> None:
     assert intake_values()["method"] == Intake.objects.get(case=case).method
 
 
-def test_an_existing_person_gets_a_second_case(worker: Any) -> None:
+def test_an_existing_person_gets_a_second_case_only_with_a_reason(worker: Any) -> None:
     person = new_person(worker)
     first = open_case(worker, person=person)
-    second = open_case(worker, person=person)
+    with pytest.raises(OpenCaseExists) as refused:
+        open_case(worker, person=person)
+    assert refused.value.case == first
+    assert Case.objects.filter(person=person).count() == 1
+    second = open_case(worker, person=person, second_case_reason="別の世帯員の相談として受け付ける")
     assert first.person_id == second.person_id == person.pk
     assert first.case_number != second.case_number
+    assert second.intake.second_case_reason == "別の世帯員の相談として受け付ける"
+    row = AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="case", object_id=str(second.pk)
+    ).get()
+    assert row.details["open_case_id"] == first.pk
+    assert row.details["second_case_reason"] == "別の世帯員の相談として受け付ける"
 
 
 def test_intake_register_rejects_nothing_valid(worker: Any) -> None:

@@ -534,7 +534,9 @@ def test_a_likely_duplicate_is_shown_before_registering_a_new_person(login: Any)
     body = warned.content.decode()
     assert "登録済みの可能性がある方" in body
     assert [c.person.pk for c in warned.context["candidates"]] == [takahashi.pk]
-    assert f"/intake/new/?person={takahashi.pk}" in body
+    # 髙橋 has an open case (demo): the candidate offers 「このケースに記録する」 instead of a new case.
+    open_case = Case.objects.get(person=takahashi)
+    assert f"/cases/{open_case.pk}/records/new/" in body and "このケースに記録する" in body
     assert Person.objects.filter(name_key="高橋一郎").count() == 1
     confirmed = client.post("/intake/new/", data | {"confirm_new_person": "1"})
     assert confirmed.status_code == 302
@@ -549,7 +551,16 @@ def test_intake_for_an_existing_person(login: Any) -> None:
     data = {k: v for k, v in _intake_post().items() if not k.startswith("person-")} | {
         "person": str(takahashi.pk)
     }
-    response = client.post(f"/intake/new/?person={takahashi.pk}", data)
+    open_case = Case.objects.get(person=takahashi)
+    assert page.context["open_case"] == open_case
+    assert f"/cases/{open_case.pk}/records/new/" in page.content.decode()  # このケースに記録する
+    refused = client.post(f"/intake/new/?person={takahashi.pk}", data)
+    assert refused.status_code == 200
+    assert "開いているケース" in refused.content.decode()
+    assert Case.objects.filter(person=takahashi).count() == 1
+    response = client.post(
+        f"/intake/new/?person={takahashi.pk}", data | {"intake-second_case_reason": "別の世帯員の相談"}
+    )
     assert response.status_code == 302
     assert Case.objects.filter(person=takahashi).count() == 2
 

@@ -11,7 +11,7 @@ from .cases import (
     monitoring_overdue,
 )
 from .consents import consent_new, consent_withdraw
-from .intake import intake_new, intake_start
+from .intake import intake_edit, intake_new, intake_start
 from .persons import person_detail, person_edit, person_household, person_merge, person_merge_undo
 from .process import (
     assessment_detail,
@@ -47,6 +47,7 @@ __all__ = [
     "employment_outcome_new",
     "evaluation_detail",
     "evaluation_new",
+    "intake_edit",
     "intake_new",
     "intake_start",
     "monitoring_overdue",

@@ -29,6 +29,8 @@ from ..forms import (
     RecordForm,
     TransitionForm,
 )
+from ..models import CaseState
+from ..policies import may_correct_intake
 from ..workflow import CASE_ACTIONS, available_actions, available_transitions
 from .common import actor, idempotency_key
 from .process import _PLAN_LABELS
@@ -91,11 +93,13 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case page, the hub of the day: state and next step, the plan, every programme and
     referral, the meetings, the consent, and the timeline of everything (``cases.hub``)."""
     user = actor(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_get_for_user(user=user, case_id=case_id, include_cancelled=True)
     intake = getattr(case, "intake", None)
     plan = selectors.plan_current(case)
     actions = available_actions(case, user, plan)
     can_edit = allowed(user, Permission.CASE_EDIT) and user.agency_id == case.agency_id
+    if case.state == CaseState.CANCELLED:  # 取消: read-only (every write answers 404)
+        actions, can_edit = dict.fromkeys(actions, False), False
     evaluations = list(selectors.evaluations_of_case(case)[:10])
     transitions = available_transitions(case, user)
     open_items = hub.open_items(case) if any(t.name == "close" for t, _ in transitions) else []
@@ -116,6 +120,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "open_items": open_items,
             "carry_over_prefix": CARRY_OVER_PREFIX,
             "can_edit": can_edit,
+            "can_correct_intake": intake is not None and may_correct_intake(user, case),
             "actions": actions,
             "action_labels": {name: a.label for name, a in CASE_ACTIONS.items()},
             "assign_form": AssignForm(

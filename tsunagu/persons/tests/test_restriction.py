@@ -213,15 +213,21 @@ def test_opening_an_intake_does_not_by_itself_reveal_the_hidden_fields(staff: An
     yamazaki = _yamazaki()
     assert _sees(staff("shinjuku-soudan"), yamazaki)  # registered her at 受付, assigned
     assert not _sees(kakei, yamazaki)
-    ended = open_case(kakei, person=yamazaki, screening_outcome="info_only")
+    # 山﨑 has an open case (demo): each further case is opened with a reason (one open case per person).
+    why = "別の相談として受け付ける"
+    ended = open_case(kakei, person=yamazaki, screening_outcome="info_only", second_case_reason=why)
     assert ended.state == CaseState.ENDED_AT_SCREENING
     assert not _sees(kakei, yamazaki)
     referred = open_case(
-        kakei, person=yamazaki, screening_outcome="referred", screening_referral_to="public_assistance"
+        kakei,
+        person=yamazaki,
+        screening_outcome="referred",
+        screening_referral_to="public_assistance",
+        second_case_reason=why,
     )
     assert referred.state == CaseState.ENDED_AT_SCREENING
     assert not _sees(kakei, yamazaki)
-    at_intake = open_case(kakei, person=yamazaki, consent=consent_values())
+    at_intake = open_case(kakei, person=yamazaki, consent=consent_values(), second_case_reason=why)
     assert at_intake.state == CaseState.INTAKE
     assert not _sees(kakei, yamazaki)  # not the registrant
     # Once the person has applied (利用申込) on that case, its worker sees them.

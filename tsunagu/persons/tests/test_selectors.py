@@ -196,3 +196,47 @@ def test_viewing_a_restricted_person_is_audited_as_restricted_view(staff: Any) -
     assert not AuditEvent.objects.filter(
         action=AuditAction.RESTRICTED_VIEW, person_id=_demo("髙橋 一郎").pk
     ).exists()
+
+
+# --- Surname-only search (相談受付の検索) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kana": "タカハシ"},
+        {"kana": "たかはし"},
+        {"kana": "ﾀｶﾊｼ"},
+        {"name": "高橋"},
+        {"name": "髙橋"},
+        {"name": "タカハシ"},
+    ],
+)
+def test_a_surname_alone_finds_every_person_with_that_surname(staff: Any, query: dict[str, str]) -> None:
+    worker = staff("shinjuku-soudan")
+    hanako = new_person(
+        worker, name="高橋 花子", kana="タカハシ ハナコ", birth_date=date(1990, 1, 2), phone=""
+    )
+    jiro = new_person(worker, name="髙橋 次郎", kana="タカハシ ジロウ", birth_date=date(1960, 3, 4), phone="")
+    other = new_person(
+        worker, name="高田 一郎", kana="タカダ イチロウ", birth_date=date(1975, 6, 12), phone=""
+    )
+    found = _ids(
+        person_duplicate_candidates(
+            user=worker, name=query.get("name", ""), kana=query.get("kana", ""), min_score=0.3, limit=100
+        )
+    )
+    assert {_demo("髙橋 一郎").pk, hanako.pk, jiro.pk} <= set(found)
+    assert other.pk not in found
+    # Another agency's 高橋 is never found.
+    assert not set(found) & set(
+        Person.objects.filter(agency__municipality__slug="hasuda").values_list("pk", flat=True)
+    )
+
+
+def test_a_surname_match_alone_is_never_a_probable_duplicate(staff: Any) -> None:
+    from tsunagu.persons.selectors import person_probable_duplicates
+
+    worker = staff("shinjuku-soudan")
+    found = person_probable_duplicates(user=worker, name="高橋", kana="タカハシ", birth_date=None)
+    assert found == []

@@ -313,7 +313,7 @@ def test_merge_undo_puts_cases_and_consents_back(duplicates: dict[str, Any]) -> 
     consent_id = Consent.objects.get(person=d["merged"]).pk
     record = person_merge(actor=d["chief"], survivor=d["survivor"], merged=d["merged"])
     # A case opened for the survivor after the merge stays with the survivor.
-    later = open_case(d["worker"], person=d["survivor"])
+    later = open_case(d["worker"], person=d["survivor"], second_case_reason="統合後の新しい相談")
 
     person_merge_undo(actor=d["chief"], merge=record)
 
