@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tsunagu.core.drafts import form_data
+from tsunagu.core.drafts import form_data, page_draft
 from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.history import history_of
 from tsunagu.core.locking import DiffRow, StaleVersionError, diff_rows, model_values
@@ -104,7 +104,6 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     another error never brings consent errors the caseworker did not ask for.
     """
     user = actor(request)
-    data = form_data(request)
     if request.method == "POST":
         # A double submit (same token): show the case the first submit created.
         done = selectors.case_for_submission(user=user, token=request.POST.get("intake-submission_token", ""))
@@ -112,9 +111,15 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             messages.info(request, f"この受付は既に保存されています（ケース番号 {done.case_number}）。")
             return redirect("cases:case_detail", case_id=done.pk)
     person = None
-    person_id = request.GET.get("person") or (data.get("person") if data is not None else None)
+    person_id = request.GET.get("person") or request.POST.get("person")
     if person_id:
         person = person_selectors.person_get_for_user(user=user, person_id=person_id)
+    # The server draft of this page (core/drafts.py), scoped to the person chosen (if any): a draft
+    # typed for another person is never restored here.
+    draft = page_draft(request, obj=person)
+    data = form_data(request, draft)
+    if person is None and data is not None and data.get("person"):
+        person = person_selectors.person_get_for_user(user=user, person_id=data.get("person"))
     open_case = _open_cases(request, [person]).get(person.pk) if person is not None else None
     partners = PartnerAgency.objects.in_area_of(user.agency)
     intake_form = IntakeForm(data, prefix="intake", partner_queryset=partners)
@@ -129,6 +134,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         if consent_given
         else ConsentForm(prefix="consent", partner_queryset=partners)
     )
+    draft.quiet(intake_form, *[f for f in (person_form, consent_form) if f is not None])
     candidates: list[Any] = []
     confirm_new = bool(data and data.get("confirm_new_person"))
     if request.method == "POST":
@@ -191,6 +197,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(intake_form, exc)
             else:
+                draft.discard()
                 messages.success(request, f"相談を受け付けました（ケース番号 {case.case_number}）。")
                 return redirect("cases:case_detail", case_id=case.pk)
     f = IntakeForm
@@ -231,6 +238,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             "open_case": open_case,
             "ask_second_reason": "second_case_reason" in intake_form.fields,
             "steps": steps,
+            "draft": draft,
         },
     )
 
