@@ -95,6 +95,7 @@ class StopReason(models.TextChoices):
 _INTERNAL_NOTE = re.compile(
     r"\s*\[(?:V|D|U)\b[^\]]*\]"  # bracketed verification markers
     r"|[,、，]?\s*\(?(?:domain|design)\.md(?:\s*§\s*[\d.]+(?:\s*(?:and|・|、)\s*§?[\d.]+)*)?\)?"
+    r"|[（(]\s*要確認\s*[）)]"  # research markers of the first seed (基準額172,000円（要確認）)
     r"|（\s*）"
 )
 
