@@ -95,3 +95,35 @@ def audit_record_many(
         rows.append(template)
     AuditEvent.objects.bulk_create(rows)
     return len(rows)
+
+
+# Audit rows name what they concern by the model's ``model_name`` ("supportplan"); a few name a
+# piece of work that is no model. The screens show the Japanese name.
+OTHER_OBJECT_TYPES = {
+    "deidentified_export": "匿名化データ出力",
+    "statistics_survey": "統計調査",
+}
+
+
+def object_type_label(object_type: str) -> str:
+    """The Japanese name of an audit row's ``object_type``: the model's verbose_name."""
+    if not object_type:
+        return ""
+    if object_type in OTHER_OBJECT_TYPES:
+        return OTHER_OBJECT_TYPES[object_type]
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.model_name == object_type:
+            return str(model._meta.verbose_name)
+    return "その他"
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """(object_type, Japanese name) for the audit search, in Japanese order of the names."""
+    from django.apps import apps
+
+    types = {m._meta.model_name or "" for m in apps.get_models() if m.__module__.startswith("tsunagu.")}
+    types |= set(OTHER_OBJECT_TYPES)
+    return sorted(((t, object_type_label(t)) for t in types if t), key=lambda c: c[1])
+

@@ -1,4 +1,4 @@
-"""Template filters for Japanese dates. Registered as a builtin, so no {% load %} is needed.
+"""Template filters for Japanese dates and names. Registered as a builtin, so no {% load %} is needed.
 
 The user's choice of 和暦 or 西暦 travels in the template context as ``date_style``.
 """
@@ -38,6 +38,14 @@ def wareki(value: date | None) -> str:
 @register.filter
 def seireki(value: date | None) -> str:
     return dates.wareki(value, seireki=True)
+
+
+@register.filter
+def object_type_label(value: str) -> str:
+    """An audit row's object type by its Japanese name (支援経過記録, not supportrecord)."""
+    from tsunagu.core.audit import object_type_label as label
+
+    return label(value)
 
 
 @register.filter
