@@ -49,5 +49,13 @@ def object_type_label(value: str) -> str:
 
 
 @register.filter
+def audit_details(value: object) -> list[tuple[str, str]]:
+    """An audit row's details as (Japanese item name, value) pairs."""
+    from tsunagu.core.audit import detail_rows
+
+    return detail_rows(value)
+
+
+@register.filter
 def fiscal_year_label(value: int) -> str:
     return dates.fiscal_year_label(value)
