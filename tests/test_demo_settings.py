@@ -41,7 +41,7 @@ def test_under_the_demo_settings_a_wrong_address_gets_the_japanese_404_and_stati
     tmp_path: Path,
 ) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.demo", "TSUNAGU_VAR_DIR": str(tmp_path)}
-    result = subprocess.run(  # noqa: S603 -- this interpreter, a fixed script
+    result = subprocess.run(
         [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr

@@ -13,8 +13,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-import pytest
-
 from tsunagu.demo.data import DEMO_STAFF
 
 # Fragments that must never reach the screen. Model class names come from the app registry.
@@ -83,7 +81,25 @@ def _model_names() -> list[str]:
     from django.apps import apps
 
     return sorted(
-        {m.__name__ for m in apps.get_models() if m._meta.app_label.startswith(("core", "organizations", "persons", "network", "cases", "meetings", "referrals", "programs", "privacy", "statistics", "planning"))}
+        {
+            m.__name__
+            for m in apps.get_models()
+            if m._meta.app_label.startswith(
+                (
+                    "core",
+                    "organizations",
+                    "persons",
+                    "network",
+                    "cases",
+                    "meetings",
+                    "referrals",
+                    "programs",
+                    "privacy",
+                    "statistics",
+                    "planning",
+                )
+            )
+        }
         - {"Case", "Code", "Person"}  # too short to be meaningful as a fragment; checked via " object ("
     )
 
@@ -168,7 +184,11 @@ def test_the_crawler_sees_what_it_looks_for() -> None:
         parser = _Text()
         parser.feed(sample)
         assert _problems("\n".join(parser.chunks), models), sample
-    for fine in ["<td>令和8年12月3日</td>", "<td>令和8年12月（2026年12月）</td>", "<td>電話 03-1234-5678</td>"]:
+    for fine in [
+        "<td>令和8年12月3日</td>",
+        "<td>令和8年12月（2026年12月）</td>",
+        "<td>電話 03-1234-5678</td>",
+    ]:
         parser = _Text()
         parser.feed(fine)
         assert not _problems("\n".join(parser.chunks), models), fine
