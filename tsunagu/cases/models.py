@@ -170,11 +170,12 @@ class Intake(VersionedModel):
         """
         return hashlib.sha256(f"{agency_id}:{actor_id}:{token}".encode()).hexdigest()
 
-
-# The ``core.idempotency`` scope of an intake's submission token.
+    # The ``core.idempotency`` scope of an intake's submission token.
 
     def __str__(self) -> str:
         return f"相談受付（{wareki(self.received_at)}）"
+
+
 INTAKE_SCOPE = "intake"
 
 
@@ -214,8 +215,7 @@ class CaseTransition(models.Model):
         verbose_name_plural = "状態の履歴"
         ordering = ["occurred_at", "id"]
 
-
-# --- The support process after intake (手引き Ch. III) -----------------------------------------
+    # --- The support process after intake (手引き Ch. III) -----------------------------------------
 
     def __str__(self) -> str:
         return f"{self.get_from_state_display()}→{self.get_to_state_display()}（{wareki(self.occurred_at)}）"

@@ -401,7 +401,9 @@ class ReferralStatusChange(models.Model):
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_from_status_display()}→{self.get_to_status_display()}（{wareki(self.occurred_at)}）"
+        return (
+            f"{self.get_from_status_display()}→{self.get_to_status_display()}（{wareki(self.occurred_at)}）"
+        )
 
 
 class AttachmentKind(models.TextChoices):

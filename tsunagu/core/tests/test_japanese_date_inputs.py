@@ -139,7 +139,9 @@ def test_every_date_input_of_every_form_takes_wareki() -> None:
         f"{cls.__module__}.{cls.__name__}.{name}"
         for cls in forms_found
         for name, field in getattr(cls, "base_fields", {}).items()
-        if isinstance(field, (forms.DateField, forms.DateTimeField, forms.TimeField, forms.SplitDateTimeField))
+        if isinstance(
+            field, (forms.DateField, forms.DateTimeField, forms.TimeField, forms.SplitDateTimeField)
+        )
     ]
     assert plain == []
     checked = [
