@@ -30,6 +30,8 @@ ENGLISH = [
     "Server Error",
 ]
 ENGLISH_WORDS = re.compile(r"(?<![A-Za-z])(?:None|True|False|Error|null)(?![A-Za-z])")
+# A code value shown as it is stored (job_search, no_permission) instead of its label.
+RAW_CODE = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z]+(?:_[a-z]+)+(?![A-Za-z0-9_])")
 INTERNAL = ["要確認", "TODO", "FIXME", "domain.md", "design.md", "issue #", "Issue #"]
 # A 西暦 date: 2026年, 2026-12-03, 2026/12/3 (a 西暦 kept in brackets after the 和暦, as in
 # 令和8年12月（2026年12月）, is allowed: the 和暦 is what is read).
@@ -107,6 +109,7 @@ def _model_names() -> list[str]:
 def _problems(text: str, models: list[str]) -> list[str]:
     found = [f for f in ENGLISH + INTERNAL if f in text]
     found += ENGLISH_WORDS.findall(text)
+    found += RAW_CODE.findall(text)
     text = BRACKETED_SEIREKI.sub("", text)
     found += [m for m in models if re.search(rf"(?<![A-Za-z]){m}(?![A-Za-z])", text)]
     found += [m.group(0) for m in SEIREKI.finditer(text)]
@@ -180,6 +183,7 @@ def test_the_crawler_sees_what_it_looks_for() -> None:
         "<td>2026年12月3日</td>",
         "<td>基準額172,000円（要確認）</td>",
         "<td>SupportPlan</td>",
+        "<dd>（デモ）job_search、income</dd>",
     ]:
         parser = _Text()
         parser.feed(sample)

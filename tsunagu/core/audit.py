@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -195,6 +196,13 @@ DETAIL_LABELS = {
     "actor": "職員",
     "q": "検索語",
 }
+DETAIL_LABELS |= {
+    "panel": "表示した欄",
+    "scope": "範囲",
+    "notice_version": "通知の版",
+    "any_of": "いずれかの権限",
+    "case_number": "ケース番号",
+}
 DETAIL_VALUES = {
     "no_permission": "権限がない",
     "restricted": "閲覧制限",
@@ -215,9 +223,19 @@ DETAIL_VALUES = {
     "command": "管理コマンド",
     "dashboard": "ダッシュボード",
     "duplicate_candidates": "重複候補の確認",
+    "any_of": "いずれか",
+    "no_contact": "連絡なし",
     "statistics_drilldown": "統計の内訳",
     "csv": "CSV",
     "xlsx": "Excel",
+}
+
+DETAIL_VALUES |= {
+    "disclosure_history": "第三者提供の記録（本人への開示用）",
+    "household_budget_not_visible": "家計の情報を見る立場にない",
+    "assessment_not_visible": "アセスメントを見る立場にない",
+    "restriction_change": "閲覧制限の変更",
+    "transition": "状態の変更",
 }
 
 
@@ -233,10 +251,13 @@ def _detail_value(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(_detail_value(v) for v in value)
     if isinstance(value, dict):
-        return "、".join(f"{DETAIL_LABELS.get(k, k)}：{_detail_value(v)}" for k, v in value.items())
+        return "、".join(f"{_detail_key(k)}：{_detail_value(v)}" for k, v in value.items())
     text = str(value)
     if text in DETAIL_VALUES:
         return DETAIL_VALUES[text]
+    named = _code_labels().get(text) or _field_names().get(text)
+    if named:
+        return named
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return wareki(parse_date(text))
@@ -251,8 +272,38 @@ def _detail_value(value: Any) -> str:
     return text
 
 
+def _code_labels() -> dict[str, str]:
+    """Every 区分マスタ code's label (one query per request, see ``codes.code_labels``)."""
+    from .codes import code_labels
+    from .models import CodeList
+
+    labels: dict[str, str] = {}
+    for key in CodeList:
+        labels.update(code_labels(key))
+    return labels
+
+
+@functools.cache
+def _field_names() -> dict[str, str]:
+    """A field's Japanese name by its code name (birth_date → 生年月日), over the project's models."""
+    from django.apps import apps
+
+    names: dict[str, str] = {}
+    for model in apps.get_models():
+        if model.__module__.startswith("tsunagu."):
+            for field in model._meta.get_fields():
+                label = getattr(field, "verbose_name", None)
+                if label and field.name not in names and str(label) != field.name.replace("_", " "):
+                    names[field.name] = str(label)
+    return names
+
+
+def _detail_key(key: str) -> str:
+    return DETAIL_LABELS.get(key) or _field_names().get(key) or key
+
+
 def detail_rows(details: Any) -> list[tuple[str, str]]:
     """(Japanese item name, value) for each entry of an audit row's ``details``."""
     if not isinstance(details, dict):
         return [("内容", _detail_value(details))] if details else []
-    return [(DETAIL_LABELS.get(k, k), _detail_value(v)) for k, v in details.items()]
+    return [(_detail_key(k), _detail_value(v)) for k, v in details.items()]
