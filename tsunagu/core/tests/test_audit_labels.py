@@ -19,7 +19,13 @@ def test_object_types_are_named_by_the_models_verbose_name() -> None:
 def test_details_are_japanese_items_with_wareki_dates(db: Any) -> None:
     rows = dict(
         detail_rows(
-            {"start": "2019-05-01", "list": True, "reason": "no_permission", "period": "2026-11", "birth_date": None}
+            {
+                "start": "2019-05-01",
+                "list": True,
+                "reason": "no_permission",
+                "period": "2026-11",
+                "birth_date": None,
+            }
         )
     )
     assert rows == {
