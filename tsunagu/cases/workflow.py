@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tsunagu.core.dates import wareki
 from tsunagu.organizations.guards import allowed
 from tsunagu.organizations.roles import Permission
 from tsunagu.privacy.policies import consent_in_force
@@ -147,7 +148,7 @@ def _direction(direction: Direction) -> Guard:
             )
         if ev.direction != direction:
             return (
-                f"最新の評価（{ev.evaluated_on:%Y-%m-%d}）の今後の方向性は「{Direction(ev.direction).label}」です。"
+                f"最新の評価（{wareki(ev.evaluated_on)}）の今後の方向性は「{Direction(ev.direction).label}」です。"
                 f"「{direction.label}」とする評価を記録してください。"
             )
         if direction == Direction.CLOSE and not ev.closure_reason:
