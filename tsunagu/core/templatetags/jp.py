@@ -41,6 +41,14 @@ def seireki(value: date | None) -> str:
 
 
 @register.filter
+def may(user: object, permission: str) -> bool:
+    """``{% if user|may:"case.edit" %}``: the role table grants the permission (the one a link's
+    view requires), so a page never offers a button its view would refuse."""
+    can = getattr(user, "can", None)
+    return bool(can and can(permission))
+
+
+@register.filter
 def object_type_label(value: str) -> str:
     """An audit row's object type by its Japanese name (支援経過記録, not supportrecord)."""
     from tsunagu.core.audit import object_type_label as label

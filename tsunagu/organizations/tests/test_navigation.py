@@ -3,6 +3,7 @@ page left out refuses (403/404). One table (``context_processors.NAVIGATION``) d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -46,3 +47,24 @@ def test_the_privacy_officer_sees_the_audit_log_and_no_case_work(login: Any) -> 
     assert "ケース一覧" in labels
     assert "相談受付" not in labels
     assert "支援決定" not in labels
+
+
+@pytest.mark.parametrize("username", ["shinjuku-privacy", "shinjuku-kansa", "shinjuku-jimu"])
+def test_pages_offer_no_button_the_role_would_be_refused(login: Any, username: str) -> None:
+    """The case list and the person page show a write button only to a role that may use it."""
+    from tsunagu.persons.models import Person
+
+    client = login(username)
+    user = client.get("/").context["user"]
+    pages = ["/cases/"] + [f"/persons/{p.pk}/" for p in Person.objects.filter(agency=user.agency)[:2]]
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200:
+            continue
+        html = response.content.decode()
+        for href in re.findall(r'href="(/[^"#]*)"', html):
+            href = href.replace("&amp;", "&")
+            if href.startswith(("/static/", "/accounts/")):
+                continue
+            status = client.get(href).status_code
+            assert status != 403, f"{username}: {page} offers {href}, which refuses ({status})"
