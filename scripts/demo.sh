@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export DJANGO_SETTINGS_MODULE=config.settings.local
+export DJANGO_SETTINGS_MODULE=config.settings.demo
 
 $PY manage.py migrate --noinput   # also creates the cache table (tsunagu/core/apps.py)
 $PY manage.py demo_data >/dev/null

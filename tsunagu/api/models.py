@@ -28,4 +28,4 @@ class ApiToken(models.Model):
         verbose_name_plural = "APIトークン"
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
+        return f"{self.prefix}…（{self.user}）"

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from tsunagu.core.codes import code_choices
-from tsunagu.core.forms import JapaneseDateField
+from tsunagu.core.forms import JapaneseDateField, JapaneseDateTimeField
 from tsunagu.core.models import CodeList
 
 from .models import CaseState, ScreeningOutcome
@@ -16,11 +16,7 @@ from .models import CaseState, ScreeningOutcome
 class IntakeForm(forms.Form):
     """相談受付・申込票. Rules are checked by services.validate_intake_values."""
 
-    received_at = forms.DateTimeField(
-        label="受付日時",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    received_at = JapaneseDateTimeField(label="受付日時")
     method = forms.ChoiceField(label="相談方法")
     consulter_type = forms.ChoiceField(label="相談した人")
     consulter_name = forms.CharField(label="来談者の氏名（本人以外の場合）", required=False, max_length=60)
@@ -468,11 +464,7 @@ GoalFormSet = forms.formset_factory(
 class RecordForm(forms.Form):
     """支援経過記録: one contact. The quick entry on the case page posts this form."""
 
-    occurred_at = forms.DateTimeField(
-        label="日時",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    occurred_at = JapaneseDateTimeField(label="日時")
     method = forms.ChoiceField(label="方法")
     duration_minutes = forms.IntegerField(label="所要時間（分）", required=False, min_value=1, max_value=1440)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))

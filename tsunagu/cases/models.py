@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tsunagu.core.dates import fiscal_year_label, wareki, wareki_datetime
 from tsunagu.core.models import VersionedModel
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import Agency, Municipality
@@ -77,7 +78,12 @@ class CaseNumberSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = "ケース番号の採番"
+        verbose_name_plural = "ケース番号の採番"
         constraints = [models.UniqueConstraint(fields=["agency", "fiscal_year"], name="casenumberseq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {fiscal_year_label(self.fiscal_year)}のケース番号"
 
 
 class LiveCaseManager(models.Manager["Case"]):
@@ -207,8 +213,12 @@ class Intake(VersionedModel):
         """
         return hashlib.sha256(f"{agency_id}:{actor_id}:{token}".encode()).hexdigest()
 
+    # The ``core.idempotency`` scope of an intake's submission token.
 
-# The ``core.idempotency`` scope of an intake's submission token.
+    def __str__(self) -> str:
+        return f"相談受付（{wareki(self.received_at)}）"
+
+
 INTAKE_SCOPE = "intake"
 
 
@@ -228,6 +238,9 @@ class EmergencySupport(models.Model):
         verbose_name_plural = "プラン策定前の支援（緊急的な支援）"
         ordering = ["started_on", "id"]
 
+    def __str__(self) -> str:
+        return f"プラン策定前の支援（{wareki(self.started_on)}）"
+
 
 class CaseTransition(models.Model):
     """The history of a case's state: every named transition, who, when, why."""
@@ -245,8 +258,10 @@ class CaseTransition(models.Model):
         verbose_name_plural = "状態の履歴"
         ordering = ["occurred_at", "id"]
 
+    # --- The support process after intake (手引き Ch. III) -----------------------------------------
 
-# --- The support process after intake (手引き Ch. III) -----------------------------------------
+    def __str__(self) -> str:
+        return f"{self.get_from_state_display()}→{self.get_to_state_display()}（{wareki(self.occurred_at)}）"
 
 
 class ProcessRecord(VersionedModel):
@@ -320,6 +335,9 @@ class Assessment(ProcessRecord):
         indexes = [
             models.Index(fields=["municipality", "assessed_on"], name="assessment_muni_date"),
         ]
+
+    def __str__(self) -> str:
+        return f"アセスメント（第{self.number}回・{wareki(self.assessed_on)}）"
 
 
 ASSESSMENT_SECTIONS: tuple[tuple[str, str], ...] = (
@@ -425,6 +443,9 @@ class SupportPlan(ProcessRecord):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"プラン（第{self.number}版）"
+
 
 class GoalTerm(models.TextChoices):
     LONG = "long", "長期"
@@ -478,6 +499,9 @@ class PlanGoal(models.Model):
         verbose_name_plural = "プランの目標と支援"
         ordering = ["plan", "order", "id"]
 
+    def __str__(self) -> str:
+        return f"目標{self.order}：{self.goal[:40]}"
+
 
 class RecordMethod(models.TextChoices):
     INTERVIEW = "interview", "面談"
@@ -507,6 +531,9 @@ class SupportRecord(ProcessRecord):
         verbose_name_plural = "支援経過記録"
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["case", "-occurred_at", "-id"], name="record_case_time")]
+
+    def __str__(self) -> str:
+        return f"支援経過記録（{wareki_datetime(self.occurred_at)}）"
 
 
 class Achievement(models.TextChoices):
@@ -545,6 +572,9 @@ class Evaluation(ProcessRecord):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"評価（{wareki(self.evaluated_on)}）"
+
 
 class GoalResult(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="goal_results")
@@ -556,6 +586,9 @@ class GoalResult(models.Model):
         verbose_name = "目標ごとの達成状況"
         verbose_name_plural = "目標ごとの達成状況"
         constraints = [models.UniqueConstraint(fields=["evaluation", "goal"], name="goalresult_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.goal}の達成状況"
 
 
 class EmploymentOutcomeKind(models.TextChoices):
@@ -584,3 +617,6 @@ class EmploymentOutcome(ProcessRecord):
             ),
         ]
         indexes = [models.Index(fields=["municipality", "occurred_on"], name="empl_outcome_muni_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{wareki(self.occurred_on)}）"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tsunagu.core.codes import valid_codes
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency
 
@@ -146,7 +147,7 @@ def validate_plan_values(values: dict[str, Any], *, case: Any) -> None:
             errors["end_date"] = "プラン期間の終了日は開始日以降にしてください。"
         elif end > plan_period_limit(start) and not _text(values, "long_period_reason"):
             errors["long_period_reason"] = (
-                f"プラン期間は原則{PLAN_MAX_MONTHS}か月以内です（{plan_period_limit(start):%Y-%m-%d}まで）。"
+                f"プラン期間は原則{PLAN_MAX_MONTHS}か月以内です（{wareki(plan_period_limit(start))}まで）。"
                 "超える場合は理由を入力してください。"
             )
     if start is not None and start < case.opened_on:

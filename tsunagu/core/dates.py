@@ -128,6 +128,48 @@ def parse_date(text: str) -> date:
     return d
 
 
+_TIME_RE = re.compile(
+    r"^(?P<date>.*?)(?:\s*T\s*|\s+|(?<=日))(?P<h>\d{1,2})\s*[:時]\s*(?P<mi>\d{1,2})\s*分?(?::\d{2}(?:\.\d+)?)?$"
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """A naive date and time: 和暦 or 西暦 as ``parse_date``, then the time (24-hour clock).
+
+    令和8年12月3日 14:30, 令和8年12月3日14時30分, R8.12.3 14:30, 2026-12-03T14:30 (the browser's
+    datetime-local value) and 2026/12/3 9:05 all give 2026-12-03 14:30 (or 09:05).
+    """
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    if not s:
+        raise WarekiParseError("日時を入力してください。")
+    m = _TIME_RE.match(s)
+    if not m:
+        if _looks_like_date(s):
+            raise WarekiParseError("時刻も入力してください（例：令和8年12月3日 14:30）。")
+        raise WarekiParseError("日時の形式が正しくありません（例：令和8年12月3日 14:30、R8.12.3 14:30）。")
+    d = parse_date(m["date"])
+    hour, minute = int(m["h"]), int(m["mi"])
+    if hour > 23 or minute > 59:
+        raise WarekiParseError("時刻が正しくありません（0:00〜23:59）。")
+    return datetime(d.year, d.month, d.day, hour, minute)
+
+
+def _looks_like_date(s: str) -> bool:
+    try:
+        parse_date(s)
+    except WarekiParseError:
+        return False
+    return True
+
+
+def wareki_datetime(value: datetime | None, *, seireki: bool = False) -> str:
+    """令和8年12月3日 14:30 (local time for an aware datetime)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{wareki(local.date(), seireki=seireki)} {local:%H:%M}"
+
+
 # --- 年度 (fiscal year: April to March) -------------------------------------------------
 
 

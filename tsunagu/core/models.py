@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .dates import wareki_datetime
+
 
 class AuditAction(models.TextChoices):
     """What happened. The object type says to what; the details say how."""
@@ -123,7 +125,7 @@ class AuditEvent(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.get_action_display()}"
+        return f"{wareki_datetime(self.occurred_at)} {self.actor_label} {self.get_action_display()}"
 
 
 class VersionedModel(models.Model):

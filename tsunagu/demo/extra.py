@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from tsunagu.core.codes import code_labels
+from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 from tsunagu.organizations.models import Agency, Municipality, User
 from tsunagu.privacy.models import PrivacyNotice, Purpose
@@ -117,6 +119,7 @@ def load_domain_demo_data() -> dict[str, int]:
             },
         )
     tz = ZoneInfo("Asia/Tokyo")
+    topic_labels = code_labels(CodeList.CONSULTATION_TOPIC)
     for i, (
         slug,
         worker,
@@ -167,7 +170,9 @@ def load_domain_demo_data() -> dict[str, int]:
                 "route": "self",
                 "topics": topics,
                 "main_topic": topics[0],
-                "chief_complaint": "（デモ）" + "、".join(topics),
+                "chief_complaint": "（デモ）"
+                + "、".join(topic_labels.get(t, t) for t in topics)
+                + "について相談したい。",
                 "urgency_flags": urgency,
                 "screening_outcome": "continuing",
                 "applied_on": received.date() if applied else None,

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from tsunagu.cases.models import Case, Evaluation, SupportPlan
+from tsunagu.core.dates import wareki
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.privacy.models import Consent
@@ -146,7 +147,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}（{self.held_on.isoformat()}）"
+        return f"{self.get_kind_display()}（{wareki(self.held_on)}）"
 
 
 class MeetingAttendee(models.Model):
@@ -263,6 +264,9 @@ class AgendaItem(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"議題（{self.get_purpose_display()}）"
+
 
 class DecisionKind(models.TextChoices):
     DECISION = "decision", "支援決定（法定事業を含む）"
@@ -300,3 +304,6 @@ class Decision(models.Model):
             )
         ]
         indexes = [models.Index(fields=["municipality", "-decided_on"], name="decision_municipality_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{wareki(self.decided_on)}）"

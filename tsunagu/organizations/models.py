@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
+from tsunagu.core.dates import wareki_datetime
+
 from .roles import MUNICIPAL_ROLES, READ_ONLY_ROLES, Permission, Role, has_permission, roles_with
 from .validators import validate_municipality_code
 
@@ -235,3 +237,6 @@ class StaffSession(models.Model):
     class Meta:
         verbose_name = "ログインセッション"
         verbose_name_plural = "ログインセッション"
+
+    def __str__(self) -> str:
+        return f"{self.user}のログイン（{wareki_datetime(self.created_at)}）"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import VersionedModel
 from tsunagu.organizations.models import Agency, Municipality
 
@@ -140,6 +141,9 @@ class PersonMerge(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"名寄せ（{wareki(self.performed_at)}）"
+
 
 class PersonKanaTrigram(models.Model):
     """Character trigrams of a person's folded フリガナ, for fuzzy search on any database.
@@ -153,5 +157,10 @@ class PersonKanaTrigram(models.Model):
     trigram = models.CharField(max_length=3)
 
     class Meta:
+        verbose_name = "カナ検索索引"
+        verbose_name_plural = "カナ検索索引"
         indexes = [models.Index(fields=["agency", "trigram", "person"], name="kana_trigram_lookup")]
         constraints = [models.UniqueConstraint(fields=["person", "trigram"], name="kana_trigram_unique")]
+
+    def __str__(self) -> str:
+        return self.trigram

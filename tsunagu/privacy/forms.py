@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
+from tsunagu.core.audit import object_type_choices
 from tsunagu.core.forms import JapaneseDateField
 from tsunagu.core.models import AuditAction
 
 
 class AuditSearchForm(forms.Form):
     person_id = forms.IntegerField(label="相談者ID", required=False, min_value=1)
-    object_type = forms.CharField(label="対象種別", required=False, max_length=64)
+    object_type = forms.ChoiceField(label="対象種別", required=False)
     object_id = forms.CharField(label="対象ID", required=False, max_length=64)
     actor: forms.ModelChoiceField = forms.ModelChoiceField(
         label="職員アカウント", queryset=None, required=False, empty_label="（すべて）"
@@ -16,12 +17,13 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "（すべて）"), *AuditAction.choices]
     )
-    start = JapaneseDateField(label="期間（開始）", required=False, help_text="例：令和7年4月1日、2025-04-01")
+    start = JapaneseDateField(label="期間（開始）", required=False)
     end = JapaneseDateField(label="期間（終了）", required=False)
 
     def __init__(self, *args, staff_queryset, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = staff_queryset  # type: ignore[attr-defined]
+        self.fields["object_type"].choices = [("", "（すべて）"), *object_type_choices()]  # type: ignore[attr-defined]
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean() or {}

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from tsunagu.core.dates import wareki
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.persons.models import Person
@@ -125,7 +126,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} の同意（{self.given_on}）"
+        return f"{self.person} の同意（{wareki(self.given_on)}）"
 
     def in_force_on(self, day: date) -> bool:
         """``consent_in_force_q`` for one loaded row."""

@@ -73,6 +73,9 @@ class YenField(forms.CharField):
 
 
 class MonthInput(JapaneseDateInput):
+    picker_type = "month"
+    placeholder = "令和8年12月"
+
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, date):
             return hr.month_label(value)
@@ -85,7 +88,7 @@ class MonthField(forms.CharField):
     widget = MonthInput
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "例：令和8年1月、2026-01")
+        kwargs.setdefault("help_text", "例：令和8年1月、R8.1（カレンダーからも選べます）")
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> Any:

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, SupportPlan
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import AppendOnlyModel, AppendOnlyQuerySet, VersionedModel
 from tsunagu.meetings.models import AgendaItem, SupportCouncil
 from tsunagu.network.models import PartnerAgency
@@ -294,7 +295,7 @@ class Disclosure(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.disclosed_on} {self.recipient_name}"
+        return f"{wareki(self.disclosed_on)} {self.recipient_name}"
 
 
 class Referral(VersionedModel):
@@ -395,7 +396,14 @@ class ReferralStatusChange(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "つなぎの状態の履歴"
+        verbose_name_plural = "つなぎの状態の履歴"
         ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_from_status_display()}→{self.get_to_status_display()}（{wareki(self.occurred_at)}）"
+        )
 
 
 class AttachmentKind(models.TextChoices):
@@ -422,3 +430,6 @@ class ReferralAttachment(models.Model):
         verbose_name = "つなぎの添付書類"
         verbose_name_plural = "つなぎの添付書類"
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

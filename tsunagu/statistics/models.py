@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from tsunagu.core.dates import fiscal_year_label
+
 # The indicators the 自治体別集計表 prints a 人口10万人あたり column for, and the only ones with a
 # 国の目安値: 新規相談受付件数, プラン作成件数, 就労支援対象者数 (``indicators.Indicator.per_100k``).
 PER_100K_CODES = frozenset({"new_consultations", "plans_created", "employment_support_targets"})
@@ -33,7 +35,7 @@ class GuideValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator_code} {self.fiscal_year}: {self.value_per_100k}"
+        return f"{self.indicator_code} {fiscal_year_label(self.fiscal_year)}: {self.value_per_100k}"
 
     def clean(self) -> None:
         if self.indicator_code not in PER_100K_CODES:
@@ -80,6 +82,9 @@ class StatisticsRun(models.Model):
         verbose_name = "年度集計の実行"
         verbose_name_plural = "年度集計の実行"
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"年度集計 {self.area_name}（{fiscal_year_label(self.fiscal_year)}）"
 
     @property
     def percent(self) -> int:

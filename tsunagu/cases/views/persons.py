@@ -52,6 +52,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "withdraw_form": ConsentWithdrawForm(),
             "merges": person.merges_kept.select_related("merged", "performed_by").order_by("-performed_at"),
             "can_merge": allowed(actor(request), Permission.PERSON_MERGE),
+            # As person_edit decides: the role may edit, and a restricted person only when visible.
+            "can_edit_person": allowed(actor(request), Permission.PERSON_EDIT)
+            and (not person.is_restricted or person.pk in visible),
             "labels": {
                 "housing": code_labels(CodeList.HOUSING_STATUS),
                 "contact": code_labels(CodeList.CONTACT_METHOD),

@@ -1,4 +1,4 @@
-"""Template filters for Japanese dates. Registered as a builtin, so no {% load %} is needed.
+"""Template filters for Japanese dates and names. Registered as a builtin, so no {% load %} is needed.
 
 The user's choice of 和暦 or 西暦 travels in the template context as ``date_style``.
 """
@@ -38,6 +38,30 @@ def wareki(value: date | None) -> str:
 @register.filter
 def seireki(value: date | None) -> str:
     return dates.wareki(value, seireki=True)
+
+
+@register.filter
+def may(user: object, permission: str) -> bool:
+    """``{% if user|may:"case.edit" %}``: the role table grants the permission (the one a link's
+    view requires), so a page never offers a button its view would refuse."""
+    can = getattr(user, "can", None)
+    return bool(can and can(permission))
+
+
+@register.filter
+def object_type_label(value: str) -> str:
+    """An audit row's object type by its Japanese name (支援経過記録, not supportrecord)."""
+    from tsunagu.core.audit import object_type_label as label
+
+    return label(value)
+
+
+@register.filter
+def audit_details(value: object) -> list[tuple[str, str]]:
+    """An audit row's details as (Japanese item name, value) pairs."""
+    from tsunagu.core.audit import detail_rows
+
+    return detail_rows(value)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from tsunagu.cases.models import Case
+from tsunagu.core.dates import wareki
 from tsunagu.organizations.models import Agency, Municipality
 
 # =====================================================================================================
@@ -106,7 +107,7 @@ class HouseholdBudgetSheet(BudgetRow):
         ]
 
     def __str__(self) -> str:
-        return f"家計表（{self.as_of}）"
+        return f"家計表（{wareki(self.as_of)}）"
 
 
 class BudgetLine(models.Model):
@@ -135,6 +136,9 @@ class BudgetLine(models.Model):
                 violation_error_message="金額は0円以上の整数で入力してください。",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.category_label} {self.amount:,}円"
 
     @property
     def category_label(self) -> str:
@@ -198,7 +202,7 @@ class BudgetPlan(BudgetRow):
         ]
 
     def __str__(self) -> str:
-        return f"家計計画（{self.made_on}）"
+        return f"家計計画（{wareki(self.made_on)}）"
 
 
 class LoanLink(BudgetRow):

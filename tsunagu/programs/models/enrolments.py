@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from tsunagu.cases.models import Case
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import VersionedModel
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.persons.models import Person
@@ -117,7 +118,7 @@ class TrainingTypeDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_training_type_display()}（{self.decided_on} 決定）"
+        return f"{self.get_training_type_display()}（{wareki(self.decided_on)} 決定）"
 
 
 class ProgramEnrolment(VersionedModel):
@@ -242,7 +243,7 @@ class ProgramEnrolment(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_program_display()}（{self.start_on}〜{self.end_on}）"
+        return f"{self.get_program_display()}（{wareki(self.start_on)}〜{wareki(self.end_on)}）"
 
     @property
     def provider_label(self) -> str:
@@ -281,4 +282,4 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"経過報告（{self.reported_on}）"
+        return f"経過報告（{wareki(self.reported_on)}）"

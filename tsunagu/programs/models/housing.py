@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
+from tsunagu.core.dates import wareki
 from tsunagu.core.models import AppendOnlyModel, AppendOnlyQuerySet, VersionedModel
 from tsunagu.organizations.models import Agency, Municipality
 from tsunagu.persons.models import Person
@@ -95,6 +96,7 @@ class StopReason(models.TextChoices):
 _INTERNAL_NOTE = re.compile(
     r"\s*\[(?:V|D|U)\b[^\]]*\]"  # bracketed verification markers
     r"|[,、，]?\s*\(?(?:domain|design)\.md(?:\s*§\s*[\d.]+(?:\s*(?:and|・|、)\s*§?[\d.]+)*)?\)?"
+    r"|[（(]\s*要確認\s*[）)]"  # research markers of the first seed (基準額172,000円（要確認）)
     r"|（\s*）"
 )
 
@@ -187,7 +189,7 @@ class HousingBenefitRuleTable(ImmutableRow):
 
     def __str__(self) -> str:
         more = "以上" if self.applies_to_larger else ""
-        return f"{self.municipality} {self.household_size}人{more}世帯（{self.effective_from}〜 第{self.revision}版）"
+        return f"{self.municipality} {self.household_size}人{more}世帯（{wareki(self.effective_from)}〜 第{self.revision}版）"
 
     def as_rules(self) -> hr.Rules:
         return hr.Rules(
@@ -237,7 +239,7 @@ class JobSearchRequirement(ImmutableRow):
 
     def __str__(self) -> str:
         where = str(self.municipality) if self.municipality_id else "全国の標準"
-        return f"{where} {self.get_cause_display()}（{self.effective_from}〜 第{self.revision}版）"
+        return f"{where} {self.get_cause_display()}（{wareki(self.effective_from)}〜 第{self.revision}版）"
 
     def as_thresholds(self) -> hr.JobSearchThresholds:
         return hr.JobSearchThresholds(
@@ -356,7 +358,7 @@ class HousingBenefitApplication(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"住居確保給付金 {self.get_benefit_type_display()}（{self.application_date}）"
+        return f"住居確保給付金 {self.get_benefit_type_display()}（{wareki(self.application_date)}）"
 
     @property
     def is_rent(self) -> bool:
@@ -471,7 +473,7 @@ class HousingBenefitDecision(TenantRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()}（{self.decided_on}）"
+        return f"{self.get_outcome_display()}（{wareki(self.decided_on)}）"
 
 
 class HousingBenefitExtension(TenantRow):
@@ -588,7 +590,7 @@ class HousingBenefitPayment(TenantRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.amount:,}円"
+        return f"{hr.month_label(self.month)} {self.amount:,}円"
 
 
 class JobSearchReport(TenantRow):
@@ -626,7 +628,7 @@ class JobSearchReport(TenantRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {'達成' if self.met else '未達'}"
+        return f"{hr.month_label(self.month)} {'達成' if self.met else '未達'}"
 
 
 class HousingBenefitStop(TenantRow):
