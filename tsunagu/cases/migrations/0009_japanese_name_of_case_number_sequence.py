@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0007_dashboard_indexes"),
+        ("cases", "0008_cancel_state_and_second_case_reason"),
     ]
 
     operations = [
