@@ -87,8 +87,10 @@ def test_todo_panel_opens_the_screen_where_the_work_is_done(
     # Back on the dashboard, the overdue item opens the record form of that case.
     page.goto(f"{live_server.url}/")
     page.get_by_test_id("todo-panel").locator("tr[data-overdue='true'][data-kind='monitoring'] a").click()
-    page.wait_for_url(f"{live_server.url}/cases/{late.pk}/records/new/")
+    page.wait_for_url(f"{live_server.url}/cases/{late.pk}/records/new/?monitoring=1")
     assert page.locator("h1").count() == 1 and page.locator("form").count() >= 1
+    # The record form opens with 「モニタリングとして記録する」 already ticked.
+    assert page.locator("input[type=checkbox][name$=is_monitoring]").is_checked()
     _shot(page, "todo_clicked_record_new")
     assert console.csp_violations() == []
     assert console.page_errors == []

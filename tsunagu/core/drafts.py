@@ -272,17 +272,20 @@ def page_draft(
     case: models.Model | None = None,
     obj: models.Model | None = None,
     version: int | None = None,
+    path: str | None = None,
 ) -> PageDraft:
     """The draft of this page for the signed-in account. Call it in the view *after* the view has
     scoped ``case`` (and ``obj``, the record edited, if any) for the account. On a GET the saved
     draft is restored (audited) when its scope still matches; a draft out of scope is deleted and
-    never shown."""
+    never shown. ``path`` names the page when one URL serves several records (the 相談受付 of
+    different persons: ``/intake/new/?person=<id>``); it defaults to the request's path."""
     user: Any = request.user
+    path = path or request.path
     agency_id = getattr(user, "agency_id", None)
     case_agency = getattr(case, "agency_id", agency_id) if case is not None else agency_id
     scope = DraftScope(
         user_id=user.pk,
-        path=request.path,
+        path=path,
         agency_id=agency_id,
         case_id=case.pk if case is not None else None,
         person_id=getattr(case, "person_id", None),
@@ -293,11 +296,11 @@ def page_draft(
     page = PageDraft(scope=scope, key=sign_key(scope), _user=user)
     if request.method != "GET":
         return page
-    draft = FormDraft.objects.filter(user_id=user.pk, path=request.path).first()
+    draft = FormDraft.objects.filter(user_id=user.pk, path=path).first()
     if draft is None:
         return page
     if case_agency != agency_id or not _in_scope(draft, scope):
-        discard_draft(user=user, path=request.path, reason="out_of_scope")
+        discard_draft(user=user, path=path, reason="out_of_scope")
         return page
     _audit(user, AuditAction.VIEW, draft, restored=True)
     page.restored = draft

@@ -233,7 +233,7 @@ def _monitoring(user: User, scope: str, today: date) -> list[TodoItem]:
             kind=Kind.MONITORING,
             reason=f"プラン（第{c.plan_number}版）の次回モニタリング日は{_when(c.next_monitoring_on, today)}。"  # type: ignore[attr-defined]
             "モニタリングを行い、支援経過記録に「モニタリングとして記録する」で記録してください。",
-            url=reverse("cases:record_new", args=[c.pk]),
+            url=reverse("cases:record_new", args=[c.pk]) + "?monitoring=1",
             overdue=c.next_monitoring_on < today,  # type: ignore[attr-defined]
             record=c,
         )

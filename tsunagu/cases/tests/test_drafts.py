@@ -373,3 +373,28 @@ def test_a_page_without_a_case_keeps_a_draft_scoped_to_the_agency(rf: Any, demo:
     assert drafts.page_draft(request).restored is None
     with pytest.raises(drafts.DraftKeyError):
         drafts.read_key(first.key, other)
+
+
+def test_the_intake_form_keeps_a_draft_per_person(
+    soudan: Client,
+) -> None:
+    """相談受付・申込票: the draft belongs to the person chosen (one URL serves every person), so a
+    draft typed for one person is never restored on another person's intake, and is not lost."""
+    from tsunagu.persons.models import Person
+
+    me = user("shinjuku-soudan")
+    first, second = Person.objects.filter(agency=me.agency).order_by("pk")[:2]
+    url = f"/intake/new/?person={first.pk}"
+    key = _key(soudan.get(url))
+    typed = {"intake-chief_complaint": "家賃を2か月滞納している。仕事を探したい。"}
+    assert soudan.post("/drafts/", {"draft_key": key, **typed}).status_code == 200
+    assert FormDraft.objects.get(user=me).path == url
+
+    back = soudan.get(url)
+    assert NOTICE in back.content.decode()
+    assert "家賃を2か月滞納している。仕事を探したい。" in back.content.decode()
+    other = soudan.get(f"/intake/new/?person={second.pk}")
+    assert NOTICE not in other.content.decode()
+    assert "家賃を2か月滞納している" not in other.content.decode()
+    # The first person's draft is still there for when the worker comes back to it.
+    assert FormDraft.objects.filter(user=me, path=url).exists()

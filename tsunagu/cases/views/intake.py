@@ -116,7 +116,9 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         person = person_selectors.person_get_for_user(user=user, person_id=person_id)
     # The server draft of this page (core/drafts.py), scoped to the person chosen (if any): a draft
     # typed for another person is never restored here.
-    draft = page_draft(request, obj=person)
+    draft = page_draft(
+        request, obj=person, path=f"{request.path}?person={person.pk}" if person is not None else None
+    )
     data = form_data(request, draft)
     if person is None and data is not None and data.get("person"):
         person = person_selectors.person_get_for_user(user=user, person_id=data.get("person"))

@@ -451,6 +451,8 @@ def record_new(request: HttpRequest, case_id: int) -> HttpResponse:
         case=case,
         staff_queryset=User.objects.case_staff_of(case.agency_id),
         actor=actor(request),
+        # 今日やること opens this page with ?monitoring=1 for a モニタリング due.
+        initial={"is_monitoring": request.GET.get("monitoring") == "1"},
     )
     draft.quiet(form)
     if request.method == "POST" and form.is_valid():

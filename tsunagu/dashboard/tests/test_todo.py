@@ -222,7 +222,7 @@ def test_monitoring_due_within_the_horizon_and_overdue(staff: Any) -> None:
     )
     items = _of(_list(staff, "shinjuku-soudan"), K.MONITORING)
     assert [(i.case_id, i.overdue) for i in items] == [(late.pk, True), (soon.pk, False)]
-    assert items[0].url == f"/cases/{late.pk}/records/new/"
+    assert items[0].url == f"/cases/{late.pk}/records/new/?monitoring=1"
     assert "を過ぎています" in items[0].reason and "あと5日" in items[1].reason
 
 
@@ -421,7 +421,7 @@ def test_home_panel_and_full_page(staff: Any, login: Any) -> None:
     client = login("shinjuku-soudan")
     page = client.get("/").content.decode()
     assert "今日やること（" in page and "期限切れ" in page
-    assert f'href="/cases/{late.pk}/records/new/"' in page
+    assert f'href="/cases/{late.pk}/records/new/?monitoring=1"' in page
     assert "7日以内に期限が来るもの" in page
     full = client.get("/dashboard/todo/?kind=monitoring")
     assert full.status_code == 200
@@ -477,7 +477,7 @@ def test_api_me_todo(staff: Any, login: Any) -> None:
             "case_id": late.pk,
             "case_number": late.case_number,
             "person_name": late.person.name,
-            "url": f"/cases/{late.pk}/records/new/",
+            "url": f"/cases/{late.pk}/records/new/?monitoring=1",
         }
     ]
     assert body["overdue_count"] == sum(1 for i in body["items"] if i["overdue"])
