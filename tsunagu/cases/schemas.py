@@ -510,6 +510,13 @@ class EmploymentOutcomeOut(Schema):
     note: str
 
 
+class EmploymentOutcomeCreatedOut(EmploymentOutcomeOut):
+    income_recheck_url: str = Field(
+        "",
+        description="住居確保給付金が支給中のとき、収入の再確認（中止・継続の判断）をする画面。それ以外は空文字",
+    )
+
+
 class CaseAssignIn(Schema):
     worker_id: int = Field(..., description="新しい担当者（同じ機関の相談支援員等）の職員ID")
     version: int | None = Field(None, description="取得時のケースの版（楽観的ロック・必須）")

@@ -12,7 +12,7 @@ from tsunagu.core.locking import StaleVersionError
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.models import User
 
-from .. import selectors, services
+from .. import hub, selectors, services
 from ..models import (
     Assessment,
     Case,
@@ -26,6 +26,7 @@ from ..schemas import (
     AssessmentIn,
     AssessmentOut,
     AssessmentShareIn,
+    EmploymentOutcomeCreatedOut,
     EmploymentOutcomeIn,
     EmploymentOutcomeOut,
     EvaluationIn,
@@ -444,7 +445,7 @@ def employment_outcome_list(request: HttpRequest, case_id: int) -> list[dict[str
 
 @router.post(
     "/cases/{case_id}/employment-outcomes",
-    response={201: EmploymentOutcomeOut, **ERRORS},
+    response={201: EmploymentOutcomeCreatedOut, **ERRORS},
     tags=["就労・増収"],
     summary="就労・増収の実績を記録（支援状況調査の就労者数・増収者数）",
 )
@@ -455,4 +456,5 @@ def employment_outcome_create(request: HttpRequest, case_id: int, payload: Emplo
     o = services.employment_outcome_record(
         actor=actor(request), case=case, values=values, idempotency_key=key
     )
-    return Status(201, employment_outcome_out(o))
+    # 就労・増収 while a 住居確保給付金 is 支給中: the income must be re-checked (中止・継続).
+    return Status(201, {**employment_outcome_out(o), "income_recheck_url": hub.income_recheck_url(case)})

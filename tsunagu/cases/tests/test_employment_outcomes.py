@@ -103,6 +103,7 @@ def test_api(demo: Any, login: Any) -> None:
         content_type="application/json",
     )
     assert r.status_code == 201 and r.json()["kind_ja"].startswith("就労")
+    assert r.json()["income_recheck_url"] == ""  # no 住居確保給付金 支給中 on this case
     bad = client.post(
         url, json.dumps({"kind": "employed", "occurred_on": "2000-01-01"}), content_type="application/json"
     )

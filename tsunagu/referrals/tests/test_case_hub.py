@@ -8,6 +8,7 @@ referrals), and build everything through the real services.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -322,6 +323,18 @@ def test_an_outcome_while_paid_prompts_the_income_recheck(rules: None, login: An
     assert stop_url in officer.content.decode()
     form = login("shinjuku-jichitai").get(stop_url).content.decode()
     assert 'value="employment_or_income" selected' in form
+
+
+def test_the_api_answers_an_outcome_while_paid_with_the_income_recheck(rules: None, login: Any) -> None:
+    case = closing_case()
+    app = awarded(case)
+    r = login("shinjuku-soudan").post(
+        f"/api/v1/cases/{case.pk}/employment-outcomes",
+        json.dumps({"kind": "employed", "occurred_on": TODAY().isoformat()}),
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["income_recheck_url"] == reverse("programs:housing_income_recheck", args=[app.pk])
 
 
 # --- the timeline ---------------------------------------------------------------------------------
