@@ -263,8 +263,6 @@ class Transition:
     permission: Permission = Permission.CASE_EDIT
     # Run by another screen (the meeting outcome, the municipal decision), not a button of its own.
     via: str = ""
-    # Offered (a button on the case page) only to accounts whose role allows it, e.g. 取消.
-    only_for_permitted: bool = False
 
     @property
     def by_municipality(self) -> bool:
@@ -371,7 +369,6 @@ TRANSITIONS: dict[str, Transition] = {
             (_nothing_recorded,),
             requires_reason=True,
             permission=Permission.CASE_CANCEL,
-            only_for_permitted=True,
         ),
     )
 }
@@ -420,7 +417,10 @@ def available_transitions(case: Case, actor: Any = None) -> list[tuple[Transitio
     """
     out = []
     for t in TRANSITIONS.values():
-        if t.only_for_permitted and actor is not None and not allowed(actor, t.permission):
+        # A button is offered only to an account whose role may run it (the 個人情報管理責任者 or
+        # 監査 sees none; 取消 only the 主任・センター長); one run by another screen (``via``) is
+        # still listed, as information on who does it and where.
+        if not t.via and actor is not None and not allowed(actor, t.permission):
             continue
         if case.state in t.sources:
             params = {"reason": "（画面で入力）"} if t.requires_reason else {}
