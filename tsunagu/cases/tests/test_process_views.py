@@ -58,6 +58,20 @@ def test_the_case_page_shows_state_history_sections_and_blocked_reasons(soudan: 
     assert 'name="content"' in body  # quick record entry
 
 
+def test_a_role_that_may_not_change_the_case_is_offered_no_transition_and_no_programme_button(
+    login: Any,
+) -> None:
+    """The 個人情報管理責任者 reads the case but runs nothing: no transition button, no つなぎ or
+    programme buttons (they would answer 403); the caseworker of the case has them."""
+    case = case_at(S.APPLIED)
+    officer = login("shinjuku-privacy").get(f"/cases/{case.pk}/").content.decode()
+    worker = login("shinjuku-soudan").get(f"/cases/{case.pk}/").content.decode()
+    for body, offered in ((worker, True), (officer, False)):
+        assert ('name="name" value="start_assessment"' in body) is offered
+        assert ("/referrals/new/?case=" in body) is offered
+        assert ("/programs/housing-benefit/new/?case=" in body) is offered
+
+
 def test_case_page_transition_button_refuses_with_a_japanese_message(soudan: Client) -> None:
     case = case_at(S.ASSESSMENT)
     response = soudan.post(
