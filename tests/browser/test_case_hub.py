@@ -6,21 +6,19 @@
 - recording a 就労 leads to the income re-check with the rule in force;
 - 終結 is refused listing both open items; with a reason for each, it succeeds.
 
-Screenshots: /tmp/shots/h2/*.png.
+Screenshots: var/screenshots/hub_*.png.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import assert_no_serious_axe_violations, login_in_browser
+from .helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
 from .plugin import ConsoleLog
 
-SHOTS = Path("/tmp/shots/h2")  # noqa: S108 - where the reviewers look at the screenshots
 LONG = "本人と面談し、求職活動の状況と家計の状況を確認した。ハローワークで2件応募、うち1件は面接予定。" * 5
 
 
@@ -37,8 +35,7 @@ def demo(transactional_db: Any) -> dict[str, int]:
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name)
 
 
 @pytest.mark.browser

@@ -6,21 +6,18 @@
 (b) a 相談受付 for a person who already has an open case shows that case with
     「このケースに記録する」; opening a second case anyway needs a reason.
 
-Screenshots: /tmp/shots/h1/*.png.
+Screenshots: var/screenshots/intake_*.png and case_*.png.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import assert_no_serious_axe_violations, login_in_browser
+from .helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
 from .plugin import ConsoleLog
-
-SHOTS = Path("/tmp/shots/h1")  # noqa: S108 - screenshots for review, nothing secret
 
 
 @pytest.fixture
@@ -33,8 +30,7 @@ def demo(transactional_db: Any) -> dict[str, int]:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name)
 
 
 def _listen(page: Any, console: ConsoleLog) -> None:

@@ -1,22 +1,18 @@
 """今日やること in a real browser: a caseworker sees the panel on the dashboard with 和暦 dates and
 reasons, clicks an item and lands on the screen where the work is done; the full page filters by kind.
 
-Screenshots: var/screenshots/todo_*.png (or the folder named by ``TSUNAGU_SCREENSHOT_DIR``).
+Screenshots: var/screenshots/todo_*.png.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import SCREENSHOT_DIR, assert_no_serious_axe_violations, login_in_browser
+from .helpers import assert_no_serious_axe_violations, login_in_browser, save_screenshot
 from .plugin import ConsoleLog
-
-SHOTS = Path(os.environ.get("TSUNAGU_SCREENSHOT_DIR", str(SCREENSHOT_DIR)))
 
 
 @pytest.fixture
@@ -29,8 +25,7 @@ def demo(transactional_db: Any) -> dict[str, int]:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name)
 
 
 def _listen(page: Any, console: ConsoleLog) -> None:
