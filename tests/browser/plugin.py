@@ -102,6 +102,11 @@ class ConsoleLog:
     messages: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, page url)
     page_errors: list[str] = field(default_factory=list)
 
+    def listen(self, page: Page) -> None:
+        """Collect what another page (a second context or window) says, like the ``page`` fixture's."""
+        page.on("console", lambda msg: self.messages.append((msg.type, msg.text, page.url)))
+        page.on("pageerror", lambda exc: self.page_errors.append(f"{page.url}: {exc}"))
+
     def csp_violations(self) -> list[str]:
         return [
             f"[{kind}] {url}: {text}"

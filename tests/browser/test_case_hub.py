@@ -23,15 +23,12 @@ LONG = "本人と面談し、求職活動の状況と家計の状況を確認し
 
 
 @pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
+def demo(demo: dict[str, int]) -> dict[str, int]:
+    """The browser demo data set (tests/browser/conftest.py) with the 住居確保給付金 rule tables."""
     from tsunagu.programs.seed import seed_housing_benefit_demo
 
-    ensure_default_codes()
-    data = load_demo_data()
     seed_housing_benefit_demo()
-    return data
+    return demo
 
 
 def shot(page: Any, name: str) -> None:

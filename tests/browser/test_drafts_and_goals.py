@@ -24,15 +24,6 @@ from .plugin import ConsoleLog
 NOTICE = "保存されていない下書きを復元しました"
 
 
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
-
-
 def _armed(page: Any) -> bool:
     """Would leaving the page ask first? (The page's beforeunload handler cancels the event.)"""
     return bool(

@@ -6,23 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from tsunagu.core.dates import wareki
 
 from .helpers import login_in_browser, save_screenshot
 from .plugin import ConsoleLog
-
-
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    """The demo data set, with the category lists put back first: an earlier live-server test
-    empties every table when it ends, the lists seeded by the data migration included."""
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
 
 
 def _check(page: Any, group: str, label: str) -> None:

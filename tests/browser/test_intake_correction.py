@@ -20,22 +20,8 @@ from .helpers import assert_no_serious_axe_violations, login_in_browser, save_sc
 from .plugin import ConsoleLog
 
 
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
-
-
 def _shot(page: Any, name: str) -> None:
     save_screenshot(page, name)
-
-
-def _listen(page: Any, console: ConsoleLog) -> None:
-    page.on("console", lambda msg: console.messages.append((msg.type, msg.text, page.url)))
-    page.on("pageerror", lambda exc: console.page_errors.append(f"{page.url}: {exc}"))
 
 
 @pytest.mark.browser
@@ -49,7 +35,7 @@ def test_a_caseworker_corrects_the_intake_and_a_concurrent_edit_shows_both_versi
     ctx_a, ctx_b = (browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo") for _ in range(2))
     a, b = ctx_a.new_page(), ctx_b.new_page()
     for p in (a, b):
-        _listen(p, console)
+        console.listen(p)
     login_in_browser(a, live_server, "shinjuku-soudan")
     login_in_browser(b, live_server, "shinjuku-shunin")
 
@@ -103,7 +89,7 @@ def test_an_intake_for_a_person_with_an_open_case_offers_that_case(
 ) -> None:
     from tsunagu.cases.models import Case
 
-    _listen(page, console)
+    console.listen(page)
     takahashi_case = Case.objects.get(person__name="髙橋 一郎")
     login_in_browser(page, live_server, "shinjuku-soudan")
 
@@ -170,7 +156,7 @@ def test_the_chief_cancels_a_case_opened_by_mistake(
     from tsunagu.cases.models import Case, CaseState
     from tsunagu.cases.tests.helpers import open_case
 
-    _listen(page, console)
+    console.listen(page)
     case = open_case(staff("shinjuku-soudan"), person_kw={"name": "誤登 太郎", "kana": "ゴトウ タロウ"})
     login_in_browser(page, live_server, "shinjuku-shunin")
     page.goto(f"{live_server.url}/cases/{case.pk}/")

@@ -19,20 +19,6 @@ from .helpers import assert_no_serious_axe_violations, login_in_browser, save_sc
 from .plugin import ConsoleLog
 
 
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
-
-
-def _listen(page: Any, console: ConsoleLog) -> None:
-    page.on("console", lambda msg: console.messages.append((msg.type, msg.text, page.url)))
-    page.on("pageerror", lambda exc: console.page_errors.append(f"{page.url}: {exc}"))
-
-
 @pytest.mark.browser
 def test_the_shared_kit_on_the_screens(
     browser: Any, live_server: Any, demo: dict[str, int], console: ConsoleLog
@@ -49,7 +35,7 @@ def test_the_shared_kit_on_the_screens(
     ctx_a, ctx_b = (browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo") for _ in range(2))
     a, b = ctx_a.new_page(), ctx_b.new_page()
     for p in (a, b):
-        _listen(p, console)
+        console.listen(p)
     login_in_browser(a, live_server, "shinjuku-soudan")
     login_in_browser(b, live_server, "shinjuku-shunin")
     url = f"{live_server.url}/persons/{person.pk}/household/"
@@ -89,7 +75,7 @@ def test_the_shared_kit_on_the_screens(
     # A clerk: restriction fields read-only; the merge page is refused with the one 403, audited.
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     c = ctx.new_page()
-    _listen(c, console)
+    console.listen(c)
     login_in_browser(c, live_server, "shinjuku-jimu")
     c.goto(f"{live_server.url}/persons/{person.pk}/edit/")
     assert c.locator("input[name='is_restricted']").is_disabled()

@@ -15,22 +15,8 @@ from .helpers import assert_no_serious_axe_violations, login_in_browser, save_sc
 from .plugin import ConsoleLog
 
 
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
-
-
 def _shot(page: Any, name: str) -> None:
     save_screenshot(page, name)
-
-
-def _listen(page: Any, console: ConsoleLog) -> None:
-    page.on("console", lambda msg: console.messages.append((msg.type, msg.text, page.url)))
-    page.on("pageerror", lambda exc: console.page_errors.append(f"{page.url}: {exc}"))
 
 
 @pytest.mark.browser
@@ -55,7 +41,7 @@ def test_todo_panel_opens_the_screen_where_the_work_is_done(
 
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = ctx.new_page()
-    _listen(page, console)
+    console.listen(page)
     login_in_browser(page, live_server, "shinjuku-soudan")
 
     panel = page.get_by_test_id("todo-panel")
@@ -104,7 +90,7 @@ def test_municipal_officer_todo(
     )
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = ctx.new_page()
-    _listen(page, console)
+    console.listen(page)
     login_in_browser(page, live_server, "shinjuku-jichitai")
     panel = page.get_by_test_id("todo-panel")
     assert "支援決定・確認を記録してください" in panel.inner_text()

@@ -19,15 +19,6 @@ from .helpers import login_in_browser, save_screenshot
 from .plugin import ConsoleLog
 
 
-@pytest.fixture
-def demo(transactional_db: Any) -> dict[str, int]:
-    from tsunagu.cases.tests.helpers import ensure_default_codes
-    from tsunagu.demo.data import load_demo_data
-
-    ensure_default_codes()
-    return load_demo_data()
-
-
 @pytest.mark.browser
 def test_wareki_typed_by_hand_error_pages_rule_sources_and_the_privacy_officers_menu(
     browser: Any, live_server: Any, demo: dict[str, int], console: ConsoleLog

@@ -198,20 +198,8 @@ def intake_register(
         return done
     worker = assigned_worker or actor
     validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(agency))
-    data = {k: values.get(k) for k in INTAKE_FIELDS}
-    topics: list[str] = list(data.get("topics") or [])
-    urgency_flags: list[str] = list(data.get("urgency_flags") or [])
-    data["topics"], data["urgency_flags"] = topics, urgency_flags
-    for k in (
-        "consulter_name",
-        "consulter_relationship",
-        "main_topic",
-        "chief_complaint",
-        "screening_outcome",
-        "screening_referral_to",
-        "screening_note",
-    ):
-        data[k] = (data.get(k) or "").strip()
+    data = _clean_intake_data(values)
+    urgency_flags: list[str] = data["urgency_flags"]
     received_on = timezone.localtime(data["received_at"]).date()
     fy = fiscal_year(received_on)
     if person is None:
@@ -358,7 +346,8 @@ def intake_shown(field: str, value: Any) -> str:
 
 
 def _clean_intake_data(values: dict[str, Any]) -> dict[str, Any]:
-    data = {k: values.get(k) for k in INTAKE_EDIT_FIELDS}
+    """The 申込票 values as stored, the same at 受付 and at a correction: lists as lists, texts stripped."""
+    data = {k: values.get(k) for k in INTAKE_FIELDS}
     data["topics"] = list(data.get("topics") or [])
     data["urgency_flags"] = list(data.get("urgency_flags") or [])
     for k in (
