@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from tsunagu.network.models import PartnerAgency
 from tsunagu.persons import selectors as person_selectors
@@ -56,7 +56,7 @@ def consent_list(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
 @router.post(
     "/persons/{person_id}/consents", response={201: ConsentOut, **ERRORS}, tags=["同意"], summary="同意を記録"
 )
-def consent_give(request: HttpRequest, person_id: int, payload: ConsentIn) -> tuple[int, dict[str, Any]]:
+def consent_give(request: HttpRequest, person_id: int, payload: ConsentIn) -> Status:
     person = person_selectors.person_get_for_user(user=actor(request), person_id=person_id, audit=False)
     values = payload.dict()
     ids = values.pop("named_recipient_ids")
@@ -66,7 +66,7 @@ def consent_give(request: HttpRequest, person_id: int, payload: ConsentIn) -> tu
     consent = privacy_services.consent_give(
         actor=actor(request), person=person, values=values, named_recipients=partners
     )
-    return 201, consent_out(consent)
+    return Status(201, consent_out(consent))
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from tsunagu.core.locking import StaleVersionError
 from tsunagu.network.models import PartnerAgency
@@ -38,7 +38,7 @@ router = Router()
         "理由を入れて送ってください（理由は申込票と監査ログに残ります）。"
     ),
 )
-def intake_create(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[str, Any]]:
+def intake_create(request: HttpRequest, payload: IntakeIn) -> Status:
     person = person_selectors.person_get_for_user(
         user=actor(request), person_id=payload.person_id, audit=False
     )
@@ -68,12 +68,15 @@ def intake_create(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[st
             second_case_reason=reason,
         )
     except services.OpenCaseExists as exc:
-        return 409, {
-            "detail": exc.messages[0],
-            "open_case_id": exc.case.pk,
-            "open_case_number": exc.case.case_number,
-        }
-    return 201, case_out(case)
+        return Status(
+            409,
+            {
+                "detail": exc.messages[0],
+                "open_case_id": exc.case.pk,
+                "open_case_number": exc.case.case_number,
+            },
+        )
+    return Status(201, case_out(case))
 
 
 def intake_out(intake: Intake) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from tsunagu.core.locking import StaleVersionError
 from tsunagu.persons import selectors as person_selectors
@@ -57,9 +57,9 @@ def person_out(user: Any, person: Person) -> dict[str, Any]:
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, tags=["相談者"], summary="相談者を登録")
-def person_create(request: HttpRequest, payload: PersonCreateIn) -> tuple[int, dict[str, Any]]:
+def person_create(request: HttpRequest, payload: PersonCreateIn) -> Status:
     person = person_services.person_create(actor=actor(request), values=payload.dict())
-    return 201, person_out(actor(request), person)
+    return Status(201, person_out(actor(request), person))
 
 
 @router.post(

@@ -83,9 +83,7 @@ def assessment_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     tags=["アセスメント"],
     summary="アセスメントシートの新しい版を作成（楽観的ロック：based_on_number）",
 )
-def assessment_create(
-    request: HttpRequest, case_id: int, payload: AssessmentIn
-) -> tuple[int, dict[str, Any]]:
+def assessment_create(request: HttpRequest, case_id: int, payload: AssessmentIn) -> Status:
     case = _case_for_api(request, case_id)
     values = payload.dict()
     based_on = body_version(values.pop("based_on_number"), "based_on_number")
@@ -96,7 +94,7 @@ def assessment_create(
         )
     except StaleVersionError as exc:
         raise _stale(exc, "based_on_number") from exc
-    return 201, assessment_out(a)
+    return Status(201, assessment_out(a))
 
 
 @router.get(
@@ -236,7 +234,7 @@ def plan_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     tags=["プラン"],
     summary="プラン（案）を作成（再プランでは契機の評価に自動で結び付けます）",
 )
-def plan_create(request: HttpRequest, case_id: int, payload: PlanIn) -> tuple[int, dict[str, Any]]:
+def plan_create(request: HttpRequest, case_id: int, payload: PlanIn) -> Status:
     case = _case_for_api(request, case_id)
     values = payload.dict()
     goals = _goals_in(case, payload.goals)
@@ -245,7 +243,7 @@ def plan_create(request: HttpRequest, case_id: int, payload: PlanIn) -> tuple[in
         plan = services.plan_create(actor=actor(request), case=case, values=values, goals=goals)
     except ValidationError as exc:
         raise _goal_errors_to_api(exc) from exc
-    return 201, plan_out(plan)
+    return Status(201, plan_out(plan))
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **ERRORS}, tags=["プラン"], summary="プランを取得")
@@ -315,13 +313,13 @@ def record_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     tags=["支援経過記録"],
     summary="支援経過記録を追加",
 )
-def record_create(request: HttpRequest, case_id: int, payload: RecordIn) -> tuple[int, dict[str, Any]]:
+def record_create(request: HttpRequest, case_id: int, payload: RecordIn) -> Status:
     case = _case_for_api(request, case_id)
     values = payload.dict()
     key = values.pop("idempotency_key")
     values["staff"] = _staff(request, case, values.pop("staff_id"), "staff_id") or actor(request)
     r = services.record_create(actor=actor(request), case=case, values=values, idempotency_key=key)
-    return 201, record_out(r)
+    return Status(201, record_out(r))
 
 
 @router.get(
@@ -394,14 +392,12 @@ def evaluation_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     tags=["評価"],
     summary="評価シートを記録（支援決定済みのプランについて）",
 )
-def evaluation_create(
-    request: HttpRequest, case_id: int, payload: EvaluationIn
-) -> tuple[int, dict[str, Any]]:
+def evaluation_create(request: HttpRequest, case_id: int, payload: EvaluationIn) -> Status:
     case = _case_for_api(request, case_id)
     values = payload.dict()
     key = values.pop("idempotency_key")
     e = services.evaluation_create(actor=actor(request), case=case, values=values, idempotency_key=key)
-    return 201, evaluation_out(e)
+    return Status(201, evaluation_out(e))
 
 
 @router.get(
