@@ -394,7 +394,7 @@ def intake_update(*, actor: User, case: Case, values: dict[str, Any], expected_v
     data = _clean_intake_data(values)
     with transaction.atomic():
         locked_case = lock(Case.objects.select_related("person"), case.pk)
-        intake = lock(Intake.objects.select_related("referring_partner"), locked_case.intake.pk)
+        intake = lock(Intake.objects.all(), locked_case.intake.pk)  # FOR UPDATE: no outer join (PostgreSQL)
         check_version(intake, expected_version)
         before = model_values(intake, INTAKE_EDIT_FIELDS)
         received_on = timezone.localtime(data["received_at"]).date()
