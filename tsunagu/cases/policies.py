@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 from django.utils import timezone
 
-from tsunagu.organizations.guards import allowed
+from tsunagu.organizations.guards import allowed, deny
 from tsunagu.organizations.roles import Permission, Role
 from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent, DataCategory, Purpose
@@ -73,3 +73,16 @@ def may_correct_intake(user: User, case: Any) -> bool:
     if case.state == CaseState.CANCELLED:
         return False
     return bool(case.assigned_worker_id == user.pk or allowed(user, Permission.CASE_ASSIGN))
+
+
+def require_intake_corrector(user: User, case: Any, **details: Any) -> None:
+    """``may_correct_intake`` or the audited 403 (the screen and the service refuse alike)."""
+    if not may_correct_intake(user, case):
+        deny(
+            user,
+            permission=Permission.CASE_ASSIGN,
+            reason="not_worker",
+            message="申込票を訂正できるのは、このケースの担当者と主任相談支援員・センター長です。",
+            obj=case,
+            **details,
+        )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, F, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record, audit_record_many
@@ -22,7 +23,9 @@ from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE, get_for_user_or_404
 from tsunagu.persons import normalize
 from tsunagu.persons.models import PersonKanaTrigram
 from tsunagu.persons.policies import restricted_contact_searchable_q
+from tsunagu.privacy.models import Consent
 
+from . import hub
 from .models import (
     ASSESSMENT_SECTIONS,
     INTAKE_SCOPE,
@@ -488,12 +491,6 @@ class TimelinePage:
 
 
 def _own_timeline(case: Case, user: Any) -> list[Any]:
-    from django.urls import reverse
-
-    from tsunagu.privacy.models import Consent
-
-    from . import hub
-
     here = reverse("cases:case_detail", args=[case.pk])
     T = hub.TimelineEntry
     out: list[Any] = []
@@ -604,8 +601,6 @@ def case_timeline(
 
     The case was fetched through ``case_get_for_user``; the caller audits the read.
     """
-    from . import hub
-
     everything = _own_timeline(case, user) + hub.timeline(case, user)
     present = {e.kind: TIMELINE_KINDS.get(e.kind, e.kind_label) for e in everything}
     kinds = {k: label for k, label in TIMELINE_KINDS.items() if k in present}

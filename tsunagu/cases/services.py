@@ -61,7 +61,7 @@ from .models import (
     SupportPlan,
     SupportRecord,
 )
-from .policies import may_correct_intake
+from .policies import require_intake_corrector
 from .validation import (
     validate_assessment_values,
     validate_evaluation_values,
@@ -382,14 +382,7 @@ def intake_update(*, actor: User, case: Case, values: dict[str, Any], expected_v
     case). 利用申込日 may be corrected, or recorded while in 受付; it is not removed once 申込.
     """
     require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
-    if not may_correct_intake(actor, case):
-        deny(
-            actor,
-            permission=Permission.CASE_ASSIGN,
-            reason="not_worker",
-            message="申込票を訂正できるのは、このケースの担当者と主任相談支援員・センター長です。",
-            obj=case,
-        )
+    require_intake_corrector(actor, case)
     validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(actor.agency))
     data = _clean_intake_data(values)
     with transaction.atomic():

@@ -19,7 +19,7 @@ from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.history import history_of
 from tsunagu.core.locking import DiffRow, StaleVersionError, diff_rows, model_values
 from tsunagu.network.models import PartnerAgency
-from tsunagu.organizations.guards import deny, permission_required
+from tsunagu.organizations.guards import permission_required
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons.forms import PersonForm, PersonSearchForm
@@ -28,7 +28,7 @@ from tsunagu.privacy.policies import consent_in_force
 
 from .. import selectors, services
 from ..forms import IntakeEditForm, IntakeForm
-from ..policies import may_correct_intake
+from ..policies import require_intake_corrector
 from .common import actor, seen_version
 
 # What the search carries into the 申込票 (氏名, フリガナ, 生年月日, 電話).
@@ -262,15 +262,7 @@ def intake_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     """
     user = actor(request)
     case = selectors.case_get_for_user(user=user, case_id=case_id, audit=request.method == "GET")
-    if not may_correct_intake(user, case):
-        deny(
-            user,
-            permission=Permission.CASE_ASSIGN,
-            reason="not_worker",
-            message="申込票を訂正できるのは、このケースの担当者と主任相談支援員・センター長です。",
-            obj=case,
-            path=request.path,
-        )
+    require_intake_corrector(user, case, path=request.path)
     intake = case.intake
     fields = services.INTAKE_EDIT_FIELDS
     partners = PartnerAgency.objects.in_area_of(user.agency)
