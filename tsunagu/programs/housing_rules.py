@@ -122,9 +122,14 @@ class Rules:
         return self.rent_cap * RELOCATION_CAP_MULTIPLIER
 
 
+def counted_rent(*, rules: Rules, rent: int) -> int:
+    """The rent as counted: the actual rent, at most the 住宅扶助基準額 (家賃上限)."""
+    return min(rent, rules.rent_cap)
+
+
 def income_limit(*, rules: Rules, rent: int) -> int:
     """収入基準額 = 基準額 + 家賃額（住宅扶助基準額が上限）."""
-    return rules.base_amount + min(rent, rules.rent_cap)
+    return rules.base_amount + counted_rent(rules=rules, rent=rent)
 
 
 def monthly_amount(*, income: int, rent: int, rules: Rules, on: date | None = None) -> int:
@@ -135,7 +140,7 @@ def monthly_amount(*, income: int, rent: int, rules: Rules, on: date | None = No
     Never negative.
     """
     if on is not None and on < FORMULA_SINCE:
-        counted = min(rent, rules.rent_cap)
+        counted = counted_rent(rules=rules, rent=rent)
         amount = counted if income <= rules.base_amount else rules.base_amount + counted - income
     else:
         amount = rent if income <= rules.base_amount else rules.base_amount + rent - income
@@ -380,9 +385,9 @@ def assess(inp: AssessmentInput, rules: Rules) -> AssessmentResult:
     )
     reqs.append(_main_earner(inp))
     income = inp.household_monthly_income
-    counted_rent = min(inp.monthly_rent, rules.rent_cap)
-    breakdown = f"基準額{yen(rules.base_amount)}＋家賃{yen(counted_rent)}"
-    if counted_rent < inp.monthly_rent:
+    rent_counted = counted_rent(rules=rules, rent=inp.monthly_rent)
+    breakdown = f"基準額{yen(rules.base_amount)}＋家賃{yen(rent_counted)}"
+    if rent_counted < inp.monthly_rent:
         breakdown += f"（家賃上限{yen(rules.rent_cap)}まで）"
     if income <= limit:
         reqs.append(

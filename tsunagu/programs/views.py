@@ -319,7 +319,9 @@ def housing_income_recheck(request: HttpRequest, application_id: int) -> HttpRes
             "app": app,
             "rule": rule,
             "limit": limit,
-            "counted_rent": min(app.monthly_rent, rule.rent_cap) if rule is not None else None,
+            "counted_rent": hr.counted_rent(rules=rule.as_rules(), rent=app.monthly_rent)
+            if rule is not None
+            else None,
             "outcome": outcome,
             "form": form,
             "income": income,
