@@ -126,7 +126,7 @@ def test_setup_site_runs_under_the_production_settings(tmp_path: Path) -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
 
     def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
             [*manage, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, **kwargs
         )
 
