@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
+from django.db.models import Q
 
 from tsunagu.core.forms import JapaneseDateField
 
@@ -75,7 +76,9 @@ class MunicipalityForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["prefecture"])
-        field.queryset = Prefecture.objects.filter(in_use=True).order_by("code")
+        # The prefectures in use, and the one already saved (even if no longer marked in use).
+        current = self.initial.get("prefecture") or 0
+        field.queryset = Prefecture.objects.filter(Q(in_use=True) | Q(pk=current)).order_by("code")
 
     def clean_code(self) -> str:
         return normalize_municipality_code(self.cleaned_data["code"])
