@@ -2,7 +2,8 @@
 システム管理者, who enrols TOTP at the first login and registers, in the product's own screens,
 the prefecture in use, the municipalities (a wrong check digit first), a 委託 agency serving two
 municipalities (共同実施) and its staff (センター長, 個人情報管理責任者, 相談支援員) and a 自治体担当者;
-then the new センター長 logs in with the temporary password, enrols TOTP and lands on the dashboard.
+then the new センター長 logs in with the temporary password, enrols TOTP, replaces the temporary
+password and lands on the dashboard.
 
 One helper per step, so that the later steps (publishing the privacy notice, the first intake)
 can be appended to ``test_first_run_from_an_empty_database``.
@@ -61,7 +62,8 @@ def step_setup_site() -> str:
 
 
 def step_first_login(page: Any, live_server: Any, username: str, password: str, shot: str) -> str:
-    """Password → forced TOTP enrolment (password asked once more) → enrolled. Returns the secret."""
+    """Password → forced TOTP enrolment (password asked once more) → forced change of the
+    temporary password. Returns the TOTP secret."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("input[name=login]").fill(username)
     page.locator("input[name=password]").fill(password)
@@ -79,6 +81,17 @@ def step_first_login(page: Any, live_server: Any, username: str, password: str, 
     page.get_by_role("button", name="設定する").click()
     page.wait_for_load_state()
     assert "/accounts/2fa/totp/activate/" not in page.url, page.locator("main").inner_text()
+    # Then the temporary password is replaced before any other page opens.
+    page.goto(f"{live_server.url}/")
+    page.wait_for_url(re.compile(r"/accounts/password/change/"))
+    _shot(page, f"{shot}_password_change")
+    new_password = f"Atarashii-{username}-2026-pw"
+    page.locator("input[name=oldpassword]").fill(password)
+    page.locator("input[name=password1]").fill(new_password)
+    page.locator("input[name=password2]").fill(new_password)
+    page.locator("form:has(input[name=oldpassword]) button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "/accounts/password/change/" not in page.url, page.locator("main").inner_text()
     return secret
 
 
@@ -172,7 +185,7 @@ def step_staff(
 
 
 def step_login_center_director(browser: Any, live_server: Any, console: ConsoleLog, password: str) -> Any:
-    """The new センター長: temporary password → TOTP enrolment → the dashboard."""
+    """The new センター長: temporary password → TOTP enrolment → new password → the dashboard."""
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = ctx.new_page()
     console.listen(page)

@@ -23,6 +23,10 @@ class StaffAccountAdapter(DefaultAccountAdapter):
             return reverse("setup:home")
         return str(super().get_login_redirect_url(request))
 
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        """After the password change (a temporary one replaced): where a login would lead."""
+        return self.get_login_redirect_url(request)
+
 
 class StaffMFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Any) -> bool:

@@ -163,6 +163,9 @@ class User(AbstractUser):
         related_name="officers",
     )
     is_demo = models.BooleanField("デモ用アカウント", default=False)
+    # A temporary password (setup_site, 職員の登録, 認証情報のリセット) must be replaced at the next
+    # login: ``middleware.MfaRequiredMiddleware`` opens only the password change until it is.
+    must_change_password = models.BooleanField("次回ログイン時にパスワードの変更が必要", default=False)
 
     objects: ClassVar[StaffManager] = StaffManager()  # type: ignore[assignment]
 

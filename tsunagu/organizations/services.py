@@ -109,8 +109,10 @@ def staff_create(
     display_name_kana: str = "",
     email: str = "",
     is_demo: bool = False,
+    must_change_password: bool = False,
 ) -> User:
-    """Create a staff account with its roles. ``actor=None`` only for set-up commands."""
+    """Create a staff account with its roles. ``actor=None`` only for set-up commands.
+    ``must_change_password``: the password is a temporary one, replaced at the first login."""
     role_values = sorted({Role(r).value for r in roles})
     check_role_placement(role_values, agency=agency, municipality=municipality)
     if actor is not None:
@@ -127,6 +129,7 @@ def staff_create(
             agency=agency,
             municipality=municipality,
             is_demo=is_demo,
+            must_change_password=must_change_password,
         )
         if password:
             from django.contrib.auth.password_validation import validate_password
@@ -248,7 +251,8 @@ def staff_reset_credentials(*, actor: User | None, user: User) -> str:
     temporary = temporary_password()
     with transaction.atomic():
         user.set_password(temporary)
-        user.save(update_fields=["password"])
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
         removed = Authenticator.objects.filter(user=user).delete()[0]
         AxesProxyHandler.reset_attempts(username=lockout_key(user.username))
         ended = _end_sessions(user)
@@ -263,6 +267,13 @@ def staff_reset_credentials(*, actor: User | None, user: User) -> str:
             },
         )
     return temporary
+
+
+def staff_password_changed(*, user: User) -> None:
+    """The account replaced its temporary password (allauth's ``password_changed`` signal)."""
+    if user.must_change_password:
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.must_change_password = False
 
 
 def staff_is_locked(user: User) -> bool:

@@ -314,6 +314,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 municipality=data.get("municipality"),
                 roles=data["roles"],
                 password=temporary,
+                must_change_password=True,
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

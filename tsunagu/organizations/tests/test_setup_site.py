@@ -76,7 +76,8 @@ def test_setup_site_refuses_while_an_active_system_admin_exists() -> None:
 @pytest.mark.django_db
 def test_setup_site_reads_the_password_from_stdin_and_prints_none() -> None:
     output = _run("--username", "admin", "--password-stdin", stdin="Kanri-Pass-2026-xyz\n")
-    assert "仮パスワード" not in output
+    assert "仮パスワード：" not in output
+    assert not User.objects.get(username="admin").must_change_password
     assert User.objects.get(username="admin").check_password("Kanri-Pass-2026-xyz")
 
 
@@ -138,3 +139,37 @@ def test_setup_site_runs_under_the_production_settings(tmp_path: Path) -> None:
     second = run("setup_site", "--username", "kanri2")
     assert second.returncode != 0
     assert "有効なシステム管理者が既に存在する" in second.stderr
+
+
+@pytest.mark.django_db
+def test_after_totp_the_temporary_password_must_be_changed_before_anything_opens(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    password = _temporary_password(_run("--username", "admin"))
+    assert User.objects.get(username="admin").must_change_password
+    client = Client()
+    client.post(LOGIN_URL, {"login": "admin", "password": password})
+    reauth = client.get(TOTP_ACTIVATE_URL)
+    if reauth.status_code == 302 and reauth["Location"].startswith("/accounts/reauthenticate/"):
+        client.post(reauth["Location"], {"password": password})
+    assert client.get(TOTP_ACTIVATE_URL).status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(TOTP_ACTIVATE_URL, {"code": code}).status_code == 302
+    for url in ("/", "/setup/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/accounts/password/change/", url
+    assert client.get("/api/v1/").status_code in (403, 404)
+    new = "Kanri-Atarashii-2026-pw"
+    response = client.post(
+        "/accounts/password/change/", {"oldpassword": password, "password1": new, "password2": new}
+    )
+    assert response.status_code == 302 and response["Location"] == "/setup/"
+    admin = User.objects.get(username="admin")
+    assert not admin.must_change_password and admin.check_password(new)
+    assert client.get("/setup/").status_code == 200

@@ -3,7 +3,8 @@
 ``manage.py setup_site --username admin [--display-name 氏名] [--email a@example.jp]
 [--password-stdin]``. Refuses while an active システム管理者 exists. Prints the temporary
 password once (unless it was read from standard input); the account has no TOTP yet, so the
-first login goes straight to the TOTP enrolment (``organizations.middleware.MfaRequiredMiddleware``).
+first login goes straight to the TOTP enrolment, then to the change of the temporary password
+(``organizations.middleware.MfaRequiredMiddleware``).
 Everything else (都道府県・自治体・機関・職員) is done in the 初期設定 screens (``/setup/``).
 Seeds the 47 prefectures if they are missing. Audited with actor None (the system); the audit row
 holds no secret. Depends on no demo setting: it runs under ``config.settings.production``.
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                     email=options["email"],
                     roles=[Role.SYSTEM_ADMIN],
                     password=password,
+                    must_change_password=generated,
                 )
             except ValidationError as exc:
                 raise CommandError("作成できませんでした：" + " ".join(exc.messages)) from exc
@@ -74,7 +76,10 @@ class Command(BaseCommand):
         if generated:
             self.stdout.write(f"仮パスワード：{password}")
             self.stdout.write("この仮パスワードは一度だけ表示されます。安全な方法で控えてください。")
+        first_login = (
+            "認証アプリ（TOTP）の登録と、仮パスワードの変更" if generated else "認証アプリ（TOTP）の登録"
+        )
         self.stdout.write(
-            "初回ログイン時に認証アプリ（TOTP）の登録が求められます。"
+            f"初回ログイン時に{first_login}が求められます。"
             "ログイン後、初期設定の画面で都道府県・自治体・機関・職員を登録してください。"
         )
