@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tsunagu.cases.urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("tsunagu.organizations.urls")),
+    path("setup/", include("tsunagu.organizations.setup_urls")),
     path("privacy/", include("tsunagu.privacy.urls")),
     path("programs/", include("tsunagu.programs.urls")),
     path("referrals/", include("tsunagu.referrals.urls")),

@@ -29,6 +29,16 @@ _MFA_SETUP_ALLOWED_PREFIXES = (
 )
 
 
+# Reachable with a temporary password once TOTP is set up: the password change itself.
+_PASSWORD_CHANGE_ALLOWED_PREFIXES = (
+    "/static/",
+    "/accounts/logout/",
+    "/accounts/reauthenticate/",
+    "/accounts/password/change/",
+    "/accounts/2fa/recovery-codes/",
+)
+
+
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Deny by default: every page needs a login. The API authenticates itself (session or bearer)."""
 
@@ -105,24 +115,33 @@ def _expired_session_user_id(request: HttpRequest) -> str | None:
 
 
 class MfaRequiredMiddleware:
-    """Every staff account must have TOTP. Until it does, only the TOTP set-up page is reachable."""
+    """Every staff account must have TOTP. Until it does, only the TOTP set-up page is reachable;
+    then an account still on a temporary password reaches only the password change."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path_info.startswith(_MFA_SETUP_ALLOWED_PREFIXES)
-            and not is_mfa_enabled(user)
-        ):
-            if request.path_info.startswith("/api/"):
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        path = request.path_info
+        if not is_mfa_enabled(user):
+            if path.startswith(_MFA_SETUP_ALLOWED_PREFIXES):
+                return self.get_response(request)
+            if path.startswith("/api/"):
                 return JsonResponse({"detail": "多要素認証（TOTP）の設定が必要です。"}, status=403)
             messages.info(
                 request,
                 "多要素認証（TOTP）の設定が必要です。認証アプリでQRコードを読み取り、表示されたコードを入力してください。",
             )
             return redirect("mfa_activate_totp")
+        if getattr(user, "must_change_password", False) and not path.startswith(
+            _PASSWORD_CHANGE_ALLOWED_PREFIXES
+        ):
+            # A temporary password (setup_site, 職員の登録, 認証情報のリセット): replaced first.
+            if path.startswith("/api/"):
+                return JsonResponse({"detail": "仮パスワードの変更が必要です。"}, status=403)
+            messages.info(request, "仮パスワードでログインしています。新しいパスワードに変更してください。")
+            return redirect("account_change_password")
         return self.get_response(request)

@@ -9,14 +9,19 @@ from django.db import models
 from django.db.models import Q
 
 from tsunagu.core.dates import wareki_datetime
+from tsunagu.core.models import VersionedModel
 
 from .roles import MUNICIPAL_ROLES, READ_ONLY_ROLES, Permission, Role, has_permission, roles_with
 from .validators import validate_municipality_code
 
 
 class Prefecture(models.Model):
+    """The 47 prefectures (JIS X 0401 codes 01–47), seeded by migration 0002; the システム管理者
+    marks the ones this installation serves (``in_use``)."""
+
     code = models.CharField("都道府県コード", max_length=2, unique=True)
     name = models.CharField("都道府県名", max_length=10, unique=True)
+    in_use = models.BooleanField("この環境で使う", default=False)
 
     class Meta:
         verbose_name = "都道府県"
@@ -37,7 +42,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         return self.filter(Q(agencies__pk=agency_id) | Q(served_by__pk=agency_id)).distinct()
 
 
-class Municipality(models.Model):
+class Municipality(VersionedModel):
     """実施主体: a welfare-office municipality (or a prefecture for its towns and villages)."""
 
     code = models.CharField(
@@ -75,7 +80,7 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         return self.filter(Q(municipality_id=muni_id) | Q(served_municipalities__pk=muni_id)).distinct()
 
 
-class Agency(models.Model):
+class Agency(VersionedModel):
     """自立相談支援機関. One agency may serve several municipalities (共同実施).
 
     Its area (担当区域) is its 主たる実施主体 plus ``served_municipalities``: ``area()`` (a
@@ -158,6 +163,9 @@ class User(AbstractUser):
         related_name="officers",
     )
     is_demo = models.BooleanField("デモ用アカウント", default=False)
+    # A temporary password (setup_site, 職員の登録, 認証情報のリセット) must be replaced at the next
+    # login: ``middleware.MfaRequiredMiddleware`` opens only the password change until it is.
+    must_change_password = models.BooleanField("次回ログイン時にパスワードの変更が必要", default=False)
 
     objects: ClassVar[StaffManager] = StaffManager()  # type: ignore[assignment]
 

@@ -25,10 +25,16 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", "個人情報管理責任者"
     MUNICIPAL_OFFICER = "municipal_officer", "自治体担当者"
     AUDITOR = "auditor", "監査"
+    # 導入と移行: 初期設定 — belongs to neither an agency nor a municipality; sees no personal data.
+    SYSTEM_ADMIN = "system_admin", "システム管理者"
 
 
 # Roles held by staff of a municipality rather than of an agency.
 MUNICIPAL_ROLES = frozenset({Role.MUNICIPAL_OFFICER})
+# Roles held by an account that belongs to neither an agency nor a municipality.
+SITE_ROLES = frozenset({Role.SYSTEM_ADMIN})
+# The roles of an agency's staff (a センター長 may give these): never 自治体担当者 or システム管理者.
+AGENCY_ROLE_VALUES = frozenset(r.value for r in Role if r not in MUNICIPAL_ROLES | SITE_ROLES)
 # Roles that only read.
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 
@@ -56,6 +62,8 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 導入と移行: 初期設定
+    SITE_MANAGE = "site.manage", "都道府県・自治体・機関・職員アカウントを設定する"
 
 
 R = Role
@@ -89,6 +97,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 導入と移行: 初期設定 (the システム管理者 alone; it holds no permission on personal data)
+    Permission.SITE_MANAGE: frozenset({R.SYSTEM_ADMIN}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.signals import password_changed
 from allauth.mfa import signals as mfa_signals
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -20,6 +21,11 @@ from .auth import record_mfa_failure
 def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         services.session_start(request=request, user=user)
+
+
+@receiver(password_changed)
+def _on_password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    services.staff_password_changed(user=user)
 
 
 @receiver(user_logged_out)

@@ -12,6 +12,7 @@ from django.test import Client
 
 from tsunagu.core.models import AuditAction, AuditEvent
 from tsunagu.organizations import services
+from tsunagu.organizations.models import User
 
 
 def test_center_director_resets_password_and_mfa(
@@ -39,6 +40,8 @@ def test_center_director_resets_password_and_mfa(
     fresh = Client()
     fresh.post("/accounts/login/", {"login": target.username, "password": temporary})
     assert fresh.get("/", follow=False)["Location"].startswith("/accounts/2fa/totp/activate/")
+    # Once TOTP is set up again, the temporary password must be replaced first (middleware).
+    assert User.objects.get(pk=target.pk).must_change_password
 
 
 def test_reset_is_refused_for_other_agencies_others_roles_and_oneself(

@@ -105,7 +105,12 @@ def test_staff_create_makes_the_account_its_roles_and_an_audit_row(staff: Any) -
     assert user.is_demo is False
     row = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="user", object_id=str(user.pk))
     assert row.actor == director
-    assert row.details == {"username": "shinjuku-new", "roles": ["consultant", "employment_supporter"]}
+    assert row.details == {
+        "username": "shinjuku-new",
+        "roles": ["consultant", "employment_supporter"],
+        "agency": director.agency_id,
+        "municipality": None,
+    }
 
 
 def test_staff_create_without_password_leaves_an_unusable_one(staff: Any) -> None:
