@@ -56,6 +56,9 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 導入と移行: 規程と同意の再取得
+    NOTICE_EDIT = "notice.edit", "個人情報の取扱い（規程）を作成・編集する"
+    NOTICE_PUBLISH = "notice.publish", "規程を審査して公開する"
 
 
 R = Role
@@ -89,6 +92,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 導入と移行: 規程と同意の再取得
+    Permission.NOTICE_EDIT: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER}),
+    Permission.NOTICE_PUBLISH: frozenset({R.PRIVACY_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.
