@@ -370,16 +370,14 @@ def _consents_expiring(user: User, scope: str, today: date) -> list[TodoItem]:
 
 
 def _consents_renewal(user: User, scope: str, today: date) -> list[TodoItem]:
-    """同意の再取得が必要 (a purpose was added by the version in force), for the open cases."""
+    """同意の再取得が必要 (a purpose was added by the version in force), for the open cases: one
+    query for the agency's versions, and one for the consents only when a version lacks a purpose."""
     open_cases = _mine(
         case_selectors.cases_visible_to(user).filter(person=OuterRef("person"), state__in=OPEN_STATES),
         user,
         scope,
         "assigned_worker",
     ).order_by("-opened_on", "-id")
-    current = privacy_services.current_notice(user.agency) if user.agency_id else None
-    if current is None or current.effective_from is None:
-        return []
     qs = (
         privacy_selectors.consents_needing_renewal_for(user, on=today)
         .annotate(
@@ -388,21 +386,28 @@ def _consents_renewal(user: User, scope: str, today: date) -> list[TodoItem]:
         )
         .filter(open_case_id__isnull=False)
     )
-    return [
-        TodoItem(
-            due_on=current.effective_from,
-            kind=Kind.CONSENT_RENEWAL,
-            reason=f"規程の第{current.version}版（{wareki(current.effective_from)}から適用）で利用目的が追加されました。"
-            "新しい版を説明し、改めて同意を記録してください。",
-            url=reverse("cases:consent_new", args=[c.person_id]),
-            overdue=False,
-            case_id=c.open_case_id,  # type: ignore[attr-defined]
-            case_number=c.open_case_number,  # type: ignore[attr-defined]
-            person_name=c.person.name,
-            record=c,
+    items = []
+    current = None
+    for c in qs:
+        if current is None:
+            current = privacy_services.current_notice(user.agency, today)
+        if current is None or current.effective_from is None:
+            break
+        items.append(
+            TodoItem(
+                due_on=current.effective_from,
+                kind=Kind.CONSENT_RENEWAL,
+                reason=f"規程の第{current.version}版（{wareki(current.effective_from)}から適用）で"
+                "利用目的が追加されました。新しい版を説明し、改めて同意を記録してください。",
+                url=reverse("cases:consent_new", args=[c.person_id]),
+                overdue=False,
+                case_id=c.open_case_id,  # type: ignore[attr-defined]
+                case_number=c.open_case_number,  # type: ignore[attr-defined]
+                person_name=c.person.name,
+                record=c,
+            )
         )
-        for c in qs
-    ]
+    return items
 
 
 def _housing(user: User, scope: str, today: date) -> list[TodoItem]:

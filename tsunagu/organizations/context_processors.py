@@ -26,7 +26,11 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
     # 導入と移行: 規程と同意の再取得
-    ("規程", "privacy:notice_list", (Permission.NOTICE_EDIT, Permission.NOTICE_PUBLISH)),
+    (
+        "規程",
+        "privacy:notice_list",
+        (Permission.PERSON_VIEW, Permission.NOTICE_EDIT, Permission.NOTICE_PUBLISH),
+    ),
 )
 
 

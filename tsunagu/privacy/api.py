@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -66,14 +65,14 @@ class PrivacyNoticeOut(Schema):
 class PrivacyNoticeIn(Schema):
     """A new draft. Fields left out are copied from the last published version (or the defaults)."""
 
-    title: str | None = Field(None, max_length=120)
-    body: str | None = Field(None, max_length=20000)
-    section_handling: str | None = Field(None, max_length=20000)
-    section_confidentiality: str | None = Field(None, max_length=20000)
-    purposes: list[str] | None = None
-    purposes_note: str | None = Field(None, max_length=20000)
-    section_third_party: str | None = Field(None, max_length=20000)
-    section_contact: str | None = Field(None, max_length=20000)
+    title: str = Field("", min_length=1, max_length=120)
+    body: str = Field("", max_length=20000)
+    section_handling: str = Field("", max_length=20000)
+    section_confidentiality: str = Field("", max_length=20000)
+    purposes: list[str] = Field(default_factory=list, max_length=20)
+    purposes_note: str = Field("", max_length=20000)
+    section_third_party: str = Field("", max_length=20000)
+    section_contact: str = Field("", max_length=20000)
 
 
 class PrivacyNoticePatch(PrivacyNoticeIn):
@@ -114,11 +113,8 @@ def notice_out(notice: PrivacyNotice) -> dict[str, Any]:
 
 
 def _values(payload: Schema) -> dict[str, Any]:
-    values = {k: v for k, v in payload.dict(exclude_unset=True).items() if k != "version"}
-    for key, value in values.items():
-        if value is None:
-            raise ValidationError({key: "null は指定できません。"})
-    return values
+    """The fields the body named (a field left out keeps its value)."""
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k != "version"}
 
 
 @router.get("/privacy-notices", response={200: list[PrivacyNoticeOut], **ERRORS}, summary="規程の版の一覧")

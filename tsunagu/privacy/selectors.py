@@ -131,15 +131,14 @@ def purpose_labels(purposes: list[str]) -> list[str]:
     return [str(labels.get(p, p)) for p in purposes]
 
 
-def _notice_ids_lacking(agency_id: int, purposes: list[str]) -> list[int]:
-    """The agency's published versions that lack one of ``purposes`` (a handful of rows)."""
-    wanted = set(purposes)
+def _published_versions(agency_id: int) -> list[tuple[int, int, date | None, list[str]]]:
+    """(pk, 版, 適用開始日, purposes) of the agency's published versions: one query, a handful of rows."""
     return [
-        pk
-        for pk, held in PrivacyNotice.objects.published()
+        (pk, number, effective_from, list(held or []))
+        for pk, number, effective_from, held in PrivacyNotice.objects.published()
         .filter(agency_id=agency_id)
-        .values_list("pk", "purposes")
-        if wanted - set(held or [])
+        .order_by("-version")
+        .values_list("pk", "version", "effective_from", "purposes")
     ]
 
 
@@ -150,19 +149,17 @@ def consents_needing_renewal(
     ``Consent.objects.in_force_on``) when the version it was given on lacks a purpose of the
     agency's version in force (or of ``purposes``, e.g. a draft under review). A query, not a copy:
     recording a consent on the new version makes it the one in force, and the person leaves the list.
-    Not scoped: callers scope (``consents_needing_renewal_for``) or only count for the agency."""
+    Not scoped: callers scope (``consents_needing_renewal_for``) or only count for the agency.
+    One query for the versions; none more when no version lacks a purpose."""
     on = on or timezone.localdate()
+    versions = _published_versions(agency_id)
     if purposes is None:
-        current = (
-            PrivacyNotice.objects.published()
-            .filter(agency_id=agency_id, effective_from__lte=on)
-            .order_by("-version")
-            .first()
-        )
-        if current is None:
+        in_force = [v for v in versions if v[2] is not None and v[2] <= on]
+        if not in_force:
             return Consent.objects.none()
-        purposes = list(current.purposes)
-    lacking = _notice_ids_lacking(agency_id, purposes)
+        purposes = in_force[0][3]
+    wanted = set(purposes)
+    lacking = [pk for pk, _number, _from, held in versions if wanted - set(held)]
     if not lacking:
         return Consent.objects.none()
     latest = Consent.objects.filter(person=OuterRef("person")).in_force_on(on).values("pk")[:1]
