@@ -4,6 +4,7 @@ that widens the purposes asks for renewed consent (a query), one that narrows as
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -151,7 +152,7 @@ def test_only_the_privacy_officer_publishes_and_not_before_today(officer: Any, s
         notice_publish(
             actor=officer,
             notice=draft,
-            effective_from=TODAY() - timezone.timedelta(days=1),
+            effective_from=TODAY() - timedelta(days=1),
             expected_version=1,
         )
     assert "今日以降" in str(err.value)
@@ -217,3 +218,19 @@ def test_a_version_that_only_narrows_or_rewrites_asks_nothing(officer: Any, work
     assert selectors.widened_purposes(draft.purposes, current_notice(officer.agency)) == []
     notice_publish(actor=officer, notice=draft, effective_from=TODAY(), expected_version=draft.lock_version)
     assert selectors.consents_needing_renewal(officer.agency_id).count() == 0
+
+
+def test_the_caseworker_gets_a_to_do_until_the_consent_is_renewed(officer: Any, worker: Any) -> None:
+    from tsunagu.dashboard.todo import Kind, todo_for
+
+    _narrow_version(officer.agency)
+    case = open_case(worker, consent=consent_values(), assigned_worker=worker)
+    assert not [i for i in todo_for(worker, TODAY()) if i.kind == Kind.CONSENT_RENEWAL]
+    draft = _draft(officer, list(Purpose.values))
+    notice_publish(actor=officer, notice=draft, effective_from=TODAY(), expected_version=draft.lock_version)
+    items = [i for i in todo_for(worker, TODAY()) if i.kind == Kind.CONSENT_RENEWAL]
+    assert [i.case_id for i in items] == [case.pk]
+    assert "第3版" in items[0].reason and "令和" in items[0].reason
+    assert items[0].url == f"/persons/{case.person_id}/consents/new/"
+    consent_give(actor=worker, person=case.person, values=consent_values(purposes=list(Purpose.values)))
+    assert not [i for i in todo_for(worker, TODAY()) if i.kind == Kind.CONSENT_RENEWAL]
