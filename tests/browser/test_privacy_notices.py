@@ -23,6 +23,7 @@ def test_a_widening_version_is_published_and_the_consent_renewed(
     from django.utils import timezone
 
     from tsunagu.cases.tests.helpers import consent_values, open_case
+    from tsunagu.core.dates import wareki
     from tsunagu.organizations.models import User
     from tsunagu.privacy.models import Purpose
     from tsunagu.privacy.services import privacy_notice_publish
@@ -95,7 +96,7 @@ def test_a_widening_version_is_published_and_the_consent_renewed(
     assert "第3版" in page.inner_text("main")
     for label, _code in [(p.label, p.value) for p in Purpose]:
         page.get_by_label(label).check()
-    page.get_by_label("同意日").fill(f"{timezone.localdate():%Y-%m-%d}")
+    page.get_by_label("同意日").fill(wareki(timezone.localdate()))
     page.get_by_label("取得方法").select_option("signature")
     save_screenshot(page, "privacy_notice_consent_form")
     page.get_by_role("button", name="同意を記録する").click()
