@@ -59,7 +59,9 @@ class PrivacyNoticeOut(Schema):
     section_contact: str
     effective_from: date | None
     published_at: datetime | None
-    widened_purposes: list[str] = Field(description="公開中の最新の版にない利用目的（同意の再取得が必要になる）")
+    widened_purposes: list[str] = Field(
+        description="公開中の最新の版にない利用目的（同意の再取得が必要になる）"
+    )
 
 
 class PrivacyNoticeIn(Schema):
@@ -140,7 +142,9 @@ def privacy_notice_get(request: HttpRequest, notice_id: NoticeId) -> dict[str, A
 @router.patch(
     "/privacy-notices/{notice_id}", response={200: PrivacyNoticeOut, **ERRORS}, summary="規程の下書きを編集"
 )
-def privacy_notice_update(request: HttpRequest, notice_id: NoticeId, payload: PrivacyNoticePatch) -> dict[str, Any]:
+def privacy_notice_update(
+    request: HttpRequest, notice_id: NoticeId, payload: PrivacyNoticePatch
+) -> dict[str, Any]:
     user = _api_user(request)
     guards.require(user, Permission.NOTICE_EDIT, via="api")
     notice = selectors.notice_get_for_user(user=user, notice_id=notice_id)

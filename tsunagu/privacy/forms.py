@@ -100,7 +100,9 @@ class PrivacyNoticeForm(forms.Form):
     section_confidentiality = forms.CharField(
         label="守秘義務とその罰則", widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
-    purposes = forms.MultipleChoiceField(label="利用目的", widget=forms.CheckboxSelectMultiple, required=False)
+    purposes = forms.MultipleChoiceField(
+        label="利用目的", widget=forms.CheckboxSelectMultiple, required=False
+    )
     purposes_note = forms.CharField(
         label="利用目的の説明", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -147,8 +147,7 @@ class PrivacyNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version"),
             models.CheckConstraint(
-                condition=Q(status="draft")
-                | (Q(version__isnull=False) & Q(effective_from__isnull=False)),
+                condition=Q(status="draft") | (Q(version__isnull=False) & Q(effective_from__isnull=False)),
                 name="privacynotice_published_has_version",
                 violation_error_message="公開済みの版には版番号と適用開始日が必要です。",
             ),
@@ -158,18 +157,6 @@ class PrivacyNotice(models.Model):
         if self.version is None:
             return f"{self.title}（下書き）"
         return f"{self.title} 第{self.version}版"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == NoticeStatus.PUBLISHED
-
-    def sections(self) -> list[tuple[str, str]]:
-        """(見出し, 本文) in reading order, the empty ones left out."""
-        return [(label, getattr(self, name)) for name, label in NOTICE_SECTIONS.items() if getattr(self, name)]
-
-    def purpose_labels(self) -> list[str]:
-        labels = dict(Purpose.choices)
-        return [str(labels.get(p, p)) for p in Purpose.values if p in self.purposes]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and self.pk is not None:
@@ -183,6 +170,20 @@ class PrivacyNotice(models.Model):
         if stored == NoticeStatus.PUBLISHED:
             raise PermissionError(PUBLISHED_IMMUTABLE_MESSAGE)
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == NoticeStatus.PUBLISHED
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(見出し, 本文) in reading order, the empty ones left out."""
+        return [
+            (label, getattr(self, name)) for name, label in NOTICE_SECTIONS.items() if getattr(self, name)
+        ]
+
+    def purpose_labels(self) -> list[str]:
+        labels = dict(Purpose.choices)
+        return [str(labels.get(p, p)) for p in Purpose.values if p in self.purposes]
 
 
 def consent_in_force_q(on: date, prefix: str = "") -> Q:

@@ -131,7 +131,7 @@ def purpose_labels(purposes: list[str]) -> list[str]:
     return [str(labels.get(p, p)) for p in purposes]
 
 
-def _published_versions(agency_id: int) -> list[tuple[int, int, date | None, list[str]]]:
+def _published_versions(agency_id: int) -> list[tuple[int, int | None, date | None, list[str]]]:
     """(pk, 版, 適用開始日, purposes) of the agency's published versions: one query, a handful of rows."""
     return [
         (pk, number, effective_from, list(held or []))

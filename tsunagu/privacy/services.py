@@ -125,6 +125,7 @@ def notice_draft_create(*, actor: User, values: dict[str, Any] | None = None) ->
     """A new draft of the actor's agency: ``values`` typed, or copied from the last published version."""
     require_agency_of(actor, actor.agency_id or 0, Permission.NOTICE_EDIT)
     agency_id = actor.agency_id
+    assert agency_id is not None  # require_agency_of refused an account without an agency
     base = values if values is not None else notice_values_from(current_notice_any(agency_id))
     cleaned = _clean_notice_values({**default_notice_sections(), **base})
     with transaction.atomic():
@@ -138,7 +139,11 @@ def notice_draft_create(*, actor: User, values: dict[str, Any] | None = None) ->
             **cleaned,
         )
         audit_record(
-            actor=actor, action=AuditAction.CREATE, obj=notice, agency_id=agency_id, details={"status": "draft"}
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=notice,
+            agency_id=agency_id,
+            details={"status": "draft"},
         )
     return notice
 
@@ -200,7 +205,9 @@ def notice_publish(
         )
         if last is not None and last.effective_from and effective_from < last.effective_from:
             raise ValidationError(
-                {"effective_from": f"適用開始日は前の版（第{last.version}版）の適用開始日以降にしてください。"}
+                {
+                    "effective_from": f"適用開始日は前の版（第{last.version}版）の適用開始日以降にしてください。"
+                }
             )
         locked.version = (last.version or 0) + 1 if last else 1
         locked.status = NoticeStatus.PUBLISHED
@@ -275,8 +282,10 @@ def privacy_notice_publish(
     return notice
 
 
-def current_notice(agency: Agency, on: date | None = None) -> PrivacyNotice | None:
+def current_notice(agency: Agency | None, on: date | None = None) -> PrivacyNotice | None:
     """The published version in force on ``on`` (today): the highest 版 whose 適用開始日 has come."""
+    if agency is None:
+        return None
     on = on or timezone.localdate()
     return (
         PrivacyNotice.objects.published()
@@ -288,6 +297,8 @@ def current_notice(agency: Agency, on: date | None = None) -> PrivacyNotice | No
 
 def current_notice_any(agency_id: int | None) -> PrivacyNotice | None:
     """The last published version, in force or not yet (the base of a new draft)."""
+    if agency_id is None:
+        return None
     return PrivacyNotice.objects.published().filter(agency_id=agency_id).order_by("-version").first()
 
 
@@ -310,7 +321,9 @@ def consent_give(
         or notice.effective_from is None
         or notice.effective_from > values["given_on"]
     ):
-        raise ValidationError({"notice": "説明する規程は、同意日に適用されている公開済みの版にしてください。"})
+        raise ValidationError(
+            {"notice": "説明する規程は、同意日に適用されている公開済みの版にしてください。"}
+        )
     if notice is None:
         raise ValidationError({"notice": "説明する「個人情報に関する管理・取扱規程」が登録されていません。"})
     named = list(named_recipients or [])

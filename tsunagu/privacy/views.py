@@ -101,7 +101,11 @@ def section_diff(draft: PrivacyNotice, base: PrivacyNotice | None) -> list[dict[
         before = getattr(base, name) if base else ""
         after = getattr(draft, name)
         rows.append(
-            {"label": label, "changed": (before or "").strip() != (after or "").strip(), "lines": _line_diff(before, after)}
+            {
+                "label": label,
+                "changed": (before or "").strip() != (after or "").strip(),
+                "lines": _line_diff(before, after),
+            }
         )
     before_p = set(base.purposes) if base else set()
     after_p = set(draft.purposes)
@@ -111,7 +115,10 @@ def section_diff(draft: PrivacyNotice, base: PrivacyNotice | None) -> list[dict[
             "label": "利用目的（項目）",
             "changed": before_p != after_p,
             "lines": [
-                ("same" if (p in before_p) == (p in after_p) else ("added" if p in after_p else "removed"), label)
+                (
+                    "same" if (p in before_p) == (p in after_p) else ("added" if p in after_p else "removed"),
+                    label,
+                )
                 for p, label in Purpose.choices
                 if p in before_p or p in after_p
             ],
@@ -173,7 +180,10 @@ def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             notice = notice_draft_update(
-                actor=user, notice=notice, values=form.values(), expected_version=form.cleaned_data.get("version")
+                actor=user,
+                notice=notice,
+                values=form.values(),
+                expected_version=form.cleaned_data.get("version"),
             )
         except StaleVersionError as exc:
             stale = exc.current
@@ -220,7 +230,10 @@ def _renewal_context(request: HttpRequest, notice: PrivacyNotice) -> dict[str, A
     page.object_list = rows
     if rows:
         audit_record_many(
-            actor=user, action=AuditAction.VIEW, objects=[c.person for c in rows], details={"list": "consent_renewal"}
+            actor=user,
+            action=AuditAction.VIEW,
+            objects=[c.person for c in rows],
+            details={"list": "consent_renewal"},
         )
     return {"renewal_applies": True, "renewal_page": page}
 
@@ -323,6 +336,10 @@ def notice_print(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(user=user, notice_id=notice_id)
     with transaction.atomic():
         audit_record(
-            actor=user, action=AuditAction.VIEW, obj=notice, agency_id=notice.agency_id, details={"print": True}
+            actor=user,
+            action=AuditAction.VIEW,
+            obj=notice,
+            agency_id=notice.agency_id,
+            details={"print": True},
         )
     return render(request, "privacy/notice_print.html", {"notice": notice})

@@ -145,7 +145,9 @@ def test_only_the_privacy_officer_publishes_and_not_before_today(officer: Any, s
             actor=staff("shinjuku-center"), notice=draft, effective_from=TODAY(), expected_version=1
         )
     with pytest.raises(AccessDenied):
-        notice_publish(actor=staff("hasuda-privacy"), notice=draft, effective_from=TODAY(), expected_version=1)
+        notice_publish(
+            actor=staff("hasuda-privacy"), notice=draft, effective_from=TODAY(), expected_version=1
+        )
     with pytest.raises(AccessDenied):
         notice_draft_create(actor=staff("shinjuku-soudan"))
     with pytest.raises(ValidationError) as err:
@@ -180,7 +182,9 @@ def test_a_widening_version_asks_for_renewed_consent_until_a_new_consent_is_reco
 ) -> None:
     agency = officer.agency
     _narrow_version(agency)
-    on_v2 = open_case(worker, consent=consent_values(), person_kw={"name": "再同意 一郎", "kana": "サイドウイ イチロウ"})
+    on_v2 = open_case(
+        worker, consent=consent_values(), person_kw={"name": "再同意 一郎", "kana": "サイドウイ イチロウ"}
+    )
     assert selectors.consents_needing_renewal(agency.pk).count() == 0
     draft = _draft(officer, list(Purpose.values))
     assert selectors.widened_purposes(draft.purposes, current_notice(agency)) == [Purpose.RESEARCH]
@@ -188,7 +192,9 @@ def test_a_widening_version_asks_for_renewed_consent_until_a_new_consent_is_reco
     assert on_v2.person_id in {c.person_id for c in expected}
     # The demo consents were given on 第1版, which held every purpose: they need nothing.
     assert all(c.notice.version == 2 for c in expected)
-    v3 = notice_publish(actor=officer, notice=draft, effective_from=TODAY(), expected_version=draft.lock_version)
+    v3 = notice_publish(
+        actor=officer, notice=draft, effective_from=TODAY(), expected_version=draft.lock_version
+    )
     assert current_notice(agency) == v3
     needing = selectors.consents_needing_renewal(agency.pk)
     assert on_v2.person_id in {c.person_id for c in needing}
@@ -196,9 +202,9 @@ def test_a_widening_version_asks_for_renewed_consent_until_a_new_consent_is_reco
     assert selectors.consent_missing_purposes(consent) == [Purpose.RESEARCH.label]
     visible = selectors.consents_needing_renewal_for(worker)
     assert on_v2.person_id in {c.person_id for c in visible}
-    assert not selectors.consents_needing_renewal_for(officer.__class__.objects.get(username="hasuda-soudan")).filter(
-        person_id=on_v2.person_id
-    )
+    assert not selectors.consents_needing_renewal_for(
+        officer.__class__.objects.get(username="hasuda-soudan")
+    ).filter(person_id=on_v2.person_id)
     renewed = consent_give(
         actor=worker, person=on_v2.person, values=consent_values(purposes=list(Purpose.values))
     )
