@@ -101,7 +101,17 @@ def notice_values_from(notice: PrivacyNotice | None) -> dict[str, Any]:
     """A new draft's values: the version given (or the last published one), else the defaults."""
     if notice is None:
         return default_notice_sections()
-    return {name: getattr(notice, name) for name in NOTICE_FIELDS}
+    values = {name: getattr(notice, name) for name in NOTICE_FIELDS}
+    if is_unsectioned(notice):
+        # A version published before the sections existed: its whole text stays in the 前文, and the
+        # sections start from the defaults (the review page shows the difference).
+        values.update(DEFAULT_SECTIONS)
+    return values
+
+
+def is_unsectioned(notice: PrivacyNotice) -> bool:
+    """A version published before the sections existed (its whole text is in ``body``)."""
+    return not any(getattr(notice, name) for name in NOTICE_SECTIONS)
 
 
 def _clean_notice_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from .models import NOTICE_SECTIONS, PrivacyNotice, Purpose
 from .services import (
     current_notice,
     current_notice_any,
+    is_unsectioned,
     notice_draft_create,
     notice_draft_delete,
     notice_draft_update,
@@ -164,7 +165,16 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "下書きを保存しました。内容を確認し、審査に進んでください。")
             return redirect("privacy:notice_detail", notice_id=notice.pk)
-    return render(request, "privacy/notice_form.html", {"form": form, "notice": None, "base": base})
+    return render(
+        request,
+        "privacy/notice_form.html",
+        {
+            "form": form,
+            "notice": None,
+            "base": base,
+            "unsectioned": base is not None and is_unsectioned(base),
+        },
+    )
 
 
 @permission_required(Permission.NOTICE_EDIT)

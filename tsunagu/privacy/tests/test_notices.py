@@ -240,3 +240,19 @@ def test_the_caseworker_gets_a_to_do_until_the_consent_is_renewed(officer: Any, 
     assert items[0].url == f"/persons/{case.person_id}/consents/new/"
     consent_give(actor=worker, person=case.person, values=consent_values(purposes=list(Purpose.values)))
     assert not [i for i in todo_for(worker, TODAY()) if i.kind == Kind.CONSENT_RENEWAL]
+
+
+def test_a_draft_from_a_version_without_sections_keeps_its_text_and_gets_the_sections(
+    officer: Any,
+) -> None:
+    legacy = PrivacyNotice.objects.create(
+        agency=officer.agency,
+        version=2,
+        body="旧来の規程の全文",
+        purposes=NARROW,
+        effective_from=TODAY(),
+    )
+    assert legacy.is_published  # rows written before the sections existed are published versions
+    draft = notice_draft_create(actor=officer)
+    assert draft.body == "旧来の規程の全文" and draft.purposes == NARROW
+    assert "第5条第3項" in draft.section_confidentiality and draft.section_contact
