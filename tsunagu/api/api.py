@@ -187,3 +187,8 @@ api.add_router("/", statistics_router)
 from tsunagu.dashboard.api import router as dashboard_router  # noqa: E402
 
 api.add_router("/", dashboard_router)
+
+# 導入と移行: 規程の版 (/privacy-notices, with the publish action).
+from tsunagu.privacy.api import router as privacy_router  # noqa: E402
+
+api.add_router("/", privacy_router)

@@ -9,6 +9,8 @@ when a thing is due; it asks the apps and composes):
 - つなぎのフォローアップ: the referral's フォローアップ予定日 (``referrals.selectors.referrals_visible_to``);
 - 同意の有効期限: ``referrals.selectors.consents_expiring_queryset`` (a consent in force that expires and
   no later consent takes over);
+- 同意の再取得: ``privacy.selectors.consents_needing_renewal_for`` (the consent in force was given on a
+  version of the 規程 that lacks a purpose of the version in force; from that version's 適用開始日);
 - 求職活動状況報告 and the 延長申請の期限 of 住居確保給付金: ``programs.selectors.report_months_status`` and
   ``programs.housing_rules`` (``period_end``, ``period_end_warning``: the extension is applied for by the
   last day of the last month of the period);
@@ -46,6 +48,8 @@ from tsunagu.core.dates import wareki
 from tsunagu.meetings import selectors as meeting_selectors
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import scope_for_user
+from tsunagu.privacy import selectors as privacy_selectors
+from tsunagu.privacy import services as privacy_services
 from tsunagu.programs import housing_rules as hr
 from tsunagu.programs import selectors as program_selectors
 from tsunagu.programs.models import (
@@ -82,6 +86,7 @@ class Kind:
     NO_CONTACT = "no_contact"
     REFERRAL_FOLLOW_UP = "referral_follow_up"
     CONSENT_EXPIRING = "consent_expiring"
+    CONSENT_RENEWAL = "consent_renewal"
     HOUSING_REPORT = "housing_report"
     HOUSING_EXTENSION = "housing_extension"
     ENROLMENT_ENDING = "enrolment_ending"
@@ -97,6 +102,7 @@ KIND_LABELS: dict[str, str] = {
     Kind.NO_CONTACT: f"{NO_CONTACT_DAYS}日以上接触なし",
     Kind.REFERRAL_FOLLOW_UP: "つなぎのフォローアップ",
     Kind.CONSENT_EXPIRING: "同意の有効期限",
+    Kind.CONSENT_RENEWAL: "同意の再取得",
     Kind.HOUSING_REPORT: "求職活動状況報告",
     Kind.HOUSING_EXTENSION: "住居確保給付金の延長申請期限",
     Kind.ENROLMENT_ENDING: "事業の利用期限",
@@ -175,6 +181,7 @@ def todo_for(user: User, today: date, *, scope: str = MINE) -> list[TodoItem]:
         items += _no_contact(user, scope, today)
         items += _referral_follow_ups(user, scope, today)
         items += _consents_expiring(user, scope, today)
+        items += _consents_renewal(user, scope, today)
         items += _housing(user, scope, today)
         items += _enrolments(user, scope, today)
     if user.can(Permission.DECISION_RECORD):
@@ -194,6 +201,7 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
             Kind.NO_CONTACT,
             Kind.REFERRAL_FOLLOW_UP,
             Kind.CONSENT_EXPIRING,
+            Kind.CONSENT_RENEWAL,
             Kind.HOUSING_REPORT,
             Kind.HOUSING_EXTENSION,
             Kind.ENROLMENT_ENDING,
@@ -359,6 +367,47 @@ def _consents_expiring(user: User, scope: str, today: date) -> list[TodoItem]:
         )
         for c in qs
     ]
+
+
+def _consents_renewal(user: User, scope: str, today: date) -> list[TodoItem]:
+    """同意の再取得が必要 (a purpose was added by the version in force), for the open cases: one
+    query for the agency's versions, and one for the consents only when a version lacks a purpose."""
+    open_cases = _mine(
+        case_selectors.cases_visible_to(user).filter(person=OuterRef("person"), state__in=OPEN_STATES),
+        user,
+        scope,
+        "assigned_worker",
+    ).order_by("-opened_on", "-id")
+    qs = (
+        privacy_selectors.consents_needing_renewal_for(user, on=today)
+        .annotate(
+            open_case_id=Subquery(open_cases.values("pk")[:1]),
+            open_case_number=Subquery(open_cases.values("case_number")[:1]),
+        )
+        .filter(open_case_id__isnull=False)
+    )
+    items = []
+    current = None
+    for c in qs:
+        if current is None:
+            current = privacy_services.current_notice(user.agency, today)
+        if current is None or current.effective_from is None:
+            break
+        items.append(
+            TodoItem(
+                due_on=current.effective_from,
+                kind=Kind.CONSENT_RENEWAL,
+                reason=f"規程の第{current.version}版（{wareki(current.effective_from)}から適用）で"
+                "利用目的が追加されました。新しい版を説明し、改めて同意を記録してください。",
+                url=reverse("cases:consent_new", args=[c.person_id]),
+                overdue=False,
+                case_id=c.open_case_id,  # type: ignore[attr-defined]
+                case_number=c.open_case_number,  # type: ignore[attr-defined]
+                person_name=c.person.name,
+                record=c,
+            )
+        )
+    return items
 
 
 def _housing(user: User, scope: str, today: date) -> list[TodoItem]:

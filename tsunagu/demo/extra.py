@@ -95,8 +95,8 @@ def load_domain_demo_data() -> dict[str, int]:
     from tsunagu.cases.models import Case
     from tsunagu.cases.services import intake_register
     from tsunagu.persons.models import Person
-    from tsunagu.privacy.models import ConsentMethod, DataCategory
-    from tsunagu.privacy.services import default_notice_body
+    from tsunagu.privacy.models import ConsentMethod, DataCategory, NoticeStatus
+    from tsunagu.privacy.services import default_notice_sections
     from tsunagu.programs.seed import seed_housing_benefit_demo
 
     counts = {"partner_agencies": 0, "persons": 0, "cases": 0}
@@ -112,8 +112,10 @@ def load_domain_demo_data() -> dict[str, int]:
         PrivacyNotice.objects.get_or_create(
             agency=agency,
             version=1,
+            # 第1版, published, in the sections of the 規程 (privacy.services.default_notice_sections).
             defaults={
-                "body": default_notice_body(),
+                **default_notice_sections(),
+                "status": NoticeStatus.PUBLISHED,
                 "purposes": list(Purpose.values),
                 "effective_from": date(2025, 4, 1),
             },

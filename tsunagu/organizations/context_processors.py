@@ -27,6 +27,12 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
     # 導入と移行: 初期設定 (the システム管理者 only)
     ("初期設定", "setup:home", (Permission.SITE_MANAGE,)),
+    # 導入と移行: 規程と同意の再取得
+    (
+        "規程",
+        "privacy:notice_list",
+        (Permission.PERSON_VIEW, Permission.NOTICE_EDIT, Permission.NOTICE_PUBLISH),
+    ),
 )
 
 

@@ -64,6 +64,9 @@ class Permission(models.TextChoices):
     API_USE = "api.use", "APIを使う"
     # 導入と移行: 初期設定
     SITE_MANAGE = "site.manage", "都道府県・自治体・機関・職員アカウントを設定する"
+    # 導入と移行: 規程と同意の再取得
+    NOTICE_EDIT = "notice.edit", "個人情報の取扱い（規程）を作成・編集する"
+    NOTICE_PUBLISH = "notice.publish", "規程を審査して公開する"
 
 
 R = Role
@@ -99,6 +102,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
     # 導入と移行: 初期設定 (the システム管理者 alone; it holds no permission on personal data)
     Permission.SITE_MANAGE: frozenset({R.SYSTEM_ADMIN}),
+    # 導入と移行: 規程と同意の再取得
+    Permission.NOTICE_EDIT: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER}),
+    Permission.NOTICE_PUBLISH: frozenset({R.PRIVACY_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.

@@ -87,3 +87,62 @@ class ConsentForm(forms.Form):
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = JapaneseDateField(label="撤回日")
     note = forms.CharField(label="撤回の内容・経緯", max_length=200, required=False)
+
+
+class PrivacyNoticeForm(forms.Form):
+    """規程の版（下書き）: the structured sections, the purposes, and the edit version (hidden)."""
+
+    title = forms.CharField(label="表題", max_length=120)
+    body = forms.CharField(label="前文", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    section_handling = forms.CharField(
+        label="個人情報の取扱い（管理）", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    section_confidentiality = forms.CharField(
+        label="守秘義務とその罰則", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    purposes = forms.MultipleChoiceField(
+        label="利用目的", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    purposes_note = forms.CharField(
+        label="利用目的の説明", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    section_third_party = forms.CharField(
+        label="第三者提供", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    section_contact = forms.CharField(
+        label="開示・訂正・苦情の窓口", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    VALUE_FIELDS = (
+        "title",
+        "body",
+        "section_handling",
+        "section_confidentiality",
+        "purposes",
+        "purposes_note",
+        "section_third_party",
+        "section_contact",
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from .models import Purpose
+
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = Purpose.choices  # type: ignore[attr-defined]
+
+    def clean_purposes(self):  # type: ignore[no-untyped-def]
+        purposes = self.cleaned_data.get("purposes") or []
+        if not purposes:
+            raise forms.ValidationError("利用目的を1つ以上選んでください。")
+        return purposes
+
+    def values(self) -> dict:  # type: ignore[type-arg]
+        return {k: self.cleaned_data[k] for k in self.VALUE_FIELDS}
+
+
+class NoticePublishForm(forms.Form):
+    """審査して公開: the 適用開始日 (today or later) and the edit version that was reviewed."""
+
+    effective_from = JapaneseDateField(label="適用開始日")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -43,26 +43,147 @@ class ConsentMethod(models.TextChoices):
     PROXY = "proxy", "代理人による署名"
 
 
+class NoticeStatus(models.TextChoices):
+    """A version of the notice is written and reviewed as a draft, then published once."""
+
+    DRAFT = "draft", "下書き"
+    PUBLISHED = "published", "公開済み"
+
+
+# The structured sections of a notice (手引き VII-1(1)(2)), in the order the person reads them.
+NOTICE_SECTIONS: dict[str, str] = {
+    "section_handling": "個人情報の取扱い（管理）",
+    "section_confidentiality": "守秘義務とその罰則",
+    "purposes_note": "利用目的",
+    "section_third_party": "第三者提供",
+    "section_contact": "開示・訂正・苦情の窓口",
+}
+
+PUBLISHED_IMMUTABLE_MESSAGE = (
+    "公開済みの規程の版は変更・削除できません。変更するときは、この版をもとに新しい版を作成してください。"
+)
+
+
+class PrivacyNoticeQuerySet(models.QuerySet["PrivacyNotice"]):
+    """No bulk UPDATE or DELETE that would touch a published version (the database refuses it too)."""
+
+    def published(self) -> PrivacyNoticeQuerySet:
+        return self.filter(status=NoticeStatus.PUBLISHED)
+
+    def drafts(self) -> PrivacyNoticeQuerySet:
+        return self.filter(status=NoticeStatus.DRAFT)
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(status=NoticeStatus.PUBLISHED).exists():
+            raise PermissionError(PUBLISHED_IMMUTABLE_MESSAGE)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status=NoticeStatus.PUBLISHED).exists():
+            raise PermissionError(PUBLISHED_IMMUTABLE_MESSAGE)
+        return super().delete()
+
+
 class PrivacyNotice(models.Model):
-    """A version of the privacy notice shown to persons. Published versions are never edited."""
+    """A version of the privacy notice (個人情報に関する管理・取扱規程) shown to persons.
+
+    A draft (下書き) is edited under optimistic locking (``lock_version``, checked with
+    ``core.locking.check_version(attr="lock_version")``: the field ``version`` is the notice's 版,
+    which consents and screens have always shown). Publishing gives the draft its 版 number and
+    適用開始日; from then on the row is never changed or deleted — the model, its queryset and a
+    database trigger (migration ``0002``) refuse it. Consents only ever point at published versions.
+    """
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="privacy_notices")
-    version = models.PositiveIntegerField("版")
+    status = models.CharField(
+        "状態", max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PUBLISHED
+    )
+    version = models.PositiveIntegerField("版", null=True, blank=True)
     title = models.CharField("表題", max_length=120, default="個人情報に関する管理・取扱規程")
-    body = models.TextField("本文")
+    body = models.TextField("本文（前文）", blank=True)
+    section_handling = models.TextField("個人情報の取扱い（管理）", blank=True)
+    section_confidentiality = models.TextField("守秘義務とその罰則", blank=True)
     purposes = models.JSONField("利用目的", default=list)
-    effective_from = models.DateField("適用開始日")
+    purposes_note = models.TextField("利用目的の説明", blank=True)
+    section_third_party = models.TextField("第三者提供", blank=True)
+    section_contact = models.TextField("開示・訂正・苦情の窓口", blank=True)
+    effective_from = models.DateField("適用開始日", null=True, blank=True)
+    lock_version = models.PositiveIntegerField("編集の版", default=1)
+    created_at = models.DateTimeField("作成日時", null=True, blank=True, auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", null=True, blank=True, auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="作成者",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新者",
+    )
+    published_at = models.DateTimeField("公開日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="公開者",
+    )
+
+    objects: ClassVar[PrivacyNoticeQuerySet] = PrivacyNoticeQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "個人情報の取扱いの説明（版）"
         verbose_name_plural = "個人情報の取扱いの説明（版）"
         ordering = ["agency", "-version"]
+        base_manager_name = "objects"
         constraints = [
-            models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version")
+            models.UniqueConstraint(fields=["agency", "version"], name="privacynotice_unique_version"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(version__isnull=False) & Q(effective_from__isnull=False)),
+                name="privacynotice_published_has_version",
+                violation_error_message="公開済みの版には版番号と適用開始日が必要です。",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.version is None:
+            return f"{self.title}（下書き）"
         return f"{self.title} 第{self.version}版"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.pk is not None:
+            stored = PrivacyNotice.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == NoticeStatus.PUBLISHED:
+                raise PermissionError(PUBLISHED_IMMUTABLE_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        stored = PrivacyNotice.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored == NoticeStatus.PUBLISHED:
+            raise PermissionError(PUBLISHED_IMMUTABLE_MESSAGE)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == NoticeStatus.PUBLISHED
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(見出し, 本文) in reading order, the empty ones left out."""
+        return [
+            (label, getattr(self, name)) for name, label in NOTICE_SECTIONS.items() if getattr(self, name)
+        ]
+
+    def purpose_labels(self) -> list[str]:
+        labels = dict(Purpose.choices)
+        return [str(labels.get(p, p)) for p in Purpose.values if p in self.purposes]
 
 
 def consent_in_force_q(on: date, prefix: str = "") -> Q:

@@ -20,6 +20,7 @@ from tsunagu.organizations.selectors import staff_visible_to
 from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons.policies import masked_value, restricted_visible_person_ids
 from tsunagu.privacy.policies import consent_in_force
+from tsunagu.privacy.selectors import consent_missing_purposes
 
 from .. import hub, selectors, services
 from ..forms import (
@@ -148,7 +149,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "closure_labels": code_labels(CodeList.CLOSURE_REASON),
             "history": case.transitions.select_related("actor"),
             "emergencies": case.emergency_supports.all(),
-            "consent": consent_in_force(case.person),
+            "consent": (consent := consent_in_force(case.person)),
+            # 同意の再取得: the purposes of the version in force the consent's version lacked.
+            "consent_renewal": consent_missing_purposes(consent),
             "labels": {
                 "method": code_labels(CodeList.CONSULTATION_METHOD),
                 "consulter": code_labels(CodeList.CONSULTER_TYPE),

@@ -51,7 +51,10 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "同意を記録しました。")
             return redirect("cases:person_detail", person_id=person.pk)
-    return render(request, "cases/consent_form.html", {"person": person, "form": form})
+    from tsunagu.privacy.services import current_notice
+
+    notice = current_notice(person.agency)
+    return render(request, "cases/consent_form.html", {"person": person, "form": form, "notice": notice})
 
 
 @require_POST

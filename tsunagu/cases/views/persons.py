@@ -24,7 +24,7 @@ from tsunagu.persons.forms import HouseholdFormSet, PersonForm
 from tsunagu.persons.policies import masked_value, restricted_visible_person_ids
 from tsunagu.privacy.forms import ConsentWithdrawForm
 from tsunagu.privacy.policies import consent_in_force
-from tsunagu.privacy.selectors import consents_of_person
+from tsunagu.privacy.selectors import consent_missing_purposes, consents_of_person
 
 from .. import selectors
 from .common import actor, seen_version
@@ -48,7 +48,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             .filter(person=person)
             .select_related("assigned_worker"),
             "consents": consents_of_person(person),
-            "consent_in_force": consent_in_force(person),
+            "consent_in_force": (in_force := consent_in_force(person)),
+            "consent_renewal": consent_missing_purposes(in_force),
             "withdraw_form": ConsentWithdrawForm(),
             "merges": person.merges_kept.select_related("merged", "performed_by").order_by("-performed_at"),
             "can_merge": allowed(actor(request), Permission.PERSON_MERGE),

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 #         + one audit INSERT per panel shown (overdue, ending, emergency: the rows listed are read)
 #         + 今日やること (todo.py): one query per kind (monitoring, plans, no contact, referrals,
 #           consents, benefit applications, enrolments) and its audit INSERT
-TODO_WORKER_QUERIES = 7 + 1
+#           + 同意の再取得: the agency's 規程 versions (the consents only when one lacks a purpose)
+TODO_WORKER_QUERIES = 8 + 1
 WORKER_BUDGET = 19 + TODO_WORKER_QUERIES
 # manager: the above + no-contact rows + caseload per worker (GROUP BY)
 #          + one audit INSERT per panel shown (4)
