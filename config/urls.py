@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/", include("tsunagu.organizations.urls")),
     path("privacy/", include("tsunagu.privacy.urls")),
     path("programs/", include("tsunagu.programs.urls")),
+    path("masters/", include("tsunagu.masters.urls")),
     path("referrals/", include("tsunagu.referrals.urls")),
     path("meetings/", include("tsunagu.meetings.urls")),
     path("statistics/", include("tsunagu.statistics.urls")),
