@@ -34,7 +34,9 @@ from .db import JSONArrayContains
 from .models import CodeItem, CodeList
 from .request_context import current_code_labels
 
-Row = tuple[str, str, str, int, bool, int | None, str]  # list_key, code, label, order, active, muni, counted_as
+Row = tuple[
+    str, str, str, int, bool, int | None, str
+]  # list_key, code, label, order, active, muni, counted_as
 _FIELDS = ("list_key", "code", "label", "sort_order", "is_active", "municipality_id", "counted_as")
 
 

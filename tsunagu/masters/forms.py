@@ -10,7 +10,10 @@ from django import forms
 class CodeAddForm(forms.Form):
     label = forms.CharField(label="表示名", max_length=100)
     sort_order = forms.IntegerField(
-        label="並び順", required=False, min_value=0, help_text="小さい順に表示されます。空欄なら最後に追加します。"
+        label="並び順",
+        required=False,
+        min_value=0,
+        help_text="小さい順に表示されます。空欄なら最後に追加します。",
     )
     counted_as = forms.ChoiceField(
         label="統計上の標準の項目",
@@ -23,6 +26,9 @@ class CodeAddForm(forms.Form):
         field = self.fields["counted_as"]
         field.choices = [("", "（選択してください）" if counted else "（なし）"), *standard]  # type: ignore[attr-defined]
         field.required = counted
+        field.error_messages["required"] = (
+            "統計で数える標準の項目を選んでください（全国の統計と比べられるようにするため）。"
+        )
 
 
 class CodeEditForm(forms.Form):

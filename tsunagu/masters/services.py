@@ -26,7 +26,12 @@ from tsunagu.organizations.roles import Permission
 
 from .selectors import municipality_for_user_or_404
 
-LABELS = {"label": "表示名", "sort_order": "並び順", "is_active": "使用中", "counted_as": "統計上の標準コード"}
+LABELS = {
+    "label": "表示名",
+    "sort_order": "並び順",
+    "is_active": "使用中",
+    "counted_as": "統計上の標準コード",
+}
 CODE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
@@ -88,7 +93,9 @@ def code_add(
     counted_as = (counted_as or "").strip()
     if list_key in COUNTED_LISTS:
         if counted_as not in standard:
-            errors["counted_as"] = "統計で数える標準の項目を選んでください（全国の統計と比べられるようにするため）。"
+            errors["counted_as"] = (
+                "統計で数える標準の項目を選んでください（全国の統計と比べられるようにするため）。"
+            )
     elif counted_as and counted_as not in standard:
         errors["counted_as"] = "標準の項目から選んでください。"
     code = (code or "").strip()
@@ -169,7 +176,13 @@ def _save(actor: Any, row: CodeItem, before: dict[str, Any], reason: str, **deta
     bump(row)
     row.save()
     record_change(
-        actor=actor, obj=row, before=before, after=model_values(row, LABELS), labels=LABELS, shown=_shown, reason=reason
+        actor=actor,
+        obj=row,
+        before=before,
+        after=model_values(row, LABELS),
+        labels=LABELS,
+        shown=_shown,
+        reason=reason,
     )
     _audit(actor, AuditAction.CREATE if created else AuditAction.UPDATE, row, reason=reason, **details)
     return row

@@ -36,7 +36,9 @@ def code_lists(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _list_context(request: HttpRequest, municipality: Any, list_key: CodeList, form: CodeAddForm) -> dict[str, Any]:
+def _list_context(
+    request: HttpRequest, municipality: Any, list_key: CodeList, form: CodeAddForm
+) -> dict[str, Any]:
     return {
         "municipality": municipality,
         "list_key": list_key,
@@ -131,7 +133,9 @@ def code_edit(request: HttpRequest, municipality_id: int, list_key: str, code: s
 
 @require_POST
 @permission_required(Permission.CODES_EDIT)
-def code_action(request: HttpRequest, municipality_id: int, list_key: str, code: str, action: str) -> HttpResponse:
+def code_action(
+    request: HttpRequest, municipality_id: int, list_key: str, code: str, action: str
+) -> HttpResponse:
     municipality = selectors.municipality_for_user_or_404(request.user, municipality_id)
     key = selectors.list_key_or_404(request.user, list_key)
     row = _own_or_effective(request, municipality, key, code)
@@ -139,12 +143,24 @@ def code_action(request: HttpRequest, municipality_id: int, list_key: str, code:
     try:
         if action == "retire":
             services.code_set_active(
-                actor=request.user, municipality=municipality, list_key=key, code=code, version=version, active=False
+                actor=request.user,
+                municipality=municipality,
+                list_key=key,
+                code=code,
+                version=version,
+                active=False,
             )
-            messages.success(request, f"「{row.code.label}」を使用中止にしました。これまでの記録の表示は変わりません。")
+            messages.success(
+                request, f"「{row.code.label}」を使用中止にしました。これまでの記録の表示は変わりません。"
+            )
         elif action == "restore":
             services.code_set_active(
-                actor=request.user, municipality=municipality, list_key=key, code=code, version=version, active=True
+                actor=request.user,
+                municipality=municipality,
+                list_key=key,
+                code=code,
+                version=version,
+                active=True,
             )
             messages.success(request, f"「{row.code.label}」を再び使えるようにしました。")
         elif action == "delete":

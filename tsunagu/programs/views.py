@@ -46,11 +46,11 @@ from .forms import (
     IncomeRecheckForm,
     JobSearchReportForm,
     JobSearchRuleForm,
-    RuleTableForm,
     LoanLinkForm,
     PaymentForm,
     ProgressReportForm,
     RuleForm,
+    RuleTableForm,
     StopForm,
     TrainingTypeDecisionForm,
 )
@@ -58,9 +58,9 @@ from .models import (
     ApplicationState,
     CertifiedTrainingProvider,
     DebtStatus,
-    GradeArea,
     EnrolmentProgram,
     EnrolmentStatus,
+    GradeArea,
     HousingBenefitApplication,
     HousingBenefitDecision,
     HousingBenefitStop,
@@ -423,7 +423,10 @@ def rule_table_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "基準額表を作成しました。内容を確認して確定してください（確定までは適用されません）。")
+            messages.success(
+                request,
+                "基準額表を作成しました。内容を確認して確定してください（確定までは適用されません）。",
+            )
             return redirect("programs:housing_rule_table_review", draft_id=draft.pk)
     return render(
         request, "programs/housing_rule_table_form.html", {"form": form, "municipality": municipality}

@@ -4,41 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0010_change_record'),
+        ("core", "0010_change_record"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='codeitem',
-            name='codeitem_unique_code',
+            model_name="codeitem",
+            name="codeitem_unique_code",
         ),
         migrations.AddField(
-            model_name='codeitem',
-            name='counted_as',
-            field=models.CharField(blank=True, default='', max_length=40, verbose_name='統計上の標準コード'),
+            model_name="codeitem",
+            name="counted_as",
+            field=models.CharField(blank=True, default="", max_length=40, verbose_name="統計上の標準コード"),
         ),
         migrations.AddField(
-            model_name='codeitem',
-            name='municipality_id',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='自治体ID（空欄は全国の標準）'),
+            model_name="codeitem",
+            name="municipality_id",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="自治体ID（空欄は全国の標準）"),
         ),
         migrations.AddField(
-            model_name='codeitem',
-            name='version',
-            field=models.PositiveIntegerField(default=1, verbose_name='版'),
+            model_name="codeitem",
+            name="version",
+            field=models.PositiveIntegerField(default=1, verbose_name="版"),
         ),
         migrations.AddIndex(
-            model_name='codeitem',
-            index=models.Index(fields=['municipality_id', 'list_key'], name='codeitem_muni_list'),
+            model_name="codeitem",
+            index=models.Index(fields=["municipality_id", "list_key"], name="codeitem_muni_list"),
         ),
         migrations.AddConstraint(
-            model_name='codeitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('municipality_id__isnull', True)), fields=('list_key', 'code'), name='codeitem_unique_code'),
+            model_name="codeitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("municipality_id__isnull", True)),
+                fields=("list_key", "code"),
+                name="codeitem_unique_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='codeitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('municipality_id__isnull', False)), fields=('list_key', 'code', 'municipality_id'), name='codeitem_unique_code_per_municipality'),
+            model_name="codeitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("municipality_id__isnull", False)),
+                fields=("list_key", "code", "municipality_id"),
+                name="codeitem_unique_code_per_municipality",
+            ),
         ),
     ]

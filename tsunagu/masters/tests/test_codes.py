@@ -86,7 +86,12 @@ def test_retire_hides_from_new_entries_but_old_records_keep_label(staff: Any) ->
     code = _used_route(shinjuku)
     label = code_labels(ROUTE, shinjuku)[code]
     row = services.code_set_active(
-        actor=staff("shinjuku-center"), municipality=shinjuku, list_key=ROUTE, code=code, version=0, active=False
+        actor=staff("shinjuku-center"),
+        municipality=shinjuku,
+        list_key=ROUTE,
+        code=code,
+        version=0,
+        active=False,
     )
     assert code not in valid_codes(ROUTE, shinjuku)
     assert code not in dict(code_choices(ROUTE, shinjuku))
@@ -136,7 +141,13 @@ def test_stale_version_refused(staff: Any) -> None:
     )
     with pytest.raises(ValidationError):
         services.code_edit(
-            actor=director, municipality=shinjuku, list_key=ROUTE, code=code, version=0, label="二", sort_order=1
+            actor=director,
+            municipality=shinjuku,
+            list_key=ROUTE,
+            code=code,
+            version=0,
+            label="二",
+            sort_order=1,
         )
 
 
@@ -149,7 +160,9 @@ def test_scope_other_municipality_and_roles(staff: Any) -> None:
             actor=staff("hasuda-center"), municipality=shinjuku, list_key=CodeList.CONTACT_METHOD, label="x"
         )
     # 蓮田市のセンター長 edits 白岡市 (共同実施, Agency.area); 蓮田市の自治体担当者 does not.
-    services.code_add(actor=staff("hasuda-center"), municipality=shiraoka, list_key=CodeList.CONTACT_METHOD, label="x")
+    services.code_add(
+        actor=staff("hasuda-center"), municipality=shiraoka, list_key=CodeList.CONTACT_METHOD, label="x"
+    )
     with pytest.raises(Http404):
         services.code_add(
             actor=staff("hasuda-jichitai"), municipality=shiraoka, list_key=CodeList.CONTACT_METHOD, label="y"

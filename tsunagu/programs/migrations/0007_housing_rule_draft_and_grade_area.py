@@ -6,41 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0001_initial'),
-        ('programs', '0006_rule_tables_refuse_delete_on_sqlite'),
+        ("organizations", "0001_initial"),
+        ("programs", "0006_rule_tables_refuse_delete_on_sqlite"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='housingbenefitruletable',
-            name='grade_area',
-            field=models.CharField(blank=True, choices=[('1-1', '1級地-1'), ('1-2', '1級地-2'), ('2-1', '2級地-1'), ('2-2', '2級地-2'), ('3-1', '3級地-1'), ('3-2', '3級地-2')], max_length=10, null=True, verbose_name='級地'),
+            model_name="housingbenefitruletable",
+            name="grade_area",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("1-1", "1級地-1"),
+                    ("1-2", "1級地-2"),
+                    ("2-1", "2級地-1"),
+                    ("2-2", "2級地-2"),
+                    ("3-1", "3級地-1"),
+                    ("3-2", "3級地-2"),
+                ],
+                max_length=10,
+                null=True,
+                verbose_name="級地",
+            ),
         ),
         migrations.CreateModel(
-            name='HousingRuleDraft',
+            name="HousingRuleDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('effective_from', models.DateField(verbose_name='適用開始日')),
-                ('rows', models.JSONField(default=list, verbose_name='行')),
-                ('source', models.CharField(max_length=500, verbose_name='出典')),
-                ('note', models.TextField(blank=True, verbose_name='変更理由・備考')),
-                ('origin', models.CharField(default='entry', max_length=20, verbose_name='作成方法')),
-                ('status', models.CharField(choices=[('draft', '確認待ち'), ('approved', '確定済み'), ('withdrawn', '取下げ')], default='draft', max_length=20, verbose_name='状態')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='確定日時')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='作成者')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='確定者')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality', verbose_name='自治体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("effective_from", models.DateField(verbose_name="適用開始日")),
+                ("rows", models.JSONField(default=list, verbose_name="行")),
+                ("source", models.CharField(max_length=500, verbose_name="出典")),
+                ("note", models.TextField(blank=True, verbose_name="変更理由・備考")),
+                ("origin", models.CharField(default="entry", max_length=20, verbose_name="作成方法")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "確認待ち"), ("approved", "確定済み"), ("withdrawn", "取下げ")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="確定日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="作成者",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="確定者",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                        verbose_name="自治体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '住居確保給付金 基準額表（確定前）',
-                'verbose_name_plural': '住居確保給付金 基準額表（確定前）',
-                'ordering': ['-created_at'],
+                "verbose_name": "住居確保給付金 基準額表（確定前）",
+                "verbose_name_plural": "住居確保給付金 基準額表（確定前）",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -197,7 +197,9 @@ class HousingRuleDraft(VersionedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.municipality} 基準額表（{wareki(self.effective_from)}から・{self.get_status_display()}）"
+        return (
+            f"{self.municipality} 基準額表（{wareki(self.effective_from)}から・{self.get_status_display()}）"
+        )
 
 
 class HousingBenefitRuleTable(ImmutableRow):
@@ -212,7 +214,9 @@ class HousingBenefitRuleTable(ImmutableRow):
     rent_cap = models.PositiveIntegerField("家賃上限（住宅扶助基準額、円）")
     asset_limit = models.PositiveIntegerField("資産上限（円）")
     # Nullable so that adding it keeps the append-only triggers (SQLite adds the column in place).
-    grade_area = models.CharField("級地", max_length=10, null=True, blank=True, choices=GradeArea.choices)
+    grade_area = models.CharField(  # noqa: DJ001
+        "級地", max_length=10, null=True, blank=True, choices=GradeArea.choices
+    )
 
     class Meta:
         verbose_name = "住居確保給付金 基準額表（行）"

@@ -223,16 +223,31 @@ def _check_table_rows(rows: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 20:
             row_errors[f"row_{n}_household_size"] = f"{n}行目：世帯人数は1〜20の整数で入力してください。"
         base = _check_yen(
-            row_errors, f"row_{n}_base_amount", raw.get("base_amount"), f"{n}行目の基準額", maximum=MAX_MONTHLY_YEN, positive=True
+            row_errors,
+            f"row_{n}_base_amount",
+            raw.get("base_amount"),
+            f"{n}行目の基準額",
+            maximum=MAX_MONTHLY_YEN,
+            positive=True,
         )
         _check_yen(
-            row_errors, f"row_{n}_rent_cap", raw.get("rent_cap"), f"{n}行目の家賃上限", maximum=MAX_MONTHLY_YEN, positive=True
+            row_errors,
+            f"row_{n}_rent_cap",
+            raw.get("rent_cap"),
+            f"{n}行目の家賃上限",
+            maximum=MAX_MONTHLY_YEN,
+            positive=True,
         )
         asset = raw.get("asset_limit")
         if asset in (None, "") and base is not None:
             asset = hr.asset_limit_for(base)
         limit = _check_yen(
-            row_errors, f"row_{n}_asset_limit", asset, f"{n}行目の資産上限", maximum=hr.ASSET_LIMIT_CEILING, positive=True
+            row_errors,
+            f"row_{n}_asset_limit",
+            asset,
+            f"{n}行目の資産上限",
+            maximum=hr.ASSET_LIMIT_CEILING,
+            positive=True,
         )
         if base is not None and limit is not None and limit > hr.asset_limit_for(base):
             row_errors[f"row_{n}_asset_limit"] = (
@@ -299,7 +314,11 @@ def housing_rule_table_propose(
             action=AuditAction.CREATE,
             obj=draft,
             municipality_id=municipality.pk,
-            details={"effective_from": effective_from.isoformat(), "rows": len(clean), "origin": draft.origin},
+            details={
+                "effective_from": effective_from.isoformat(),
+                "rows": len(clean),
+                "origin": draft.origin,
+            },
         )
     return draft
 
@@ -328,7 +347,11 @@ def housing_rule_table_review(draft: HousingRuleDraft) -> list[RuleDiff]:
         else:
             changed = frozenset(
                 f for f in ("base_amount", "rent_cap", "asset_limit") if getattr(current, f) != row[f]
-            ) | (frozenset({"grade_area"}) if (current.grade_area or "") != (row.get("grade_area") or "") else frozenset())
+            ) | (
+                frozenset({"grade_area"})
+                if (current.grade_area or "") != (row.get("grade_area") or "")
+                else frozenset()
+            )
         result.append(RuleDiff(row["household_size"], row["applies_to_larger"], row, current, changed))
     return result
 
@@ -343,7 +366,9 @@ def _draft_for_decision(actor: User, draft: HousingRuleDraft, version: Any) -> H
     return locked
 
 
-def housing_rule_table_approve(*, actor: User, draft: HousingRuleDraft, version: Any = None) -> list[HousingBenefitRuleTable]:
+def housing_rule_table_approve(
+    *, actor: User, draft: HousingRuleDraft, version: Any = None
+) -> list[HousingBenefitRuleTable]:
     """Confirm (基準額表の確定): write the rule rows, effective from the draft's date. Earlier rows
     stay as they are; a row for the same size and date gets the next revision."""
     try:
@@ -399,7 +424,9 @@ def housing_rule_table_approve(*, actor: User, draft: HousingRuleDraft, version:
     return written
 
 
-def housing_rule_table_withdraw(*, actor: User, draft: HousingRuleDraft, version: Any = None) -> HousingRuleDraft:
+def housing_rule_table_withdraw(
+    *, actor: User, draft: HousingRuleDraft, version: Any = None
+) -> HousingRuleDraft:
     """Withdraw a prepared table (nothing was in force; the draft is kept as withdrawn)."""
     with transaction.atomic():
         locked = _draft_for_decision(actor, draft, version)

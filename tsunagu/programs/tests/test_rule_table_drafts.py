@@ -21,8 +21,20 @@ NEXT = date(2027, 4, 1)
 
 def _rows(base: int = 90_000) -> list[dict[str, Any]]:
     return [
-        {"household_size": 1, "base_amount": base, "rent_cap": 55_000, "asset_limit": None, "grade_area": "1-1"},
-        {"household_size": 2, "base_amount": 135_000, "rent_cap": 66_000, "asset_limit": 800_000, "grade_area": "1-1"},
+        {
+            "household_size": 1,
+            "base_amount": base,
+            "rent_cap": 55_000,
+            "asset_limit": None,
+            "grade_area": "1-1",
+        },
+        {
+            "household_size": 2,
+            "base_amount": 135_000,
+            "rent_cap": 66_000,
+            "asset_limit": 800_000,
+            "grade_area": "1-1",
+        },
         {
             "household_size": 3,
             "base_amount": 175_000,
@@ -68,7 +80,9 @@ def test_draft_review_approve_and_calculation_by_date(hb: Any, staff: Any) -> No
     assert new.grade_area == "1-1"
     # The amount (家賃 − (収入 − 基準額), at most the 家賃上限) follows the row of its date.
     assert hr.monthly_amount(income=100_000, rent=60_000, rules=new.as_rules(), on=NEXT) == 50_000
-    assert hr.monthly_amount(income=100_000, rent=60_000, rules=old.as_rules(), on=date(2027, 3, 31)) == 44_000
+    assert (
+        hr.monthly_amount(income=100_000, rent=60_000, rules=old.as_rules(), on=date(2027, 3, 31)) == 44_000
+    )
     # 3人以上 covers 5 persons from the date.
     assert rule_for_assessment(municipality=shinjuku, household_size=5, on=NEXT).base_amount == 175_000
     with pytest.raises(ValidationError, match="既に確定"):
@@ -137,7 +151,12 @@ def test_invalid_screen_input_is_shown_again(hb: Any, login: Any) -> None:
     client = login("shinjuku-jichitai")
     response = client.post(
         "/programs/housing-benefit/rules/table/new/",
-        {"effective_from": "令和9年4月1日", "source": "要綱", "row_1_base_amount": "90000", "row_2_rent_cap": "1"},
+        {
+            "effective_from": "令和9年4月1日",
+            "source": "要綱",
+            "row_1_base_amount": "90000",
+            "row_2_rent_cap": "1",
+        },
     )
     assert response.status_code == 200
     page = response.content.decode()
