@@ -10,8 +10,9 @@ the municipality of the record (the case's, the intake's); ``None`` means the st
 * ``code_labels`` — every label, retired ones too, so old records still show their labels. With no
   municipality it also names every municipality's own codes (an audit row or an export that does
   not know the municipality still reads a label, never a raw code);
-* ``standard_code`` / ``counted_as_map`` — the standard code an own code is counted as in the
-  statistics (``counted_as``), so that national figures stay comparable.
+* ``standard_code`` / ``counted_as_map`` / ``counted_expression`` / ``counted_contains`` — the
+  standard code an own code is counted as in the statistics (``counted_as``), so that national
+  figures stay comparable (``docs/statistics.md``「自治体独自の区分」).
 
 During a request every list is read in one query, the first time any is asked for
 (``request_context.current_code_labels``); a write through ``masters`` calls ``forget_cached``.
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.lookups import Exact
 
 from .db import JSONArrayContains
 from .models import CodeItem, CodeList
@@ -177,6 +179,33 @@ def counted_as_map(list_key: CodeList | str) -> dict[str, str]:
 def standard_code(list_key: CodeList | str, code: str) -> str:
     """The standard code under which ``code`` is counted (itself for a standard code)."""
     return counted_as_map(list_key).get(code, code)
+
+
+def standard_labels(list_key: CodeList | str) -> dict[str, str]:
+    """The standard list's labels only (the categories the statistics report)."""
+    return {c.code: c.label for c in effective_list(list_key, None)}
+
+
+def counted_expression(list_key: CodeList | str, field: Any) -> Any:
+    """An expression of a one-code field (``"intake__route"`` or an expression) that gives the
+    standard code each own code is counted as (``counted_as``); standard codes stay as they are.
+    The statistics group by it so that every municipality's figures fall into the national
+    categories."""
+    expression = F(field) if isinstance(field, str) else field
+    mapping = counted_as_map(list_key)
+    if not mapping:
+        return expression
+    whens = [When(Exact(expression, Value(own)), then=Value(std)) for own, std in sorted(mapping.items())]
+    return Case(*whens, default=expression, output_field=CharField())
+
+
+def counted_contains(list_key: CodeList | str, field: str, code: str) -> Q:
+    """A JSON list of codes that holds ``code`` or an own code counted as it."""
+    q = Q(JSONArrayContains(field, code))
+    for own, std in sorted(counted_as_map(list_key).items()):
+        if std == code:
+            q |= Q(JSONArrayContains(field, own))
+    return q
 
 
 def usage_filter(usage: Usage, codes: Iterable[str]) -> Q:

@@ -204,3 +204,55 @@ def test_every_field_validated_against_a_list_is_declared() -> None:
     assert found, "the forms no longer use code_choices as expected"
     missing = {pair for pair in found if pair not in declared and pair[1] not in {"main_topic", "topic"}}
     assert not missing
+
+
+def test_statistics_count_an_own_code_as_its_standard_code(staff: Any) -> None:
+    from django.db.models import Count
+
+    from tsunagu.cases.models import Case
+    from tsunagu.core.codes import counted_contains, counted_expression
+
+    shinjuku = _muni("131041")
+    used = _used_route(shinjuku)
+    standard = next(code for code, _ in code_choices(ROUTE) if code != used)
+    before = {
+        r["k"]: r["n"]
+        for r in Intake.objects.annotate(k=counted_expression(ROUTE, "route"))
+        .values("k")
+        .annotate(n=Count("id"))
+    }
+    own = services.code_add(
+        actor=staff("shinjuku-center"),
+        municipality=shinjuku,
+        list_key=ROUTE,
+        label="区独自",
+        counted_as=standard,
+    )
+    other = Intake.objects.filter(route=used).first()
+    assert other is not None
+    Intake.objects.filter(pk=other.pk).update(route=own.code)
+    after = {
+        r["k"]: r["n"]
+        for r in Intake.objects.annotate(k=counted_expression(ROUTE, "route"))
+        .values("k")
+        .annotate(n=Count("id"))
+    }
+    assert own.code not in after
+    assert after[standard] == before.get(standard, 0) + 1
+    assert after[used] == before[used] - 1
+    topic_std = code_choices(CodeList.CONSULTATION_TOPIC)[0][0]
+    topic_own = services.code_add(
+        actor=staff("shinjuku-center"),
+        municipality=shinjuku,
+        list_key=CodeList.CONSULTATION_TOPIC,
+        label="区独自の相談",
+        counted_as=topic_std,
+    )
+    counted_before = Case.objects.filter(
+        counted_contains(CodeList.CONSULTATION_TOPIC, "topics", topic_std)
+    ).count()
+    case = Case.objects.exclude(counted_contains(CodeList.CONSULTATION_TOPIC, "topics", topic_std)).first()
+    assert case is not None
+    Case.objects.filter(pk=case.pk).update(topics=[topic_own.code])
+    counted = Case.objects.filter(counted_contains(CodeList.CONSULTATION_TOPIC, "topics", topic_std)).count()
+    assert counted == counted_before + 1

@@ -25,7 +25,9 @@ def test_director_adds_retires_and_deletes(login: Any, django_assert_max_num_que
     assert page.status_code == 200
     text = page.content.decode()
     assert "使用件数" in text and "標準" in text
-    response = client.post(_url(shinjuku), {"label": "区の独自窓口から", "sort_order": "", "counted_as": "other"})
+    response = client.post(
+        _url(shinjuku), {"label": "区の独自窓口から", "sort_order": "", "counted_as": "other"}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     own = CodeItem.objects.get(municipality_id=shinjuku.pk, label="区の独自窓口から")
     assert "区の独自窓口から" in client.get(_url(shinjuku)).content.decode()
