@@ -24,7 +24,7 @@ from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
 
-from .selectors import municipality_for_user_or_404
+from .policies import municipality_for_user_or_404
 
 LABELS = {
     "label": "表示名",
