@@ -61,7 +61,7 @@ def _audit(actor: Any, action: AuditAction, row: CodeItem, **details: Any) -> No
         action=action,
         obj=row,
         municipality_id=row.municipality_id,
-        details={"list": row.list_key, "code": row.code, **details},
+        details={"list_key": str(CodeList(row.list_key).label), "code": row.code, **details},
     )
 
 

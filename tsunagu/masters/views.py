@@ -81,7 +81,7 @@ def code_list(request: HttpRequest, municipality_id: int, list_key: str) -> Http
         action=AuditAction.VIEW,
         object_type="codeitem",
         municipality_id=municipality.pk,
-        details={"list": key.value},
+        details={"list_key": str(key.label)},
     )
     return render(request, "masters/code_list.html", _list_context(request, municipality, key, form))
 

@@ -317,7 +317,7 @@ def housing_rule_table_propose(
             details={
                 "effective_from": effective_from.isoformat(),
                 "rows": len(clean),
-                "origin": draft.origin,
+                "origin": "ファイルから取込み" if draft.origin == "import" else "画面で入力",
             },
         )
     return draft
@@ -414,7 +414,7 @@ def housing_rule_table_approve(
                 obj=locked,
                 municipality_id=locked.municipality_id,
                 details={
-                    "status": "approved",
+                    "status": str(HousingRuleDraftStatus.APPROVED.label),
                     "effective_from": locked.effective_from.isoformat(),
                     "rows": len(written),
                 },
@@ -440,6 +440,6 @@ def housing_rule_table_withdraw(
             action=AuditAction.TRANSITION,
             obj=locked,
             municipality_id=locked.municipality_id,
-            details={"status": "withdrawn"},
+            details={"status": str(HousingRuleDraftStatus.WITHDRAWN.label)},
         )
     return locked
