@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.apps import apps
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.lookups import Exact
 
 from .db import JSONArrayContains
@@ -243,11 +243,19 @@ def usage_counts(list_key: CodeList | str, codes: Iterable[str], municipality: A
         qs = model._default_manager.filter(usage_filter(usage, codes))
         if muni is not None:
             qs = qs.filter(**{usage.municipality_path: muni})
-        for value in qs.values_list(usage.field, flat=True):
-            stored = value if isinstance(value, list) else [value]
-            for code in set(stored):
+        if usage.kind == "value":
+            # Counted in the database, one row per code.
+            for code, n in qs.order_by().values_list(usage.field).annotate(n=Count("pk")):
                 if code in counts:
-                    counts[code] += 1
+                    counts[code] += int(n)
+            continue
+        aggregates = {
+            f"c{i}": Count("pk", filter=Q(JSONArrayContains(usage.field, code)))
+            for i, code in enumerate(codes)
+        }
+        row = qs.aggregate(**aggregates)
+        for i, code in enumerate(codes):
+            counts[code] += int(row[f"c{i}"] or 0)
     return counts
 
 
