@@ -146,9 +146,24 @@ def effective_list(list_key: str, municipality: Any = None) -> list[EffectiveCod
     return sorted(result.values(), key=lambda c: (c.sort_order, c.code))
 
 
-def code_choices(list_key: CodeList | str, municipality: Any = None) -> list[tuple[str, str]]:
-    """The codes a new entry may choose (使用中), in order."""
-    return [(c.code, c.label) for c in effective_list(list_key, municipality) if c.is_active]
+def _kept(keep: Any) -> set[str]:
+    if keep is None or keep == "":
+        return set()
+    if isinstance(keep, (list, tuple, set, frozenset)):
+        return {str(k) for k in keep}
+    return {str(keep)}
+
+
+def code_choices(
+    list_key: CodeList | str, municipality: Any = None, *, keep: Any = None
+) -> list[tuple[str, str]]:
+    """The codes a new entry may choose (使用中), in order. ``keep`` (the value or values a record
+    being corrected already stores) keeps a retired code on offer for that record, so a correction
+    never drops it silently."""
+    kept = _kept(keep)
+    return [
+        (c.code, c.label) for c in effective_list(list_key, municipality) if c.is_active or c.code in kept
+    ]
 
 
 def code_labels(list_key: CodeList | str, municipality: Any = None) -> dict[str, str]:
@@ -161,9 +176,10 @@ def code_labels(list_key: CodeList | str, municipality: Any = None) -> dict[str,
     return labels
 
 
-def valid_codes(list_key: CodeList | str, municipality: Any = None) -> set[str]:
-    """The codes a validator accepts for a new entry (使用中 only)."""
-    return {c.code for c in effective_list(list_key, municipality) if c.is_active}
+def valid_codes(list_key: CodeList | str, municipality: Any = None, *, keep: Any = None) -> set[str]:
+    """The codes a validator accepts for a new entry (使用中 only; plus ``keep``, see ``code_choices``)."""
+    kept = _kept(keep)
+    return {c.code for c in effective_list(list_key, municipality) if c.is_active or c.code in kept}
 
 
 def counted_as_map(list_key: CodeList | str) -> dict[str, str]:

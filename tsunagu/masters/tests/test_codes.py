@@ -256,3 +256,19 @@ def test_statistics_count_an_own_code_as_its_standard_code(staff: Any) -> None:
     Case.objects.filter(pk=case.pk).update(topics=[topic_own.code])
     counted = Case.objects.filter(counted_contains(CodeList.CONSULTATION_TOPIC, "topics", topic_std)).count()
     assert counted == counted_before + 1
+
+
+def test_a_correction_keeps_the_retired_code_it_already_stores(staff: Any) -> None:
+    shinjuku = _muni("131041")
+    code = _used_route(shinjuku)
+    services.code_set_active(
+        actor=staff("shinjuku-center"),
+        municipality=shinjuku,
+        list_key=ROUTE,
+        code=code,
+        version=0,
+        active=False,
+    )
+    assert code not in valid_codes(ROUTE, shinjuku)
+    assert code in valid_codes(ROUTE, shinjuku, keep=code)
+    assert code in dict(code_choices(ROUTE, shinjuku, keep=[code]))
