@@ -27,6 +27,7 @@ urlpatterns = [
     path("setup/", include("tsunagu.organizations.setup_urls")),
     path("privacy/", include("tsunagu.privacy.urls")),
     path("programs/", include("tsunagu.programs.urls")),
+    path("masters/", include("tsunagu.masters.urls")),
     path("referrals/", include("tsunagu.referrals.urls")),
     path("meetings/", include("tsunagu.meetings.urls")),
     path("statistics/", include("tsunagu.statistics.urls")),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tsunagu.core",
     "tsunagu.organizations",
+    "tsunagu.masters",
     "tsunagu.persons",
     "tsunagu.network",
     "tsunagu.cases",

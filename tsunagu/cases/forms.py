@@ -88,18 +88,30 @@ class IntakeForm(forms.Form):
     def section_has_errors(self, names: tuple[str, ...]) -> bool:
         return self.is_bound and any(n in self.errors for n in names)
 
-    def __init__(self, *args: Any, partner_queryset: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, partner_queryset: Any = None, municipality: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.municipality = municipality  # whose 区分マスタ (the case's, or the agency's 主たる実施主体)
         f = self.fields
-        f["method"].choices = [("", "（選択してください）"), *code_choices(CodeList.CONSULTATION_METHOD)]  # type: ignore[attr-defined]
-        f["consulter_type"].choices = code_choices(CodeList.CONSULTER_TYPE)  # type: ignore[attr-defined]
-        f["route"].choices = [("", "（選択してください）"), *code_choices(CodeList.REFERRAL_ROUTE)]  # type: ignore[attr-defined]
-        topics = code_choices(CodeList.CONSULTATION_TOPIC)
+        f["method"].choices = [  # type: ignore[attr-defined]
+            ("", "（選択してください）"),
+            *code_choices(CodeList.CONSULTATION_METHOD, municipality),
+        ]
+        f["consulter_type"].choices = code_choices(CodeList.CONSULTER_TYPE, municipality)  # type: ignore[attr-defined]
+        f["route"].choices = [  # type: ignore[attr-defined]
+            ("", "（選択してください）"),
+            *code_choices(CodeList.REFERRAL_ROUTE, municipality),
+        ]
+        topics = code_choices(CodeList.CONSULTATION_TOPIC, municipality)
         f["topics"].choices = topics  # type: ignore[attr-defined]
         f["main_topic"].choices = [("", "（なし）"), *topics]  # type: ignore[attr-defined]
-        f["urgency_flags"].choices = code_choices(CodeList.URGENCY_FLAG)  # type: ignore[attr-defined]
+        f["urgency_flags"].choices = code_choices(CodeList.URGENCY_FLAG, municipality)  # type: ignore[attr-defined]
         f["screening_outcome"].choices = ScreeningOutcome.choices  # type: ignore[attr-defined]
-        f["screening_referral_to"].choices = [("", "（なし）"), *code_choices(CodeList.SCREENING_REFERRAL)]  # type: ignore[attr-defined]
+        f["screening_referral_to"].choices = [  # type: ignore[attr-defined]
+            ("", "（なし）"),
+            *code_choices(CodeList.SCREENING_REFERRAL, municipality),
+        ]
         f["referring_partner"].queryset = partner_queryset  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
@@ -113,7 +125,11 @@ class IntakeForm(forms.Form):
 
         data = super().clean() or {}
         try:
-            validate_intake_values(data, partner_queryset=self.fields["referring_partner"].queryset)  # type: ignore[attr-defined]
+            validate_intake_values(
+                data,
+                partner_queryset=self.fields["referring_partner"].queryset,  # type: ignore[attr-defined]
+                municipality=self.municipality,
+            )  # type: ignore[attr-defined]
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 if field in self.fields and field not in self.errors:
@@ -224,7 +240,7 @@ class AssessmentForm(forms.Form):
         self.case = case
         f = self.fields
         f["joint_with"].queryset = staff_queryset  # type: ignore[attr-defined]
-        f["issues"].choices = code_choices(CodeList.ASSESSMENT_ISSUE)  # type: ignore[attr-defined]
+        f["issues"].choices = code_choices(CodeList.ASSESSMENT_ISSUE, case.municipality_id)  # type: ignore[attr-defined]
         f["disability_certificate"].choices = [("", "（未確認）"), *DisabilityCertificate.choices]  # type: ignore[attr-defined]
         f["urgency"].choices = [("", "（未評価）"), *Urgency.choices]  # type: ignore[attr-defined]
         # The sections, in the sheet's order, after the date.
@@ -523,9 +539,12 @@ class EvaluationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case, self.plan, self.goals = case, plan, goals
         f = self.fields
-        f["changes"].choices = code_choices(CodeList.CHANGE_ITEM)  # type: ignore[attr-defined]
+        f["changes"].choices = code_choices(CodeList.CHANGE_ITEM, case.municipality_id)  # type: ignore[attr-defined]
         f["direction"].choices = Direction.choices  # type: ignore[attr-defined]
-        f["closure_reason"].choices = [("", "（選択してください）"), *code_choices(CodeList.CLOSURE_REASON)]  # type: ignore[attr-defined]
+        f["closure_reason"].choices = [  # type: ignore[attr-defined]
+            ("", "（選択してください）"),
+            *code_choices(CodeList.CLOSURE_REASON, case.municipality_id),
+        ]
         ordered: dict[str, forms.Field] = {"evaluated_on": f["evaluated_on"]}
         for g in goals:
             ordered[f"goal_{g.pk}_achievement"] = forms.ChoiceField(

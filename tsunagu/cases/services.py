@@ -197,7 +197,9 @@ def intake_register(
     if done is not None:
         return done
     worker = assigned_worker or actor
-    validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(agency))
+    validate_intake_values(
+        values, partner_queryset=PartnerAgency.objects.in_area_of(agency), municipality=agency.municipality_id
+    )
     data = _clean_intake_data(values)
     urgency_flags: list[str] = data["urgency_flags"]
     received_on = timezone.localtime(data["received_at"]).date()
@@ -383,7 +385,11 @@ def intake_update(*, actor: User, case: Case, values: dict[str, Any], expected_v
     """
     require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
     require_intake_corrector(actor, case)
-    validate_intake_values(values, partner_queryset=PartnerAgency.objects.in_area_of(actor.agency))
+    validate_intake_values(
+        values,
+        partner_queryset=PartnerAgency.objects.in_area_of(actor.agency),
+        municipality=case.municipality_id,
+    )
     data = _clean_intake_data(values)
     with transaction.atomic():
         locked_case = lock(Case.objects.select_related("person"), case.pk)

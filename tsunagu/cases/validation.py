@@ -16,7 +16,9 @@ from tsunagu.network.models import PartnerAgency
 from .models import ScreeningOutcome
 
 
-def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> None:
+def validate_intake_values(
+    values: dict[str, Any], *, partner_queryset: Any, municipality: Any = None
+) -> None:
     """``partner_queryset``: the partner agencies of the municipalities the agency serves."""
     errors: dict[str, str] = {}
     received = values.get("received_at")
@@ -30,14 +32,14 @@ def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> 
         "route": CodeList.REFERRAL_ROUTE,
     }
     for field, lst in checks.items():
-        if values.get(field) not in valid_codes(lst):
+        if values.get(field) not in valid_codes(lst, municipality):
             errors[field] = "選択肢から選んでください。"
     topics = list(values.get("topics") or [])
-    if set(topics) - valid_codes(CodeList.CONSULTATION_TOPIC):
+    if set(topics) - valid_codes(CodeList.CONSULTATION_TOPIC, municipality):
         errors["topics"] = "相談したいことの値が正しくありません。"
     if values.get("main_topic") and values["main_topic"] not in topics:
         errors["main_topic"] = "最も困っていること（◎）は、チェックした項目から選んでください。"
-    if set(values.get("urgency_flags") or []) - valid_codes(CodeList.URGENCY_FLAG):
+    if set(values.get("urgency_flags") or []) - valid_codes(CodeList.URGENCY_FLAG, municipality):
         errors["urgency_flags"] = "緊急性の値が正しくありません。"
     if (
         values.get("consulter_type") not in (None, "", "self")
@@ -48,7 +50,7 @@ def validate_intake_values(values: dict[str, Any], *, partner_queryset: Any) -> 
     if outcome and outcome not in ScreeningOutcome.values:
         errors["screening_outcome"] = "スクリーニング結果を選択肢から選んでください。"
     if outcome == ScreeningOutcome.REFERRED and values.get("screening_referral_to") not in valid_codes(
-        CodeList.SCREENING_REFERRAL
+        CodeList.SCREENING_REFERRAL, municipality
     ):
         errors["screening_referral_to"] = "つなぎ先を選んでください。"
     partner = values.get("referring_partner")
@@ -98,7 +100,7 @@ def validate_assessment_values(values: dict[str, Any], *, case: Any, staff_query
         errors["sections"] = "アセスメントシートの欄の指定が正しくありません。"
     elif any(not isinstance(v, str) for v in sections.values()):
         errors["sections"] = "各欄は文字で入力してください。"
-    if set(values.get("issues") or []) - valid_codes(CodeList.ASSESSMENT_ISSUE):
+    if set(values.get("issues") or []) - valid_codes(CodeList.ASSESSMENT_ISSUE, case.municipality_id):
         errors["issues"] = "抱える課題の値が正しくありません。"
     cert = values.get("disability_certificate") or ""
     if cert and cert not in DisabilityCertificate.values:
@@ -241,14 +243,14 @@ def validate_evaluation_values(values: dict[str, Any], *, case: Any, plan: Any) 
         errors["evaluated_on"] = "評価日が未来の日付になっています。"
     elif on < plan.start_date:
         errors["evaluated_on"] = "評価日はプラン期間の開始日以降にしてください。"
-    if set(values.get("changes") or []) - valid_codes(CodeList.CHANGE_ITEM):
+    if set(values.get("changes") or []) - valid_codes(CodeList.CHANGE_ITEM, case.municipality_id):
         errors["changes"] = "本人の変化の値が正しくありません。"
     direction = values.get("direction")
     if direction not in Direction.values:
         errors["direction"] = "今後の方向性（終結・再プラン・中断）を選んでください。"
     reason = values.get("closure_reason") or ""
     if direction == Direction.CLOSE:
-        if reason not in valid_codes(CodeList.CLOSURE_REASON):
+        if reason not in valid_codes(CodeList.CLOSURE_REASON, case.municipality_id):
             errors["closure_reason"] = "終結の場合は終結理由を選んでください。"
     elif reason:
         errors["closure_reason"] = "終結理由は、今後の方向性が「終結」の場合にだけ選べます。"

@@ -157,22 +157,48 @@ class CodeList(models.TextChoices):
 
 
 class CodeItem(models.Model):
-    """One entry of a category list. Codes are stable; labels and order may be edited."""
+    """One entry of a category list (区分マスタ). Codes are stable; labels and order may be edited.
+
+    ``municipality_id`` empty = the standard list (the defaults); a row with a municipality either
+    overrides the standard row of the same code (label, order, 使用中) for that municipality or adds
+    the municipality's own code. An own code of a list the statistics count carries ``counted_as``,
+    the standard code it is counted as, so the national figures stay comparable. A code some record
+    stores is never deleted, only retired (``is_active`` off, 使用中止); old records keep its label.
+    """
 
     list_key = models.CharField("一覧", max_length=40, choices=CodeList.choices)
     code = models.CharField("コード", max_length=40)
     label = models.CharField("表示名", max_length=100)
     sort_order = models.PositiveIntegerField("並び順", default=0)
     is_active = models.BooleanField("使用中", default=True)
+    municipality_id = models.BigIntegerField("自治体ID（空欄は全国の標準）", null=True, blank=True)
+    counted_as = models.CharField("統計上の標準コード", max_length=40, blank=True, default="")
+    version = models.PositiveIntegerField("版", default=1)
 
     class Meta:
         verbose_name = "区分マスタ"
         verbose_name_plural = "区分マスタ"
         ordering = ["list_key", "sort_order", "code"]
-        constraints = [models.UniqueConstraint(fields=["list_key", "code"], name="codeitem_unique_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_key", "code"],
+                condition=models.Q(municipality_id__isnull=True),
+                name="codeitem_unique_code",
+            ),
+            models.UniqueConstraint(
+                fields=["list_key", "code", "municipality_id"],
+                condition=models.Q(municipality_id__isnull=False),
+                name="codeitem_unique_code_per_municipality",
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality_id", "list_key"], name="codeitem_muni_list")]
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def is_standard(self) -> bool:
+        return self.municipality_id is None
 
 
 class IdempotencyKey(models.Model):

@@ -33,6 +33,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
         "privacy:notice_list",
         (Permission.PERSON_VIEW, Permission.NOTICE_EDIT, Permission.NOTICE_PUBLISH),
     ),
+    ("区分マスタ", "masters:code_lists", (Permission.CODES_EDIT,)),
 )
 
 

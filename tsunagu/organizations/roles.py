@@ -67,6 +67,8 @@ class Permission(models.TextChoices):
     # 導入と移行: 規程と同意の再取得
     NOTICE_EDIT = "notice.edit", "個人情報の取扱い（規程）を作成・編集する"
     NOTICE_PUBLISH = "notice.publish", "規程を審査して公開する"
+    # 導入と移行: 区分マスタ（自治体ごと）
+    CODES_EDIT = "codes.edit", "区分マスタを編集する（自治体ごと）"
 
 
 R = Role
@@ -105,6 +107,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # 導入と移行: 規程と同意の再取得
     Permission.NOTICE_EDIT: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER}),
     Permission.NOTICE_PUBLISH: frozenset({R.PRIVACY_OFFICER}),
+    # 導入と移行: 区分マスタ（自治体ごと）
+    Permission.CODES_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.

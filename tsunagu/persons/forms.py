@@ -62,8 +62,20 @@ class PersonForm(forms.Form):
                     "is_restricted"
                 ].help_text = "閲覧制限の設定・解除は、相談支援員（担当者）またはセンター長が行います。"
                 self.fields["restriction_reason"].help_text = ""
-        self.fields["contact_method"].choices = [("", "（未選択）"), *code_choices(CodeList.CONTACT_METHOD)]  # type: ignore[attr-defined]
-        self.fields["housing_status"].choices = [("", "（未選択）"), *code_choices(CodeList.HOUSING_STATUS)]  # type: ignore[attr-defined]
+        # Whose 区分マスタ: the person's municipality, or the agency's for a new person.
+        muni = (
+            person.municipality_id
+            if person is not None
+            else getattr(getattr(user, "agency", None), "municipality_id", None)
+        )
+        self.fields["contact_method"].choices = [  # type: ignore[attr-defined]
+            ("", "（未選択）"),
+            *code_choices(CodeList.CONTACT_METHOD, muni),
+        ]
+        self.fields["housing_status"].choices = [  # type: ignore[attr-defined]
+            ("", "（未選択）"),
+            *code_choices(CodeList.HOUSING_STATUS, muni),
+        ]
 
     def clean(self) -> dict[str, Any]:
         from django.core.exceptions import ValidationError

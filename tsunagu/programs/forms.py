@@ -29,6 +29,7 @@ from .models import (
     DecisionOutcome,
     EnrolmentProgram,
     ExpenseCategory,
+    GradeArea,
     HandBackKind,
     IncomeCategory,
     LoanKind,
@@ -446,3 +447,57 @@ class IncomeRecheckForm(forms.Form):
     """収入の再確認 after a 就労・増収: the household's monthly income now (nothing is written)."""
 
     household_monthly_income = YenField(label="就労・増収後の世帯の月収（円）")
+
+
+TABLE_ROWS = 8  # 世帯人数 1〜8 on the screen; the CSV import may send up to 20
+
+
+class RuleTableForm(forms.Form):
+    """A whole 基準額表 for an effective date (基準額表の確定 follows on the review page)."""
+
+    effective_from = JapaneseDateField(label="適用開始日")
+    grade_area = forms.ChoiceField(
+        label="級地", choices=[("", "（選択してください）"), *GradeArea.choices], required=False
+    )
+    last_applies_to_larger = forms.BooleanField(
+        label="最後の行をそれより多い世帯にも適用する（○人以上）", required=False, initial=True
+    )
+    source = forms.CharField(label="出典（要綱・告示・通知の名称と日付）", max_length=500)
+    note = forms.CharField(label="変更理由・備考", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, TABLE_ROWS + 1):
+            self.fields[f"row_{n}_base_amount"] = YenField(label=f"{n}人世帯の基準額（円）", required=False)
+            self.fields[f"row_{n}_rent_cap"] = YenField(label=f"{n}人世帯の家賃上限（円）", required=False)
+            self.fields[f"row_{n}_asset_limit"] = YenField(
+                label=f"{n}人世帯の資産上限（円、空欄なら基準額×6と100万円の小さい方）", required=False
+            )
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """The filled rows (a row with every amount blank ends the table)."""
+        data = self.cleaned_data
+        rows = []
+        for n in range(1, TABLE_ROWS + 1):
+            values = [data.get(f"row_{n}_{f}") for f in ("base_amount", "rent_cap", "asset_limit")]
+            if all(v in (None, "") for v in values):
+                continue
+            rows.append(
+                {
+                    "household_size": n,
+                    "base_amount": values[0],
+                    "rent_cap": values[1],
+                    "asset_limit": values[2],
+                    "grade_area": data.get("grade_area") or "",
+                    "applies_to_larger": False,
+                }
+            )
+        if rows and data.get("last_applies_to_larger"):
+            rows[-1]["applies_to_larger"] = True
+        return rows
+
+    def row_fields(self) -> list[tuple[int, Any, Any, Any]]:
+        return [
+            (n, self[f"row_{n}_base_amount"], self[f"row_{n}_rent_cap"], self[f"row_{n}_asset_limit"])
+            for n in range(1, TABLE_ROWS + 1)
+        ]

@@ -47,6 +47,8 @@ from .models import (
     HouseholdBudgetSheet,
     HousingBenefitApplication,
     HousingBenefitRuleTable,
+    HousingRuleDraft,
+    HousingRuleDraftStatus,
     JobSearchRequirement,
     LoanLink,
     ProgramEnrolment,
@@ -71,6 +73,30 @@ def rules_current_for(*, municipality: Municipality, on: date) -> list[HousingBe
     )
     rows = [rule_in_force(municipality=municipality, household_size=s, on=on) for s in sorted(set(sizes))]
     return [r for r in rows if r is not None]
+
+
+def rule_drafts_pending(*, municipality: Municipality) -> models.QuerySet[HousingRuleDraft]:
+    """The prepared tables of the municipality not yet confirmed or withdrawn."""
+    return HousingRuleDraft.objects.filter(
+        municipality=municipality, status=HousingRuleDraftStatus.DRAFT
+    ).select_related("created_by")
+
+
+def rule_draft_get_for_user(*, user: Any, municipality: Municipality, draft_id: Any) -> HousingRuleDraft:
+    """One prepared table of the officer's own municipality; 404 for an absent one and another's."""
+    queryset = HousingRuleDraft.objects.filter(municipality=municipality).select_related(
+        "municipality", "created_by"
+    )
+    return get_for_user_or_404(queryset, user, draft_id)
+
+
+def rule_future_rows_for(*, municipality: Municipality, after: date) -> list[HousingBenefitRuleTable]:
+    """Confirmed rows that start to apply after ``after`` (適用予定), by date then household size."""
+    return list(
+        HousingBenefitRuleTable.objects.filter(municipality=municipality, effective_from__gt=after).order_by(
+            "effective_from", "household_size", "-revision"
+        )
+    )
 
 
 def job_search_rows_for(*, municipality: Municipality) -> models.QuerySet[JobSearchRequirement]:

@@ -27,6 +27,12 @@ urlpatterns = [
     ),
     path("housing-benefit/rules/", views.rule_tables, name="housing_rules"),
     path("housing-benefit/rules/new/", views.rule_new, name="housing_rule_new"),
+    path("housing-benefit/rules/table/new/", views.rule_table_new, name="housing_rule_table_new"),
+    path(
+        "housing-benefit/rules/table/<int:draft_id>/",
+        views.rule_table_review,
+        name="housing_rule_table_review",
+    ),
     path("enrolments/", views.enrolment_list, name="enrolment_list"),
     path("enrolments/new/", views.enrolment_new, name="enrolment_new"),
     path("enrolments/providers/", views.provider_list, name="provider_list"),

@@ -50,6 +50,7 @@ from .forms import (
     PaymentForm,
     ProgressReportForm,
     RuleForm,
+    RuleTableForm,
     StopForm,
     TrainingTypeDecisionForm,
 )
@@ -59,6 +60,7 @@ from .models import (
     DebtStatus,
     EnrolmentProgram,
     EnrolmentStatus,
+    GradeArea,
     HousingBenefitApplication,
     HousingBenefitDecision,
     HousingBenefitStop,
@@ -386,12 +388,85 @@ def rule_tables(request: HttpRequest) -> HttpResponse:
             "current": selectors.rules_current_for(municipality=m, on=today),
             "history": selectors.rule_rows_for(municipality=m),
             "job_search": selectors.job_search_rows_for(municipality=m),
+            "upcoming": selectors.rule_future_rows_for(municipality=m, after=today),
+            "drafts": selectors.rule_drafts_pending(municipality=m),
             "can_edit": request.user.can(Permission.RULES_EDIT)  # type: ignore[union-attr]
             and request.user.municipality_id == m.pk,  # type: ignore[union-attr]
         }
         for m in selectors.municipalities_for_user(request.user)
     ]
     return render(request, "programs/housing_rules.html", {"tables": tables, "today": today})
+
+
+def _officer_municipality(request: HttpRequest) -> Municipality:
+    guards.require_any(request.user, Permission.RULES_EDIT, path=request.path)
+    municipality = request.user.municipality  # type: ignore[union-attr]
+    if municipality is None:
+        guards.deny(request.user, permission=Permission.RULES_EDIT, reason="no_municipality")  # type: ignore[arg-type]
+    return municipality  # type: ignore[no-any-return]
+
+
+def rule_table_new(request: HttpRequest) -> HttpResponse:
+    """Prepare a whole 基準額表 for an effective date; it applies only once confirmed (確定)."""
+    municipality = _officer_municipality(request)
+    form = RuleTableForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.housing_rule_table_propose(
+                actor=_actor(request),
+                municipality=municipality,
+                effective_from=form.cleaned_data["effective_from"],
+                rows=form.table_rows(),
+                source=form.cleaned_data["source"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "基準額表を作成しました。内容を確認して確定してください（確定までは適用されません）。",
+            )
+            return redirect("programs:housing_rule_table_review", draft_id=draft.pk)
+    return render(
+        request, "programs/housing_rule_table_form.html", {"form": form, "municipality": municipality}
+    )
+
+
+def rule_table_review(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The prepared table beside the one that would otherwise apply, differences marked; 確定 or 取下げ."""
+    municipality = _officer_municipality(request)
+    draft = selectors.rule_draft_get_for_user(user=request.user, municipality=municipality, draft_id=draft_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                services.housing_rule_table_approve(
+                    actor=_actor(request), draft=draft, version=request.POST.get("version")
+                )
+                messages.success(request, "基準額表を確定しました。適用開始日から判定・決定に使われます。")
+            elif action == "withdraw":
+                services.housing_rule_table_withdraw(
+                    actor=_actor(request), draft=draft, version=request.POST.get("version")
+                )
+                messages.success(request, "基準額表を取り下げました。")
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("programs:housing_rule_table_review", draft_id=draft.pk)
+        return redirect("programs:housing_rules")
+    today = timezone.localdate()
+    return render(
+        request,
+        "programs/housing_rule_table_review.html",
+        {
+            "draft": draft,
+            "diffs": services.housing_rule_table_review(draft),
+            "today": today,
+            "grade_labels": dict(GradeArea.choices),
+        },
+    )
 
 
 def rule_new(request: HttpRequest) -> HttpResponse:

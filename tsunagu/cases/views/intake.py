@@ -124,7 +124,12 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         person = person_selectors.person_get_for_user(user=user, person_id=data.get("person"))
     open_case = _open_cases(request, [person]).get(person.pk) if person is not None else None
     partners = PartnerAgency.objects.in_area_of(user.agency)
-    intake_form = IntakeForm(data, prefix="intake", partner_queryset=partners)
+    intake_form = IntakeForm(
+        data,
+        prefix="intake",
+        partner_queryset=partners,
+        municipality=user.agency.municipality_id if user.agency else None,
+    )
     if open_case is None:
         del intake_form.fields["second_case_reason"]
     person_form = None
@@ -267,7 +272,13 @@ def intake_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     fields = services.INTAKE_EDIT_FIELDS
     partners = PartnerAgency.objects.in_area_of(user.agency)
     initial = model_values(intake, fields) | {"version": intake.version}
-    form = IntakeEditForm(form_data(request), prefix="intake", initial=initial, partner_queryset=partners)
+    form = IntakeEditForm(
+        form_data(request),
+        prefix="intake",
+        initial=initial,
+        partner_queryset=partners,
+        municipality=case.municipality_id,
+    )
     stale = None
     stale_rows: list[DiffRow] = []
     if request.method == "POST" and form.is_valid():

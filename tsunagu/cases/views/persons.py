@@ -57,8 +57,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "can_edit_person": allowed(actor(request), Permission.PERSON_EDIT)
             and (not person.is_restricted or person.pk in visible),
             "labels": {
-                "housing": code_labels(CodeList.HOUSING_STATUS),
-                "contact": code_labels(CodeList.CONTACT_METHOD),
+                "housing": code_labels(CodeList.HOUSING_STATUS, person.municipality_id),
+                "contact": code_labels(CodeList.CONTACT_METHOD, person.municipality_id),
             },
         },
     )

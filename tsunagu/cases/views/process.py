@@ -126,7 +126,7 @@ def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) ->
             "sections": [
                 (label, (assessment.sections or {}).get(key, "")) for key, label in ASSESSMENT_SECTIONS
             ],
-            "issue_labels": code_labels(CodeList.ASSESSMENT_ISSUE),
+            "issue_labels": code_labels(CodeList.ASSESSMENT_ISSUE, case.municipality_id),
             "share_form": ShareAssessmentForm(recipient_queryset=recipients) if recipients.exists() else None,
             "can_edit": allowed(actor(request), Permission.CASE_EDIT),
         },
@@ -587,8 +587,8 @@ def evaluation_detail(request: HttpRequest, case_id: int, evaluation_id: int) ->
         {
             "case": case,
             "evaluation": evaluation,
-            "change_labels": code_labels(CodeList.CHANGE_ITEM),
-            "closure_labels": code_labels(CodeList.CLOSURE_REASON),
+            "change_labels": code_labels(CodeList.CHANGE_ITEM, case.municipality_id),
+            "closure_labels": code_labels(CodeList.CLOSURE_REASON, case.municipality_id),
         },
     )
 

@@ -144,6 +144,64 @@ class ImmutableRow(AppendOnlyModel):
         return public_text(self.note)
 
 
+class GradeArea(models.TextChoices):
+    """級地 (生活保護法による保護の基準, 別表第1 の級地区分) — the 家賃上限 follows the 住宅扶助基準額 of it."""
+
+    G1_1 = "1-1", "1級地-1"
+    G1_2 = "1-2", "1級地-2"
+    G2_1 = "2-1", "2級地-1"
+    G2_2 = "2-2", "2級地-2"
+    G3_1 = "3-1", "3級地-1"
+    G3_2 = "3-2", "3級地-2"
+
+
+class HousingRuleDraftStatus(models.TextChoices):
+    DRAFT = "draft", "確認待ち"
+    APPROVED = "approved", "確定済み"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+class HousingRuleDraft(VersionedModel):
+    """A whole 基準額表 prepared for an effective date (入力または取込み), reviewed beside the table in
+    force, then confirmed (基準額表の確定): only then are the append-only rule rows written. ``rows``
+    holds one dict per household size (household_size, applies_to_larger, base_amount, rent_cap,
+    asset_limit, grade_area)."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name="自治体", on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateField("適用開始日")
+    rows = models.JSONField("行", default=list)
+    source = models.CharField("出典", max_length=500)
+    note = models.TextField("変更理由・備考", blank=True)
+    origin = models.CharField("作成方法", max_length=20, default="entry")
+    status = models.CharField(
+        "状態", max_length=20, choices=HousingRuleDraftStatus.choices, default=HousingRuleDraftStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作成者", on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="確定者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("確定日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "住居確保給付金 基準額表（確定前）"
+        verbose_name_plural = "住居確保給付金 基準額表（確定前）"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.municipality} 基準額表（{wareki(self.effective_from)}から・{self.get_status_display()}）"
+        )
+
+
 class HousingBenefitRuleTable(ImmutableRow):
     """One row of a municipality's table: 基準額, 家賃上限 (住宅扶助基準額) and 資産上限 by household size."""
 
@@ -155,6 +213,10 @@ class HousingBenefitRuleTable(ImmutableRow):
     base_amount = models.PositiveIntegerField("基準額（円）")
     rent_cap = models.PositiveIntegerField("家賃上限（住宅扶助基準額、円）")
     asset_limit = models.PositiveIntegerField("資産上限（円）")
+    # Nullable so that adding it keeps the append-only triggers (SQLite adds the column in place).
+    grade_area = models.CharField(  # noqa: DJ001
+        "級地", max_length=10, null=True, blank=True, choices=GradeArea.choices
+    )
 
     class Meta:
         verbose_name = "住居確保給付金 基準額表（行）"

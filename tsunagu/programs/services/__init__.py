@@ -51,6 +51,10 @@ from .housing_period import (
 )
 from .housing_rules import (
     housing_rule_add,
+    housing_rule_table_approve,
+    housing_rule_table_propose,
+    housing_rule_table_review,
+    housing_rule_table_withdraw,
     job_search_requirement_add,
 )
 
@@ -79,6 +83,10 @@ __all__ = [
     "housing_extension_decide",
     "housing_payment_record",
     "housing_rule_add",
+    "housing_rule_table_approve",
+    "housing_rule_table_propose",
+    "housing_rule_table_review",
+    "housing_rule_table_withdraw",
     "job_search_report_record",
     "job_search_requirement_add",
     "loan_link_add",
