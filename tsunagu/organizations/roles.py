@@ -56,6 +56,8 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 導入と移行: スプレッドシートからの取り込み
+    IMPORT_RUN = "import.run", "スプレッドシートから取り込む"
 
 
 R = Role
@@ -89,6 +91,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 導入と移行: スプレッドシートからの取り込み
+    Permission.IMPORT_RUN: frozenset({R.CENTER_DIRECTOR, R.CHIEF_CONSULTANT}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.
