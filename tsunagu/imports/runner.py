@@ -191,8 +191,12 @@ def run_job(job_id: int) -> ImportJob:
         _finish(job, status=ImportStatus.FAILED, message=str(exc), file_data=b"")
         return job
     mapping = _resolve(job.mapping, table.headers) or auto_mapping(job.kind, table.headers)
+    comments = [r.number for r in table.rows if r.cells and r.cells[0].startswith("#")]
+    table.rows = [r for r in table.rows if not (r.cells and r.cells[0].startswith("#"))]
     job.headers, job.mapping, job.total = table.headers, mapping, len(table.rows)
     job.notes = _notes(table)
+    if comments:
+        job.notes.append(f"「#」で始まる行（記入例・注記）は読み飛ばしました（{'、'.join(map(str, comments[:20]))}行目）。")
     ImportJob.objects.filter(pk=job.pk).update(headers=table.headers, mapping=mapping, total=len(table.rows))
     missing = missing_required(job.kind, mapping)
     if missing:
@@ -229,9 +233,10 @@ def run_job(job_id: int) -> ImportJob:
             for entry, values in zip(entries, parsed, strict=True):
                 if entry["errors"]:
                     continue
+                # The services raise ValidationError before they write (or inside their own
+                # atomic block), so a refused row leaves the transaction usable.
                 try:
-                    with transaction.atomic():
-                        created.append(_write_row(job, actor, values, munis))
+                    created.append(_write_row(job, actor, values, munis))
                 except ValidationError as exc:
                     entry["errors"] = _messages(job.kind, exc)
             if job.dry_run or any(e["errors"] for e in entries):

@@ -25,6 +25,8 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("統計", "statistics:monthly", (Permission.STATISTICS_VIEW,)),
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
+    # 導入と移行: スプレッドシートからの取り込み
+    ("取り込み", "imports:import_list", (Permission.IMPORT_RUN, Permission.RULES_EDIT)),
 )
 
 
