@@ -183,6 +183,11 @@ from tsunagu.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/", statistics_router)
 
+# 導入と移行: スプレッドシートからの取り込み
+from tsunagu.imports.api import router as imports_router  # noqa: E402
+
+api.add_router("/", imports_router)
+
 # The dashboard's 今日やること (GET /me/todo): the same list as the dashboard panel.
 from tsunagu.dashboard.api import router as dashboard_router  # noqa: E402
 
