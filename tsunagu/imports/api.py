@@ -21,7 +21,7 @@ from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
 from .models import ImportJob, ImportKind
-from .schemas import ImportJobId, ImportJobOut, ImportTooLargeOut, PageNo
+from .schemas import ImportJobId, ImportJobOut, PageNo
 
 router = Router(tags=["取り込み"])
 ERRORS = {403: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
@@ -63,7 +63,7 @@ def job_out(job: ImportJob, *, page: int = 1) -> dict[str, Any]:
 
 @router.post(
     "/imports",
-    response={202: ImportJobOut, 413: ImportTooLargeOut, **ERRORS},
+    response={202: ImportJobOut, 413: dict[str, Any], **ERRORS},
     summary="スプレッドシートを取り込む（確認のみ・取り込み）",
     description=(
         "multipart/form-data：kind（persons・partners・housing_rules）、file（CSV または xlsx、30MBまで）、"
@@ -102,16 +102,16 @@ def import_create(
 
 
 @router.get(
-    "/imports/{job_id}",
+    "/imports/{import_id}",
     response={200: ImportJobOut, **ERRORS},
     summary="取り込みの状態・件数・行ごとの誤り",
     description="他機関の取り込み・存在しない取り込みは 404。row_errors は100行ずつ（page）。",
 )
-def import_get(request: HttpRequest, job_id: ImportJobId, q: Query[ImportPageQuery]) -> dict[str, Any]:
+def import_get(request: HttpRequest, import_id: ImportJobId, q: Query[ImportPageQuery]) -> dict[str, Any]:
     user: Any = request.user
     guards.require(user, Permission.API_USE, via="api")
     guards.require_any(user, Permission.IMPORT_RUN, Permission.RULES_EDIT, via="api")
-    job = selectors.import_job_get_for_user(user=user, job_id=job_id)
+    job = selectors.import_job_get_for_user(user=user, job_id=import_id)
     services.require_import_of(user, job.kind)
     audit_record(actor=user, action=AuditAction.VIEW, obj=job, details={"via": "api", "what": "import_job"})
     return cast("dict[str, Any]", job_out(job, page=q.page))

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from tsunagu.core.bounds import PageNo
 
 ImportJobId = Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807)]
-__all__ = ["ImportCountsOut", "ImportJobId", "ImportJobOut", "ImportRowErrorOut", "ImportTooLargeOut", "PageNo"]
+__all__ = ["ImportCountsOut", "ImportJobId", "ImportJobOut", "ImportRowErrorOut", "PageNo"]
 
 
 class ImportCountsOut(Schema):
@@ -42,7 +42,3 @@ class ImportJobOut(Schema):
     row_errors: list[ImportRowErrorOut] = Field(description="誤りのある行（ページごと）")
     row_errors_page: int
     row_errors_pages: int
-
-
-class ImportTooLargeOut(Schema):
-    detail: str
