@@ -189,7 +189,9 @@ def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, list[Any], str]], list[str]
 def read_table(data: bytes, filename: str = "") -> Table:
     """The rows of a CSV or xlsx file (see the module docstring). Raises :class:`TableError`."""
     if len(data) > MAX_BYTES:
-        raise TableError(f"ファイルが大きすぎます（上限{MAX_BYTES // (1024 * 1024)}MB）。分割して取り込んでください。")
+        raise TableError(
+            f"ファイルが大きすぎます（上限{MAX_BYTES // (1024 * 1024)}MB）。分割して取り込んでください。"
+        )
     if not data:
         raise TableError("ファイルが空です。")
     is_xlsx = data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))

@@ -19,13 +19,17 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kinds
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = kinds
 
 
 class ImportMappingForm(forms.Form):
     """One select per column of the file: the field it goes to, or 取り込まない."""
 
-    def __init__(self, *args: Any, kind: str, headers: list[str], mapping: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kind: str, headers: list[str], mapping: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(IGNORE, "取り込まない")] + [
             (c.field, c.label + ("（必須）" if c.required else "")) for c in COLUMNS[kind]

@@ -41,7 +41,9 @@ class ImportJob(models.Model):
     )
     kind = models.CharField("種類", max_length=20, choices=ImportKind.choices)
     dry_run = models.BooleanField("確認のみ", default=True)
-    status = models.CharField("状態", max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        "状態", max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     file_name = models.CharField("ファイル名", max_length=200)
     file_size = models.PositiveBigIntegerField("ファイルの大きさ（バイト）", default=0)
     file_sha256 = models.CharField("SHA-256", max_length=64)

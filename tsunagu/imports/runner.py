@@ -69,7 +69,9 @@ def _notes(table: Table) -> list[str]:
         "mixed": "行ごとに異なる文字コード（UTF-8 と Shift_JIS の混在）",
         "xlsx": "Excel（.xlsx）",
     }
-    notes.append(f"ファイルの形式：{names.get(table.encoding, table.encoding)}。見出しは{table.header_row}行目。")
+    notes.append(
+        f"ファイルの形式：{names.get(table.encoding, table.encoding)}。見出しは{table.header_row}行目。"
+    )
     if table.blank_rows:
         shown = "、".join(str(n) for n in table.blank_rows[:20])
         more = f" ほか{len(table.blank_rows) - 20}行" if len(table.blank_rows) > 20 else ""
@@ -84,7 +86,9 @@ def _progress(job: ImportJob, processed: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(processed=processed)
 
 
-def _check_persons(job: ImportJob, actor: User, entries: list[dict[str, Any]], values: list[dict[str, Any]]) -> None:
+def _check_persons(
+    job: ImportJob, actor: User, entries: list[dict[str, Any]], values: list[dict[str, Any]]
+) -> None:
     """Duplicate candidates against existing persons, and duplicates inside the file."""
     seen: dict[tuple[str, Any], int] = {}
     for i, (entry, v) in enumerate(zip(entries, values, strict=True), start=1):
@@ -117,18 +121,24 @@ def _check_persons(job: ImportJob, actor: User, entries: list[dict[str, Any]], v
             _progress(job, i)
 
 
-def _write_row(job: ImportJob, actor: User, v: dict[str, Any], munis: dict[str, Municipality]) -> models.Model:
+def _write_row(
+    job: ImportJob, actor: User, v: dict[str, Any], munis: dict[str, Municipality]
+) -> models.Model:
     if job.kind == ImportKind.PERSONS:
         code = v.get("municipality_code")
         if code and code not in munis:
             raise ValidationError({"municipality_code": "担当区域外の自治体の団体コードです。"})
-        person_values = {k: v.get(k) or "" for k in ("name", "kana", "gender", "postal_code", "address", "phone")}
+        person_values = {
+            k: v.get(k) or "" for k in ("name", "kana", "gender", "postal_code", "address", "phone")
+        }
         person_values["birth_date"] = v.get("birth_date")
         return person_create(actor=actor, values=person_values)
     if job.kind == ImportKind.PARTNERS:
         muni = munis.get(v.get("municipality_code") or "")
         if muni is None:
-            raise ValidationError({"municipality_code": "担当区域の自治体ではない（または登録のない）団体コードです。"})
+            raise ValidationError(
+                {"municipality_code": "担当区域の自治体ではない（または登録のない）団体コードです。"}
+            )
         values = {k: v.get(k) or "" for k in ("name", "agency_type", "address", "phone", "area", "notes")}
         return partner_agency_create(actor=actor, municipality=muni, values=values)
     source = v.get("source") or ""
@@ -184,7 +194,9 @@ def _resolve(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
 def run_job(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by", "municipality").get(pk=job_id)
     actor = job.created_by
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0
+    )
     try:
         table = read_table(bytes(job.file_data), job.file_name)
     except TableError as exc:
@@ -196,7 +208,9 @@ def run_job(job_id: int) -> ImportJob:
     job.headers, job.mapping, job.total = table.headers, mapping, len(table.rows)
     job.notes = _notes(table)
     if comments:
-        job.notes.append(f"「#」で始まる行（記入例・注記）は読み飛ばしました（{'、'.join(map(str, comments[:20]))}行目）。")
+        job.notes.append(
+            f"「#」で始まる行（記入例・注記）は読み飛ばしました（{'、'.join(map(str, comments[:20]))}行目）。"
+        )
     ImportJob.objects.filter(pk=job.pk).update(headers=table.headers, mapping=mapping, total=len(table.rows))
     missing = missing_required(job.kind, mapping)
     if missing:
@@ -215,7 +229,12 @@ def run_job(job_id: int) -> ImportJob:
         if row.error:
             errors.insert(0, row.error)
         entries.append(
-            {"row": row.number, "values": {labels[f]: t for f, t in typed.items()}, "errors": errors, "duplicates": []}
+            {
+                "row": row.number,
+                "values": {labels[f]: t for f, t in typed.items()},
+                "errors": errors,
+                "duplicates": [],
+            }
         )
         parsed.append(values)
         if job.kind != ImportKind.PERSONS and i % PROGRESS_EVERY == 0:
@@ -260,12 +279,12 @@ def run_job(job_id: int) -> ImportJob:
         _finish(job, status=ImportStatus.FAILED, message=FORBIDDEN, file_data=b"", report=[], processed=0)
         return job
 
-    errors = sum(1 for e in entries if e["errors"])
+    bad_rows = sum(1 for e in entries if e["errors"])
     if committed:
         status, message = ImportStatus.DONE, f"{len(created)}件を取り込みました。"
-    elif errors:
+    elif bad_rows:
         status = ImportStatus.REJECTED
-        message = f"{errors}行に誤りがあります。" + (
+        message = f"{bad_rows}行に誤りがあります。" + (
             "何も取り込んでいません。ファイルを直して、もう一度アップロードしてください。"
             if not job.dry_run
             else "直してから取り込んでください。"
@@ -278,8 +297,8 @@ def run_job(job_id: int) -> ImportJob:
         status=status,
         message=message,
         processed=len(entries),
-        ok_count=len(entries) - errors,
-        error_count=errors,
+        ok_count=len(entries) - bad_rows,
+        error_count=bad_rows,
         imported_count=len(created) if committed else 0,
         report=purge_values(entries) if real else entries,
         values_purged=real,

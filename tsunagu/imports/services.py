@@ -116,7 +116,13 @@ def import_job_create(
             actor=actor,
             action=AuditAction.CREATE,
             obj=job,
-            details={"kind": kind, "file": name, "sha256": job.file_sha256, "size": len(data), "dry_run": dry_run},
+            details={
+                "kind": kind,
+                "file": name,
+                "sha256": job.file_sha256,
+                "size": len(data),
+                "dry_run": dry_run,
+            },
         )
         _queue(job)
     return job

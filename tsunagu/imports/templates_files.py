@@ -19,7 +19,10 @@ def template_csv(kind: str) -> bytes:
     w = csv_writer(out)
     cols = COLUMNS[kind]
     w.writerow([c.label for c in cols])
-    w.writerow(["# 記入例（この行は取り込まれません。消してから使ってください）：" + cols[0].example] + [c.example for c in cols[1:]])
+    w.writerow(
+        ["# 記入例（この行は取り込まれません。消してから使ってください）：" + cols[0].example]
+        + [c.example for c in cols[1:]]
+    )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -42,7 +45,9 @@ def template_xlsx(kind: str) -> bytes:
         help_ws.append(safe_row([c.label, "必須" if c.required else "", c.example, c.help]))
     help_ws.append([])
     help_ws.append(
-        safe_row(["", "", "", "1枚目のシートの2行目から1行に1件ずつ入力してください。空の行は読み飛ばします。"])
+        safe_row(
+            ["", "", "", "1枚目のシートの2行目から1行に1件ずつ入力してください。空の行は読み飛ばします。"]
+        )
     )
     for letter, width in zip("ABCD", (24, 8, 28, 70), strict=True):
         help_ws.column_dimensions[letter].width = width

@@ -40,7 +40,13 @@ class Column:
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportKind.PERSONS: (
-        Column("name", "氏名", True, aliases=("名前", "氏名（漢字）", "相談者名", "本人氏名"), example="山田 太郎"),
+        Column(
+            "name",
+            "氏名",
+            True,
+            aliases=("名前", "氏名（漢字）", "相談者名", "本人氏名"),
+            example="山田 太郎",
+        ),
         Column(
             "kana",
             "フリガナ",
@@ -68,9 +74,16 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             allow_blank=True,
         ),
         Column(
-            "address", "住所", True, aliases=("現住所", "所在地"), example="東京都新宿区西新宿2-8-1", allow_blank=True
+            "address",
+            "住所",
+            True,
+            aliases=("現住所", "所在地"),
+            example="東京都新宿区西新宿2-8-1",
+            allow_blank=True,
         ),
-        Column("gender", "性別", type="gender", example="男性", help="男性・女性・その他・回答しない（空欄可）。"),
+        Column(
+            "gender", "性別", type="gender", example="男性", help="男性・女性・その他・回答しない（空欄可）。"
+        ),
         Column("postal_code", "郵便番号", aliases=("〒",), example="160-0023"),
         Column(
             "municipality_code",
@@ -109,7 +122,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportKind.HOUSING_RULES: (
         Column("household_size", "世帯人数", True, "int", aliases=("人数",), example="1"),
         Column("base_amount", "基準額", True, "yen", aliases=("基準額（円）", "収入基準額"), example="84000"),
-        Column("rent_cap", "家賃上限", True, "yen", aliases=("家賃上限（円）", "住宅扶助基準額"), example="53700"),
+        Column(
+            "rent_cap", "家賃上限", True, "yen", aliases=("家賃上限（円）", "住宅扶助基準額"), example="53700"
+        ),
         Column(
             "asset_limit",
             "資産上限",
@@ -118,7 +133,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             example="504000",
             help="空欄のときは基準額の6倍と100万円の小さい方。",
         ),
-        Column("grade", "級地", aliases=("級地区分",), example="1級地-1", help="記録のために出典とあわせて残します。"),
+        Column(
+            "grade",
+            "級地",
+            aliases=("級地区分",),
+            example="1級地-1",
+            help="記録のために出典とあわせて残します。",
+        ),
         Column(
             "effective_from",
             "適用開始日",
@@ -139,7 +160,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-KIND_HELP = {
+KIND_HELP: dict[str, str] = {
     ImportKind.PERSONS: "相談者の名簿。氏名・フリガナ・生年月日・電話番号・住所の5列があれば取り込めます。",
     ImportKind.PARTNERS: "関係機関の一覧（担当区域の自治体ごと）。",
     ImportKind.HOUSING_RULES: "住居確保給付金の基準額表（自治体担当者のみ）。",
@@ -271,7 +292,9 @@ def parse_cell(col: Column, text: str) -> Any:
     return text
 
 
-def parse_row(kind: str, mapping: dict[str, str], cells: list[str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+def parse_row(
+    kind: str, mapping: dict[str, str], cells: list[str]
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """(values by field, the typed text by field, errors) for one row."""
     by_field = {c.field: c for c in COLUMNS[kind]}
     typed: dict[str, str] = {}

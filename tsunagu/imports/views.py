@@ -164,7 +164,9 @@ def job_report_csv(request: HttpRequest, job_id: int) -> HttpResponse:
             + [values.get(label, "") for label in labels]
         )
     audit_record(actor=_user(request), action=AuditAction.EXPORT, obj=job, details={"what": "import_report"})
-    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="import_report_{job.pk}.csv"'
     return response
 

@@ -33,7 +33,9 @@ def test_csv_encodings(data: bytes, encoding: str) -> None:
 
 
 def test_mixed_encodings_line_by_line() -> None:
-    data = "氏名,住所\n".encode() + "山田,新宿\n".encode("cp932") + "佐藤,蓮田\n".encode() + b"\xff\xfe\xfa,x\n"
+    data = (
+        "氏名,住所\n".encode() + "山田,新宿\n".encode("cp932") + "佐藤,蓮田\n".encode() + b"\xff\xfe\xfa,x\n"
+    )
     table = read_table(data, "a.csv")
     assert table.encoding == "mixed"
     assert table.rows[0].cells == ["山田", "新宿"]

@@ -6,49 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('persons', '相談者'), ('partners', '関係機関'), ('housing_rules', '住居確保給付金の基準額表')], max_length=20, verbose_name='種類')),
-                ('dry_run', models.BooleanField(default=True, verbose_name='確認のみ')),
-                ('status', models.CharField(choices=[('queued', '待機中'), ('running', '確認中'), ('writing', '書き込み中'), ('checked', '確認済み（未取り込み）'), ('done', '取り込み済み'), ('rejected', '誤りがあるため取り込みませんでした'), ('failed', '読み込めませんでした')], default='queued', max_length=12, verbose_name='状態')),
-                ('file_name', models.CharField(max_length=200, verbose_name='ファイル名')),
-                ('file_size', models.PositiveBigIntegerField(default=0, verbose_name='ファイルの大きさ（バイト）')),
-                ('file_sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('file_data', models.BinaryField(blank=True, default=b'', verbose_name='ファイルの内容')),
-                ('headers', models.JSONField(blank=True, default=list, verbose_name='見出し')),
-                ('mapping', models.JSONField(blank=True, default=dict, verbose_name='列の対応')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('processed', models.PositiveIntegerField(default=0, verbose_name='処理済みの行数')),
-                ('ok_count', models.PositiveIntegerField(default=0, verbose_name='正しい行')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='誤りのある行')),
-                ('imported_count', models.PositiveIntegerField(default=0, verbose_name='取り込んだ行')),
-                ('report', models.JSONField(blank=True, default=list, verbose_name='行ごとの結果')),
-                ('notes', models.JSONField(blank=True, default=list, verbose_name='ファイル全体についての注意')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='結果')),
-                ('values_purged', models.BooleanField(default=False, verbose_name='入力値を削除済み')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登録日時')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='開始日時')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='終了日時')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency', verbose_name='機関')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality', verbose_name='自治体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("persons", "相談者"),
+                            ("partners", "関係機関"),
+                            ("housing_rules", "住居確保給付金の基準額表"),
+                        ],
+                        max_length=20,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=True, verbose_name="確認のみ")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "待機中"),
+                            ("running", "確認中"),
+                            ("writing", "書き込み中"),
+                            ("checked", "確認済み（未取り込み）"),
+                            ("done", "取り込み済み"),
+                            ("rejected", "誤りがあるため取り込みませんでした"),
+                            ("failed", "読み込めませんでした"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=200, verbose_name="ファイル名")),
+                (
+                    "file_size",
+                    models.PositiveBigIntegerField(default=0, verbose_name="ファイルの大きさ（バイト）"),
+                ),
+                ("file_sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("file_data", models.BinaryField(blank=True, default=b"", verbose_name="ファイルの内容")),
+                ("headers", models.JSONField(blank=True, default=list, verbose_name="見出し")),
+                ("mapping", models.JSONField(blank=True, default=dict, verbose_name="列の対応")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("processed", models.PositiveIntegerField(default=0, verbose_name="処理済みの行数")),
+                ("ok_count", models.PositiveIntegerField(default=0, verbose_name="正しい行")),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="誤りのある行")),
+                ("imported_count", models.PositiveIntegerField(default=0, verbose_name="取り込んだ行")),
+                ("report", models.JSONField(blank=True, default=list, verbose_name="行ごとの結果")),
+                (
+                    "notes",
+                    models.JSONField(blank=True, default=list, verbose_name="ファイル全体についての注意"),
+                ),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="結果")),
+                ("values_purged", models.BooleanField(default=False, verbose_name="入力値を削除済み")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登録日時")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="開始日時")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="終了日時")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                        verbose_name="機関",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登録者",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                        verbose_name="自治体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '取り込み',
-                'verbose_name_plural': '取り込み',
-                'ordering': ('-created_at', '-id'),
-                'indexes': [models.Index(fields=['agency', '-created_at'], name='importjob_agency_created'), models.Index(fields=['municipality', '-created_at'], name='importjob_muni_created')],
+                "verbose_name": "取り込み",
+                "verbose_name_plural": "取り込み",
+                "ordering": ("-created_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["agency", "-created_at"], name="importjob_agency_created"),
+                    models.Index(fields=["municipality", "-created_at"], name="importjob_muni_created"),
+                ],
             },
         ),
     ]

@@ -28,6 +28,7 @@ def bearer(demo: Any) -> Callable[[str], Client]:
 
     return make
 
+
 DATA = "氏名,フリガナ,生年月日,電話番号,住所\nAPI 太郎,エーピーアイ タロウ,R2.2.30,,\nAPI 花子,エーピーアイ ハナコ,,,\n"
 
 
@@ -36,9 +37,7 @@ def _post(client: Client, capture: Any, **fields: Any) -> Any:
         return client.post("/api/v1/imports", fields)
 
 
-def test_create_and_get(
-    bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any
-) -> None:
+def test_create_and_get(bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
     client = bearer("shinjuku-center")
     before = Person.objects.count()
     r = _post(
@@ -70,24 +69,37 @@ def test_create_and_get(
     assert Person.objects.count() == before + 2
 
 
-def test_errors(
-    bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any
-) -> None:
+def test_errors(bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
     assert Client().get("/api/v1/imports/1").status_code == 401
     center = bearer("shinjuku-center")
-    r = _post(center, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.csv", DATA.encode()))
+    r = _post(
+        center,
+        django_capture_on_commit_callbacks,
+        kind="persons",
+        file=SimpleUploadedFile("a.csv", DATA.encode()),
+    )
     job_id = r.json()["id"]
     assert bearer("hasuda-center").get(f"/api/v1/imports/{job_id}").status_code == 404
     assert center.get("/api/v1/imports/999999").status_code == 404
     consultant = bearer("shinjuku-soudan")
-    r = _post(consultant, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.csv", b"x"))
+    r = _post(
+        consultant, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.csv", b"x")
+    )
     assert r.status_code == 403
-    r = _post(center, django_capture_on_commit_callbacks, kind="nothing", file=SimpleUploadedFile("a.csv", b"x"))
-    assert r.status_code == 422
-    r = _post(center, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.pdf", b"x"))
+    r = _post(
+        center, django_capture_on_commit_callbacks, kind="nothing", file=SimpleUploadedFile("a.csv", b"x")
+    )
     assert r.status_code == 422
     r = _post(
-        center, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.csv", b"x"), mapping="[1"
+        center, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.pdf", b"x")
+    )
+    assert r.status_code == 422
+    r = _post(
+        center,
+        django_capture_on_commit_callbacks,
+        kind="persons",
+        file=SimpleUploadedFile("a.csv", b"x"),
+        mapping="[1",
     )
     assert r.status_code == 422
     big = SimpleUploadedFile("big.csv", b"x" * (30 * 1024 * 1024 + 1))

@@ -44,7 +44,9 @@ def test_five_columns_in_shift_jis_dry_run_then_execute(
         + "新井 一郎,ｱﾗｲ ｲﾁﾛｳ,昭和50年1月2日,０９０－１１１１－２２２２,東京都新宿区西新宿2-8-1\r\n"
         + "新井 二郎,あらい じろう,H2.3.4,,\r\n"
     ).encode("cp932")
-    job = _run(django_capture_on_commit_callbacks, actor=actor, kind="persons", file_name="名簿.csv", data=data)
+    job = _run(
+        django_capture_on_commit_callbacks, actor=actor, kind="persons", file_name="名簿.csv", data=data
+    )
     assert job.status == ImportStatus.CHECKED, job.message
     assert (job.total, job.ok_count, job.error_count, job.imported_count) == (2, 2, 0, 0)
     assert Person.objects.count() == before  # a dry run writes nothing
@@ -82,7 +84,7 @@ def test_bad_rows_reported_beside_the_row(
         ",スズキ,1980-01-01,,,\n"
         f"{existing.name},{existing.kana},{existing.birth_date:%Y/%m/%d},,,\n"
         f"{existing.name},{existing.kana},{existing.birth_date:%Y/%m/%d},,,\n"
-    ).encode("utf-8")
+    ).encode()
     job = _run(django_capture_on_commit_callbacks, actor=actor, kind="persons", file_name="a.csv", data=data)
     assert job.status == ImportStatus.REJECTED
     by_row = {e["row"]: e for e in job.report}
@@ -163,7 +165,9 @@ def test_xlsx_partners_with_merged_cells(
         dry_run=False,
     )
     assert job.status == ImportStatus.REJECTED
-    assert job.report[2]["errors"] == ["自治体（団体コード）：担当区域の自治体ではない（または登録のない）団体コードです。"]
+    assert job.report[2]["errors"] == [
+        "自治体（団体コード）：担当区域の自治体ではない（または登録のない）団体コードです。"
+    ]
     assert not PartnerAgency.objects.filter(name="蓮田ハローワーク分室").exists()
 
 
@@ -187,7 +191,7 @@ def test_housing_rules_by_the_municipal_officer(
     before = HousingBenefitRuleTable.objects.filter(municipality=actor.municipality).count()
     data = (
         "世帯人数,基準額,家賃上限,資産上限,級地,適用開始日,出典\n"
-        "1,\"84,000\",53700,,3級地-1,令和8年4月1日,要綱改正\n"
+        '1,"84,000",53700,,3級地-1,令和8年4月1日,要綱改正\n'
         "2,115000,64000,,3級地-1,令和8年4月1日,要綱改正\n"
     ).encode("cp932")
     job = _run(

@@ -32,7 +32,10 @@ def test_templates_have_japanese_headers_and_import_as_they_are(login: Callable[
     assert [c.value for c in wb["取り込み"][1]][:5] == ["氏名", "フリガナ", "生年月日", "電話番号", "住所"]
     # 基準額表 is the municipal officer's; a centre gets 404 for it.
     assert client.get(reverse("imports:template_csv", args=["housing_rules"])).status_code == 404
-    assert login("shinjuku-jichitai").get(reverse("imports:template_csv", args=["housing_rules"])).status_code == 200
+    assert (
+        login("shinjuku-jichitai").get(reverse("imports:template_csv", args=["housing_rules"])).status_code
+        == 200
+    )
 
 
 def test_upload_report_execute(
@@ -75,7 +78,9 @@ def test_upload_report_execute(
 
 def test_other_agency_and_roles(login: Callable[[str], Any], django_capture_on_commit_callbacks: Any) -> None:
     client = login("shinjuku-center")
-    upload = SimpleUploadedFile("a.csv", "氏名,フリガナ,生年月日,電話番号,住所\n".encode(), content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "a.csv", "氏名,フリガナ,生年月日,電話番号,住所\n".encode(), content_type="text/csv"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("imports:import_list"), {"kind": "persons", "file": upload})
     job = ImportJob.objects.latest("pk")
