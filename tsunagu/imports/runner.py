@@ -255,10 +255,14 @@ def run_job(job_id: int) -> ImportJob:
                 # The services raise ValidationError before they write (or inside their own
                 # atomic block), so a refused row leaves the transaction usable.
                 try:
-                    created.append(_write_row(job, actor, values, munis))
+                    obj = _write_row(job, actor, values, munis)
+                    created.append(obj)
+                    entry["created_id"] = obj.pk
                 except ValidationError as exc:
                     entry["errors"] = _messages(job.kind, exc)
             if job.dry_run or any(e["errors"] for e in entries):
+                for e in entries:
+                    e.pop("created_id", None)  # rolled back: nothing was registered
                 raise _Rollback
             audit_record_many(
                 actor=actor,
