@@ -222,3 +222,20 @@ def test_purge_after_14_days(staff: Callable[[str], Any], django_capture_on_comm
     assert import_jobs_purge_expired(now=timezone.now() + timedelta(days=15)) == 1
     job.refresh_from_db()
     assert bytes(job.file_data) == b"" and "values" not in job.report[0]
+
+
+def test_ten_thousand_rows_with_progress(
+    staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """10,000 generated rows go through the persons service in one transaction (a dry run)."""
+    import time
+
+    actor = staff("shinjuku-center")
+    lines = [f"大量 {i:05d},タイリョウ {chr(0x30A2 + i % 80)}{i % 97},,,\n" for i in range(10_000)]
+    data = (HEAD + "".join(lines)).encode("cp932")
+    started = time.monotonic()
+    job = _run(django_capture_on_commit_callbacks, actor=actor, kind="persons", file_name="大量.csv", data=data)
+    elapsed = time.monotonic() - started
+    assert job.status == ImportStatus.CHECKED, job.report[:3]
+    assert (job.total, job.processed, job.ok_count) == (10_000, 10_000, 10_000)
+    print(f"10,000 rows: {elapsed:.1f} s")
