@@ -1,9 +1,9 @@
 """Running one import job (the background task's body).
 
 1. The file is read (``core.tabular``) and every row parsed (``validation.parse_row``); for
-   persons, duplicate candidates against the agency's existing persons are searched
-   (``persons.selectors.person_duplicate_candidates``, audited as a search) and duplicates
-   inside the file are found. Progress (``processed``/``total``) is saved every
+   persons, duplicate candidates against the persons the user may see are found in one read
+   (``persons_visible_to``, scored by ``persons.normalize.score_candidate``, audited as a search)
+   and duplicates inside the file are found. Progress (``processed``/``total``) is saved every
    ``PROGRESS_EVERY`` rows — this phase is outside any transaction, so the progress page sees it.
 2. Every row without an error goes through the same domain service as the screens
    (``person_create``, ``partner_agency_create``, ``housing_rule_add``), all in **one**
@@ -23,13 +23,14 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from tsunagu.core.audit import audit_record_many
+from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.models import AuditAction
 from tsunagu.core.tabular import Table, TableError, read_table
 from tsunagu.organizations.guards import FORBIDDEN, AccessDenied
 from tsunagu.organizations.models import Municipality, User
 from tsunagu.persons import normalize
-from tsunagu.persons.selectors import person_duplicate_candidates
+from tsunagu.persons.models import Person
+from tsunagu.persons.selectors import persons_visible_to
 from tsunagu.persons.services import person_create
 from tsunagu.programs.services.housing_rules import housing_rule_add
 from tsunagu.referrals.partner_services import partner_agency_create, partner_municipalities_for
@@ -86,39 +87,114 @@ def _progress(job: ImportJob, processed: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(processed=processed)
 
 
-def _check_persons(
+def _batch_candidates(
     job: ImportJob, actor: User, entries: list[dict[str, Any]], values: list[dict[str, Any]]
 ) -> None:
-    """Duplicate candidates against existing persons, and duplicates inside the file."""
-    seen: dict[tuple[str, Any], int] = {}
+    """Duplicate candidates for every row against the persons ``actor`` may see, in one read.
+
+    ``persons_visible_to`` gives the scope; candidates are the persons that share a row's
+    フリガナ key, 漢字氏名 key, phone or birth date, and each is scored by the persons app's one
+    scoring function (``normalize.score_candidate``). The contact fields of a restricted person
+    (閲覧制限) are never compared. Every candidate reported is one SEARCH audit row (like the
+    screen's duplicate check), never with the values typed.
+    """
+    rows = persons_visible_to(actor).values_list(
+        "pk",
+        "agency_id",
+        "municipality_id",
+        "name",
+        "kana",
+        "birth_date",
+        "phone",
+        "address",
+        "is_restricted",
+    )
+    people: dict[int, tuple[Any, ...]] = {}
+    index: dict[tuple[str, Any], list[int]] = {}
+    for r in rows.iterator(chunk_size=2000):
+        pk, _, _, name, kana, birth, phone, address, restricted = r
+        people[pk] = r
+        for key in (
+            ("kana", normalize.kana_key(kana)),
+            ("name", normalize.name_key(name)),
+            ("birth", birth),
+            ("phone", "" if restricted else normalize.phone_key(phone)),
+        ):
+            if key[1]:
+                index.setdefault(key, []).append(pk)
+    keys_of: dict[int, normalize.PersonKeys] = {}
+    found: dict[int, Person] = {}
     for i, (entry, v) in enumerate(zip(entries, values, strict=True), start=1):
-        if not entry["errors"]:
-            found = person_duplicate_candidates(
-                user=actor,
-                name=v.get("name") or "",
+        if not entry["errors"] and people:
+            query = normalize.PersonKeys.from_values(
                 kana=v.get("kana") or "",
+                name=v.get("name") or "",
                 birth_date=v.get("birth_date"),
                 phone=v.get("phone") or "",
                 address=v.get("address") or "",
-                limit=3,
-                min_score=DUPLICATE_MIN_SCORE,
-                via=f"import:{job.pk}",
             )
-            entry["duplicates"] = [
-                {"person_id": c.person.pk, "score": round(c.score, 2), "reasons": c.reasons} for c in found
-            ]
+            pks: set[int] = set()
             for key in (
-                ("name", normalize.name_key(v.get("name")), v.get("birth_date")),
-                ("kana", normalize.kana_key(v.get("kana")), v.get("birth_date")),
+                ("kana", query.kana_key),
+                ("name", query.name_key),
+                ("birth", query.birth_date),
+                ("phone", query.phone_key),
             ):
-                if not key[1]:
-                    continue
-                first = seen.setdefault((key[0] + key[1], key[2]), entry["row"])
-                if first != entry["row"]:
-                    entry["same_as_row"] = first
-                    break
+                if key[1]:
+                    pks.update(index.get(key, ()))
+            scored = []
+            for pk in pks:
+                if pk not in keys_of:
+                    _, _, _, name, kana, birth, phone, address, restricted = people[pk]
+                    keys_of[pk] = normalize.PersonKeys.from_values(
+                        kana=kana,
+                        name=name,
+                        birth_date=birth,
+                        phone="" if restricted else phone,
+                        address="" if restricted else address,
+                    )
+                score, reasons = normalize.score_candidate(query, keys_of[pk])
+                if score >= DUPLICATE_MIN_SCORE:
+                    scored.append((-score, pk, reasons))
+            scored.sort()
+            entry["duplicates"] = [
+                {"person_id": pk, "score": round(-neg, 2), "reasons": reasons}
+                for neg, pk, reasons in scored[:3]
+            ]
+            for _, pk, _ in scored[:3]:
+                r = people[pk]
+                found.setdefault(pk, Person(pk=pk, agency_id=r[1], municipality_id=r[2]))
         if i % PROGRESS_EVERY == 0:
             _progress(job, i)
+    details = {
+        "via": f"import:{job.pk}",
+        "keys": ["birth_date", "kana", "name", "phone"],
+        "results": len(found),
+    }
+    if found:
+        audit_record_many(
+            actor=actor, action=AuditAction.SEARCH, objects=list(found.values()), details=details
+        )
+    else:
+        audit_record(actor=actor, action=AuditAction.SEARCH, object_type="person", details=details)
+
+
+def _in_file_duplicates(entries: list[dict[str, Any]], values: list[dict[str, Any]]) -> None:
+    """Rows of the same file that look like the same person (same name or フリガナ and birth date)."""
+    seen: dict[tuple[str, Any], int] = {}
+    for entry, v in zip(entries, values, strict=True):
+        if entry["errors"]:
+            continue
+        for key in (
+            ("name", normalize.name_key(v.get("name")), v.get("birth_date")),
+            ("kana", normalize.kana_key(v.get("kana")), v.get("birth_date")),
+        ):
+            if not key[1]:
+                continue
+            first = seen.setdefault((key[0] + key[1], key[2]), entry["row"])
+            if first != entry["row"]:
+                entry["same_as_row"] = first
+                break
 
 
 def _write_row(
@@ -240,7 +316,8 @@ def run_job(job_id: int) -> ImportJob:
         if job.kind != ImportKind.PERSONS and i % PROGRESS_EVERY == 0:
             _progress(job, i)
     if job.kind == ImportKind.PERSONS:
-        _check_persons(job, actor, entries, parsed)
+        _batch_candidates(job, actor, entries, parsed)
+        _in_file_duplicates(entries, parsed)
     _progress(job, len(entries))
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
 
