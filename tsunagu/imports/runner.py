@@ -359,6 +359,15 @@ def run_job(job_id: int) -> ImportJob:
     except AccessDenied:
         _finish(job, status=ImportStatus.FAILED, message=FORBIDDEN, file_data=b"", report=[], processed=0)
         return job
+    except Exception:
+        # Nothing was written (the transaction was rolled back); the job must not stay 書き込み中.
+        _finish(
+            job,
+            status=ImportStatus.FAILED,
+            message="取り込みの途中でシステムの誤りが起きたため、何も取り込んでいません。管理者に連絡してください。",
+            report=[],
+        )
+        raise
 
     bad_rows = sum(1 for e in entries if e["errors"])
     if committed:
