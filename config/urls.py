@@ -31,6 +31,7 @@ urlpatterns = [
     path("referrals/", include("tsunagu.referrals.urls")),
     path("meetings/", include("tsunagu.meetings.urls")),
     path("statistics/", include("tsunagu.statistics.urls")),
+    path("imports/", include("tsunagu.imports.urls")),
     path("planning/", include("tsunagu.planning.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tsunagu.programs",
     "tsunagu.privacy",
     "tsunagu.statistics",
+    "tsunagu.imports",
     "tsunagu.planning",
     "tsunagu.api",
     "tsunagu.dashboard",

@@ -67,6 +67,8 @@ STANDARD_ERRORS: dict[int, tuple[str, type[Schema]]] = {
     401: (UNAUTHENTICATED, ErrorOut),
     403: (guards.FORBIDDEN, ErrorOut),
     404: (NOT_FOUND, ErrorOut),
+    # 導入と移行: only where an operation declares it (an upload over its size limit).
+    413: ("ファイルが大きすぎます。", ErrorOut),
     422: (INVALID_INPUT, ValidationErrorOut),
 }
 
@@ -95,7 +97,9 @@ def document_standard_errors(schema: dict[str, Any]) -> None:
             for status, (description, model) in STANDARD_ERRORS.items():
                 declared = status in responses
                 if not declared and (
-                    (status == 400 and not has_body) or (status == 404 and not names_a_record)
+                    (status == 400 and not has_body)
+                    or (status == 404 and not names_a_record)
+                    or status == 413
                 ):
                     continue
                 ref = {"$ref": REF_TEMPLATE.format(model=model.__name__)}
@@ -182,6 +186,11 @@ api.add_router("/", referrals_router)
 from tsunagu.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/", statistics_router)
+
+# 導入と移行: スプレッドシートからの取り込み
+from tsunagu.imports.api import router as imports_router  # noqa: E402
+
+api.add_router("/", imports_router)
 
 # The dashboard's 今日やること (GET /me/todo): the same list as the dashboard panel.
 from tsunagu.dashboard.api import router as dashboard_router  # noqa: E402

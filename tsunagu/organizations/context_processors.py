@@ -34,6 +34,8 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
         (Permission.PERSON_VIEW, Permission.NOTICE_EDIT, Permission.NOTICE_PUBLISH),
     ),
     ("区分マスタ", "masters:code_lists", (Permission.CODES_EDIT,)),
+    # 導入と移行: スプレッドシートからの取り込み
+    ("取り込み", "imports:import_list", (Permission.IMPORT_RUN, Permission.RULES_EDIT)),
 )
 
 

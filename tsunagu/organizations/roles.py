@@ -69,6 +69,8 @@ class Permission(models.TextChoices):
     NOTICE_PUBLISH = "notice.publish", "規程を審査して公開する"
     # 導入と移行: 区分マスタ（自治体ごと）
     CODES_EDIT = "codes.edit", "区分マスタを編集する（自治体ごと）"
+    # 導入と移行: スプレッドシートからの取り込み
+    IMPORT_RUN = "import.run", "スプレッドシートから取り込む"
 
 
 R = Role
@@ -109,6 +111,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.NOTICE_PUBLISH: frozenset({R.PRIVACY_OFFICER}),
     # 導入と移行: 区分マスタ（自治体ごと）
     Permission.CODES_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
+    # 導入と移行: スプレッドシートからの取り込み
+    Permission.IMPORT_RUN: frozenset({R.CENTER_DIRECTOR, R.CHIEF_CONSULTANT}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.

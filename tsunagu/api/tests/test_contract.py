@@ -276,6 +276,7 @@ PATH_MODELS = {
     "referral_id": "referrals.Referral",
     "exception_id": "referrals.StatutoryExceptionRequest",
     "notice_id": "privacy.PrivacyNotice",
+    "import_id": "imports.ImportJob",
 }
 EXISTING_EXAMPLES = 3
 

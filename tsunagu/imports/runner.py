@@ -1,0 +1,397 @@
+"""Running one import job (the background task's body).
+
+1. The file is read (``core.tabular``) and every row parsed (``validation.parse_row``); for
+   persons, duplicate candidates against the persons the user may see are found in one read
+   (``persons_visible_to``, scored by ``persons.normalize.score_candidate``, audited as a search)
+   and duplicates inside the file are found. Progress (``processed``/``total``) is saved every
+   ``PROGRESS_EVERY`` rows — this phase is outside any transaction, so the progress page sees it.
+2. Every row without an error goes through the same domain service as the screens
+   (``person_create``, ``partner_agency_create``, ``housing_rule_add``), all in **one**
+   ``transaction.atomic()``, each row in a savepoint so that its error is reported beside it.
+   A dry run, or a real run with any row in error, rolls the whole transaction back: nothing of
+   the file is written (all-or-nothing per file). A real run without errors commits, with one
+   audit row per imported record naming the job and the file (name, sha256), never the values.
+3. The job keeps the counts and the per-row report; when a real run ends, the uploaded bytes are
+   deleted and the typed values removed from the report (row numbers and errors stay).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from tsunagu.core.audit import audit_record, audit_record_many
+from tsunagu.core.models import AuditAction
+from tsunagu.core.tabular import Table, TableError, read_table
+from tsunagu.organizations.guards import FORBIDDEN, AccessDenied
+from tsunagu.organizations.models import Municipality, User
+from tsunagu.persons import normalize
+from tsunagu.persons.models import Person
+from tsunagu.persons.selectors import persons_visible_to
+from tsunagu.persons.services import person_create
+from tsunagu.programs.services.housing_rules import housing_rule_add
+from tsunagu.referrals.partner_services import partner_agency_create, partner_municipalities_for
+
+from .models import ImportJob, ImportKind, ImportStatus
+from .validation import COLUMNS, auto_mapping, label_of, missing_required, parse_row
+
+PROGRESS_EVERY = 250
+DUPLICATE_MIN_SCORE = 0.6
+
+
+class _Rollback(Exception):
+    """Raised to undo the whole file (dry run, or a row in error)."""
+
+
+def _field_label(kind: str, key: str) -> str:
+    label = label_of(kind, key)
+    return "" if label == key else label
+
+
+def _messages(kind: str, exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        out = []
+        for key, errs in exc.message_dict.items():
+            label = _field_label(kind, key)
+            out += [f"{label}：{m}" if label else m for m in errs]
+        return out
+    return list(exc.messages)
+
+
+def _notes(table: Table) -> list[str]:
+    notes = []
+    names = {
+        "utf-8-sig": "UTF-8（BOM付き）",
+        "utf-8": "UTF-8",
+        "cp932": "Shift_JIS",
+        "mixed": "行ごとに異なる文字コード（UTF-8 と Shift_JIS の混在）",
+        "xlsx": "Excel（.xlsx）",
+    }
+    notes.append(
+        f"ファイルの形式：{names.get(table.encoding, table.encoding)}。見出しは{table.header_row}行目。"
+    )
+    if table.blank_rows:
+        shown = "、".join(str(n) for n in table.blank_rows[:20])
+        more = f" ほか{len(table.blank_rows) - 20}行" if len(table.blank_rows) > 20 else ""
+        notes.append(f"空の行は読み飛ばしました（{shown}行目{more}）。")
+    if table.merged:
+        shown = "、".join(table.merged[:20])
+        notes.append(f"結合されたセル（{shown}）は、左上のセルの値をすべての行に補って読みました。")
+    return notes
+
+
+def _progress(job: ImportJob, processed: int) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(processed=processed)
+
+
+def _batch_candidates(
+    job: ImportJob, actor: User, entries: list[dict[str, Any]], values: list[dict[str, Any]]
+) -> None:
+    """Duplicate candidates for every row against the persons ``actor`` may see, in one read.
+
+    ``persons_visible_to`` gives the scope; candidates are the persons that share a row's
+    フリガナ key, 漢字氏名 key, phone or birth date, and each is scored by the persons app's one
+    scoring function (``normalize.score_candidate``). The contact fields of a restricted person
+    (閲覧制限) are never compared. Every candidate reported is one SEARCH audit row (like the
+    screen's duplicate check), never with the values typed.
+    """
+    rows = persons_visible_to(actor).values_list(
+        "pk",
+        "agency_id",
+        "municipality_id",
+        "name",
+        "kana",
+        "birth_date",
+        "phone",
+        "address",
+        "is_restricted",
+    )
+    people: dict[int, tuple[Any, ...]] = {}
+    index: dict[tuple[str, Any], list[int]] = {}
+    for r in rows.iterator(chunk_size=2000):
+        pk, _, _, name, kana, birth, phone, address, restricted = r
+        people[pk] = r
+        for key in (
+            ("kana", normalize.kana_key(kana)),
+            ("name", normalize.name_key(name)),
+            ("birth", birth),
+            ("phone", "" if restricted else normalize.phone_key(phone)),
+        ):
+            if key[1]:
+                index.setdefault(key, []).append(pk)
+    keys_of: dict[int, normalize.PersonKeys] = {}
+    found: dict[int, Person] = {}
+    for i, (entry, v) in enumerate(zip(entries, values, strict=True), start=1):
+        if not entry["errors"] and people:
+            query = normalize.PersonKeys.from_values(
+                kana=v.get("kana") or "",
+                name=v.get("name") or "",
+                birth_date=v.get("birth_date"),
+                phone=v.get("phone") or "",
+                address=v.get("address") or "",
+            )
+            pks: set[int] = set()
+            for key in (
+                ("kana", query.kana_key),
+                ("name", query.name_key),
+                ("birth", query.birth_date),
+                ("phone", query.phone_key),
+            ):
+                if key[1]:
+                    pks.update(index.get(key, ()))
+            scored = []
+            for pk in pks:
+                if pk not in keys_of:
+                    _, _, _, name, kana, birth, phone, address, restricted = people[pk]
+                    keys_of[pk] = normalize.PersonKeys.from_values(
+                        kana=kana,
+                        name=name,
+                        birth_date=birth,
+                        phone="" if restricted else phone,
+                        address="" if restricted else address,
+                    )
+                score, reasons = normalize.score_candidate(query, keys_of[pk])
+                if score >= DUPLICATE_MIN_SCORE:
+                    scored.append((-score, pk, reasons))
+            scored.sort()
+            entry["duplicates"] = [
+                {"person_id": pk, "score": round(-neg, 2), "reasons": reasons}
+                for neg, pk, reasons in scored[:3]
+            ]
+            for _, pk, _ in scored[:3]:
+                r = people[pk]
+                found.setdefault(pk, Person(pk=pk, agency_id=r[1], municipality_id=r[2]))
+        if i % PROGRESS_EVERY == 0:
+            _progress(job, i)
+    details = {
+        "via": f"import:{job.pk}",
+        "keys": ["birth_date", "kana", "name", "phone"],
+        "results": len(found),
+    }
+    if found:
+        audit_record_many(
+            actor=actor, action=AuditAction.SEARCH, objects=list(found.values()), details=details
+        )
+    else:
+        audit_record(actor=actor, action=AuditAction.SEARCH, object_type="person", details=details)
+
+
+def _in_file_duplicates(entries: list[dict[str, Any]], values: list[dict[str, Any]]) -> None:
+    """Rows of the same file that look like the same person (same name or フリガナ and birth date)."""
+    seen: dict[tuple[str, Any], int] = {}
+    for entry, v in zip(entries, values, strict=True):
+        if entry["errors"]:
+            continue
+        for key in (
+            ("name", normalize.name_key(v.get("name")), v.get("birth_date")),
+            ("kana", normalize.kana_key(v.get("kana")), v.get("birth_date")),
+        ):
+            if not key[1]:
+                continue
+            first = seen.setdefault((key[0] + key[1], key[2]), entry["row"])
+            if first != entry["row"]:
+                entry["same_as_row"] = first
+                break
+
+
+def _write_row(
+    job: ImportJob, actor: User, v: dict[str, Any], munis: dict[str, Municipality]
+) -> models.Model:
+    if job.kind == ImportKind.PERSONS:
+        code = v.get("municipality_code")
+        if code and code not in munis:
+            raise ValidationError({"municipality_code": "担当区域外の自治体の団体コードです。"})
+        person_values = {
+            k: v.get(k) or "" for k in ("name", "kana", "gender", "postal_code", "address", "phone")
+        }
+        person_values["birth_date"] = v.get("birth_date")
+        return person_create(actor=actor, values=person_values)
+    if job.kind == ImportKind.PARTNERS:
+        muni = munis.get(v.get("municipality_code") or "")
+        if muni is None:
+            raise ValidationError(
+                {"municipality_code": "担当区域の自治体ではない（または登録のない）団体コードです。"}
+            )
+        values = {k: v.get(k) or "" for k in ("name", "agency_type", "address", "phone", "area", "notes")}
+        return partner_agency_create(actor=actor, municipality=muni, values=values)
+    source = v.get("source") or ""
+    if v.get("grade"):
+        source = f"{source}（級地：{v['grade']}）"
+    return housing_rule_add(
+        actor=actor,
+        municipality=job.municipality,
+        household_size=v.get("household_size"),
+        effective_from=v.get("effective_from"),
+        base_amount=v.get("base_amount"),
+        rent_cap=v.get("rent_cap"),
+        asset_limit=v.get("asset_limit"),
+        applies_to_larger=bool(v.get("applies_to_larger")),
+        source=source,
+        note=f"スプレッドシートからの取り込み（{job.file_name}）",
+    )
+
+
+def _municipalities(job: ImportJob, actor: User) -> dict[str, Municipality]:
+    if job.kind == ImportKind.PERSONS:
+        qs = actor.agency.area() if actor.agency is not None else Municipality.objects.none()
+    elif job.kind == ImportKind.PARTNERS:
+        qs = partner_municipalities_for(actor)
+    else:
+        qs = Municipality.objects.filter(pk=job.municipality_id)
+    return {m.code: m for m in qs}
+
+
+def _finish(job: ImportJob, **fields: Any) -> None:
+    fields.setdefault("finished_at", timezone.now())
+    for k, v in fields.items():
+        setattr(job, k, v)
+    job.save()
+
+
+def purge_values(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report without the typed values (row numbers, errors and candidates' ids stay)."""
+    return [{k: v for k, v in entry.items() if k != "values"} for entry in report]
+
+
+def _resolve(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """A mapping keyed by column index; a key may also be the header's text (API)."""
+    out: dict[str, str] = {}
+    for key, field in (mapping or {}).items():
+        if key.isdigit():
+            out[key] = field
+        elif key.strip() in headers:
+            out[str(headers.index(key.strip()))] = field
+    return out
+
+
+def run_job(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_related("created_by", "municipality").get(pk=job_id)
+    actor = job.created_by
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0
+    )
+    try:
+        table = read_table(bytes(job.file_data), job.file_name)
+    except TableError as exc:
+        _finish(job, status=ImportStatus.FAILED, message=str(exc), file_data=b"")
+        return job
+    mapping = _resolve(job.mapping, table.headers) or auto_mapping(job.kind, table.headers)
+    comments = [r.number for r in table.rows if r.cells and r.cells[0].startswith("#")]
+    table.rows = [r for r in table.rows if not (r.cells and r.cells[0].startswith("#"))]
+    job.headers, job.mapping, job.total = table.headers, mapping, len(table.rows)
+    job.notes = _notes(table)
+    if comments:
+        job.notes.append(
+            f"「#」で始まる行（記入例・注記）は読み飛ばしました（{'、'.join(map(str, comments[:20]))}行目）。"
+        )
+    ImportJob.objects.filter(pk=job.pk).update(headers=table.headers, mapping=mapping, total=len(table.rows))
+    missing = missing_required(job.kind, mapping)
+    if missing:
+        _finish(
+            job,
+            status=ImportStatus.REJECTED,
+            message="必須の列が見つかりません：" + "、".join(missing) + "。列の対応を設定してください。",
+        )
+        return job
+
+    entries: list[dict[str, Any]] = []
+    parsed: list[dict[str, Any]] = []
+    labels = {c.field: c.label for c in COLUMNS[job.kind]}
+    for i, row in enumerate(table.rows, start=1):
+        values, typed, errors = parse_row(job.kind, mapping, row.cells)
+        if row.error:
+            errors.insert(0, row.error)
+        entries.append(
+            {
+                "row": row.number,
+                "values": {labels[f]: t for f, t in typed.items()},
+                "errors": errors,
+                "duplicates": [],
+            }
+        )
+        parsed.append(values)
+        if job.kind != ImportKind.PERSONS and i % PROGRESS_EVERY == 0:
+            _progress(job, i)
+    if job.kind == ImportKind.PERSONS:
+        _batch_candidates(job, actor, entries, parsed)
+        _in_file_duplicates(entries, parsed)
+    _progress(job, len(entries))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
+
+    munis = _municipalities(job, actor)
+    created: list[models.Model] = []
+    committed = False
+    try:
+        with transaction.atomic():
+            for entry, values in zip(entries, parsed, strict=True):
+                if entry["errors"]:
+                    continue
+                # The services raise ValidationError before they write (or inside their own
+                # atomic block), so a refused row leaves the transaction usable.
+                try:
+                    obj = _write_row(job, actor, values, munis)
+                    created.append(obj)
+                    entry["created_id"] = obj.pk
+                except ValidationError as exc:
+                    entry["errors"] = _messages(job.kind, exc)
+            if job.dry_run or any(e["errors"] for e in entries):
+                for e in entries:
+                    e.pop("created_id", None)  # rolled back: nothing was registered
+                raise _Rollback
+            audit_record_many(
+                actor=actor,
+                action=AuditAction.CREATE,
+                objects=created,
+                details={
+                    "via": "import",
+                    "import_job": job.pk,
+                    "kind": job.kind,
+                    "file": job.file_name,
+                    "sha256": job.file_sha256,
+                },
+            )
+            committed = True
+    except _Rollback:
+        pass
+    except AccessDenied:
+        _finish(job, status=ImportStatus.FAILED, message=FORBIDDEN, file_data=b"", report=[], processed=0)
+        return job
+    except Exception:
+        # Nothing was written (the transaction was rolled back); the job must not stay 書き込み中.
+        _finish(
+            job,
+            status=ImportStatus.FAILED,
+            message="取り込みの途中でシステムの誤りが起きたため、何も取り込んでいません。管理者に連絡してください。",
+            report=[],
+        )
+        raise
+
+    bad_rows = sum(1 for e in entries if e["errors"])
+    if committed:
+        status, message = ImportStatus.DONE, f"{len(created)}件を取り込みました。"
+    elif bad_rows:
+        status = ImportStatus.REJECTED
+        message = f"{bad_rows}行に誤りがあります。" + (
+            "何も取り込んでいません。ファイルを直して、もう一度アップロードしてください。"
+            if not job.dry_run
+            else "直してから取り込んでください。"
+        )
+    else:
+        status, message = ImportStatus.CHECKED, f"{len(entries)}行すべて取り込めます。"
+    real = not job.dry_run
+    _finish(
+        job,
+        status=status,
+        message=message,
+        processed=len(entries),
+        ok_count=len(entries) - bad_rows,
+        error_count=bad_rows,
+        imported_count=len(created) if committed else 0,
+        report=purge_values(entries) if real else entries,
+        values_purged=real,
+        file_data=b"" if real else job.file_data,
+    )
+    return job
