@@ -187,3 +187,8 @@ api.add_router("/", statistics_router)
 from tsunagu.dashboard.api import router as dashboard_router  # noqa: E402
 
 api.add_router("/", dashboard_router)
+
+# 委託先の変更（引継ぎ）: the municipality's hand-over service.
+from tsunagu.handovers.api import router as handovers_router  # noqa: E402
+
+api.add_router("/", handovers_router)

@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("統計", "statistics:monthly", (Permission.STATISTICS_VIEW,)),
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
+    ("委託先の変更", "handovers:handover_list", (Permission.HANDOVER_MANAGE,)),
 )
 
 

@@ -56,6 +56,8 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 導入と移行: 委託先の変更（引継ぎ）
+    HANDOVER_MANAGE = "handover.manage", "委託先の変更（引継ぎ）を行う"
 
 
 R = Role
@@ -89,6 +91,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 導入と移行: 委託先の変更（引継ぎ）
+    Permission.HANDOVER_MANAGE: frozenset({R.MUNICIPAL_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.
