@@ -32,6 +32,11 @@ def new_agency(*, serving: bool = True) -> Agency:
 def new_staff(agency: Agency, username: str = "successor-soudan", role: Role = Role.CENTER_DIRECTOR) -> User:
     user = User.objects.create_user(username=username, password="x", agency=agency, display_name="後任 太郎")
     StaffRole.objects.create(user=user, role=role)
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from tsunagu.demo.data import demo_totp_secret
+
+    TOTP.activate(user, demo_totp_secret(username))
     return user
 
 

@@ -180,13 +180,11 @@ def test_plan_conflict_blocks(demo: Any, staff: Any) -> None:
     from tsunagu.planning.models import AnnualPlan
 
     to = new_agency()
-    mine = AnnualPlan.objects.filter(agency=old_agency()).first()
-    if mine is None:
-        pytest.skip("デモデータに事業計画がない")
-    copy = AnnualPlan.objects.get(pk=mine.pk)
-    copy.pk = None
-    copy.agency = to
-    copy.save()
+    who = staff("shinjuku-center")
+    for agency in (old_agency(), to):
+        AnnualPlan.objects.create(
+            agency=agency, municipality=shinjuku(), fiscal_year=2026, created_by=who, updated_by=who
+        )
     h = _today_plan(staff, to=to)
     with pytest.raises(ValidationError, match="同じ年度の事業計画"):
         services.handover_execute(actor=officer(staff), handover=h, version=h.version)
