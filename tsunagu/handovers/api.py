@@ -156,7 +156,9 @@ def handover_get(request: HttpRequest, handover_id: HandoverId) -> dict[str, Any
     summary="委託先の変更（引継ぎ）を実施",
     description="引継ぎ日より前、予定中でない、版が古い、移行先に同じ年度の事業計画がある場合は 422。",
 )
-def handover_execute(request: HttpRequest, handover_id: HandoverId, payload: HandoverExecuteIn) -> dict[str, Any]:
+def handover_execute(
+    request: HttpRequest, handover_id: HandoverId, payload: HandoverExecuteIn
+) -> dict[str, Any]:
     _require(request)
     user: Any = request.user
     h = selectors.handover_get_for_user(user=user, handover_id=handover_id)

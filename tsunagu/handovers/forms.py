@@ -17,7 +17,9 @@ class HandoverForm(forms.Form):
         help_text="この自治体を担当区域に持つ機関から選びます。新しい機関は、先に管理者が担当区域に加えてください。",
     )
     handover_date = JapaneseDateField(label="引継ぎ日")
-    reason = forms.CharField(label="理由", max_length=200, help_text="例：委託契約の期間満了に伴う受託者の変更")
+    reason = forms.CharField(
+        label="理由", max_length=200, help_text="例：委託契約の期間満了に伴う受託者の変更"
+    )
     note = forms.CharField(label="備考", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:

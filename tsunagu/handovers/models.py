@@ -30,7 +30,9 @@ class Handover(VersionedModel):
     from_agency = models.ForeignKey(
         Agency, verbose_name="移行元の機関", on_delete=models.PROTECT, related_name="+"
     )
-    to_agency = models.ForeignKey(Agency, verbose_name="移行先の機関", on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey(
+        Agency, verbose_name="移行先の機関", on_delete=models.PROTECT, related_name="+"
+    )
     handover_date = models.DateField("引継ぎ日")
     status = models.CharField(
         "状態", max_length=16, choices=HandoverStatus.choices, default=HandoverStatus.PLANNED

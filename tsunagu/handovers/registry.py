@@ -54,7 +54,12 @@ _RECORD = "ケースの記録：実施主体の記録として新しい機関に
 REGISTRY: tuple[Entry, ...] = (
     # 相談者とケース
     Entry("persons.Person", M, "相談者：実施主体の記録として移る", "municipality"),
-    Entry("persons.PersonMerge", M, "名寄せの記録：統合先の相談者とともに移る（取消も新しい機関で）", "survivor__municipality"),
+    Entry(
+        "persons.PersonMerge",
+        M,
+        "名寄せの記録：統合先の相談者とともに移る（取消も新しい機関で）",
+        "survivor__municipality",
+    ),
     Entry(
         "persons.PersonKanaTrigram",
         M,
@@ -79,7 +84,12 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("meetings.Decision", M, "支援決定・確認：ケースとともに移る", "municipality"),
     # つなぎ・第三者提供
     Entry("referrals.Referral", M, "つなぎ：ケースとともに移る", "municipality"),
-    Entry("referrals.StatutoryExceptionRequest", M, "同意によらない提供の承認申請：ケースとともに移る", "municipality"),
+    Entry(
+        "referrals.StatutoryExceptionRequest",
+        M,
+        "同意によらない提供の承認申請：ケースとともに移る",
+        "municipality",
+    ),
     Entry(
         "referrals.Disclosure",
         K,
@@ -93,14 +103,24 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("programs.TrainingTypeDecision", M, _RECORD, "municipality"),
     Entry("programs.ProgramEnrolment", M, "事業の利用：ケースとともに移る", "municipality"),
     Entry("programs.ProgressReport", M, "経過報告：事業の利用とともに移る", "municipality"),
-    Entry("programs.HousingBenefitApplication", M, "住居確保給付金：申請・決定・支給はすべて移る", "municipality"),
+    Entry(
+        "programs.HousingBenefitApplication",
+        M,
+        "住居確保給付金：申請・決定・支給はすべて移る",
+        "municipality",
+    ),
     Entry("programs.HousingBenefitDecision", M, "住居確保給付金の決定", "municipality"),
     Entry("programs.HousingBenefitExtension", M, "住居確保給付金の延長", "municipality"),
     Entry("programs.HousingBenefitPayment", M, "住居確保給付金の支給", "municipality"),
     Entry("programs.JobSearchReport", M, "求職活動状況報告", "municipality"),
     Entry("programs.HousingBenefitStop", M, "住居確保給付金の中止", "municipality"),
     # 個人情報
-    Entry("privacy.Consent", M, "同意：相談者とともに移る（同意した時の説明の版は移行元のまま指す）", "municipality"),
+    Entry(
+        "privacy.Consent",
+        M,
+        "同意：相談者とともに移る（同意した時の説明の版は移行元のまま指す）",
+        "municipality",
+    ),
     Entry(
         "privacy.PrivacyNotice",
         K,
@@ -133,7 +153,12 @@ REGISTRY: tuple[Entry, ...] = (
 # Tables that name an agency by id only (no ForeignKey).
 ID_TABLES: tuple[Entry, ...] = (
     Entry("core.AuditEvent", K, "監査ログ（追記のみ）：その時の機関の記録", field="agency_id"),
-    Entry("core.IdempotencyKey", K, "二重送信防止の鍵：送った職員の鍵で、移行先には意味がない", field="agency_id"),
+    Entry(
+        "core.IdempotencyKey",
+        K,
+        "二重送信防止の鍵：送った職員の鍵で、移行先には意味がない",
+        field="agency_id",
+    ),
     Entry(
         "core.FormDraft",
         D,

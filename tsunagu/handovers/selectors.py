@@ -16,7 +16,9 @@ from .models import Handover
 
 def handovers_visible_to(user: Any) -> models.QuerySet[Handover]:
     """The hand-overs of the user's municipality (agency staff see none: no agency field)."""
-    qs = Handover.objects.select_related("municipality", "from_agency", "to_agency", "created_by", "executed_by")
+    qs = Handover.objects.select_related(
+        "municipality", "from_agency", "to_agency", "created_by", "executed_by"
+    )
     if getattr(user, "agency_id", None):
         return qs.none()
     return scope_for_user(qs, user, agency_field="from_agency")

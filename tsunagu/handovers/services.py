@@ -40,7 +40,9 @@ NOT_SERVING_FROM = "移行元の機関はこの自治体を担当していませ
 ALREADY_PLANNED = "この機関からの引継ぎはすでに予定されています。"
 TOO_EARLY = "引継ぎ日（{date}）より前には実施できません。"
 NOT_PLANNED = "予定中の引継ぎではありません（実施済みまたは取りやめ）。"
-PLAN_CONFLICT = "移行先の機関に同じ年度の事業計画があります（{years}）。事業計画を整理してから実施してください。"
+PLAN_CONFLICT = (
+    "移行先の機関に同じ年度の事業計画があります（{years}）。事業計画を整理してから実施してください。"
+)
 RENUMBER_NOTICE = "ケース番号が移行先の番号と重なるため振り直すケース：{n}件"
 WORKER_NOTICE = "担当者が移行元の職員のままのケース：{n}件（移行先で担当者を割り当ててください）"
 
@@ -79,7 +81,9 @@ def _case_number_clashes(handover: Handover) -> list[Case]:
     taken = set(
         Case.all_cases.filter(agency_id=handover.to_agency_id).values_list("fiscal_year", "number_in_year")
     )
-    taken_text = set(Case.all_cases.filter(agency_id=handover.to_agency_id).values_list("case_number", flat=True))
+    taken_text = set(
+        Case.all_cases.filter(agency_id=handover.to_agency_id).values_list("case_number", flat=True)
+    )
     return [
         c
         for c in _moved_cases(handover).order_by("fiscal_year", "number_in_year", "pk")
@@ -93,9 +97,9 @@ def _plan_conflicts(handover: Handover) -> list[int]:
     ).values_list("fiscal_year", flat=True)
     return sorted(
         set(
-            AnnualPlan.objects.filter(agency_id=handover.to_agency_id, fiscal_year__in=list(years)).values_list(
-                "fiscal_year", flat=True
-            )
+            AnnualPlan.objects.filter(
+                agency_id=handover.to_agency_id, fiscal_year__in=list(years)
+            ).values_list("fiscal_year", flat=True)
         )
     )
 
@@ -215,7 +219,9 @@ def _renumber(handover: Handover, clashes: list[Case]) -> list[dict[str, Any]]:
 
 def _continue_sequences(agency_id: int) -> None:
     """The new agency's numbering continues after the highest number it now holds, per 年度."""
-    for row in Case.all_cases.filter(agency_id=agency_id).values("fiscal_year").annotate(m=Max("number_in_year")):
+    for row in (
+        Case.all_cases.filter(agency_id=agency_id).values("fiscal_year").annotate(m=Max("number_in_year"))
+    ):
         seq, _ = CaseNumberSequence.objects.select_for_update().get_or_create(
             agency_id=agency_id, fiscal_year=row["fiscal_year"], defaults={"last_number": row["m"]}
         )
@@ -241,14 +247,18 @@ def _release_old_operator(handover: Handover) -> dict[str, Any]:
             Agency.objects.filter(pk=agency.pk).update(is_active=False)
             disabled = []
             for user in User.objects.filter(agency_id=agency.pk, is_active=True).order_by("pk"):
-                staff_disable(actor=None, user=user, reason="委託先の変更（引継ぎ）により担当区域がなくなったため")
+                staff_disable(
+                    actor=None, user=user, reason="委託先の変更（引継ぎ）により担当区域がなくなったため"
+                )
                 disabled.append(user.pk)
             out["agency_closed"] = True
             out["staff_disabled"] = len(disabled)
     return out
 
 
-def handover_execute(*, actor: User | None, handover: Handover, version: Any, today: date | None = None) -> Handover:
+def handover_execute(
+    *, actor: User | None, handover: Handover, version: Any, today: date | None = None
+) -> Handover:
     """Move every MOVE table's rows of the municipality from the old agency to the new one, in one
     transaction, then release the old operator. ``actor=None``: ``run_due_handovers`` (cron)."""
     if actor is not None:

@@ -6,42 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('handover_date', models.DateField(verbose_name='引継ぎ日')),
-                ('status', models.CharField(choices=[('planned', '予定'), ('executed', '実施済み'), ('cancelled', '取りやめ')], default='planned', max_length=16, verbose_name='状態')),
-                ('reason', models.CharField(max_length=200, verbose_name='理由')),
-                ('note', models.TextField(blank=True, verbose_name='備考')),
-                ('preview_counts', models.JSONField(blank=True, default=dict, verbose_name='移行件数（確認時）')),
-                ('previewed_at', models.DateTimeField(blank=True, null=True, verbose_name='件数の確認日時')),
-                ('executed_counts', models.JSONField(blank=True, default=dict, verbose_name='移行件数（実施時）')),
-                ('executed_at', models.DateTimeField(blank=True, null=True, verbose_name='実施日時')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='取りやめ日時')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
-                ('executed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='実施者')),
-                ('from_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency', verbose_name='移行元の機関')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality', verbose_name='実施主体')),
-                ('to_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.agency', verbose_name='移行先の機関')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("handover_date", models.DateField(verbose_name="引継ぎ日")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("planned", "予定"), ("executed", "実施済み"), ("cancelled", "取りやめ")],
+                        default="planned",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="理由")),
+                ("note", models.TextField(blank=True, verbose_name="備考")),
+                (
+                    "preview_counts",
+                    models.JSONField(blank=True, default=dict, verbose_name="移行件数（確認時）"),
+                ),
+                ("previewed_at", models.DateTimeField(blank=True, null=True, verbose_name="件数の確認日時")),
+                (
+                    "executed_counts",
+                    models.JSONField(blank=True, default=dict, verbose_name="移行件数（実施時）"),
+                ),
+                ("executed_at", models.DateTimeField(blank=True, null=True, verbose_name="実施日時")),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="取りやめ日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登録者",
+                    ),
+                ),
+                (
+                    "executed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="実施者",
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                        verbose_name="移行元の機関",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                        verbose_name="実施主体",
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.agency",
+                        verbose_name="移行先の機関",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '委託先の変更（引継ぎ）',
-                'verbose_name_plural': '委託先の変更（引継ぎ）',
-                'ordering': ['-handover_date', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'planned')), fields=('municipality', 'from_agency'), name='handover_one_planned_per_from_agency', violation_error_message='この機関からの引継ぎはすでに予定されています。'), models.CheckConstraint(condition=models.Q(('from_agency', models.F('to_agency')), _negated=True), name='handover_distinct_agencies', violation_error_message='移行元と移行先に同じ機関は選べません。')],
+                "verbose_name": "委託先の変更（引継ぎ）",
+                "verbose_name_plural": "委託先の変更（引継ぎ）",
+                "ordering": ["-handover_date", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "planned")),
+                        fields=("municipality", "from_agency"),
+                        name="handover_one_planned_per_from_agency",
+                        violation_error_message="この機関からの引継ぎはすでに予定されています。",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_agency", models.F("to_agency")), _negated=True),
+                        name="handover_distinct_agencies",
+                        violation_error_message="移行元と移行先に同じ機関は選べません。",
+                    ),
+                ],
             },
         ),
     ]

@@ -23,7 +23,9 @@ def _agency_fk_models() -> dict[str, list[str]]:
 def test_every_model_with_an_agency_foreign_key_is_declared() -> None:
     declared = {e.model_label: e for e in REGISTRY}
     missing = sorted(set(_agency_fk_models()) - set(declared))
-    assert not missing, f"handovers/registry.py に次のモデルを MOVE / KEEP / DELETE で追加してください: {missing}"
+    assert not missing, (
+        f"handovers/registry.py に次のモデルを MOVE / KEEP / DELETE で追加してください: {missing}"
+    )
 
 
 @pytest.mark.django_db

@@ -36,7 +36,9 @@ def test_preview_counts_every_record_type_in_japanese(demo: Any, staff: Any) -> 
     assert h.preview_counts["ケース"] == Case.all_cases.filter(agency=old_agency()).count() > 0
     assert h.preview_counts["相談者"] == Person.objects.filter(agency=old_agency()).count() > 0
     assert h.status == HandoverStatus.PLANNED
-    assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="handover", object_id=str(h.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="handover", object_id=str(h.pk)
+    ).exists()
 
 
 def test_execute_moves_everything_and_closes_the_old_operator(demo: Any, staff: Any) -> None:
@@ -162,7 +164,10 @@ def test_case_numbers_that_clash_are_renumbered(demo: Any, staff: Any) -> None:
     services.handover_execute(actor=officer(staff), handover=h, version=h.version)
     moved.refresh_from_db()
     assert moved.agency_id == to.pk and moved.case_number != clash.case_number
-    assert CaseNumberSequence.objects.get(agency=to, fiscal_year=moved.fiscal_year).last_number >= moved.number_in_year
+    assert (
+        CaseNumberSequence.objects.get(agency=to, fiscal_year=moved.fiscal_year).last_number
+        >= moved.number_in_year
+    )
 
 
 def test_agency_that_still_serves_another_municipality_stays_open(demo: Any, staff: Any) -> None:

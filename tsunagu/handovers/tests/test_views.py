@@ -17,7 +17,9 @@ from .helpers import new_agency, new_staff, old_agency, plan
 pytestmark = pytest.mark.django_db
 
 
-def test_list_new_detail_execute(demo: Any, login: Any, staff: Any, django_assert_max_num_queries: Any) -> None:
+def test_list_new_detail_execute(
+    demo: Any, login: Any, staff: Any, django_assert_max_num_queries: Any
+) -> None:
     to = new_agency()
     client = login("shinjuku-jichitai")
     page = client.get("/handovers/new/")
@@ -53,7 +55,12 @@ def test_validation_error_keeps_what_was_typed(demo: Any, login: Any) -> None:
     client = login("shinjuku-jichitai")
     answer = client.post(
         "/handovers/new/",
-        {"from_agency": old_agency().pk, "to_agency": old_agency().pk, "handover_date": "令和8年4月1日", "reason": "理由あり"},
+        {
+            "from_agency": old_agency().pk,
+            "to_agency": old_agency().pk,
+            "handover_date": "令和8年4月1日",
+            "reason": "理由あり",
+        },
     )
     text = answer.content.decode()
     assert answer.status_code == 200 and "同じ機関" in text and "理由あり" in text
@@ -96,7 +103,12 @@ def test_other_roles_and_municipalities(demo: Any, login: Any, staff: Any) -> No
     h = plan(staff)
     assert login("shinjuku-center").get("/handovers/").status_code == 403
     assert login("hasuda-jichitai").get(f"/handovers/{h.pk}/").status_code == 404
-    assert login("hasuda-jichitai").post(f"/handovers/{h.pk}/execute/", {"version": 1, "confirm": "yes"}).status_code == 404
+    assert (
+        login("hasuda-jichitai")
+        .post(f"/handovers/{h.pk}/execute/", {"version": 1, "confirm": "yes"})
+        .status_code
+        == 404
+    )
 
 
 def test_api(demo: Any, login: Any, staff: Any) -> None:
@@ -117,14 +129,18 @@ def test_api(demo: Any, login: Any, staff: Any) -> None:
     again = client.post("/api/v1/handovers", json.dumps(body), content_type="application/json")
     assert again.status_code == 422
     done = client.post(
-        f"/api/v1/handovers/{out['id']}/execute", json.dumps({"version": out["version"]}), content_type="application/json"
+        f"/api/v1/handovers/{out['id']}/execute",
+        json.dumps({"version": out["version"]}),
+        content_type="application/json",
     )
     assert done.status_code == 200 and done.json()["status"] == "executed"
     assert done.json()["executed_counts"]["ケース"] == out["preview_counts"]["ケース"]
     # refusals
     outsider = new_agency(serving=False)
     bad = client.post(
-        "/api/v1/handovers", json.dumps({**body, "to_agency_id": outsider.pk}), content_type="application/json"
+        "/api/v1/handovers",
+        json.dumps({**body, "to_agency_id": outsider.pk}),
+        content_type="application/json",
     )
     assert bad.status_code == 422 and "担当していません" in json.dumps(bad.json(), ensure_ascii=False)
     assert login("hasuda-jichitai").get(f"/api/v1/handovers/{out['id']}").status_code == 404
