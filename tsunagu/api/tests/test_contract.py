@@ -275,6 +275,7 @@ PATH_MODELS = {
     "partner_id": "network.PartnerAgency",
     "referral_id": "referrals.Referral",
     "exception_id": "referrals.StatutoryExceptionRequest",
+    "handover_id": "handovers.Handover",
 }
 EXISTING_EXAMPLES = 3
 
