@@ -209,3 +209,16 @@ def test_cancel(demo: Any, staff: Any) -> None:
     h.refresh_from_db()
     assert h.status == HandoverStatus.CANCELLED
     assert services.run_due_handovers() == []
+
+
+def test_run_due_handovers_command(demo: Any, staff: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    due = _today_plan(staff)
+    out = StringIO()
+    call_command("run_due_handovers", stdout=out)
+    assert "実施した引継ぎ：1件" in out.getvalue()
+    due.refresh_from_db()
+    assert due.status == HandoverStatus.EXECUTED
