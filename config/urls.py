@@ -33,6 +33,7 @@ urlpatterns = [
     path("statistics/", include("tsunagu.statistics.urls")),
     path("imports/", include("tsunagu.imports.urls")),
     path("planning/", include("tsunagu.planning.urls")),
+    path("handovers/", include("tsunagu.handovers.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tsunagu.statistics",
     "tsunagu.imports",
     "tsunagu.planning",
+    "tsunagu.handovers",
     "tsunagu.api",
     "tsunagu.dashboard",
     "tsunagu.demo",

@@ -201,3 +201,7 @@ api.add_router("/", dashboard_router)
 from tsunagu.privacy.api import router as privacy_router  # noqa: E402
 
 api.add_router("/", privacy_router)
+# 委託先の変更（引継ぎ）: the municipality's hand-over service.
+from tsunagu.handovers.api import router as handovers_router  # noqa: E402
+
+api.add_router("/", handovers_router)

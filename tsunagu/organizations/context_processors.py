@@ -36,6 +36,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("区分マスタ", "masters:code_lists", (Permission.CODES_EDIT,)),
     # 導入と移行: スプレッドシートからの取り込み
     ("取り込み", "imports:import_list", (Permission.IMPORT_RUN, Permission.RULES_EDIT)),
+    ("委託先の変更", "handovers:handover_list", (Permission.HANDOVER_MANAGE,)),
 )
 
 

@@ -71,6 +71,8 @@ class Permission(models.TextChoices):
     CODES_EDIT = "codes.edit", "区分マスタを編集する（自治体ごと）"
     # 導入と移行: スプレッドシートからの取り込み
     IMPORT_RUN = "import.run", "スプレッドシートから取り込む"
+    # 導入と移行: 委託先の変更（引継ぎ）
+    HANDOVER_MANAGE = "handover.manage", "委託先の変更（引継ぎ）を行う"
 
 
 R = Role
@@ -113,6 +115,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.CODES_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     # 導入と移行: スプレッドシートからの取り込み
     Permission.IMPORT_RUN: frozenset({R.CENTER_DIRECTOR, R.CHIEF_CONSULTANT}),
+    # 導入と移行: 委託先の変更（引継ぎ）
+    Permission.HANDOVER_MANAGE: frozenset({R.MUNICIPAL_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.

@@ -277,6 +277,7 @@ PATH_MODELS = {
     "exception_id": "referrals.StatutoryExceptionRequest",
     "notice_id": "privacy.PrivacyNotice",
     "import_id": "imports.ImportJob",
+    "handover_id": "handovers.Handover",
 }
 EXISTING_EXAMPLES = 3
 

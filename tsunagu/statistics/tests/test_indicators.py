@@ -266,22 +266,40 @@ def test_query_count_does_not_grow_with_data(world: World) -> None:
 
 
 def test_operator_change_keeps_the_municipality_figures(world: World) -> None:
-    """委託先の変更: the cases pass to the next operator of the same municipality. The municipality's
-    figures (what the 支援状況調査 reports) do not move; plans, outcomes and referrals stay with the
-    agency that recorded them."""
-    from tsunagu.cases.models import Case
-    from tsunagu.organizations.models import Agency, OperationType
+    """委託先の変更: the municipality's records pass to the next operator through the one hand-over
+    service (``handovers.services``). The municipality's figures (what the 支援状況調査 reports) do
+    not move, monthly or by 年度; the new operator's own figures now include the history (cases,
+    plans, outcomes and referrals all moved), and the old operator's are empty."""
+    from django.utils import timezone
+
+    from tsunagu.handovers import services as handovers
+    from tsunagu.organizations.models import Agency, OperationType, User
+
+    officer = User.objects.get(username="shinjuku-jichitai")
 
     fy = Period.fiscal_year(2025)
+    month = Period.month(2025, 6)
     before = values(Area.municipality(world.shinjuku), fy)
+    before_month = values(Area.municipality(world.shinjuku), month)
+    old_before = values(Area.agency(world.agency_s), fy)
     successor = Agency.objects.create(
         name="新宿区くらし相談センター（新受託者）",
         operation_type=OperationType.CONTRACTED,
         operator_name="社会福祉法人 つなぐ会",
         municipality=world.shinjuku,
     )
-    Case.objects.filter(agency=world.agency_s).update(agency=successor)
+    handover = handovers.handover_create(
+        actor=officer,
+        municipality=world.shinjuku,
+        from_agency=world.agency_s,
+        to_agency=successor,
+        handover_date=timezone.localdate(),
+        reason="委託契約の期間満了",
+    )
+    handovers.handover_execute(actor=officer, handover=handover, version=handover.version)
     assert values(Area.municipality(world.shinjuku), fy) == before
+    assert values(Area.municipality(world.shinjuku), month) == before_month
     moved = values(Area.agency(successor), fy)
-    assert moved["new_consultations"] == 3 and moved["plans_created"] == 0
-    assert values(Area.agency(world.agency_s), fy)["plans_created"] == 3
+    assert moved == old_before
+    assert moved["new_consultations"] == 3 and moved["plans_created"] == 3
+    assert values(Area.agency(world.agency_s), fy)["plans_created"] == 0
