@@ -30,6 +30,7 @@ urlpatterns = [
     path("meetings/", include("tsunagu.meetings.urls")),
     path("statistics/", include("tsunagu.statistics.urls")),
     path("planning/", include("tsunagu.planning.urls")),
+    path("personal-data/", include("tsunagu.personal_data.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tsunagu.privacy",
     "tsunagu.statistics",
     "tsunagu.planning",
+    "tsunagu.personal_data",
     "tsunagu.api",
     "tsunagu.dashboard",
     "tsunagu.demo",

@@ -25,6 +25,12 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("統計", "statistics:monthly", (Permission.STATISTICS_VIEW,)),
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
+    # 導入と移行: 保存期間と本人開示
+    (
+        "保存期間・本人開示",
+        "personal_data:home",
+        (Permission.RETENTION_RULES, Permission.RETENTION_APPROVE, Permission.SUBJECT_ACCESS_MANAGE),
+    ),
 )
 
 

@@ -56,6 +56,10 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 導入と移行: 保存期間と本人開示
+    RETENTION_RULES = "retention.rules", "保存期間を設定する"
+    RETENTION_APPROVE = "retention.approve", "保存期間を過ぎた記録の廃棄を承認する"
+    SUBJECT_ACCESS_MANAGE = "subject_access.manage", "本人開示請求に対応する"
 
 
 R = Role
@@ -89,6 +93,10 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 導入と移行: 保存期間と本人開示
+    Permission.RETENTION_RULES: frozenset({R.MUNICIPAL_OFFICER}),
+    Permission.RETENTION_APPROVE: frozenset({R.PRIVACY_OFFICER}),
+    Permission.SUBJECT_ACCESS_MANAGE: frozenset({R.PRIVACY_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.
