@@ -29,7 +29,10 @@ class SubjectAccessRequestForm(forms.Form):
     requested_on = JapaneseDateField(label="請求日")
     requester = forms.ChoiceField(label="請求者", choices=Requester.choices, widget=forms.RadioSelect)
     proxy_relation = forms.CharField(
-        label="代理人と本人の関係", max_length=60, required=False, help_text="代理人の場合（例: 法定代理人、委任を受けた弁護士）"
+        label="代理人と本人の関係",
+        max_length=60,
+        required=False,
+        help_text="代理人の場合（例: 法定代理人、委任を受けた弁護士）",
     )
     identity_check = forms.CharField(
         label="本人確認の方法", max_length=200, help_text="例: 運転免許証を窓口で確認"

@@ -89,6 +89,11 @@ class RetentionReview(models.Model):
             )
         ]
 
+    @property
+    def period_label(self) -> str:
+        """対象月 in 和暦 (令和13年4月)."""
+        return wareki(self.period).rsplit("月", 1)[0] + "月"
+
 
 class RetentionReviewItem(models.Model):
     """One due record: its type, its id and due date. No name is stored here."""

@@ -137,6 +137,7 @@ ENTRIES: tuple[Entry, ...] = (
             "address_key",
         ),
         replacements={"name": ANONYMISED_NAME},
+        codes={"housing_status": CodeList.HOUSING_STATUS, "contact_method": CodeList.CONTACT_METHOD},
     ),
     Entry(
         "persons.HouseholdMember",
@@ -174,7 +175,15 @@ ENTRIES: tuple[Entry, ...] = (
         disclosed=False,
     ),
     # --- a case and what hangs on it (終結日から) ---
-    Entry("cases.Case", "ケース", "person", C, case_path="pk", hidden=("topics", "last_contact_on")),
+    Entry(
+        "cases.Case",
+        "ケース",
+        "person",
+        C,
+        case_path="pk",
+        hidden=("topics", "last_contact_on"),
+        codes={"closure_reason": CodeList.CLOSURE_REASON},
+    ),
     Entry(
         "cases.Intake",
         "相談受付",

@@ -37,7 +37,9 @@ def review_for(user: Any, pk: Any) -> RetentionReview:
     )
 
 
-def review_items(user: Any, review: RetentionReview, page: Any) -> tuple[Page[Any], dict[tuple[str, int], str]]:
+def review_items(
+    user: Any, review: RetentionReview, page: Any
+) -> tuple[Page[Any], dict[tuple[str, int], str]]:
     """The due items of a (scoped) review with the names of what they point to (audited view)."""
     result = Paginator(review.items.order_by("record_type", "due_on", "id"), PAGE_SIZE).get_page(page)
     ids: dict[str, list[int]] = {}
@@ -49,11 +51,13 @@ def review_items(user: Any, review: RetentionReview, page: Any) -> tuple[Page[An
         "pk", "case_number", "person__name"
     ):
         names[(RecordType.CASE, pk)] = f"{number}（{name}）"
-    for pk, name in Person.objects.filter(pk__in=ids.get(RecordType.PERSON, []), **agency).values_list("pk", "name"):
-        names[(RecordType.PERSON, pk)] = name
-    for pk, name, given in Consent.objects.filter(pk__in=ids.get(RecordType.CONSENT, []), **agency).values_list(
-        "pk", "person__name", "given_on"
+    for pk, name in Person.objects.filter(pk__in=ids.get(RecordType.PERSON, []), **agency).values_list(
+        "pk", "name"
     ):
+        names[(RecordType.PERSON, pk)] = name
+    for pk, name, given in Consent.objects.filter(
+        pk__in=ids.get(RecordType.CONSENT, []), **agency
+    ).values_list("pk", "person__name", "given_on"):
         names[(RecordType.CONSENT, pk)] = name
     audit_record(
         actor=user,
@@ -87,9 +91,11 @@ def persons_matching(user: Any, text: str) -> list[Person]:
         return []
     qs = scope_for_user(Person.objects.filter(merged_into__isnull=True), user)
     found = list(
-        qs.filter(models.Q(name__contains=text.strip()) | models.Q(kana__contains=text.strip())).order_by("kana")[
-            :20
-        ]
+        qs.filter(models.Q(name__contains=text.strip()) | models.Q(kana__contains=text.strip())).order_by(
+            "kana"
+        )[:20]
     )
-    audit_record(actor=user, action=AuditAction.SEARCH, object_type="person", details={"what": "subject_access"})
+    audit_record(
+        actor=user, action=AuditAction.SEARCH, object_type="person", details={"what": "subject_access"}
+    )
     return found

@@ -32,7 +32,9 @@ approve_required = permission_required(Permission.RETENTION_APPROVE)
 sar_required = permission_required(Permission.SUBJECT_ACCESS_MANAGE)
 
 
-@permission_required(Permission.RETENTION_RULES, Permission.RETENTION_APPROVE, Permission.SUBJECT_ACCESS_MANAGE)
+@permission_required(
+    Permission.RETENTION_RULES, Permission.RETENTION_APPROVE, Permission.SUBJECT_ACCESS_MANAGE
+)
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     return render(
@@ -228,5 +230,3 @@ def request_json(request: HttpRequest, request_id: int) -> HttpResponse:
     req = selectors.request_for(_user(request), request_id)
     data = subject_access.produce_json(_user(request), req)
     return _download(data, "application/json; charset=utf-8", f"kaiji-{req.pk}.json")
-
-

@@ -6,111 +6,283 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
-        ('persons', '0003_japanese_name_of_kana_trigram'),
+        ("organizations", "0001_initial"),
+        ("persons", "0003_japanese_name_of_kana_trigram"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetentionReview',
+            name="RetentionReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(verbose_name='対象月')),
-                ('as_of', models.DateField(verbose_name='基準日')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('status', models.CharField(choices=[('pending', '承認待ち'), ('approved', '承認済み（実行待ち）'), ('running', '実行中'), ('done', '実行済み'), ('failed', '失敗')], default='pending', max_length=16, verbose_name='状態')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='承認日時')),
-                ('progress_done', models.PositiveIntegerField(default=0, verbose_name='処理済み')),
-                ('progress_total', models.PositiveIntegerField(default=0, verbose_name='対象件数')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完了日時')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='種類ごとの件数')),
-                ('error', models.TextField(blank=True, verbose_name='エラー')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organizations.agency', verbose_name='機関')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='承認者')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organizations.municipality', verbose_name='自治体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.DateField(verbose_name="対象月")),
+                ("as_of", models.DateField(verbose_name="基準日")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "承認待ち"),
+                            ("approved", "承認済み（実行待ち）"),
+                            ("running", "実行中"),
+                            ("done", "実行済み"),
+                            ("failed", "失敗"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True, verbose_name="承認日時")),
+                ("progress_done", models.PositiveIntegerField(default=0, verbose_name="処理済み")),
+                ("progress_total", models.PositiveIntegerField(default=0, verbose_name="対象件数")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完了日時")),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="種類ごとの件数")),
+                ("error", models.TextField(blank=True, verbose_name="エラー")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organizations.agency",
+                        verbose_name="機関",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="承認者",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organizations.municipality",
+                        verbose_name="自治体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保存期間の確認',
-                'ordering': ['-period', '-id'],
+                "verbose_name": "保存期間の確認",
+                "ordering": ["-period", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionReviewItem',
+            name="RetentionReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_type', models.CharField(choices=[('case', 'ケース記録（終結日から）'), ('person', '相談者の基本情報・世帯（最後の終結日から）'), ('consent', '同意の記録（撤回日・有効期限から）')], max_length=16, verbose_name='記録の種類')),
-                ('object_id', models.PositiveBigIntegerField(verbose_name='記録の番号')),
-                ('event_on', models.DateField(verbose_name='起算日')),
-                ('due_on', models.DateField(verbose_name='保存期限')),
-                ('excluded', models.BooleanField(default=False, verbose_name='除外')),
-                ('exclusion_reason', models.CharField(blank=True, max_length=200, verbose_name='除外の理由')),
-                ('executed_at', models.DateTimeField(blank=True, null=True, verbose_name='実行日時')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='personal_data.retentionreview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case", "ケース記録（終結日から）"),
+                            ("person", "相談者の基本情報・世帯（最後の終結日から）"),
+                            ("consent", "同意の記録（撤回日・有効期限から）"),
+                        ],
+                        max_length=16,
+                        verbose_name="記録の種類",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField(verbose_name="記録の番号")),
+                ("event_on", models.DateField(verbose_name="起算日")),
+                ("due_on", models.DateField(verbose_name="保存期限")),
+                ("excluded", models.BooleanField(default=False, verbose_name="除外")),
+                ("exclusion_reason", models.CharField(blank=True, max_length=200, verbose_name="除外の理由")),
+                ("executed_at", models.DateTimeField(blank=True, null=True, verbose_name="実行日時")),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="personal_data.retentionreview",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保存期間を過ぎた記録',
-                'ordering': ['record_type', 'due_on', 'id'],
+                "verbose_name": "保存期間を過ぎた記録",
+                "ordering": ["record_type", "due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionRule',
+            name="RetentionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('record_type', models.CharField(choices=[('case', 'ケース記録（終結日から）'), ('person', '相談者の基本情報・世帯（最後の終結日から）'), ('consent', '同意の記録（撤回日・有効期限から）')], max_length=16, verbose_name='記録の種類')),
-                ('years', models.PositiveSmallIntegerField(verbose_name='保存年数')),
-                ('basis', models.CharField(help_text='例: ○○市文書管理規程 第○条', max_length=200, verbose_name='根拠')),
-                ('effective_from', models.DateField(verbose_name='適用開始日')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality', verbose_name='自治体')),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='更新者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "record_type",
+                    models.CharField(
+                        choices=[
+                            ("case", "ケース記録（終結日から）"),
+                            ("person", "相談者の基本情報・世帯（最後の終結日から）"),
+                            ("consent", "同意の記録（撤回日・有効期限から）"),
+                        ],
+                        max_length=16,
+                        verbose_name="記録の種類",
+                    ),
+                ),
+                ("years", models.PositiveSmallIntegerField(verbose_name="保存年数")),
+                (
+                    "basis",
+                    models.CharField(
+                        help_text="例: ○○市文書管理規程 第○条", max_length=200, verbose_name="根拠"
+                    ),
+                ),
+                ("effective_from", models.DateField(verbose_name="適用開始日")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                        verbose_name="自治体",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="更新者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保存期間',
+                "verbose_name": "保存期間",
             },
         ),
         migrations.CreateModel(
-            name='SubjectAccessRequest',
+            name="SubjectAccessRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('requested_on', models.DateField(verbose_name='請求日')),
-                ('requester', models.CharField(choices=[('self', '本人'), ('proxy', '代理人')], default='self', max_length=16, verbose_name='請求者')),
-                ('proxy_relation', models.CharField(blank=True, max_length=60, verbose_name='代理人と本人の関係')),
-                ('identity_check', models.CharField(max_length=200, verbose_name='本人確認の方法')),
-                ('due_on', models.DateField(verbose_name='回答期限')),
-                ('status', models.CharField(choices=[('received', '受付済み'), ('produced', '開示文書を作成済み')], default='received', max_length=16, verbose_name='状態')),
-                ('notes', models.TextField(blank=True, verbose_name='備考')),
-                ('produced_at', models.DateTimeField(blank=True, null=True, verbose_name='作成日時')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organizations.agency', verbose_name='機関')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.municipality', verbose_name='自治体')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='persons.person', verbose_name='相談者')),
-                ('produced_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='作成者')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='受付者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                ("requested_on", models.DateField(verbose_name="請求日")),
+                (
+                    "requester",
+                    models.CharField(
+                        choices=[("self", "本人"), ("proxy", "代理人")],
+                        default="self",
+                        max_length=16,
+                        verbose_name="請求者",
+                    ),
+                ),
+                (
+                    "proxy_relation",
+                    models.CharField(blank=True, max_length=60, verbose_name="代理人と本人の関係"),
+                ),
+                ("identity_check", models.CharField(max_length=200, verbose_name="本人確認の方法")),
+                ("due_on", models.DateField(verbose_name="回答期限")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("received", "受付済み"), ("produced", "開示文書を作成済み")],
+                        default="received",
+                        max_length=16,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="備考")),
+                ("produced_at", models.DateTimeField(blank=True, null=True, verbose_name="作成日時")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organizations.agency",
+                        verbose_name="機関",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.municipality",
+                        verbose_name="自治体",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="persons.person",
+                        verbose_name="相談者",
+                    ),
+                ),
+                (
+                    "produced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="作成者",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="受付者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '本人開示請求',
-                'ordering': ['-requested_on', '-id'],
+                "verbose_name": "本人開示請求",
+                "ordering": ["-requested_on", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='retentionreview',
-            constraint=models.UniqueConstraint(fields=('agency', 'municipality', 'period'), name='retention_review_month'),
+            model_name="retentionreview",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "municipality", "period"), name="retention_review_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retentionreviewitem',
-            constraint=models.UniqueConstraint(fields=('review', 'record_type', 'object_id'), name='retention_item_unique'),
+            model_name="retentionreviewitem",
+            constraint=models.UniqueConstraint(
+                fields=("review", "record_type", "object_id"), name="retention_item_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retentionrule',
-            constraint=models.UniqueConstraint(fields=('municipality', 'record_type'), name='retention_rule_unique'),
+            model_name="retentionrule",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "record_type"), name="retention_rule_unique"
+            ),
         ),
     ]

@@ -21,7 +21,7 @@ def world_with_takahashi_finished() -> World:
         state=CaseState.CLOSED, closed_on=date(2025, 8, 31)
     )
     HouseholdMember.objects.create(
-        person=w.cases["C1"].person, name="髙橋 花子", kana="タカハシ ハナコ", relationship="spouse"
+        person=w.cases["C1"].person, name="髙橋 花子", kana="タカハシ ハナコ", relationship="妻"
     )
     return w
 
@@ -49,6 +49,15 @@ def all_figures(w: World) -> dict[str, Any]:
     for name, area in areas.items():
         for fy in (2024, 2025):
             out[f"{name}-FY{fy}"] = [(f.code, f.value) for f in compute(area, Period.fiscal_year(fy)).figures]
-        for y, m in [(2024, 5), (2024, 12), (2025, 3), (2025, 4), (2025, 6), (2025, 9), (2025, 10), (2025, 11)]:
+        for y, m in [
+            (2024, 5),
+            (2024, 12),
+            (2025, 3),
+            (2025, 4),
+            (2025, 6),
+            (2025, 9),
+            (2025, 10),
+            (2025, 11),
+        ]:
             out[f"{name}-{y}-{m}"] = [(f.code, f.value) for f in compute(area, Period.month(y, m)).figures]
     return out
