@@ -153,6 +153,8 @@ def due_items(agency: Agency, municipality: Municipality, as_of: date) -> list[D
             .order_by("closed_on", "pk")
         )
         for pk, closed_on in cases:
+            if closed_on is None:  # excluded by the query; for the type checker
+                continue
             due_cases.add(pk)
             out.append(DueItem(RecordType.CASE, pk, closed_on, due_date(closed_on, rule.years)))
     if (rule := rules.get(RecordType.PERSON)) is not None and RecordType.CASE in rules:
@@ -164,14 +166,14 @@ def due_items(agency: Agency, municipality: Municipality, as_of: date) -> list[D
             .annotate(last_closed=Max("cases__closed_on"))
             .order_by("pk")
         )
-        finished = {
+        person_cases = {
             (pid, cid)
             for cid, pid in Case.all_cases.filter(person__in=persons)
             .exclude(state=CaseState.CANCELLED)
             .values_list("pk", "person_id")
         }
         open_cases: dict[int, set[int]] = {}
-        for pid, cid in finished:
+        for pid, cid in person_cases:
             open_cases.setdefault(pid, set()).add(cid)
         for person in persons:
             event_on = person.last_closed or timezone.localdate(person.created_at)

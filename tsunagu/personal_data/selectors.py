@@ -55,9 +55,9 @@ def review_items(
         "pk", "name"
     ):
         names[(RecordType.PERSON, pk)] = name
-    for pk, name, given in Consent.objects.filter(
-        pk__in=ids.get(RecordType.CONSENT, []), **agency
-    ).values_list("pk", "person__name", "given_on"):
+    for pk, name in Consent.objects.filter(pk__in=ids.get(RecordType.CONSENT, []), **agency).values_list(
+        "pk", "person__name"
+    ):
         names[(RecordType.CONSENT, pk)] = name
     audit_record(
         actor=user,

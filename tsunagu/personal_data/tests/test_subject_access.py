@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -53,8 +54,10 @@ def test_pdf_holds_the_persons_records_and_not_third_parties(world: Any, login: 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "kaiji.pdf"
     pdf.write_bytes(response.content)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils (pdftotext) is needed"
+    text = subprocess.run(  # noqa: S603 (our own file, a fixed program)
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     compact = text.replace(" ", "")
     assert "髙橋一郎" in compact
@@ -64,9 +67,6 @@ def test_pdf_holds_the_persons_records_and_not_third_parties(world: Any, login: 
     assert "髙橋次郎" not in compact  # the family member who consulted
     assert "第三者の情報のため開示しません" in compact
     assert AuditEvent.objects.filter(action=AuditAction.PRINT, object_id=str(req.pk)).exists()
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), "/tmp/h6_sar"], check=True
-    )
 
 
 def test_json_structure(world: Any, login: Any) -> None:
