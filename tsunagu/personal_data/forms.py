@@ -27,7 +27,9 @@ class ExclusionForm(forms.Form):
 
 class SubjectAccessRequestForm(forms.Form):
     requested_on = JapaneseDateField(label="請求日")
-    requester = forms.ChoiceField(label="請求者", choices=Requester.choices, widget=forms.RadioSelect)
+    requester = forms.ChoiceField(
+        label="請求者", choices=Requester.choices, widget=forms.RadioSelect, initial=Requester.SELF
+    )
     proxy_relation = forms.CharField(
         label="代理人と本人の関係",
         max_length=60,
