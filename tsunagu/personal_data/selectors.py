@@ -15,6 +15,7 @@ from tsunagu.persons.models import Person
 from tsunagu.privacy.models import Consent
 
 from .models import RecordType, RetentionReview, RetentionRule, SubjectAccessRequest
+from .registry import ANONYMISED_NAME
 
 PAGE_SIZE = 50
 
@@ -50,7 +51,7 @@ def review_items(
     for pk, number, name in Case.all_cases.filter(pk__in=ids.get(RecordType.CASE, []), **agency).values_list(
         "pk", "case_number", "person__name"
     ):
-        names[(RecordType.CASE, pk)] = f"{number}（{name}）"
+        names[(RecordType.CASE, pk)] = number if name == ANONYMISED_NAME else f"{number}（{name}）"
     for pk, name in Person.objects.filter(pk__in=ids.get(RecordType.PERSON, []), **agency).values_list(
         "pk", "name"
     ):
