@@ -181,7 +181,7 @@ ENTRIES: tuple[Entry, ...] = (
         "person",
         C,
         case_path="pk",
-        hidden=("topics", "last_contact_on"),
+        hidden=("topics", "last_contact_on", "fiscal_year", "number_in_year"),
         codes={"closure_reason": CodeList.CLOSURE_REASON},
     ),
     Entry(

@@ -67,6 +67,15 @@ def test_pdf_holds_the_persons_records_and_not_third_parties(world: Any, login: 
     assert "髙橋次郎" not in compact  # the family member who consulted
     assert "第三者の情報のため開示しません" in compact
     assert AuditEvent.objects.filter(action=AuditAction.PRINT, object_id=str(req.pk)).exists()
+    # page 1 as an image, to look at (var/screenshots/, like the browser tests' screenshots)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        out = Path("var/screenshots")
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(  # noqa: S603 (our own file, a fixed program)
+            [pdftoppm, "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(out / "personal_data_kaiji")],
+            check=True,
+        )
 
 
 def test_json_structure(world: Any, login: Any) -> None:
