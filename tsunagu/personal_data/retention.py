@@ -335,6 +335,9 @@ def anonymise_case(case_id: int, counts: Counter[str]) -> None:
 
 
 def anonymise_person(person_id: int, counts: Counter[str]) -> None:
+    # the records merged into this person (名寄せ) go with it
+    for merged_id in Person.objects.filter(merged_into_id=person_id).values_list("pk", flat=True):
+        anonymise_person(merged_id, counts)
     for case_id in Case.all_cases.filter(person_id=person_id).values_list("pk", flat=True):
         anonymise_case(case_id, counts)
     for entry in registry.ENTRIES:

@@ -62,6 +62,14 @@ def test_approve_anonymises_keeps_statistics_and_audits_without_names(
     set_rules(world.shinjuku, 5)
     takahashi = world.cases["C1"].person
     Intake.objects.filter(case=world.cases["C1"]).update(chief_complaint="家賃を3か月滞納している")
+    merged = Person.objects.create(
+        agency=takahashi.agency,
+        municipality=takahashi.municipality,
+        name="髙橋 一朗",
+        kana="タカハシ イチロウ",
+        created_by=User.objects.get(username="shinjuku-soudan"),
+        merged_into=takahashi,
+    )
     before = all_figures(world)
     call_command("retention_review", "--as-of", AS_OF.isoformat())
     review = RetentionReview.objects.get(agency=world.agency_s, municipality=world.shinjuku)
@@ -76,6 +84,7 @@ def test_approve_anonymises_keeps_statistics_and_audits_without_names(
     person = Person.objects.get(pk=takahashi.pk)
     assert person.name == "（廃棄済み）" and person.kana == "" and person.birth_date is None
     assert not HouseholdMember.objects.filter(person=person).exists()
+    assert Person.objects.get(pk=merged.pk).name == "（廃棄済み）"  # merged into him (名寄せ)
     assert not PersonKanaTrigram.objects.filter(person=person).exists()
     assert Intake.objects.get(case=world.cases["C1"]).chief_complaint == ""
     assert all_figures(world) == before  # every figure of past months is identical
