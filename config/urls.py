@@ -34,6 +34,7 @@ urlpatterns = [
     path("imports/", include("tsunagu.imports.urls")),
     path("planning/", include("tsunagu.planning.urls")),
     path("handovers/", include("tsunagu.handovers.urls")),
+    path("personal-data/", include("tsunagu.personal_data.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

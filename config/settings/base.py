@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tsunagu.imports",
     "tsunagu.planning",
     "tsunagu.handovers",
+    "tsunagu.personal_data",
     "tsunagu.api",
     "tsunagu.dashboard",
     "tsunagu.demo",

@@ -37,6 +37,12 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     # 導入と移行: スプレッドシートからの取り込み
     ("取り込み", "imports:import_list", (Permission.IMPORT_RUN, Permission.RULES_EDIT)),
     ("委託先の変更", "handovers:handover_list", (Permission.HANDOVER_MANAGE,)),
+    # 導入と移行: 保存期間と本人開示
+    (
+        "保存期間・本人開示",
+        "personal_data:home",
+        (Permission.RETENTION_RULES, Permission.RETENTION_APPROVE, Permission.SUBJECT_ACCESS_MANAGE),
+    ),
 )
 
 

@@ -73,6 +73,10 @@ class Permission(models.TextChoices):
     IMPORT_RUN = "import.run", "スプレッドシートから取り込む"
     # 導入と移行: 委託先の変更（引継ぎ）
     HANDOVER_MANAGE = "handover.manage", "委託先の変更（引継ぎ）を行う"
+    # 導入と移行: 保存期間と本人開示
+    RETENTION_RULES = "retention.rules", "保存期間を設定する"
+    RETENTION_APPROVE = "retention.approve", "保存期間を過ぎた記録の廃棄を承認する"
+    SUBJECT_ACCESS_MANAGE = "subject_access.manage", "本人開示請求に対応する"
 
 
 R = Role
@@ -117,6 +121,10 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT_RUN: frozenset({R.CENTER_DIRECTOR, R.CHIEF_CONSULTANT}),
     # 導入と移行: 委託先の変更（引継ぎ）
     Permission.HANDOVER_MANAGE: frozenset({R.MUNICIPAL_OFFICER}),
+    # 導入と移行: 保存期間と本人開示
+    Permission.RETENTION_RULES: frozenset({R.MUNICIPAL_OFFICER}),
+    Permission.RETENTION_APPROVE: frozenset({R.PRIVACY_OFFICER}),
+    Permission.SUBJECT_ACCESS_MANAGE: frozenset({R.PRIVACY_OFFICER}),
 }
 
 # Anything that writes is refused to read-only roles even if a table row says otherwise.
