@@ -142,6 +142,23 @@ REGISTRY: tuple[Entry, ...] = (
     # 引継ぎそのもの
     Entry("handovers.Handover", K, "引継ぎの記録：どの機関からどの機関へ移したか", field="from_agency"),
     Entry("handovers.Handover", K, "引継ぎの記録：どの機関からどの機関へ移したか", field="to_agency"),
+    # 取り込み・保存期間・本人開示
+    Entry(
+        "imports.ImportJob",
+        K,
+        "取り込みの記録：どの機関がどのファイルを取り込んだか（ファイルの中身は終了時に削除済み）",
+    ),
+    Entry(
+        "personal_data.RetentionReview",
+        K,
+        "保存期間の確認：その時の機関の確認。実行時に各記録がまだ機関のものか確かめ直すため、移った記録は対象外になる",
+    ),
+    Entry(
+        "personal_data.SubjectAccessRequest",
+        M,
+        "本人開示請求：相談者とともに移る",
+        "municipality",
+    ),
     # 職員
     Entry(
         "organizations.User",

@@ -351,17 +351,20 @@ def anonymise_consent(consent_id: int, counts: Counter[str]) -> None:
     _apply(entry, Consent.objects.filter(pk=consent_id), counts)
 
 
-def still_due(item: RetentionReviewItem) -> bool:
-    """Re-checked at execution: a case re-opened, or a person back, since the review is skipped."""
+def still_due(item: RetentionReviewItem, agency_id: int) -> bool:
+    """Re-checked at execution: a case re-opened, or a person back, since the review is skipped;
+    so is a record no longer held by the review's agency (委託先の変更 moved it since)."""
     if item.record_type == RecordType.CASE:
-        case = Case.all_cases.filter(pk=item.object_id).first()
+        case = Case.all_cases.filter(pk=item.object_id, agency_id=agency_id).first()
         if case is None or case.state not in FINISHED_STATES:
             return False
         person_id = case.person_id
     elif item.record_type == RecordType.PERSON:
+        if not Person.objects.filter(pk=item.object_id, agency_id=agency_id).exists():
+            return False
         person_id = item.object_id
     else:
-        consent = Consent.objects.filter(pk=item.object_id).first()
+        consent = Consent.objects.filter(pk=item.object_id, agency_id=agency_id).first()
         if consent is None:
             return False
         person_id = consent.person_id
@@ -385,7 +388,7 @@ def execute(review_id: int) -> RetentionReview:
     try:
         for n, item in enumerate(items, start=1):
             with transaction.atomic():
-                if still_due(item):
+                if still_due(item, review.agency_id):
                     if item.record_type == RecordType.CASE:
                         anonymise_case(item.object_id, counts)
                     elif item.record_type == RecordType.PERSON:

@@ -42,7 +42,7 @@ def test_swagger_ui_renders_under_the_csp_without_leaving_the_site(
     # "Try it out" on GET /me uses the session: the answer (highlighted JSON) appears in the page.
     page.locator("#operations-アカウント-tsunagu_api_api_me .opblock-summary").click()
     page.get_by_role("button", name="Try it out").click()
-    page.get_by_role("button", name="Execute").click()
+    page.get_by_role("button", name="Execute", exact=True).click()
     live = page.locator(".live-responses-table .response .response-col_status")
     live.first.wait_for(timeout=15_000)
     assert live.first.inner_text().strip().startswith("200")
