@@ -5,8 +5,8 @@ municipalities (共同実施) and its staff (センター長, 個人情報管理
 then the new センター長 logs in with the temporary password, enrols TOTP, replaces the temporary
 password and lands on the dashboard.
 
-One helper per step, so that the later steps (publishing the privacy notice, the first intake)
-can be appended to ``test_first_run_from_an_empty_database``.
+Then the 個人情報管理責任者 writes and publishes the agency's first privacy notice (規程 第1版), and
+the 相談支援員 takes the first consultation with the person's consent to that version.
 Screenshots: var/screenshots/first_run_*.png.
 """
 
@@ -200,6 +200,78 @@ def step_login_center_director(browser: Any, live_server: Any, console: ConsoleL
     return page
 
 
+def _new_user_page(browser: Any, live_server: Any, console: ConsoleLog, username: str, password: str) -> Any:
+    ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    page = ctx.new_page()
+    console.listen(page)
+    step_first_login(page, live_server, username, password, username)
+    return page
+
+
+def step_publish_first_notice(page: Any, live_server: Any) -> None:
+    """The 個人情報管理責任者: the first draft starts from the default sections; review; publish."""
+    page.on("dialog", lambda dialog: dialog.accept())  # 「公開すると変更できません」 confirm
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("navigation").get_by_role("link", name="規程").click()
+    page.wait_for_url(f"{live_server.url}/privacy/notices/")
+    page.get_by_role("link", name="新しい版を作成").click()
+    page.wait_for_load_state()
+    page.get_by_label("開示・訂正・苦情の窓口").fill(
+        "個人情報の取扱いに関するお問い合わせ・開示の請求・苦情は、個人情報管理責任者（電話 03-0000-0000）が受け付けます。"
+    )
+    page.get_by_role("button", name="下書きを保存").click()
+    page.wait_for_url(re.compile(r"/privacy/notices/\d+/$"))
+    _shot(page, "notice_review")
+    page.get_by_role("button", name="公開する").click()
+    page.wait_for_url(re.compile(r"/privacy/notices/\d+/$"))
+    assert "第1版として公開しました" in page.locator("main").inner_text()
+    _shot(page, "notice_published")
+
+
+def _check(page: Any, group: str, label: str) -> None:
+    page.locator(f"#{group}").get_by_label(label, exact=True).check()
+
+
+def step_first_intake(page: Any, live_server: Any) -> None:
+    """The 相談支援員: search, register the person with the 申込票 and the consent to 第1版."""
+    from django.utils import timezone
+
+    from tsunagu.core.dates import wareki
+
+    page.goto(f"{live_server.url}/intake/")
+    page.get_by_label("氏名（漢字）").fill("初回 相談子")
+    page.get_by_label("フリガナ").fill("しょかい そうだんこ")
+    page.get_by_role("button", name="検索").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="新しい相談者として受付する").click()
+    page.wait_for_url(re.compile(r"/intake/new/"))
+    page.locator("#id_person-birth_date").fill("平成2年4月1日")
+    page.locator("#id_person-address").fill("東京都新宿区西新宿二丁目8番1号")
+    page.locator("#id_person-phone").fill("03-1111-2222")
+    municipality = page.locator("#id_person-municipality")
+    if municipality.count():
+        municipality.select_option(label="東京都新宿区")
+    page.locator("#id_intake-method").select_option(label="来所")
+    page.locator("#id_intake-route").select_option(label="本人自ら")
+    _check(page, "id_intake-topics", "収入・生活費のこと")
+    page.locator("#id_intake-chief_complaint").fill("失業して生活費が足りない。")
+    _check(page, "id_intake-screening_outcome", "継続支援")
+    today = wareki(timezone.localdate())
+    page.locator("#id_intake-applied_on").fill(today)
+    page.locator("#id_consent-given").check()
+    main = page.locator("main").inner_text()
+    assert "第1版" in main, "同意の欄に説明する規程の版が出ていません"
+    _check(page, "id_consent-purposes", "本人の支援のため、センター内や支援調整会議等において検討する")
+    _check(page, "id_consent-data_categories", "氏名・性別・年齢・住所・電話番号・家族関係等の基本的情報")
+    page.locator("#id_consent-given_on").fill(today)
+    page.locator("#id_consent-method").select_option(label="署名（申込票）")
+    _shot(page, "intake_form")
+    page.get_by_role("button", name="受付を保存する").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    assert "相談を受け付けました" in page.locator("body").inner_text()
+    _shot(page, "intake_case")
+
+
 # --- The run ----------------------------------------------------------------------------------------
 
 
@@ -209,7 +281,11 @@ def test_first_run_from_an_empty_database(
 ) -> None:
     from tsunagu.organizations.models import Agency, User
 
+    from tsunagu.core.codes import ensure_default_codes
+
     assert not User.objects.exists()
+    # The category lists are data of the migrations (an earlier live-server test empties every table).
+    ensure_default_codes()
     admin_password = step_setup_site()
 
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
@@ -239,5 +315,18 @@ def test_first_run_from_an_empty_database(
     assert User.objects.get(username="officer").municipality.name == "新宿区"
 
     step_login_center_director(browser, live_server, console, passwords["center"])
+
+    page = _new_user_page(browser, live_server, console, "privacy", passwords["privacy"])
+    step_publish_first_notice(page, live_server)
+    page = _new_user_page(browser, live_server, console, "soudan", passwords["soudan"])
+    step_first_intake(page, live_server)
+
+    from tsunagu.cases.models import Case
+    from tsunagu.privacy.models import Consent
+
+    case = Case.objects.get(person__name="初回 相談子")
+    consent = Consent.objects.get(person=case.person)
+    assert consent.notice.version == 1 and consent.notice.agency.name == agency
+    assert case.agency.name == agency and case.municipality.name == "新宿区"
     assert console.csp_violations() == []
     assert console.errors() == []

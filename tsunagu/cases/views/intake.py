@@ -25,6 +25,7 @@ from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons.forms import PersonForm, PersonSearchForm
 from tsunagu.privacy.forms import ConsentForm
 from tsunagu.privacy.policies import consent_in_force
+from tsunagu.privacy.services import current_notice
 
 from .. import selectors, services
 from ..forms import IntakeEditForm, IntakeForm
@@ -239,6 +240,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             "intake_form": intake_form,
             "consent_form": consent_form,
             "consent_given": consent_given,
+            "notice": current_notice(actor(request).agency) if actor(request).agency_id else None,
             "candidates": candidates,
             "candidate_open_cases": _open_cases(request, [c.person for c in candidates]),
             "has_consent": person is not None and consent_in_force(person) is not None,
