@@ -279,9 +279,8 @@ def step_first_intake(page: Any, live_server: Any) -> None:
 def test_first_run_from_an_empty_database(
     browser: Any, live_server: Any, transactional_db: Any, console: ConsoleLog
 ) -> None:
-    from tsunagu.organizations.models import Agency, User
-
     from tsunagu.core.codes import ensure_default_codes
+    from tsunagu.organizations.models import Agency, User
 
     assert not User.objects.exists()
     # The category lists are data of the migrations (an earlier live-server test empties every table).

@@ -94,23 +94,28 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.municipality = municipality  # whose 区分マスタ (the case's, or the agency's 主たる実施主体)
         f = self.fields
+        keep = self.initial  # a correction keeps a code retired since on offer (core.codes.code_choices)
         f["method"].choices = [  # type: ignore[attr-defined]
             ("", "（選択してください）"),
-            *code_choices(CodeList.CONSULTATION_METHOD, municipality),
+            *code_choices(CodeList.CONSULTATION_METHOD, municipality, keep=keep.get("method")),
         ]
-        f["consulter_type"].choices = code_choices(CodeList.CONSULTER_TYPE, municipality)  # type: ignore[attr-defined]
+        f["consulter_type"].choices = code_choices(  # type: ignore[attr-defined]
+            CodeList.CONSULTER_TYPE, municipality, keep=keep.get("consulter_type")
+        )
         f["route"].choices = [  # type: ignore[attr-defined]
             ("", "（選択してください）"),
-            *code_choices(CodeList.REFERRAL_ROUTE, municipality),
+            *code_choices(CodeList.REFERRAL_ROUTE, municipality, keep=keep.get("route")),
         ]
-        topics = code_choices(CodeList.CONSULTATION_TOPIC, municipality)
+        topics = code_choices(CodeList.CONSULTATION_TOPIC, municipality, keep=keep.get("topics"))
         f["topics"].choices = topics  # type: ignore[attr-defined]
         f["main_topic"].choices = [("", "（なし）"), *topics]  # type: ignore[attr-defined]
-        f["urgency_flags"].choices = code_choices(CodeList.URGENCY_FLAG, municipality)  # type: ignore[attr-defined]
+        f["urgency_flags"].choices = code_choices(  # type: ignore[attr-defined]
+            CodeList.URGENCY_FLAG, municipality, keep=keep.get("urgency_flags")
+        )
         f["screening_outcome"].choices = ScreeningOutcome.choices  # type: ignore[attr-defined]
         f["screening_referral_to"].choices = [  # type: ignore[attr-defined]
             ("", "（なし）"),
-            *code_choices(CodeList.SCREENING_REFERRAL, municipality),
+            *code_choices(CodeList.SCREENING_REFERRAL, municipality, keep=keep.get("screening_referral_to")),
         ]
         f["referring_partner"].queryset = partner_queryset  # type: ignore[attr-defined]
         if not self.is_bound:
@@ -240,7 +245,9 @@ class AssessmentForm(forms.Form):
         self.case = case
         f = self.fields
         f["joint_with"].queryset = staff_queryset  # type: ignore[attr-defined]
-        f["issues"].choices = code_choices(CodeList.ASSESSMENT_ISSUE, case.municipality_id)  # type: ignore[attr-defined]
+        f["issues"].choices = code_choices(  # type: ignore[attr-defined]
+            CodeList.ASSESSMENT_ISSUE, case.municipality_id, keep=self.initial.get("issues")
+        )
         f["disability_certificate"].choices = [("", "（未確認）"), *DisabilityCertificate.choices]  # type: ignore[attr-defined]
         f["urgency"].choices = [("", "（未評価）"), *Urgency.choices]  # type: ignore[attr-defined]
         # The sections, in the sheet's order, after the date.

@@ -105,6 +105,10 @@ INTAKE_FIELDS = (
 )
 
 
+# The 申込票 fields that store a 区分マスタ code (kept valid for a correction when retired since).
+INTAKE_CODE_FIELDS = ("method", "consulter_type", "route", "topics", "urgency_flags", "screening_referral_to")
+
+
 def case_number_allocate(*, agency: Agency, fiscal_year_: int) -> tuple[int, str]:
     """The next number for the agency and 年度. Call inside the transaction that creates the case.
 
@@ -385,10 +389,12 @@ def intake_update(*, actor: User, case: Case, values: dict[str, Any], expected_v
     """
     require_agency_of(actor, case, Permission.CASE_EDIT, message=OTHER_AGENCY_CASE)
     require_intake_corrector(actor, case)
+    stored = Intake.objects.filter(case_id=case.pk).values(*INTAKE_CODE_FIELDS).first() or {}
     validate_intake_values(
         values,
         partner_queryset=PartnerAgency.objects.in_area_of(actor.agency),
         municipality=case.municipality_id,
+        keep=stored,
     )
     data = _clean_intake_data(values)
     with transaction.atomic():
@@ -775,8 +781,12 @@ def assessment_create(
         raise ValidationError(
             {"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"}
         )
+    previous = Assessment.objects.filter(case_id=case.pk).order_by("-version").values("issues").first()
     validate_assessment_values(
-        {**values, **data}, case=case, staff_queryset=User.objects.case_staff_of(case.agency_id)
+        {**values, **data},
+        case=case,
+        staff_queryset=User.objects.case_staff_of(case.agency_id),
+        keep_issues=previous["issues"] if previous else None,
     )
     with transaction.atomic():
         _check_state(

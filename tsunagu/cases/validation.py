@@ -17,9 +17,12 @@ from .models import ScreeningOutcome
 
 
 def validate_intake_values(
-    values: dict[str, Any], *, partner_queryset: Any, municipality: Any = None
+    values: dict[str, Any], *, partner_queryset: Any, municipality: Any = None, keep: Any = None
 ) -> None:
-    """``partner_queryset``: the partner agencies of the municipalities the agency serves."""
+    """``partner_queryset``: the partner agencies of the municipalities the agency serves.
+    ``keep``: the values the 申込票 being corrected already stores, field by field (a code retired
+    since stays valid for it, ``core.codes.valid_codes``)."""
+    kept: dict[str, Any] = keep or {}
     errors: dict[str, str] = {}
     received = values.get("received_at")
     if not isinstance(received, datetime):
@@ -32,14 +35,16 @@ def validate_intake_values(
         "route": CodeList.REFERRAL_ROUTE,
     }
     for field, lst in checks.items():
-        if values.get(field) not in valid_codes(lst, municipality):
+        if values.get(field) not in valid_codes(lst, municipality, keep=kept.get(field)):
             errors[field] = "選択肢から選んでください。"
     topics = list(values.get("topics") or [])
-    if set(topics) - valid_codes(CodeList.CONSULTATION_TOPIC, municipality):
+    if set(topics) - valid_codes(CodeList.CONSULTATION_TOPIC, municipality, keep=kept.get("topics")):
         errors["topics"] = "相談したいことの値が正しくありません。"
     if values.get("main_topic") and values["main_topic"] not in topics:
         errors["main_topic"] = "最も困っていること（◎）は、チェックした項目から選んでください。"
-    if set(values.get("urgency_flags") or []) - valid_codes(CodeList.URGENCY_FLAG, municipality):
+    if set(values.get("urgency_flags") or []) - valid_codes(
+        CodeList.URGENCY_FLAG, municipality, keep=kept.get("urgency_flags")
+    ):
         errors["urgency_flags"] = "緊急性の値が正しくありません。"
     if (
         values.get("consulter_type") not in (None, "", "self")
@@ -50,7 +55,7 @@ def validate_intake_values(
     if outcome and outcome not in ScreeningOutcome.values:
         errors["screening_outcome"] = "スクリーニング結果を選択肢から選んでください。"
     if outcome == ScreeningOutcome.REFERRED and values.get("screening_referral_to") not in valid_codes(
-        CodeList.SCREENING_REFERRAL, municipality
+        CodeList.SCREENING_REFERRAL, municipality, keep=kept.get("screening_referral_to")
     ):
         errors["screening_referral_to"] = "つなぎ先を選んでください。"
     partner = values.get("referring_partner")
@@ -83,7 +88,11 @@ def _text(values: dict[str, Any], key: str) -> str:
     return str(values.get(key) or "").strip()
 
 
-def validate_assessment_values(values: dict[str, Any], *, case: Any, staff_queryset: Any) -> None:
+def validate_assessment_values(
+    values: dict[str, Any], *, case: Any, staff_queryset: Any, keep_issues: Any = None
+) -> None:
+    """``keep_issues``: the 抱える課題 of the sheet this version continues (a code retired since
+    stays valid for it)."""
     from .models import ASSESSMENT_SECTIONS, DisabilityCertificate, Urgency
 
     errors: dict[str, str] = {}
@@ -100,7 +109,9 @@ def validate_assessment_values(values: dict[str, Any], *, case: Any, staff_query
         errors["sections"] = "アセスメントシートの欄の指定が正しくありません。"
     elif any(not isinstance(v, str) for v in sections.values()):
         errors["sections"] = "各欄は文字で入力してください。"
-    if set(values.get("issues") or []) - valid_codes(CodeList.ASSESSMENT_ISSUE, case.municipality_id):
+    if set(values.get("issues") or []) - valid_codes(
+        CodeList.ASSESSMENT_ISSUE, case.municipality_id, keep=keep_issues
+    ):
         errors["issues"] = "抱える課題の値が正しくありません。"
     cert = values.get("disability_certificate") or ""
     if cert and cert not in DisabilityCertificate.values:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from tsunagu.core.audit import audit_record_many
@@ -44,6 +44,8 @@ def _audit_shown(user: User, rows: list[Any], **details: Any) -> None:
 
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if not user.can(Permission.DASHBOARD_VIEW) and user.can(Permission.SITE_MANAGE):
+        return redirect("setup:home")  # the システム管理者 has no dashboard: its work is the set-up
     today = timezone.localdate()
     dashboard = selectors.dashboard_for(user, today=today, requested_scope=request.GET.get("scope", ""))
     for key, shown in dashboard.panels.items():

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,7 +33,8 @@ from tsunagu.persons import normalize
 from tsunagu.persons.models import Person
 from tsunagu.persons.selectors import persons_visible_to
 from tsunagu.persons.services import person_create
-from tsunagu.programs.services.housing_rules import housing_rule_add
+from tsunagu.programs.models import GradeArea
+from tsunagu.programs.services.housing_rules import housing_rule_table_propose
 from tsunagu.referrals.partner_services import partner_agency_create, partner_municipalities_for
 
 from .models import ImportJob, ImportKind, ImportStatus
@@ -217,21 +219,59 @@ def _write_row(
             )
         values = {k: v.get(k) or "" for k in ("name", "agency_type", "address", "phone", "area", "notes")}
         return partner_agency_create(actor=actor, municipality=muni, values=values)
-    source = v.get("source") or ""
-    if v.get("grade"):
-        source = f"{source}（級地：{v['grade']}）"
-    return housing_rule_add(
-        actor=actor,
-        municipality=job.municipality,
-        household_size=v.get("household_size"),
-        effective_from=v.get("effective_from"),
-        base_amount=v.get("base_amount"),
-        rent_cap=v.get("rent_cap"),
-        asset_limit=v.get("asset_limit"),
-        applies_to_larger=bool(v.get("applies_to_larger")),
-        source=source,
-        note=f"スプレッドシートからの取り込み（{job.file_name}）",
-    )
+    raise ValueError(job.kind)  # 基準額表: a whole table per date (_propose_tables)
+
+
+def _grade_code(text: Any) -> str:
+    """級地 as written in a file (「3級地-1」, 「3-1」, full-width already folded) → its code."""
+    text = str(text or "").strip().replace("級地", "").replace("ー", "-").replace("－", "-")
+    return text if text in GradeArea.values else (str(text) and str(text) + "?")
+
+
+def _propose_tables(
+    job: ImportJob, actor: User, entries: list[dict[str, Any]], parsed: list[dict[str, Any]]
+) -> list[models.Model]:
+    """住居確保給付金の基準額表: the rows of one 適用開始日 are one table, proposed for review
+    (``housing_rule_table_propose``); nothing is in force until the officer confirms it
+    (``housing_rule_table_approve``). The service's errors go back beside their rows."""
+    if any(e["errors"] for e in entries):
+        return []
+    groups: dict[Any, list[int]] = {}
+    for i, v in enumerate(parsed):
+        groups.setdefault(v.get("effective_from"), []).append(i)
+    drafts: list[models.Model] = []
+    for effective_from, idx in groups.items():
+        rows = [
+            {
+                "household_size": parsed[i].get("household_size"),
+                "base_amount": parsed[i].get("base_amount"),
+                "rent_cap": parsed[i].get("rent_cap"),
+                "asset_limit": parsed[i].get("asset_limit"),
+                "grade_area": _grade_code(parsed[i].get("grade")),
+                "applies_to_larger": bool(parsed[i].get("applies_to_larger")),
+            }
+            for i in idx
+        ]
+        try:
+            draft = housing_rule_table_propose(
+                actor=actor,
+                municipality=job.municipality,
+                effective_from=effective_from,
+                rows=rows,
+                source=str(next((parsed[i].get("source") for i in idx if parsed[i].get("source")), "")),
+                note=f"スプレッドシートからの取り込み（{job.file_name}）",
+                origin="import",
+            )
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                match = re.match(r"row_(\d+)_", key)
+                at = idx[int(match.group(1)) - 1] if match and int(match.group(1)) <= len(idx) else idx[0]
+                entries[at]["errors"].extend(messages)
+            continue
+        drafts.append(draft)
+        for i in idx:
+            entries[i]["created_id"] = draft.pk
+    return drafts
 
 
 def _municipalities(job: ImportJob, actor: User) -> dict[str, Municipality]:
@@ -326,8 +366,10 @@ def run_job(job_id: int) -> ImportJob:
     committed = False
     try:
         with transaction.atomic():
+            if job.kind == ImportKind.HOUSING_RULES:
+                created.extend(_propose_tables(job, actor, entries, parsed))
             for entry, values in zip(entries, parsed, strict=True):
-                if entry["errors"]:
+                if entry["errors"] or job.kind == ImportKind.HOUSING_RULES:
                     continue
                 # The services raise ValidationError before they write (or inside their own
                 # atomic block), so a refused row leaves the transaction usable.

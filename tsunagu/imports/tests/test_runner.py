@@ -185,7 +185,8 @@ def test_permissions_and_limits(staff: Callable[[str], Any]) -> None:
 def test_housing_rules_by_the_municipal_officer(
     staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tsunagu.programs.models import HousingBenefitRuleTable
+    from tsunagu.programs.models import HousingBenefitRuleTable, HousingRuleDraft
+    from tsunagu.programs.services.housing_rules import housing_rule_table_approve
 
     actor = staff("hasuda-jichitai")
     before = HousingBenefitRuleTable.objects.filter(municipality=actor.municipality).count()
@@ -203,7 +204,39 @@ def test_housing_rules_by_the_municipal_officer(
         dry_run=False,
     )
     assert job.status == ImportStatus.DONE, (job.message, job.report)
+    # The file becomes one table waiting for review: nothing is in force before 確定.
+    draft = HousingRuleDraft.objects.get(pk=job.report[0]["created_id"])
+    assert (
+        draft.origin == "import" and len(draft.rows) == 2 and draft.effective_from.isoformat() == "2026-04-01"
+    )
+    assert HousingBenefitRuleTable.objects.filter(municipality=actor.municipality).count() == before
+    housing_rule_table_approve(actor=actor, draft=draft)
     assert HousingBenefitRuleTable.objects.filter(municipality=actor.municipality).count() == before + 2
+
+
+def test_housing_rules_errors_of_the_table_go_beside_their_row(
+    staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from tsunagu.programs.models import HousingRuleDraft
+
+    data = (
+        "世帯人数,基準額,家賃上限,資産上限,級地,適用開始日,出典\n"
+        "1,84000,53700,,3級地-1,令和8年4月1日,要綱改正\n"
+        "2,115000,64000,600000,3級地-1,令和8年4月1日,要綱改正\n"  # within 6 × 基準額 and 100万円
+        "3,140000,69000,1200000,3級地-1,令和8年4月1日,要綱改正\n"  # over 100万円
+    ).encode("cp932")
+    job = _run(
+        django_capture_on_commit_callbacks,
+        actor=staff("hasuda-jichitai"),
+        kind="housing_rules",
+        file_name="基準額.csv",
+        data=data,
+        dry_run=False,
+    )
+    assert job.status == ImportStatus.REJECTED
+    assert not job.report[0]["errors"] and not job.report[1]["errors"]
+    assert any("資産上限" in e for e in job.report[2]["errors"]), job.report
+    assert not HousingRuleDraft.objects.exists()
 
 
 def test_purge_after_14_days(staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any) -> None:

@@ -272,3 +272,34 @@ def test_a_correction_keeps_the_retired_code_it_already_stores(staff: Any) -> No
     assert code not in valid_codes(ROUTE, shinjuku)
     assert code in valid_codes(ROUTE, shinjuku, keep=code)
     assert code in dict(code_choices(ROUTE, shinjuku, keep=[code]))
+
+
+def test_a_correction_keeps_a_code_retired_since(staff: Any) -> None:
+    """申込票の訂正: the retired 相談経路 the record stores stays on offer and valid for that record
+    (nothing dropped silently), while a new 申込票 may no longer choose it."""
+    from tsunagu.cases.forms import IntakeEditForm, IntakeForm
+    from tsunagu.cases.services import INTAKE_EDIT_FIELDS, intake_update
+    from tsunagu.core.locking import model_values
+
+    shinjuku = _muni("131041")
+    intake = Intake.objects.filter(case__municipality=shinjuku).select_related("case").first()
+    assert intake is not None
+    services.code_set_active(
+        actor=staff("shinjuku-center"),
+        municipality=shinjuku,
+        list_key=ROUTE,
+        code=intake.route,
+        version=0,
+        active=False,
+    )
+    initial = model_values(intake, INTAKE_EDIT_FIELDS)
+    edit = IntakeEditForm(prefix="intake", initial=initial, partner_queryset=None, municipality=shinjuku.pk)
+    assert intake.route in dict(edit.fields["route"].choices)  # type: ignore[attr-defined]
+    new = IntakeForm(prefix="intake", partner_queryset=None, municipality=shinjuku.pk)
+    assert intake.route not in dict(new.fields["route"].choices)  # type: ignore[attr-defined]
+
+    worker = intake.case.assigned_worker
+    values = {**initial, "chief_complaint": (intake.chief_complaint or "") + "（訂正）"}
+    intake_update(actor=worker, case=intake.case, values=values, expected_version=intake.version)
+    intake.refresh_from_db()
+    assert intake.chief_complaint.endswith("（訂正）") and intake.route == initial["route"]
