@@ -34,6 +34,7 @@ from tsunagu.cases.models import (
     PlanGoal,
     ProviderKind,
 )
+from tsunagu.core.codes import counted_contains, counted_expression, standard_labels
 from tsunagu.core.dates import fiscal_year, fiscal_year_label, fiscal_year_range, wareki
 from tsunagu.core.db import JSONArrayContains
 from tsunagu.meetings.models import Decision
@@ -567,6 +568,7 @@ class Distribution:
     key: Callable[[], Any]
     labels: Callable[[], dict[str, str]]
     case_field: str = "case_id"
+    list_key: str = ""  # the 区分マスタ list: a municipality's own code counts as its standard code
 
     def counts(self, area: Area, period: Period) -> list[tuple[str, str, int]]:
         labels = self.labels()
@@ -600,7 +602,9 @@ class MultiDistribution(Distribution):
         labels = self.labels()
         field_name = self.key()
         aggregates = {
-            f"c{i}": Count(self.case_field, distinct=True, filter=Q(JSONArrayContains(field_name, code)))
+            f"c{i}": Count(
+                self.case_field, distinct=True, filter=counted_contains(self.list_key, field_name, code)
+            )
             for i, code in enumerate(labels)
         }
         if not aggregates:
@@ -612,17 +616,18 @@ class MultiDistribution(Distribution):
         return (
             self.rows(period)
             .filter(area.q())
-            .filter(JSONArrayContains(self.key(), key))
+            .filter(counted_contains(self.list_key, self.key(), key))
             .values(self.case_field)
         )
 
 
 def _codes(list_key: str) -> Callable[[], dict[str, str]]:
-    def labels() -> dict[str, str]:
-        from tsunagu.core.codes import code_labels
-        from tsunagu.core.models import CodeList
+    """The standard list's categories: a municipality's own code is counted as the standard code
+    it names (``counted_as``, ``core.codes.counted_expression`` / ``counted_contains``), so every
+    municipality's figures fall into the national categories."""
 
-        return dict(code_labels(CodeList(list_key)))
+    def labels() -> dict[str, str]:
+        return standard_labels(list_key)
 
     return labels
 
@@ -649,7 +654,7 @@ def _destination_labels() -> dict[str, str]:
 def _closure_key() -> Any:
     return models.Case(
         models.When(state=CaseState.SUSPENDED, then=models.Value("suspended")),
-        default="closure_reason",
+        default=counted_expression("closure_reason", "closure_reason"),
         output_field=models.CharField(),
     )
 
@@ -664,7 +669,7 @@ DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
         "相談経路",
         "受付日がその期間にあるケースの、申込票の相談経路・紹介元ごとの数。",
         lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
-        lambda: models.F("intake__route"),
+        lambda: counted_expression("referral_route", "intake__route"),
         _codes("referral_route"),
         case_field="id",
     ),
@@ -676,6 +681,7 @@ DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
         lambda: "topics",
         _codes("consultation_topic"),
         case_field="id",
+        list_key="consultation_topic",
     ),
     MultiDistribution(
         "assessment_issues",
@@ -684,6 +690,7 @@ DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
         lambda p: _assessments(p),
         lambda: "issues",
         _codes("assessment_issue"),
+        list_key="assessment_issue",
     ),
     Distribution(
         "referral_destinations",
