@@ -13,7 +13,10 @@ Every correctable record (a VersionedModel edited through a service) keeps its h
    (``organizations/scoping.py``) reads ``history_of(obj)`` and renders it with
    ``{% include "includes/history.html" with history=history what="申込票" %}``.
 
-The history is never changed or deleted (``AppendOnlyModel`` plus a database trigger).
+The history is never changed, and deleted only when the record it describes is past its 保存期間:
+``purge_history`` first writes a ``ChangeRecordPurge`` row per record (append-only, the trace of
+the deletion), and the database trigger lets a DELETE of ``core_changerecord`` through only for a
+record named there (``AppendOnlyModel`` plus the trigger, migration 0012).
 ``history_of`` reads by the record's own identity, so it must only be called for a record the
 view has already scoped — it does not check the account itself.
 """
@@ -23,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
 from .locking import changes
-from .models import ChangeRecord
+from .models import ChangeRecord, ChangeRecordPurge
 
 
 def _identity(obj: models.Model) -> dict[str, str]:
@@ -79,3 +82,35 @@ def history_of(obj: models.Model) -> list[ChangeRecord]:
     return list(
         ChangeRecord.objects.filter(**_identity(obj)).select_related("actor").order_by("-version", "-id")
     )
+
+
+def purge_history(model: type[models.Model], object_ids: list[Any], *, basis: str) -> int:
+    """Delete the history of these records of ``model`` (保存期間の経過: the record itself is being
+    anonymised or deleted), leaving one ``ChangeRecordPurge`` row each. Returns the rows deleted.
+    Call it inside the transaction that anonymises the record."""
+    meta = model._meta
+    ids = [str(i) for i in object_ids]
+    if not ids:
+        return 0
+    label, name = meta.app_label, meta.model_name or ""
+    having = set(
+        ChangeRecord.objects.filter(app_label=label, model=name, object_id__in=ids).values_list(
+            "object_id", flat=True
+        )
+    )
+    if not having:
+        return 0
+    ChangeRecordPurge.objects.bulk_create(
+        [
+            ChangeRecordPurge(app_label=label, model=name, object_id=i, basis=basis[:200])
+            for i in sorted(having)
+        ]
+    )
+    placeholders = ", ".join(["%s"] * len(having))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM core_changerecord WHERE app_label = %s AND model = %s "  # noqa: S608 - placeholders only
+            f"AND object_id IN ({placeholders})",
+            [label, name, *sorted(having)],
+        )
+        return int(cursor.rowcount)

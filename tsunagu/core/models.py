@@ -307,3 +307,28 @@ class ChangeRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.app_label}.{self.model}#{self.object_id} 第{self.version}版"
+
+
+class ChangeRecordPurge(AppendOnlyModel):
+    """The authority to delete the history of one record (保存期間の経過): the only way a
+    ``ChangeRecord`` row is deleted. The database trigger on ``core_changerecord`` lets a DELETE
+    through only for a record named here, and this table is itself append-only, so every deletion
+    of history leaves its trace (which record, when, on what basis — no personal data).
+    Written only by ``tsunagu.core.history.purge_history``."""
+
+    app_label = models.CharField("アプリ", max_length=64)
+    model = models.CharField("記録の種類", max_length=64)
+    object_id = models.CharField("記録のID", max_length=64)
+    basis = models.CharField("根拠", max_length=200)
+    purged_at = models.DateTimeField("削除日時", default=timezone.now)
+
+    append_only_label: ClassVar[str] = "変更履歴の削除の記録"
+    append_only_hint: ClassVar[str] = "削除の記録は変更できません。"
+
+    class Meta:
+        verbose_name = "変更履歴の削除の記録"
+        verbose_name_plural = "変更履歴の削除の記録"
+        indexes = [models.Index(fields=["app_label", "model", "object_id"], name="changepurge_record")]
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.model} #{self.object_id} の変更履歴の削除"

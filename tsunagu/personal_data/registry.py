@@ -396,7 +396,7 @@ ENTRIES: tuple[Entry, ...] = (
 # (why: docs/retention.md). The completeness test accepts them only from this list.
 KEPT_OUTSIDE: dict[str, str] = {
     "core.auditevent": "監査ログ（追記のみ。誰がいつ何をしたかの記録で、内容は持たない）",
-    "core.changerecord": "変更履歴（追記のみ。訂正前の値を含む。docs/retention.md を参照）",
+    "core.changerecord": "変更履歴（追記のみ。訂正前の値を含むため、記録を匿名化・廃棄するときに core.history.purge_history で削除する）",
 }
 
 BY_LABEL: dict[str, Entry] = {e.model_label.lower(): e for e in ENTRIES}

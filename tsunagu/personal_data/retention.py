@@ -22,7 +22,7 @@ from django.utils import timezone
 from tsunagu.cases.models import Case, CaseState
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import add_months, wareki
-from tsunagu.core.history import record_change
+from tsunagu.core.history import purge_history, record_change
 from tsunagu.core.locking import bump, check_version, lock
 from tsunagu.core.models import AuditAction
 from tsunagu.organizations import guards
@@ -316,6 +316,11 @@ def approve(actor: Any, review: RetentionReview) -> RetentionReview:
 def _apply(entry: registry.Entry, qs: models.QuerySet[Any], counts: Counter[str]) -> None:
     if entry.action == registry.Action.KEEP:
         return
+    # The earlier values of a corrected record (変更履歴) go with it (core.history.purge_history).
+    purged = purge_history(
+        entry.model, list(qs.values_list("pk", flat=True)), basis="保存期間の経過による匿名化・廃棄"
+    )
+    counts["core.changerecord"] += purged
     if entry.action == registry.Action.DELETE:
         n, _ = qs.delete()
         counts[entry.key] += n

@@ -158,3 +158,54 @@ def test_rules_are_set_by_the_municipal_officer_with_history(world: Any) -> None
             basis="x",
             effective_from=date(2026, 4, 1),
         )
+
+
+def test_the_history_of_an_anonymised_record_is_deleted_with_a_trace(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """変更履歴 holds the earlier values of a corrected 申込票: it goes with the record, through the
+    one door the trigger leaves open (a ChangeRecordPurge row naming the record), and nowhere else."""
+    from django.db import DatabaseError, connection, transaction
+
+    from tsunagu.core.history import record_change
+    from tsunagu.core.models import ChangeRecord, ChangeRecordPurge
+
+    set_rules(world.shinjuku, 5)
+    intake = Intake.objects.get(case=world.cases["C1"])
+    worker = User.objects.get(username="shinjuku-soudan")
+    record_change(
+        actor=worker,
+        obj=intake,
+        before={"chief_complaint": "旧住所 新宿区西新宿一丁目で家賃滞納"},
+        after={"chief_complaint": "家賃滞納"},
+        labels={"chief_complaint": "主訴"},
+        shown=lambda _f, v: str(v),
+    )
+    other = Intake.objects.exclude(case__person=world.cases["C1"].person).first()
+    assert other is not None
+    record_change(
+        actor=worker,
+        obj=other,
+        before={"chief_complaint": "a"},
+        after={"chief_complaint": "b"},
+        labels={"chief_complaint": "主訴"},
+        shown=lambda _f, v: str(v),
+    )
+    call_command("retention_review", "--as-of", AS_OF.isoformat())
+    review = RetentionReview.objects.get(agency=world.agency_s, municipality=world.shinjuku)
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.approve(User.objects.get(username="shinjuku-privacy"), review)
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.DONE, review.error
+
+    assert not ChangeRecord.objects.filter(model="intake", object_id=str(intake.pk)).exists()
+    trace = ChangeRecordPurge.objects.get(model="intake", object_id=str(intake.pk))
+    assert "保存期間" in trace.basis
+    assert "西新宿" not in str(AuditEvent.objects.filter(object_type="retentionreview").values("details"))
+    # Any other history is still refused a DELETE by the database itself.
+    kept = ChangeRecord.objects.get(model="intake", object_id=str(other.pk))
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE id = %s", [kept.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_changerecordpurge WHERE id = %s", [trace.pk])
+    assert ChangeRecord.objects.filter(pk=kept.pk).exists()
