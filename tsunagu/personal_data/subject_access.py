@@ -17,13 +17,17 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from tsunagu.cases.models import ASSESSMENT_SECTIONS, StatutoryProgram
 from tsunagu.core.audit import audit_record
 from tsunagu.core.codes import code_labels
 from tsunagu.core.dates import wareki, wareki_datetime
 from tsunagu.core.models import AuditAction
+from tsunagu.network.models import PartnerAgencyType
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 from tsunagu.persons.models import Person
+from tsunagu.privacy.models import DataCategory, Purpose
+from tsunagu.referrals.models import ReferralProgram, ReferralStatus
 from tsunagu.referrals.pdf import render_pdf
 
 from . import registry
@@ -81,6 +85,35 @@ class Section:
     records: list[Record] = field(default_factory=list)
 
 
+# Labels of the values a JSON list or a plain field stores as codes (the person reads words).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "purposes": dict(Purpose.choices),
+    "data_categories": dict(DataCategory.choices),
+    "recipient_types": dict(PartnerAgencyType.choices),
+    "programs": dict(StatutoryProgram.choices) | dict(ReferralProgram.choices),
+    "sections": dict(ASSESSMENT_SECTIONS),
+    "from_status": dict(ReferralStatus.choices),
+    "to_status": dict(ReferralStatus.choices),
+}
+# Fields whose model has no Japanese name (Django's default from the attribute name).
+FIELD_LABELS: dict[str, str] = {
+    "performed_at": "実施日時",
+    "undone_at": "取消日時",
+    "recorded_at": "記録日時",
+    "occurred_at": "日時",
+    "created_at": "作成日時",
+    "from_status": "変更前の状態",
+    "to_status": "変更後の状態",
+    "content_type": "ファイルの種類",
+    "size": "ファイルの大きさ（バイト）",
+}
+
+
+def field_label(f: models.Field[Any, Any]) -> str:
+    name = str(f.verbose_name)
+    return FIELD_LABELS.get(f.name, name) if name.isascii() else name
+
+
 def _text(
     entry: registry.Entry, f: models.Field[Any, Any], obj: Any, codes: dict[str, dict[str, str]]
 ) -> str:
@@ -89,10 +122,12 @@ def _text(
         return ""
     if f.choices:
         return str(getattr(obj, f"get_{f.name}_display")())
-    if f.name in codes:
-        labels = codes[f.name]
+    labels = codes.get(f.name) or VALUE_LABELS.get(f.name)
+    if labels is not None:
         if isinstance(value, list):
             return "、".join(labels.get(str(v), str(v)) for v in value)
+        if isinstance(value, dict):
+            return "\n".join(f"{labels.get(str(k), str(k))}：{v}" for k, v in value.items())
         return labels.get(str(value), str(value))
     if isinstance(value, datetime):
         return wareki_datetime(value)
@@ -117,15 +152,15 @@ def collect(person: Person) -> list[Section]:
             continue
         fields = registry.disclosed_fields(entry)
         codes = {name: code_labels(cl) for name, cl in entry.codes.items()}
-        section = Section(entry.key, entry.label, {f.name: str(f.verbose_name) for f in fields})
+        section = Section(entry.key, entry.label, {f.name: field_label(f) for f in fields})
         qs = entry.model._base_manager.filter(**entry.person_filter(person.pk)).order_by("pk")
         for obj in qs:
             values = []
             for f in fields:
                 if entry.is_third_party(obj, f.name):
-                    values.append((f.name, str(f.verbose_name), registry.REDACTED, True))
+                    values.append((f.name, field_label(f), registry.REDACTED, True))
                 else:
-                    values.append((f.name, str(f.verbose_name), _text(entry, f, obj, codes), False))
+                    values.append((f.name, field_label(f), _text(entry, f, obj, codes), False))
             section.records.append(Record(obj.pk, values))
         sections.append(section)
     return sections

@@ -66,6 +66,13 @@ def test_pdf_holds_the_persons_records_and_not_third_parties(world: Any, login: 
     assert "髙橋花子" not in compact  # household member
     assert "髙橋次郎" not in compact  # the family member who consulted
     assert "第三者の情報のため開示しません" in compact
+    # The person reads words, not stored codes or attribute names.
+    import re
+
+    flat = re.sub(r"\s+", "", text)  # a long label wraps inside its table cell
+    assert "本人の支援のため" in flat and "support" not in flat
+    leaked = [w for w in re.findall(r"(?<![A-Za-z0-9_./@-])[a-z]+(?:[_ ][a-z]+)+(?![A-Za-z0-9_])", text)]
+    assert not leaked, leaked
     assert AuditEvent.objects.filter(action=AuditAction.PRINT, object_id=str(req.pk)).exists()
     # page 1 as an image, to look at (var/screenshots/, like the browser tests' screenshots)
     pdftoppm = shutil.which("pdftoppm")
