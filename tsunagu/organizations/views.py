@@ -173,6 +173,18 @@ def municipality_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _show_stale(
+    form: Any, exc: StaleVersionError, saved: dict[str, Any], labels: dict[str, str]
+) -> list[DiffRow]:
+    """A stale save of a set-up form: the message, the saved version's number in the form (what was
+    typed stays), and the rows that differ (``includes/stale.html``)."""
+    form.add_error(None, exc.messages[0])
+    data = cast(QueryDict, form.data).copy()
+    data["version"] = str(exc.current.version)
+    form.data = data
+    return diff_rows(saved, form.values(), labels, services.shown_value)
+
+
 @site_manage_required
 def municipality_edit(request: HttpRequest, municipality_id: int) -> HttpResponse:
     user = _actor(request)
@@ -190,15 +202,11 @@ def municipality_edit(request: HttpRequest, municipality_id: int) -> HttpRespons
             )
         except StaleVersionError as exc:
             stale = exc.current
-            form.add_error(None, exc.messages[0])
-            data = cast(QueryDict, form.data).copy()
-            data["version"] = str(stale.version)
-            form.data = data
-            stale_rows = diff_rows(
+            stale_rows = _show_stale(
+                form,
+                exc,
                 services.municipality_values(stale),
-                form.values(),
                 field_labels(Municipality, services.MUNICIPALITY_FIELDS),
-                services.shown_value,
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -256,15 +264,8 @@ def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
             )
         except StaleVersionError as exc:
             stale = exc.current
-            form.add_error(None, exc.messages[0])
-            data = cast(QueryDict, form.data).copy()
-            data["version"] = str(stale.version)
-            form.data = data
-            stale_rows = diff_rows(
-                services.agency_values(stale),
-                form.values(),
-                field_labels(Agency, services.AGENCY_FIELDS),
-                services.shown_value,
+            stale_rows = _show_stale(
+                form, exc, services.agency_values(stale), field_labels(Agency, services.AGENCY_FIELDS)
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
