@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tsunagu.cases.models import Case, CaseState, RecordMethod, SupportRecord
 from tsunagu.cases.tests.helpers import consent_values, new_person, open_case
@@ -304,3 +304,35 @@ def test_template_downloads_of_the_new_kinds(login: Callable[[str], Any]) -> Non
         assert wb.worksheets[1].title == "説明"
     r = client.get(reverse("imports:import_list"))
     assert "ケース（継続中の相談）" in r.content.decode() and "支援経過記録（過去分）" in r.content.decode()
+
+
+def test_screen_upload_of_an_excel_records_file(
+    staff: Callable[[str], Any], login: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """An .xlsx with real date cells (Excel dates and date-times), through the screens."""
+    actor = staff("shinjuku-center")
+    received = timezone.now() - timedelta(days=20)
+    case = open_case(
+        actor, person=new_person(actor, name="画面 記録", kana="ガメン キロク"), received_at=received
+    )
+    when = timezone.localtime(received + timedelta(days=2)).replace(hour=15, minute=45, tzinfo=None)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ケースNo", "支援日時", "支援方法", "支援内容", "所要時間"])
+    ws.append([case.case_number, when.replace(second=0, microsecond=0), "訪問", "自宅を訪問した", 30])
+    ws.append([case.case_number, when.date(), "ケース会議", "", None])
+    out = io.BytesIO()
+    wb.save(out)
+    client = login("shinjuku-center")
+    upload = SimpleUploadedFile("経過.xlsx", out.getvalue())
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("imports:import_list"), {"kind": "records", "file": upload})
+    assert r.status_code == 302
+    job = ImportJob.objects.latest("pk")
+    assert job.status == ImportStatus.REJECTED
+    assert _errors(job) == {2: [], 3: ["内容が空欄です。"]}
+    body = client.get(r["Location"]).content.decode()
+    assert (
+        "支援経過記録（過去分）の取り込み" in body and "内容が空欄です。" in body and "自宅を訪問した" in body
+    )
+    assert not SupportRecord.objects.filter(case=case).exists()
