@@ -66,7 +66,7 @@ def job_out(job: ImportJob, *, page: int = 1) -> dict[str, Any]:
     response={202: ImportJobOut, 413: dict[str, Any], **ERRORS},
     summary="スプレッドシートを取り込む（確認のみ・取り込み）",
     description=(
-        "multipart/form-data：kind（persons・partners・housing_rules）、file（CSV または xlsx、30MBまで）、"
+        "multipart/form-data：kind（persons・partners・housing_rules・cases・records）、file（CSV または xlsx、30MBまで）、"
         "dry_run（既定 true：確認のみで何も書き込みません）、mapping（任意、JSON：列の番号または見出し → 項目）。"
         "処理はバックグラウンドで行い、202 で取り込みを返します。状態は GET /imports/{id} で確かめます。"
         "誤りのある行が1行でもあれば、ファイル全体を取り込みません。"

@@ -17,6 +17,8 @@ class ImportKind(models.TextChoices):
     PERSONS = "persons", "相談者"
     PARTNERS = "partners", "関係機関"
     HOUSING_RULES = "housing_rules", "住居確保給付金の基準額表"
+    CASES = "cases", "ケース（継続中の相談）"
+    RECORDS = "records", "支援経過記録（過去分）"
 
 
 class ImportStatus(models.TextChoices):

@@ -3,10 +3,13 @@
 1. The file is read (``core.tabular``) and every row parsed (``validation.parse_row``); for
    persons, duplicate candidates against the persons the user may see are found in one read
    (``persons_visible_to``, scored by ``persons.normalize.score_candidate``, audited as a search)
-   and duplicates inside the file are found. Progress (``processed``/``total``) is saved every
+   and duplicates inside the file are found; for open cases and past support records, each row's
+   person (or case), 区分マスタ codes and staff are found in one read of the agency's persons
+   (``_match_rows``, audited as a search). Progress (``processed``/``total``) is saved every
    ``PROGRESS_EVERY`` rows — this phase is outside any transaction, so the progress page sees it.
 2. Every row without an error goes through the same domain service as the screens
-   (``person_create``, ``partner_agency_create``, ``housing_rule_add``), all in **one**
+   (``person_create``, ``partner_agency_create``, ``housing_rule_add``, ``intake_register`` and
+   ``intake_record_application``, ``record_create``), all in **one**
    ``transaction.atomic()``, each row in a savepoint so that its error is reported beside it.
    A dry run, or a real run with any row in error, rolls the whole transaction back: nothing of
    the file is written (all-or-nothing per file). A real run without errors commits, with one
@@ -18,14 +21,25 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from tsunagu.cases.models import Case
+from tsunagu.cases.selectors import cases_visible_to
+from tsunagu.cases.services import (
+    RECORD_FIELDS,
+    OpenCaseExists,
+    intake_record_application,
+    intake_register,
+    open_case_of,
+    record_create,
+)
 from tsunagu.core.audit import audit_record, audit_record_many
-from tsunagu.core.models import AuditAction
+from tsunagu.core.models import AuditAction, CodeList
 from tsunagu.core.tabular import Table, TableError, read_table
 from tsunagu.organizations.guards import FORBIDDEN, AccessDenied
 from tsunagu.organizations.models import Municipality, User
@@ -38,7 +52,16 @@ from tsunagu.programs.services.housing_rules import housing_rule_table_propose
 from tsunagu.referrals.partner_services import partner_agency_create, partner_municipalities_for
 
 from .models import ImportJob, ImportKind, ImportStatus
-from .validation import COLUMNS, auto_mapping, label_of, missing_required, parse_row
+from .validation import (
+    COLUMNS,
+    auto_mapping,
+    code_lookup,
+    code_of,
+    codes_of,
+    label_of,
+    missing_required,
+    parse_row,
+)
 
 PROGRESS_EVERY = 250
 DUPLICATE_MIN_SCORE = 0.6
@@ -219,6 +242,10 @@ def _write_row(
             )
         values = {k: v.get(k) or "" for k in ("name", "agency_type", "address", "phone", "area", "notes")}
         return partner_agency_create(actor=actor, municipality=muni, values=values)
+    if job.kind == ImportKind.CASES:
+        return _write_case(actor, v)
+    if job.kind == ImportKind.RECORDS:
+        return _write_record(actor, v)
     raise ValueError(job.kind)  # 基準額表: a whole table per date (_propose_tables)
 
 
@@ -274,7 +301,284 @@ def _propose_tables(
     return drafts
 
 
+# --- 継続中のケース・過去の支援経過記録 ----------------------------------------------------
+#
+# A row names a person already registered (persons first, then cases, then records) by フリガナ
+# or 氏名 and 生年月日, compared after the persons app's normalisation (``normalize.kana_key``,
+# ``normalize.name_key``), among the persons ``actor`` may see in the actor's own agency only: a
+# person of another agency is "not registered". The matching runs before the write transaction
+# (so its SEARCH audit rows stay after a dry run); the writes go through the screens' services
+# (``intake_register``, ``intake_record_application``, ``record_create``).
+
+NO_PERSON = "該当する相談者が登録されていません。先に相談者を取り込んでください。"
+NO_KEYS = "フリガナか氏名のどちらかと、生年月日を入力してください。"
+NO_OPEN_CASE = (
+    "この相談者には継続中のケースがありません。先にケースを取り込むか、ケース番号で指定してください。"
+)
+NO_CASE = "このケース番号のケースは自機関にありません。"
+CASE_PERSON_MISMATCH = "ケース番号の相談者と、フリガナ・氏名・生年月日が一致しません。"
+CASE_OPEN_MESSAGE = "この相談者には継続中のケースがあります（ケース番号 {number}）。"
+#: 相談方法 when the file has none: 「その他」 (the 申込票 requires one; the file does not say which).
+DEFAULT_INTAKE_METHOD = "other"
+#: 相談した人 when the file has none: 「本人」, the 受付 screen's initial value.
+DEFAULT_CONSULTER_TYPE = "self"
+
+
+class _Staff:
+    """The agency's case staff (``User.objects.case_staff_of``) by login name or 氏名."""
+
+    def __init__(self, actor: User) -> None:
+        self.by_login: dict[str, User] = {}
+        self.by_name: dict[str, list[User]] = {}
+        for u in User.objects.case_staff_of(actor.agency_id):
+            self.by_login[u.username.casefold()] = u
+            if u.display_name:
+                self.by_name.setdefault(normalize.name_key(u.display_name), []).append(u)
+
+    def find(self, text: str, label: str) -> User | None:
+        text = (text or "").strip()
+        if not text:
+            return None
+        user = self.by_login.get(text.casefold())
+        if user is not None:
+            return user
+        found = self.by_name.get(normalize.name_key(text), [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ValueError(f"{label}「{text}」に当たる職員が複数います。ログイン名で入力してください。")
+        raise ValueError(
+            f"{label}「{text}」は自機関の相談支援員等に見つかりません。ログイン名か氏名で入力してください。"
+        )
+
+
+class _People:
+    """The persons of the actor's agency that the actor may see, indexed by (key, 生年月日)."""
+
+    def __init__(self, actor: User) -> None:
+        self.index: dict[tuple[str, str, Any], set[int]] = {}
+        self.stubs: dict[int, Person] = {}
+        rows = (
+            persons_visible_to(actor)
+            .filter(agency=actor.agency)
+            .values_list("pk", "agency_id", "municipality_id", "name", "kana", "birth_date")
+        )
+        for pk, agency_id, muni_id, name, kana, birth in rows.iterator(chunk_size=2000):
+            if birth is None:
+                continue
+            self.stubs[pk] = Person(pk=pk, agency_id=agency_id, municipality_id=muni_id)
+            for key in (("kana", normalize.kana_key(kana)), ("name", normalize.name_key(name))):
+                if key[1]:
+                    self.index.setdefault((key[0], key[1], birth), set()).add(pk)
+        self.reported: set[int] = set()
+
+    def candidates(self, v: dict[str, Any]) -> set[int] | None:
+        """The persons the row's keys name (None when the row has no keys)."""
+        birth = v.get("birth_date")
+        kana, name = normalize.kana_key(v.get("kana")), normalize.name_key(v.get("name"))
+        if birth is None or not (kana or name):
+            return None
+        by_kana = self.index.get(("kana", kana, birth), set()) if kana else set()
+        by_name = self.index.get(("name", name, birth), set()) if name else set()
+        if kana and name:
+            return (by_kana & by_name) or (by_kana | by_name)
+        return by_kana or by_name
+
+    def one(self, v: dict[str, Any]) -> int:
+        """The one person the row names; ValueError (not found, ambiguous: ids only)."""
+        found = self.candidates(v)
+        if found is None:
+            raise ValueError(NO_KEYS)
+        if not found:
+            raise ValueError(NO_PERSON)
+        self.reported.update(found)
+        if len(found) > 1:
+            ids = "、".join(str(pk) for pk in sorted(found))
+            raise ValueError(
+                f"フリガナ・氏名・生年月日が同じ相談者が{len(found)}人います（相談者ID：{ids}）。"
+                "相談者の画面で確かめ、フリガナと氏名の両方を入力してください。"
+            )
+        return next(iter(found))
+
+
+def _load_persons(actor: User, pks: set[int]) -> dict[int, Person]:
+    out: dict[int, Person] = {}
+    ordered = sorted(pks)
+    for i in range(0, len(ordered), 500):
+        qs = (
+            persons_visible_to(actor)
+            .filter(pk__in=ordered[i : i + 500])
+            .select_related("agency", "municipality")
+        )
+        out.update({p.pk: p for p in qs})
+    return out
+
+
+_CASE_CODE_LISTS = {
+    "route": CodeList.REFERRAL_ROUTE,
+    "topics": CodeList.CONSULTATION_TOPIC,
+    "method": CodeList.CONSULTATION_METHOD,
+    "consulter_type": CodeList.CONSULTER_TYPE,
+}
+_CASE_DEFAULTS = {"method": DEFAULT_INTAKE_METHOD, "consulter_type": DEFAULT_CONSULTER_TYPE}
+
+
+def _match_case_row(
+    v: dict[str, Any], people: _People, staff: _Staff, lookups: dict[str, dict[str, str]]
+) -> list[str]:
+    """The row's person, codes and worker into ``v``; every problem found, in column order."""
+    errors: list[str] = []
+    try:
+        v["person_id"] = people.one(v)
+    except ValueError as exc:
+        errors.append(str(exc))
+    for field in _CASE_CODE_LISTS:
+        text = str(v.get(field) or "")
+        label = label_of(ImportKind.CASES, field)
+        try:
+            if field == "topics":
+                v[field] = codes_of(lookups[field], text, label)
+            else:
+                v[field] = code_of(lookups[field], text, label) if text else _CASE_DEFAULTS[field]
+        except ValueError as exc:
+            errors.append(str(exc))
+    try:
+        v["worker"] = staff.find(v.get("worker") or "", label_of(ImportKind.CASES, "worker"))
+    except ValueError as exc:
+        errors.append(str(exc))
+    return errors
+
+
+def _match_record_case(
+    actor: User, v: dict[str, Any], people: _People, cases: dict[Any, Case | None]
+) -> None:
+    """The row's case: by ケース番号 in the agency (any state but 取消), or the person's open case."""
+    number = unicodedata.normalize("NFKC", v.get("case_number") or "").strip().upper()
+    if number:
+        if number not in cases:
+            cases[number] = (
+                cases_visible_to(actor)
+                .filter(agency=actor.agency, case_number=number)
+                .select_related("person", "agency", "municipality")
+                .first()
+            )
+        case = cases[number]
+        if case is None:
+            raise ValueError(NO_CASE)
+        named = people.candidates(v)
+        if named is not None and case.person_id not in named:
+            raise ValueError(CASE_PERSON_MISMATCH)
+    else:
+        pk = people.one(v)
+        if ("person", pk) not in cases:
+            person = people.stubs[pk]
+            found = open_case_of(person=person, agency=actor.agency_id or 0)
+            if found is not None and not cases_visible_to(actor).filter(pk=found.pk).exists():
+                found = None
+            cases[("person", pk)] = found
+        case = cases[("person", pk)]
+        if case is None:
+            raise ValueError(NO_OPEN_CASE)
+    v["case"] = case
+
+
+def _match_record_row(
+    actor: User, v: dict[str, Any], people: _People, staff: _Staff, cases: dict[Any, Case | None]
+) -> list[str]:
+    """The row's case and staff into ``v``; every problem found."""
+    errors: list[str] = []
+    try:
+        _match_record_case(actor, v, people, cases)
+    except ValueError as exc:
+        errors.append(str(exc))
+    try:
+        v["staff"] = staff.find(v.get("staff") or "", label_of(ImportKind.RECORDS, "staff"))
+    except ValueError as exc:
+        errors.append(str(exc))
+    return errors
+
+
+def _match_rows(
+    job: ImportJob, actor: User, entries: list[dict[str, Any]], parsed: list[dict[str, Any]]
+) -> None:
+    """Cases and records: find each row's person (or case), 区分マスタ codes and staff, in one read
+    of the agency's persons; a row that names none (or several) gets its error beside it. The
+    persons and cases found are audited as one SEARCH each (ids, never the values typed)."""
+    people = _People(actor)
+    staff = _Staff(actor)
+    municipality = actor.agency.municipality_id if actor.agency is not None else None
+    lookups = {f: code_lookup(lst, municipality) for f, lst in _CASE_CODE_LISTS.items()}
+    cases: dict[Any, Case | None] = {}
+    for entry, v in zip(entries, parsed, strict=True):
+        if entry["errors"]:
+            continue
+        if job.kind == ImportKind.CASES:
+            entry["errors"].extend(_match_case_row(v, people, staff, lookups))
+        else:
+            entry["errors"].extend(_match_record_row(actor, v, people, staff, cases))
+    if job.kind == ImportKind.CASES:
+        persons = _load_persons(actor, {v["person_id"] for v in parsed if v.get("person_id")})
+        for entry, v in zip(entries, parsed, strict=True):
+            if not entry["errors"] and v.get("person_id") is not None:
+                person = persons.get(v["person_id"])
+                if person is None:
+                    entry["errors"].append(NO_PERSON)
+                v["person"] = person
+    details = {
+        "via": f"import:{job.pk}",
+        "keys": ["birth_date", "kana", "name"],
+        "results": len(people.reported),
+    }
+    found = [people.stubs[pk] for pk in sorted(people.reported)]
+    if found:
+        audit_record_many(actor=actor, action=AuditAction.SEARCH, objects=found, details=details)
+    else:
+        audit_record(actor=actor, action=AuditAction.SEARCH, object_type="person", details=details)
+    matched = list({c.pk: c for c in cases.values() if c is not None}.values())
+    if matched:
+        audit_record_many(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            objects=matched,
+            details={"via": f"import:{job.pk}", "keys": ["case_number", "person"], "results": len(matched)},
+        )
+
+
+def _write_case(actor: User, v: dict[str, Any]) -> models.Model:
+    """One open case through ``intake_register`` (and ``intake_record_application`` for 利用申込日),
+    in a savepoint so that a row refused half-way leaves nothing."""
+    values = {
+        "received_at": v.get("received_at"),
+        "method": v.get("method"),
+        "consulter_type": v.get("consulter_type"),
+        "consulter_name": v.get("consulter_name") or "",
+        "route": v.get("route"),
+        "topics": v.get("topics") or [],
+        "chief_complaint": v.get("chief_complaint") or "",
+    }
+    with transaction.atomic():
+        try:
+            case = intake_register(
+                actor=actor, person=v["person"], values=values, assigned_worker=v.get("worker")
+            )
+        except OpenCaseExists as exc:
+            raise ValidationError(CASE_OPEN_MESSAGE.format(number=exc.case.case_number)) from exc
+        if v.get("applied_on") is not None:
+            case = intake_record_application(actor=actor, case=case, applied_on=v["applied_on"])
+    return case
+
+
+def _write_record(actor: User, v: dict[str, Any]) -> models.Model:
+    """One past 支援経過記録 through ``record_create`` (RECORD_FIELDS), in a savepoint."""
+    values = {k: v.get(k) for k in RECORD_FIELDS}
+    values["content"] = v.get("content") or ""
+    with transaction.atomic():
+        return record_create(actor=actor, case=v["case"], values=values)
+
+
 def _municipalities(job: ImportJob, actor: User) -> dict[str, Municipality]:
+    if job.kind in (ImportKind.CASES, ImportKind.RECORDS):
+        return {}  # a case's municipality is its person's (``intake_register``)
     if job.kind == ImportKind.PERSONS:
         qs = actor.agency.area() if actor.agency is not None else Municipality.objects.none()
     elif job.kind == ImportKind.PARTNERS:
@@ -358,6 +662,8 @@ def run_job(job_id: int) -> ImportJob:
     if job.kind == ImportKind.PERSONS:
         _batch_candidates(job, actor, entries, parsed)
         _in_file_duplicates(entries, parsed)
+    elif job.kind in (ImportKind.CASES, ImportKind.RECORDS):
+        _match_rows(job, actor, entries, parsed)
     _progress(job, len(entries))
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
 

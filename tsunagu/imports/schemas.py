@@ -27,7 +27,7 @@ class ImportRowErrorOut(Schema):
 
 class ImportJobOut(Schema):
     id: int
-    kind: str = Field(description="persons / partners / housing_rules")
+    kind: str = Field(description="persons / partners / housing_rules / cases / records")
     kind_ja: str
     status: str = Field(description="queued / running / writing / checked / done / rejected / failed")
     status_ja: str

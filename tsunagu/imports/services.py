@@ -1,7 +1,8 @@
 """Writes on import jobs: upload (create + queue), column mapping, execute after a dry run, purge.
 
-Who may import: ``import.run`` (センター長・主任相談支援員) for the agency's persons and partner
-agencies; the 住居確保給付金 基準額表 needs ``rules.edit`` (自治体担当者) and belongs to the
+Who may import: ``import.run`` (センター長・主任相談支援員) for the agency's persons, partner
+agencies, open cases and past support records (the case services then need ``case.edit``, and
+``case.assign`` to name another worker); the 住居確保給付金 基準額表 needs ``rules.edit`` (自治体担当者) and belongs to the
 officer's municipality. Each row is then written by the domain service of its kind, which checks
 its own permission again (``runner``).
 """

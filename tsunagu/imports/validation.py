@@ -4,7 +4,10 @@ matched to fields, and how one row's cells become the values the domain services
 Only the *shape* of a cell is checked here (a date that does not exist, a number that is not
 one, a 団体コード whose check digit is wrong, a required cell left empty); the rules of the
 records themselves are the services' (``person_create``, ``partner_agency_create``,
-``housing_rule_add``), which every row goes through.
+``housing_rule_add``, ``intake_register``, ``record_create``), which every row goes through.
+The 区分マスタ cells of a case (相談経路, 相談したいこと, 相談方法, 相談した人) are read by
+``code_of`` / ``codes_of`` against the municipality's lists (``code_lookup``, from
+``core.codes.code_choices``: the codes a new entry may choose, by code or label).
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from tsunagu.core.dates import WarekiParseError, parse_date
+from tsunagu.cases.models import RecordMethod
+from tsunagu.core.codes import code_choices
+from tsunagu.core.dates import WarekiParseError, parse_date, parse_datetime
 from tsunagu.network.models import PartnerAgencyType
 from tsunagu.organizations.validators import normalize_municipality_code, validate_municipality_code
 from tsunagu.persons.models import Gender
@@ -31,7 +38,7 @@ class Column:
     field: str
     label: str  # the template's header
     required: bool = False
-    type: str = "text"  # text, date, int, yen, code, gender, partner_type, bool
+    type: str = "text"  # text, date, datetime, int, yen, code, gender, partner_type, record_method, bool
     aliases: tuple[str, ...] = ()
     example: str = ""
     help: str = ""
@@ -160,10 +167,177 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+_PERSON_KEY_COLUMNS = (
+    Column(
+        "kana",
+        "フリガナ",
+        aliases=("ふりがな", "カナ", "かな", "フリガナ（カナ）", "氏名カナ", "氏名（カナ）", "よみがな"),
+        example="ヤマダ タロウ",
+        help="登録済みの相談者のフリガナ（フリガナか氏名のどちらかと生年月日で相談者を探します）。",
+    ),
+    Column(
+        "name",
+        "氏名",
+        aliases=("名前", "氏名（漢字）", "相談者名", "本人氏名"),
+        example="山田 太郎",
+        help="登録済みの相談者の氏名（異体字・空白の違いは同じとみなします）。",
+    ),
+)
+_BIRTH = Column(
+    "birth_date",
+    "生年月日",
+    type="date",
+    aliases=("誕生日", "生年月日（和暦）", "生年月日（西暦）"),
+    example="昭和55年4月1日",
+    help="和暦または西暦。",
+)
+_STAFF_HELP = "自機関の職員のログイン名または氏名。"
+
+COLUMNS[ImportKind.CASES] = (
+    *_PERSON_KEY_COLUMNS,
+    Column(
+        _BIRTH.field,
+        _BIRTH.label,
+        True,
+        _BIRTH.type,
+        aliases=_BIRTH.aliases,
+        example=_BIRTH.example,
+        help=_BIRTH.help,
+    ),
+    Column(
+        "received_at",
+        "相談受付日",
+        True,
+        "datetime",
+        aliases=("受付日", "受付日時", "相談日", "初回相談日", "新規相談受付日", "相談受付日時"),
+        example="令和7年4月1日",
+        help="和暦または西暦。時刻を書くと受付日時になります（例：令和7年4月1日 10:30）。"
+        "時刻がなければ 0時0分として記録します。",
+    ),
+    Column(
+        "route",
+        "相談経路",
+        True,
+        aliases=("経路", "紹介元", "相談経路・紹介元", "相談経路（紹介元）"),
+        example="本人自ら",
+        help="区分マスタ「相談経路・紹介元」の名前またはコード（例：本人自ら、関係機関：福祉事務所）。",
+    ),
+    Column(
+        "topics",
+        "相談したいこと",
+        aliases=("相談したい内容", "相談の種類", "相談分野"),
+        example="収入・生活費のこと／仕事探し、就職について",
+        help="区分マスタ「相談したいこと」の名前またはコード。複数は「／」「;」または改行で区切ります。",
+    ),
+    Column(
+        "chief_complaint",
+        "主な相談内容",
+        aliases=("相談概要", "主訴", "相談内容", "相談の概要"),
+        example="失業して家賃が払えない",
+    ),
+    Column(
+        "method",
+        "相談方法",
+        aliases=("受付方法", "初回相談方法"),
+        example="来所",
+        help="区分マスタ「相談方法」の名前またはコード。空欄のときは「その他」として記録します。",
+    ),
+    Column(
+        "consulter_type",
+        "相談した人",
+        aliases=("来談者", "相談者の区分", "来談者区分"),
+        example="本人",
+        help="区分マスタ「相談者（来談者）」の名前またはコード。空欄のときは「本人」（受付画面の初期値）。",
+    ),
+    Column(
+        "consulter_name",
+        "来談者の氏名",
+        aliases=("来談者氏名",),
+        help="本人以外が相談したときは必須。",
+    ),
+    Column(
+        "worker",
+        "担当者",
+        aliases=("担当", "担当相談員", "担当支援員", "担当職員", "主担当"),
+        example="",
+        help=_STAFF_HELP + "空欄のときは取り込みを行う職員が担当者になります（受付画面と同じ）。",
+    ),
+    Column(
+        "applied_on",
+        "利用申込日",
+        type="date",
+        aliases=("申込日", "利用申込", "申込年月日"),
+        help="空欄可。記入すると「申込」の状態になります。相談者に有効な同意（個人情報の取扱い）が"
+        "記録されていることが必要です（同意は取り込まず、画面で記録します）。",
+    ),
+)
+
+COLUMNS[ImportKind.RECORDS] = (
+    Column(
+        "case_number",
+        "ケース番号",
+        aliases=("ケースNo", "ケースNo.", "ケース番号（年度-番号）", "ケースID"),
+        example="R7-0001",
+        help="自機関のケース番号。空欄のときはフリガナ（または氏名）と生年月日で相談者の継続中のケースを探します。",
+    ),
+    *_PERSON_KEY_COLUMNS,
+    _BIRTH,
+    Column(
+        "occurred_at",
+        "日時",
+        True,
+        "datetime",
+        aliases=("日付", "支援日", "対応日", "記録日", "支援日時", "対応日時", "年月日"),
+        example="令和7年4月10日 14:00",
+        help="和暦または西暦、時刻は任意（時刻がなければ 0時0分として記録します）。受付日以降の日時。",
+    ),
+    Column(
+        "duration_minutes",
+        "所要時間（分）",
+        type="int",
+        aliases=("所要時間", "時間（分）", "時間", "分"),
+        example="60",
+    ),
+    Column(
+        "method",
+        "方法",
+        True,
+        "record_method",
+        aliases=("支援方法", "対応方法", "手段", "種別"),
+        example="面談",
+        help="、".join(label for _, label in RecordMethod.choices) + "のいずれか。",
+    ),
+    Column(
+        "content",
+        "内容",
+        True,
+        aliases=("支援内容", "対応内容", "記録", "経過", "支援経過", "経過記録"),
+        example="家計の状況を聞き取り、住居確保給付金の申請を案内した。",
+    ),
+    Column(
+        "staff",
+        "対応者",
+        aliases=("対応職員", "担当者", "記録者", "支援者"),
+        help=_STAFF_HELP + "空欄のときは取り込みを行う職員。",
+    ),
+    Column(
+        "is_monitoring",
+        "モニタリング",
+        type="bool",
+        aliases=("モニタリング実施",),
+        example="いいえ",
+        help="「はい」はプランの支援決定後（支援中・評価）のケースに限ります。空欄は「いいえ」。",
+    ),
+)
+
 KIND_HELP: dict[str, str] = {
     ImportKind.PERSONS: "相談者の名簿。氏名・フリガナ・生年月日・電話番号・住所の5列があれば取り込めます。",
     ImportKind.PARTNERS: "関係機関の一覧（担当区域の自治体ごと）。",
     ImportKind.HOUSING_RULES: "住居確保給付金の基準額表（自治体担当者のみ）。",
+    ImportKind.CASES: "継続中のケース（1行に1件）。相談者を先に取り込んでください。"
+    "フリガナ（または氏名）と生年月日で登録済みの相談者を探します。",
+    ImportKind.RECORDS: "過去の支援経過記録（1行に1件）。ケースを先に取り込んでください。"
+    "ケース番号、またはフリガナ（氏名）と生年月日でケースを探します。",
 }
 
 
@@ -242,6 +416,22 @@ _PARTNER_TYPES = {label: value for value, label in PartnerAgencyType.choices} | 
     "サポステ": PartnerAgencyType.YOUTH_SUPPORT_STATION,
     "病院": PartnerAgencyType.MEDICAL,
 }
+_RECORD_METHODS = (
+    {label: value for value, label in RecordMethod.choices}
+    | {str(value): value for value in RecordMethod.values}
+    | {
+        "面接": RecordMethod.INTERVIEW,
+        "来所": RecordMethod.INTERVIEW,
+        "来所面談": RecordMethod.INTERVIEW,
+        "家庭訪問": RecordMethod.VISIT,
+        "電子メール": RecordMethod.EMAIL,
+        "Eメール": RecordMethod.EMAIL,
+        "eメール": RecordMethod.EMAIL,
+        "会議": RecordMethod.CASE_CONFERENCE,
+        "関係機関": RecordMethod.AGENCY_CONTACT,
+        "関係機関との連絡": RecordMethod.AGENCY_CONTACT,
+    }
+)
 _TRUE = {"はい", "○", "〇", "1", "true", "yes", "y", "以上"}
 _FALSE = {"", "いいえ", "×", "0", "false", "no", "n"}
 
@@ -253,12 +443,34 @@ def _int(text: str, label: str) -> int:
     return int(s)
 
 
+def _aware(text: str, label: str) -> Any:
+    """A date alone (0:00) or a date and time, in the site's time zone."""
+    try:
+        naive = parse_datetime(text)
+    except WarekiParseError:
+        try:
+            d = parse_date(text)
+        except WarekiParseError as exc:
+            raise ValueError(f"{label}：{exc}") from exc
+        naive = datetime(d.year, d.month, d.day)
+    return timezone.make_aware(naive)
+
+
 def parse_cell(col: Column, text: str) -> Any:
     """The value of one cell for its column; ValueError with a Japanese message."""
     if col.type == "text":
         return text
     if not text:
-        return None if col.type in ("date", "int", "yen") else ""
+        return None if col.type in ("date", "datetime", "int", "yen") else ""
+    if col.type == "datetime":
+        return _aware(text, col.label)
+    if col.type == "record_method":
+        m = _RECORD_METHODS.get(text.strip())
+        if m is None:
+            raise ValueError(
+                f"{col.label}「{text}」は選べません。テンプレートの説明の方法から選んでください。"
+            )
+        return str(m)
     if col.type == "date":
         try:
             return parse_date(text)
@@ -313,3 +525,55 @@ def parse_row(
         except ValueError as exc:
             errors.append(str(exc))
     return values, typed, errors
+
+
+def _code_key(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def code_lookup(list_key: str, municipality: Any) -> dict[str, str]:
+    """The codes a new entry may choose, by code and by label (as the municipality names them)."""
+    out: dict[str, str] = {}
+    for code, label in code_choices(list_key, municipality):
+        out.setdefault(_code_key(code), code)
+        out.setdefault(_code_key(label), code)
+    return out
+
+
+def code_of(lookup: dict[str, str], text: str, label: str) -> str:
+    """One 区分マスタ cell (its code or its label) → the code (``lookup``: ``code_lookup``);
+    ValueError naming the column."""
+    code = lookup.get(_code_key(text))
+    if code is None:
+        raise ValueError(f"{label}「{text}」は区分マスタにありません。名前またはコードで入力してください。")
+    return code
+
+
+_LIST_SEPARATORS = re.compile(r"[\n;；/／|｜]+")
+
+
+def codes_of(lookup: dict[str, str], text: str, label: str) -> list[str]:
+    """Several codes in one cell, separated by ／ ; or a line break. A label may contain 、 or ,
+    (「病気や健康、障害のこと」), so those separate items only where the parts are labels themselves."""
+    out: list[str] = []
+    for part in (p.strip() for p in _LIST_SEPARATORS.split(text or "")):
+        if not part:
+            continue
+        code = lookup.get(_code_key(part))
+        if code is not None:
+            out.append(code)
+            continue
+        pieces = [p for p in re.split(r"[、,，]", part) if p.strip()]
+        i = 0
+        while i < len(pieces):
+            for j in range(len(pieces), i, -1):  # the longest run of pieces that is one label
+                code = lookup.get(_code_key("、".join(pieces[i:j])))
+                if code is not None:
+                    out.append(code)
+                    i = j
+                    break
+            else:
+                raise ValueError(
+                    f"{label}「{pieces[i].strip()}」は区分マスタにありません。名前またはコードで入力してください。"
+                )
+    return list(dict.fromkeys(out))
