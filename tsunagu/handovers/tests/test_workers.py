@@ -173,8 +173,10 @@ def test_screens_name_the_workers_then_the_new_agency_finds_and_assigns_the_unas
     page = new_client.get(f"/cases/{unassigned.pk}/")
     assert page.status_code == 200
     assert re.search(r"<dt>担当者</dt>\s*<dd>\s*未定", page.content.decode())
-    assert new_client.get("/").status_code == 200  # the dashboard with a case without worker
-    assert "担当者未定" in new_client.get("/").content.decode()
+    # the dashboard's caseload per worker has a 担当者未定 row linking to the filter
+    dashboard = new_client.get("/?scope=agency")
+    assert dashboard.status_code == 200
+    assert "scope=agency&amp;unassigned=on" in dashboard.content.decode()
     # the existing 担当者の割当て screen assigns it
     new_client.post(f"/cases/{unassigned.pk}/assign/", {"worker": director.pk, "version": unassigned.version})
     unassigned.refresh_from_db()
