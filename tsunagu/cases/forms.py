@@ -168,6 +168,11 @@ class CaseFilterForm(forms.Form):
     worker: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="担当者", queryset=None, required=False, empty_label="（すべて）"
     )
+    unassigned = forms.BooleanField(
+        label="担当者未定のケースだけ",
+        required=False,
+        help_text="委託先の変更で移ってきて、まだ担当者を割り当てていないケース（機関全体から探します）。",
+    )
     topic = forms.ChoiceField(label="相談したいこと", required=False)
     after = forms.CharField(widget=forms.HiddenInput, required=False)
 

@@ -114,8 +114,11 @@ class Case(VersionedModel):
     assigned_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="担当者",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_cases",
+        help_text="未定（空）は、委託先の変更で移行元の職員の担当から外れ、まだ割り当てていないケース。",
     )
     opened_on = models.DateField("受付日")
     closed_on = models.DateField("終結日", null=True, blank=True)

@@ -225,7 +225,7 @@ class CaseOut(Schema):
     person_kana: str
     state: str
     state_ja: str
-    assigned_worker: str
+    assigned_worker: str = Field(description="担当者の氏名（担当者未定のときは空）")
     opened_on: date
     is_emergency: bool
     version: int

@@ -135,6 +135,7 @@ class CaseQuery:
     scope: str = "mine"  # mine | agency
     state: str = ""
     worker_id: int | None = None
+    unassigned: bool = False  # 担当者未定 only (the agency's cases: nobody's "mine")
     topic: str = ""
     after: str = ""  # keyset cursor "YYYY-MM-DD.id"
 
@@ -183,11 +184,15 @@ def case_list(*, user: Any, query: CaseQuery) -> CasePage:
     """The case list: my cases (or the agency's, for 主任/センター長), search and filters, keyset pages.
 
     It opens on "my cases"; the whole agency is listed only for users who may (CASE_VIEW_ALL)
-    and only when asked.
+    and only when asked. 担当者未定 (``unassigned``) looks at the whole agency (a case without a
+    worker is nobody's own), for those who may assign them.
     """
     qs = cases_visible_to(user).select_related("person", "assigned_worker")
-    if query.scope != "agency" or not user.can(Permission.CASE_VIEW_ALL):
+    whole_agency = query.scope == "agency" or query.unassigned
+    if not whole_agency or not user.can(Permission.CASE_VIEW_ALL):
         qs = qs.filter(assigned_worker=user)
+    if query.unassigned:
+        qs = qs.filter(assigned_worker__isnull=True)
     cond = _search_condition(user, query.q)
     if cond is not None:
         qs = qs.filter(cond)

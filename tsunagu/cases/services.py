@@ -641,18 +641,30 @@ def intake_record_application(*, actor: User, case: Case, applied_on: Any) -> Ca
         return case_transition(actor=actor, case=case, name="apply")
 
 
+WORKER_CHOICE = "担当者は、同じ機関の相談支援員等から選んでください。"
+
+
+def may_hold_cases(worker: User | None, agency_id: int | None) -> bool:
+    """The one rule for who may be a case's worker (担当者): active centre staff of the case's agency
+    who may write case records (``case.edit``). ``case_assign`` and the 委託先の変更 (the
+    引継ぎ先の担当者, ``handovers.services``) both ask it; ``User.objects.case_staff_of`` lists the
+    same staff as choices."""
+    return (
+        worker is not None
+        and worker.is_active
+        and worker.agency_id is not None
+        and worker.agency_id == agency_id
+        and worker.can(Permission.CASE_EDIT)
+    )
+
+
 def case_assign(*, actor: User, case: Case, worker: User, expected_version: Any) -> Case:
     """Change the case's worker (担当者の割当て): 主任相談支援員 and センター長 (``case.assign``) of
     the case's agency; the new worker is active centre staff of that agency. Optimistically locked
     on the case's version; audited with the worker before and after."""
     require_agency_of(actor, case, Permission.CASE_ASSIGN, message=OTHER_AGENCY_CASE)
-    if (
-        worker is None
-        or not worker.is_active
-        or worker.agency_id != case.agency_id
-        or not worker.can(Permission.CASE_EDIT)
-    ):
-        raise ValidationError({"worker": "担当者は、同じ機関の相談支援員等から選んでください。"})
+    if not may_hold_cases(worker, case.agency_id):
+        raise ValidationError({"worker": WORKER_CHOICE})
     with transaction.atomic():
         locked = lock(Case.objects.select_related("person"), case.pk)
         check_version(locked, expected_version)

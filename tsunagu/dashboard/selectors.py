@@ -150,7 +150,9 @@ def caseload_per_worker(user: User, today: date) -> list[dict[str, Any]]:
     return [
         {
             "worker_id": r["assigned_worker"],
-            "name": r["assigned_worker__display_name"] or r["assigned_worker__username"],
+            "name": (r["assigned_worker__display_name"] or r["assigned_worker__username"])
+            if r["assigned_worker"]
+            else "担当者未定",
             "total": r["total"],
             "in_support": r["in_support"],
             "emergency": r["emergency"],

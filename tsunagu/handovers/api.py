@@ -31,6 +31,33 @@ class HandoverAgencyOut(Schema):
     name: str
 
 
+class ReceivingWorker(Schema):
+    from_worker_id: HandoverId = Field(description="移したケースを担当している移行元の職員のID")
+    to_worker_id: HandoverId | None = Field(
+        None, description="引継ぎ先の担当者（移行先の相談支援員等）の職員ID。null：担当者未定にする"
+    )
+
+
+class OldWorkerOut(Schema):
+    id: int
+    name: str
+    open_cases: int = Field(description="対応中のケース数")
+    cases: int = Field(description="終結等を含めたケース数")
+    receiving_worker: HandoverAgencyOut | None = Field(None, description="指定した引継ぎ先の担当者")
+
+
+class WorkerResultRow(Schema):
+    from_worker_id: int
+    to_worker_id: int | None = Field(None, description="null：担当者未定")
+    cases: int
+
+
+class WorkerResultOut(Schema):
+    reassigned: int = Field(description="引継ぎ先の担当者に移したケース数")
+    unassigned: int = Field(description="担当者未定になったケース数")
+    workers: list[WorkerResultRow]
+
+
 class HandoverOut(Schema):
     id: int
     municipality_id: int
@@ -46,6 +73,16 @@ class HandoverOut(Schema):
     executed_counts: dict[str, int] = Field(description="記録の種類ごとの件数（実施時）")
     problems: list[str] = Field(default_factory=list, description="実施できない理由（予定中のみ）")
     notices: list[str] = Field(default_factory=list, description="実施時に行われること（予定中のみ）")
+    receiving_workers: list[ReceivingWorker] = Field(
+        default_factory=list, description="指定した引継ぎ先の担当者（移行元の職員 → 移行先の職員）"
+    )
+    old_workers: list[OldWorkerOut] = Field(
+        default_factory=list, description="移したケースを担当している移行元の職員とケース数（予定中のみ）"
+    )
+    receiving_choices: list[HandoverAgencyOut] = Field(
+        default_factory=list, description="引継ぎ先の担当者に選べる移行先の職員（予定中のみ）"
+    )
+    worker_result: WorkerResultOut | None = Field(None, description="担当者の引継ぎ（実施時）")
     executed_at: datetime | None = None
     version: int
 
@@ -63,13 +100,31 @@ class HandoverCreateIn(Schema):
     handover_date: date
     reason: str = Field(min_length=1, max_length=200)
     note: str = Field("", max_length=2000)
+    receiving_workers: list[ReceivingWorker] = Field(default_factory=list, max_length=1000)
+
+
+class HandoverWorkersIn(Schema):
+    version: int = Field(ge=1, le=2_147_483_647, description="確認した引継ぎの版（楽観的ロック）")
+    receiving_workers: list[ReceivingWorker] = Field(
+        max_length=1000, description="引継ぎ先の担当者の全体（指定しない移行元の職員のケースは担当者未定）"
+    )
 
 
 class HandoverExecuteIn(Schema):
     version: int = Field(ge=1, le=2_147_483_647, description="確認した引継ぎの版（楽観的ロック）")
 
 
+def _mapping(items: list[ReceivingWorker]) -> dict[int, int | None]:
+    out: dict[int, int | None] = {}
+    for item in items:
+        if item.from_worker_id in out:
+            raise ValidationError({"receiving_workers": "同じ移行元の職員が2回指定されています。"})
+        out[item.from_worker_id] = item.to_worker_id
+    return out
+
+
 def handover_out(h: Handover, preview: services.Preview | None = None) -> dict[str, Any]:
+    result = h.worker_result or None
     return {
         "id": h.pk,
         "municipality_id": h.municipality_id,
@@ -85,6 +140,23 @@ def handover_out(h: Handover, preview: services.Preview | None = None) -> dict[s
         "executed_counts": h.executed_counts,
         "problems": preview.problems if preview else [],
         "notices": preview.notices if preview else [],
+        "receiving_workers": [
+            {"from_worker_id": int(k), "to_worker_id": v} for k, v in (h.receiving_workers or {}).items()
+        ],
+        "old_workers": [
+            {
+                "id": w.worker.pk,
+                "name": str(w.worker),
+                "open_cases": w.open_cases,
+                "cases": w.cases,
+                "receiving_worker": {"id": w.receiving.pk, "name": str(w.receiving)} if w.receiving else None,
+            }
+            for w in (preview.workers if preview else [])
+        ],
+        "receiving_choices": (
+            [{"id": pk, "name": name} for pk, name in selectors.receiving_staff(h)] if preview else []
+        ),
+        "worker_result": result,
         "executed_at": h.executed_at,
         "version": h.version,
     }
@@ -133,6 +205,7 @@ def handover_create(request: HttpRequest, payload: HandoverCreateIn) -> Status[d
         handover_date=payload.handover_date,
         reason=payload.reason,
         note=payload.note,
+        receiving_workers=_mapping(payload.receiving_workers),
     )
     h = selectors.handover_get_for_user(user=user, handover_id=handover.pk)
     return Status(201, handover_out(h, services.compute_preview(h)))
@@ -150,11 +223,36 @@ def handover_get(request: HttpRequest, handover_id: HandoverId) -> dict[str, Any
     return handover_out(h, preview)
 
 
+@router.patch(
+    "/handovers/{handover_id}",
+    response={200: HandoverOut, **ERRORS},
+    summary="引継ぎ先の担当者を指定（予定中・自治体担当者）",
+    description=(
+        "移行元の職員ごとに、ケースを引き継ぐ移行先の相談支援員等を指定します（全体を置き換え）。"
+        "移したケースを担当していない職員、移行先の相談支援員等でない職員、版が古い場合は 422。"
+    ),
+)
+def handover_set_workers(
+    request: HttpRequest, handover_id: HandoverId, payload: HandoverWorkersIn
+) -> dict[str, Any]:
+    _require(request)
+    user: Any = request.user
+    h = selectors.handover_get_for_user(user=user, handover_id=handover_id)
+    services.handover_set_workers(
+        actor=user, handover=h, receiving=_mapping(payload.receiving_workers), version=payload.version
+    )
+    h = selectors.handover_get_for_user(user=user, handover_id=handover_id)
+    return handover_out(h, services.handover_preview(actor=user, handover=h))
+
+
 @router.post(
     "/handovers/{handover_id}/execute",
     response={200: HandoverOut, **ERRORS},
     summary="委託先の変更（引継ぎ）を実施",
-    description="引継ぎ日より前、予定中でない、版が古い、移行先に同じ年度の事業計画がある場合は 422。",
+    description=(
+        "引継ぎ日より前、予定中でない、版が古い、移行先に同じ年度の事業計画がある、"
+        "指定した引継ぎ先の担当者が移行先の相談支援員等として利用中でない場合は 422。"
+    ),
 )
 def handover_execute(
     request: HttpRequest, handover_id: HandoverId, payload: HandoverExecuteIn

@@ -27,3 +27,30 @@ class HandoverForm(forms.Form):
         choices = [("", "選択してください"), *agencies]
         self.fields["from_agency"].choices = choices  # type: ignore[attr-defined]
         self.fields["to_agency"].choices = choices  # type: ignore[attr-defined]
+
+
+UNASSIGNED_CHOICE = "指定しない（担当者未定にする）"
+
+
+class ReceivingWorkersForm(forms.Form):
+    """引継ぎ先の担当者: one choice per old worker who holds moved cases (``worker_<id>``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, rows: list[Any], staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", UNASSIGNED_CHOICE), *staff]
+        for row in rows:
+            name = f"worker_{row.worker.pk}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"{row.worker}（対応中 {row.open_cases}件・終結等を含め {row.cases}件）",
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=row.receiving.pk if row.receiving else "",
+            )
+        self.old_worker_ids = [row.worker.pk for row in rows]
+
+    def receiving(self) -> dict[int, int | None]:
+        return {pk: self.cleaned_data.get(f"worker_{pk}") for pk in self.old_worker_ids}

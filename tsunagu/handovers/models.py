@@ -22,6 +22,10 @@ class Handover(VersionedModel):
 
     ``preview_counts`` / ``executed_counts``: record type (Japanese label) → number of rows, as
     counted by the preview and as moved by the execution (``services.handover_execute``).
+
+    ``receiving_workers``: the 引継ぎ先の担当者 the officer named before execution, old worker's
+    id (text) → the new agency's worker id; an old worker left out → their moved cases become
+    担当者未定. ``worker_result``: what the execution did with the workers (counts and staff ids).
     """
 
     municipality = models.ForeignKey(
@@ -42,6 +46,8 @@ class Handover(VersionedModel):
     preview_counts = models.JSONField("移行件数（確認時）", default=dict, blank=True)
     previewed_at = models.DateTimeField("件数の確認日時", null=True, blank=True)
     executed_counts = models.JSONField("移行件数（実施時）", default=dict, blank=True)
+    receiving_workers = models.JSONField("引継ぎ先の担当者", default=dict, blank=True)
+    worker_result = models.JSONField("担当者の引継ぎ（実施時）", default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.PROTECT, related_name="+"
     )

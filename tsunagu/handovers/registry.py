@@ -11,6 +11,9 @@ fails on a model that is missing, so a later app cannot forget its table):
 - ``DELETE``: derived or temporary rows of the moved records that would be wrong under the new
   agency (deleted, and rebuilt where the new agency needs them).
 
+``counted=False`` marks a technical table (a derived index such as the カナ検索索引): its rows
+move like the others, but the preview and result tables list only the record types people read.
+
 Tables that name an agency by a plain id (``agency_id``, no ForeignKey) are listed in
 ``ID_TABLES`` with the same three answers.
 """
@@ -37,6 +40,7 @@ class Entry:
     why: str
     lookup: str = ""  # MOVE / DELETE: the path from the row to its municipality (実施主体)
     field: str = "agency"  # the agency field
+    counted: bool = True  # listed as a row of the preview / result counts (False: a technical table)
 
     @property
     def model(self) -> type[models.Model]:
@@ -63,8 +67,9 @@ REGISTRY: tuple[Entry, ...] = (
     Entry(
         "persons.PersonKanaTrigram",
         M,
-        "カナ検索索引：相談者の機関の写し。相談者とともに移す（行の中身は機関以外同じ）",
+        "カナ検索索引：相談者の機関の写し。相談者とともに移す（行の中身は機関以外同じ）。件数の表には出さない",
         "person__municipality",
+        counted=False,
     ),
     Entry("cases.Case", M, "ケース：番号が移行先の番号と重なるものは振り直す", "municipality"),
     Entry("cases.EmergencySupport", M, _RECORD, "municipality"),
@@ -187,6 +192,15 @@ ID_TABLES: tuple[Entry, ...] = (
 
 def moving() -> tuple[Entry, ...]:
     return tuple(e for e in REGISTRY if e.disposition is Disposition.MOVE)
+
+
+def counted() -> tuple[Entry, ...]:
+    """The moving record types the preview and result tables list (technical tables left out)."""
+    return tuple(e for e in moving() if e.counted)
+
+
+def uncounted_labels() -> frozenset[str]:
+    return frozenset(e.label for e in moving() if not e.counted)
 
 
 def entry_for(model: type[models.Model]) -> Entry | None:

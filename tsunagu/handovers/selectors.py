@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import models
 
+from tsunagu.cases.models import Case
 from tsunagu.organizations import guards
-from tsunagu.organizations.models import Agency, Municipality
+from tsunagu.organizations.models import Agency, Municipality, User
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import get_for_user_or_404, scope_for_user
 
@@ -42,3 +43,23 @@ def officer_municipality(user: Any) -> Municipality:
 def agencies_serving(municipality: Municipality) -> models.QuerySet[Agency]:
     """The agencies that serve the municipality (担当区域): the choices for 移行元 and 移行先."""
     return Agency.objects.serving(municipality).filter(is_active=True).order_by("name")
+
+
+def receiving_staff(handover: Handover) -> list[tuple[int, str]]:
+    """The choices for 引継ぎ先の担当者: the new agency's active staff who may hold cases (the same
+    staff as the case page's 担当者の割当て)."""
+    return [(u.pk, str(u)) for u in User.objects.case_staff_of(handover.to_agency_id)]
+
+
+def workers_named(ids: list[int]) -> dict[int, User]:
+    """Staff named by a hand-over's result (old and receiving workers), by id."""
+    return User.objects.in_bulk([i for i in ids if i])
+
+
+def unassigned_cases_now(handover: Handover) -> int:
+    """How many of the municipality's cases at the new agency have no worker now (a count only)."""
+    return Case.objects.filter(
+        municipality_id=handover.municipality_id,
+        agency_id=handover.to_agency_id,
+        assigned_worker__isnull=True,
+    ).count()

@@ -6,6 +6,12 @@ What moves is declared in ``registry.py``; ``docs/handovers.md`` explains the ru
 
 Counts at execution may differ from the preview (records written in between): the execution moves
 what is there then, and the detail page shows both counts side by side. It does not block.
+
+The moved cases' workers (担当者): ``handover_set_workers`` names, for each worker of the old agency
+who holds moved cases, a 引継ぎ先の担当者 of the new agency (the one rule of who may hold a case is
+``cases.services.may_hold_cases``, as for 担当者の割当て). At execution their cases pass to that
+worker; a worker left without one leaves their cases 担当者未定, for the new agency's 主任相談支援員
+or センター長 to assign (the case list's 担当者未定 filter).
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from tsunagu.cases.models import Case, CaseNumberSequence
+from tsunagu.cases.models import OPEN_STATES, Case, CaseNumberSequence
+from tsunagu.cases.services import may_hold_cases
 from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.dates import fiscal_year_short, wareki
 from tsunagu.core.locking import bump, check_version
@@ -32,7 +39,7 @@ from tsunagu.persons.models import Person
 from tsunagu.planning.models import AnnualPlan
 
 from .models import Handover, HandoverStatus
-from .registry import Entry, moving
+from .registry import Entry, counted, moving
 
 SAME_AGENCY = "移行元と移行先に同じ機関は選べません。"
 NOT_SERVING_TO = "移行先の機関はこの自治体を担当していません。先に管理者が担当区域に加えてください。"
@@ -44,7 +51,17 @@ PLAN_CONFLICT = (
     "移行先の機関に同じ年度の事業計画があります（{years}）。事業計画を整理してから実施してください。"
 )
 RENUMBER_NOTICE = "ケース番号が移行先の番号と重なるため振り直すケース：{n}件"
-WORKER_NOTICE = "担当者が移行元の職員のままのケース：{n}件（移行先で担当者を割り当ててください）"
+WORKER_NOTICE = "引継ぎ先の担当者に移すケース：{n}件"
+UNASSIGNED_NOTICE = (
+    "担当者未定になるケース：{n}件（引継ぎ先の担当者を指定していない移行元の職員のケース。"
+    "実施後に移行先の主任相談支援員・センター長が担当者を割り当てます）"
+)
+RECEIVING_CHOICE = "引継ぎ先の担当者は、{agency}の相談支援員等（利用中の職員）から選んでください。"
+RECEIVING_GONE = (
+    "引継ぎ先の担当者「{name}」は、{agency}の相談支援員等として利用中ではありません。"
+    "引継ぎ先の担当者を指定し直してください。"
+)
+NOT_OLD_WORKER = "移したケースを担当している移行元の職員ではありません（職員ID {id}）。"
 
 
 def _require_officer(actor: User, target: Municipality | Handover) -> None:
@@ -54,12 +71,24 @@ def _require_officer(actor: User, target: Municipality | Handover) -> None:
 
 
 @dataclass
+class WorkerRow:
+    """A worker of the old agency who holds moved cases, and whom the officer named to receive them."""
+
+    worker: User
+    open_cases: int
+    cases: int
+    receiving: User | None = None
+
+
+@dataclass
 class Preview:
-    """What an execution would do now: rows per record type, blocking problems, notices."""
+    """What an execution would do now: rows per record type, the old workers, blocking problems,
+    notices."""
 
     counts: dict[str, int]
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    workers: list[WorkerRow] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -75,6 +104,39 @@ def _rows(entry: Entry, handover: Handover) -> Any:
 
 def _moved_cases(handover: Handover) -> Any:
     return Case.all_cases.filter(municipality_id=handover.municipality_id, agency_id=handover.from_agency_id)
+
+
+def _old_worker_cases(handover: Handover) -> Any:
+    """The moved cases whose worker is staff of the old agency (all states: a closed case can be
+    followed up again, so it needs a worker who can open it)."""
+    return _moved_cases(handover).filter(assigned_worker__agency_id=handover.from_agency_id)
+
+
+def _receiving(handover: Handover) -> dict[int, int]:
+    return {int(k): int(v) for k, v in (handover.receiving_workers or {}).items() if v}
+
+
+def old_workers(handover: Handover) -> list[WorkerRow]:
+    """The old agency's workers of the moved cases with their case counts (open / all), most
+    loaded first, each with the receiving worker named for them (if any)."""
+    counts = list(
+        _old_worker_cases(handover)
+        .order_by()
+        .values("assigned_worker")
+        .annotate(cases=Count("id"), open_cases=Count("id", filter=Q(state__in=OPEN_STATES)))
+    )
+    named = _receiving(handover)
+    users = User.objects.in_bulk([r["assigned_worker"] for r in counts] + list(named.values()))
+    rows = [
+        WorkerRow(
+            worker=users[r["assigned_worker"]],
+            open_cases=r["open_cases"],
+            cases=r["cases"],
+            receiving=users.get(named.get(r["assigned_worker"], 0)),
+        )
+        for r in counts
+    ]
+    return sorted(rows, key=lambda w: (-w.open_cases, -w.cases, w.worker.username))
 
 
 def _case_number_clashes(handover: Handover) -> list[Case]:
@@ -117,19 +179,50 @@ def _check_agencies(municipality: Municipality | int, from_agency: Agency, to_ag
 
 
 def compute_preview(handover: Handover) -> Preview:
-    """Count, per record type (Japanese label), what an execution would move now. No writes."""
-    counts = {e.label: _rows(e, handover).count() for e in moving()}
-    result = Preview(counts=counts)
+    """Count, per record type people read (Japanese label), what an execution would move now, and
+    list the old workers of the moved cases. No writes."""
+    counts = {e.label: _rows(e, handover).count() for e in counted()}
+    result = Preview(counts=counts, workers=old_workers(handover))
     years = _plan_conflicts(handover)
     if years:
         result.problems.append(PLAN_CONFLICT.format(years="、".join(f"{y}年度" for y in years)))
+    agency_name = handover.to_agency.name
+    for w in result.workers:
+        if w.receiving is not None and not may_hold_cases(w.receiving, handover.to_agency_id):
+            result.problems.append(RECEIVING_GONE.format(name=w.receiving, agency=agency_name))
     clashes = _case_number_clashes(handover)
     if clashes:
         result.notices.append(RENUMBER_NOTICE.format(n=len(clashes)))
-    unassigned = _moved_cases(handover).filter(assigned_worker__agency_id=handover.from_agency_id).count()
+    to_named = sum(w.cases for w in result.workers if w.receiving is not None)
+    if to_named:
+        result.notices.append(WORKER_NOTICE.format(n=to_named))
+    unassigned = sum(w.cases for w in result.workers if w.receiving is None)
     if unassigned:
-        result.notices.append(WORKER_NOTICE.format(n=unassigned))
+        result.notices.append(UNASSIGNED_NOTICE.format(n=unassigned))
     return result
+
+
+def _clean_receiving(handover: Handover, receiving: dict[int, int | None]) -> dict[str, int]:
+    """Check a mapping old worker → receiving worker (None: 担当者未定) against the hand-over: each
+    key holds moved cases now, each value may hold cases of the new agency (``may_hold_cases``).
+    Returns the mapping as stored (text keys, unnamed workers left out)."""
+    holding = set(_old_worker_cases(handover).values_list("assigned_worker_id", flat=True))
+    chosen = User.objects.in_bulk([v for v in receiving.values() if v])
+    errors: list[str] = []
+    out: dict[str, int] = {}
+    for old_id, new_id in sorted(receiving.items()):
+        if old_id not in holding:
+            errors.append(NOT_OLD_WORKER.format(id=old_id))
+            continue
+        if not new_id:
+            continue
+        if not may_hold_cases(chosen.get(new_id), handover.to_agency_id):
+            errors.append(RECEIVING_CHOICE.format(agency=handover.to_agency.name))
+            continue
+        out[str(old_id)] = new_id
+    if errors:
+        raise ValidationError({"receiving_workers": list(dict.fromkeys(errors))}, code="receiving_workers")
+    return out
 
 
 def handover_create(
@@ -141,8 +234,10 @@ def handover_create(
     handover_date: date,
     reason: str,
     note: str = "",
+    receiving_workers: dict[int, int | None] | None = None,
 ) -> Handover:
-    """Plan a hand-over (予定) and record its first preview. Only the municipality's 自治体担当者."""
+    """Plan a hand-over (予定) and record its first preview. Only the municipality's 自治体担当者.
+    ``receiving_workers`` (optional): the 引継ぎ先の担当者, as for ``handover_set_workers``."""
     _require_officer(actor, municipality)
     _check_agencies(municipality, from_agency, to_agency)
     try:
@@ -156,11 +251,18 @@ def handover_create(
                 note=note,
                 created_by=actor,
             )
+            if receiving_workers:
+                handover.receiving_workers = _clean_receiving(handover, receiving_workers)
             preview = compute_preview(handover)
             handover.preview_counts = preview.counts
             handover.previewed_at = timezone.now()
             handover.save()
-            audit_record(actor=actor, action=AuditAction.CREATE, obj=handover, details=_ids(handover))
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=handover,
+                details={**_ids(handover), "receiving_workers": handover.receiving_workers},
+            )
     except IntegrityError:
         raise ValidationError({"from_agency": ALREADY_PLANNED}, code="already_planned") from None
     return handover
@@ -187,6 +289,67 @@ def handover_preview(*, actor: User, handover: Handover) -> Preview:
             )
             handover.preview_counts = preview.counts
     return preview
+
+
+def handover_set_workers(
+    *, actor: User, handover: Handover, receiving: dict[int, int | None], version: Any
+) -> Handover:
+    """Name the 引継ぎ先の担当者 (予定 only): for each old worker holding moved cases, a worker of
+    the new agency who may hold cases, or None (their cases become 担当者未定). Replaces the whole
+    mapping; optimistically locked on the hand-over's version; audited (staff ids only)."""
+    _require_officer(actor, handover)
+    with transaction.atomic():
+        locked = (
+            Handover.objects.select_for_update()
+            .select_related("from_agency", "to_agency", "municipality")
+            .get(pk=handover.pk)
+        )
+        check_version(locked, version)
+        if locked.status != HandoverStatus.PLANNED:
+            raise ValidationError(NOT_PLANNED, code="not_planned")
+        before = locked.receiving_workers
+        locked.receiving_workers = _clean_receiving(locked, receiving)
+        if locked.receiving_workers == before:
+            return locked
+        bump(locked)
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            details={
+                "change": "handover_receiving_workers",
+                "receiving_workers": [before, locked.receiving_workers],
+            },
+        )
+    handover.receiving_workers, handover.version = locked.receiving_workers, locked.version
+    return locked
+
+
+def _reassign_workers(handover: Handover, actor: User | None) -> dict[str, Any]:
+    """Each moved case of an old-agency worker passes to the receiving worker named for them, or
+    is left 担当者未定 (NULL). One audit row per case with the worker before and after, like
+    担当者の割当て; the hand-over's row gets the counts."""
+    named = _receiving(handover)
+    rows: list[dict[str, Any]] = []
+    for old_id in sorted(set(_old_worker_cases(handover).values_list("assigned_worker_id", flat=True))):
+        new_id = named.get(old_id)
+        cases = list(_old_worker_cases(handover).filter(assigned_worker_id=old_id).order_by("pk"))
+        Case.all_cases.filter(pk__in=[c.pk for c in cases]).update(
+            assigned_worker_id=new_id, version=F("version") + 1, updated_at=timezone.now()
+        )
+        audit_record_many(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            objects=cases,
+            details={"change": "handover", "handover_id": handover.pk, "assigned_worker": [old_id, new_id]},
+        )
+        rows.append({"from_worker_id": old_id, "to_worker_id": new_id, "cases": len(cases)})
+    return {
+        "reassigned": sum(r["cases"] for r in rows if r["to_worker_id"]),
+        "unassigned": sum(r["cases"] for r in rows if not r["to_worker_id"]),
+        "workers": rows,
+    }
 
 
 def _renumber(handover: Handover, clashes: list[Case]) -> list[dict[str, Any]]:
@@ -280,6 +443,8 @@ def handover_execute(
         from_agency = Agency.objects.get(pk=locked.from_agency_id)
         to_agency = Agency.objects.get(pk=locked.to_agency_id)
         _check_agencies(locked.municipality_id, from_agency, to_agency)
+        # The receiving workers are locked too: not disabled or moved while their cases pass to them.
+        list(User.objects.select_for_update().filter(pk__in=list(_receiving(locked).values())))
         preview = compute_preview(locked)
         if preview.problems:
             raise ValidationError(preview.problems, code="conflict")
@@ -289,13 +454,15 @@ def handover_execute(
             .values_list("pk", flat=True)
         )
         case_ids = list(_moved_cases(locked).values_list("pk", flat=True))
+        workers = _reassign_workers(locked, actor)
         renumbered = _renumber(locked, _case_number_clashes(locked))
         executed: dict[str, int] = {}
         for entry in moving():
             moved = _rows(entry, locked).update(**{f"{entry.field}_id": locked.to_agency_id})
             if entry.model is Case:
                 moved += len(renumbered)
-            executed[entry.label] = moved
+            if entry.counted:
+                executed[entry.label] = moved
         _continue_sequences(locked.to_agency_id)
         drafts, _ = FormDraft.objects.filter(
             Q(case_id__in=case_ids) | Q(person_id__in=person_ids), agency_id=locked.from_agency_id
@@ -303,6 +470,7 @@ def handover_execute(
         released = _release_old_operator(locked)
         locked.status = HandoverStatus.EXECUTED
         locked.executed_counts = executed
+        locked.worker_result = workers
         locked.executed_by = actor
         locked.executed_at = timezone.now()
         bump(locked)
@@ -313,6 +481,7 @@ def handover_execute(
             "executed_counts": executed,
             "preview_counts": locked.preview_counts,
             "renumbered_cases": renumbered,
+            "workers": workers,
             "drafts_deleted": drafts,
             **released,
         }

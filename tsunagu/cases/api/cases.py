@@ -41,6 +41,7 @@ def case_list(
     scope: str = "mine",
     state: str = "",
     worker_id: int | None = None,
+    unassigned: bool = False,
     topic: str = "",
     after: str = "",
 ) -> dict[str, Any]:
@@ -49,7 +50,13 @@ def case_list(
     page = selectors.case_list(
         user=actor(request),
         query=selectors.CaseQuery(
-            q=q, scope=scope, state=state, worker_id=worker_id, topic=topic, after=after
+            q=q,
+            scope=scope,
+            state=state,
+            worker_id=worker_id,
+            unassigned=unassigned,
+            topic=topic,
+            after=after,
         ),
     )
     selectors.cases_listed(user=actor(request), cases=page.cases, via="api")

@@ -48,7 +48,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "person_kana": case.person.kana,
         "state": case.state,
         "state_ja": CaseState(case.state).label,
-        "assigned_worker": str(case.assigned_worker),
+        "assigned_worker": str(case.assigned_worker) if case.assigned_worker_id else "",
         "opened_on": case.opened_on,
         "is_emergency": case.is_emergency,
         "version": case.version,

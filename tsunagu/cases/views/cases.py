@@ -43,7 +43,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     form = CaseFilterForm(request.GET or None, worker_queryset=staff_visible_to(user))
     if not allowed(user, Permission.CASE_VIEW_ALL):
-        del form.fields["scope"], form.fields["worker"]
+        del form.fields["scope"], form.fields["worker"], form.fields["unassigned"]
     query = selectors.CaseQuery()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -52,6 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             scope=d.get("scope") or "mine",
             state=d["state"],
             worker_id=d["worker"].pk if d.get("worker") else None,
+            unassigned=bool(d.get("unassigned")),
             topic=d["topic"],
             after=d["after"],
         )

@@ -49,3 +49,11 @@ def test_record_type_labels_are_unique_japanese() -> None:
     labels = [e.label for e in REGISTRY if e.disposition is Disposition.MOVE]
     assert len(labels) == len(set(labels))
     assert all(not label.isascii() for label in labels)
+
+
+def test_technical_tables_are_moved_but_not_counted() -> None:
+    from tsunagu.handovers.registry import counted, moving, uncounted_labels
+
+    assert uncounted_labels() == {"カナ検索索引"}
+    assert all(e.disposition is Disposition.MOVE for e in REGISTRY if not e.counted)
+    assert {e.label for e in counted()} == {e.label for e in moving()} - uncounted_labels()

@@ -13,7 +13,7 @@ from tsunagu.cases.models import Case, CaseNumberSequence, SupportPlan
 from tsunagu.core.models import AuditAction, AuditEvent
 from tsunagu.handovers import services
 from tsunagu.handovers.models import HandoverStatus
-from tsunagu.handovers.registry import moving
+from tsunagu.handovers.registry import counted, moving
 from tsunagu.organizations.guards import AccessDenied
 from tsunagu.organizations.models import Agency, Municipality, User
 from tsunagu.persons.models import Person, PersonKanaTrigram
@@ -31,8 +31,9 @@ def _today_plan(staff: Any, to: Agency | None = None) -> Any:
 
 def test_preview_counts_every_record_type_in_japanese(demo: Any, staff: Any) -> None:
     h = _today_plan(staff)
-    labels = {e.label for e in moving()}
+    labels = {e.label for e in counted()}
     assert set(h.preview_counts) == labels
+    assert "カナ検索索引" not in h.preview_counts  # a technical index: moved, not listed
     assert h.preview_counts["ケース"] == Case.all_cases.filter(agency=old_agency()).count() > 0
     assert h.preview_counts["相談者"] == Person.objects.filter(agency=old_agency()).count() > 0
     assert h.status == HandoverStatus.PLANNED
@@ -57,6 +58,8 @@ def test_execute_moves_everything_and_closes_the_old_operator(demo: Any, staff: 
     assert set(Person.objects.filter(agency=new).values_list("pk", flat=True)) == person_ids
     assert set(PersonKanaTrigram.objects.filter(agency=new).values_list("person_id", flat=True)) <= person_ids
     assert PersonKanaTrigram.objects.filter(agency=new).exists()
+    assert not PersonKanaTrigram.objects.filter(agency=old).exists()
+    assert "カナ検索索引" not in done.executed_counts
     assert not Consent.objects.filter(agency=old).exists()
     # 新宿区 was the old agency's only area: closed, its staff disabled
     old.refresh_from_db()

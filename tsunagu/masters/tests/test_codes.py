@@ -299,6 +299,7 @@ def test_a_correction_keeps_a_code_retired_since(staff: Any) -> None:
     assert intake.route not in dict(new.fields["route"].choices)  # type: ignore[attr-defined]
 
     worker = intake.case.assigned_worker
+    assert worker is not None
     values = {**initial, "chief_complaint": (intake.chief_complaint or "") + "（訂正）"}
     intake_update(actor=worker, case=intake.case, values=values, expected_version=intake.version)
     intake.refresh_from_db()

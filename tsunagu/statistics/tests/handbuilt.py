@@ -71,6 +71,11 @@ def _user(name: str) -> User:
     return User.objects.get(username=name)
 
 
+def _worker_of(case: Case) -> User:
+    assert case.assigned_worker is not None  # every hand-built case has its worker
+    return case.assigned_worker
+
+
 class Builder:
     def __init__(self) -> None:
         self.shinjuku = Municipality.objects.get(slug="shinjuku")
@@ -184,7 +189,7 @@ class Builder:
             case=case,
             agency=case.agency,
             municipality=case.municipality,
-            author=case.assigned_worker,
+            author=_worker_of(case),
             kind=kind,
             occurred_on=on,
         )
@@ -194,7 +199,7 @@ class Builder:
             case=case,
             agency=case.agency,
             municipality=case.municipality,
-            author=case.assigned_worker,
+            author=_worker_of(case),
             number=Assessment.objects.filter(case=case).count() + 1,
             assessed_on=on,
             issues=issues,
@@ -205,7 +210,7 @@ class Builder:
             agency=case.agency,
             municipality=case.municipality,
             case=case,
-            created_by=case.assigned_worker,
+            created_by=_worker_of(case),
             kind="general_support",
             applied_on=applied,
             status=status,
@@ -221,7 +226,7 @@ class Builder:
             referred_on=on,
             reason="就労の支援のため",
             status=status,
-            created_by=case.assigned_worker,
+            created_by=_worker_of(case),
         )
 
     def enrolment(self, case: Case, program: str, start: date) -> None:
@@ -239,7 +244,7 @@ class Builder:
             end_on=limit,
             standard_limit_on=limit,
             maximum_limit_on=limit,
-            created_by=case.assigned_worker,
+            created_by=_worker_of(case),
         )
 
     def housing_benefit(
