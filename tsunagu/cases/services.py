@@ -188,7 +188,7 @@ def intake_register(
         require_agency_of(actor, person, message="他機関の相談者です。")
     if assigned_worker is not None and assigned_worker.pk != actor.pk:
         require(actor, Permission.CASE_ASSIGN, obj=None, assigned_worker_id=assigned_worker.pk)
-        if assigned_worker.agency_id != actor.agency_id or not assigned_worker.can(Permission.CASE_EDIT):
+        if not may_hold_cases(assigned_worker, actor.agency_id):
             raise ValidationError({"assigned_worker": "担当者は、同じ機関の相談支援員等から選んでください。"})
     agency = actor.agency
     assert agency is not None  # CASE_EDIT is a centre permission
