@@ -62,11 +62,11 @@ class ConsentForm(forms.Form):
         from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 
         from .models import ConsentMethod, DataCategory, Purpose
-        from .services import current_notice
+        from .validation import notice_in_force
 
         super().__init__(*args, **kwargs)
         self.agency = agency
-        self.notice = current_notice(agency) if agency is not None else None
+        self.notice = notice_in_force(agency)
         purposes = self.fields["purposes"]
         purposes.choices = Purpose.choices  # type: ignore[attr-defined]
         if self.notice is not None:
@@ -87,12 +87,11 @@ class ConsentForm(forms.Form):
     def clean(self):  # type: ignore[no-untyped-def]
         from django.core.exceptions import ValidationError
 
-        from .services import current_notice
-        from .validation import validate_consent_values
+        from .validation import notice_in_force, validate_consent_values
 
         data = super().clean() or {}
         given = data.get("given_on")
-        notice = current_notice(self.agency, given) if self.agency is not None and given else None
+        notice = notice_in_force(self.agency, given) if given else None
         try:
             validate_consent_values(data, notice=notice)
         except ValidationError as exc:

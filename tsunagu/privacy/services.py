@@ -27,7 +27,7 @@ from .models import (
     PrivacyNotice,
     Purpose,
 )
-from .validation import validate_consent_scope, validate_consent_values
+from .validation import notice_in_force, validate_consent_scope, validate_consent_values
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -294,15 +294,7 @@ def privacy_notice_publish(
 
 def current_notice(agency: Agency | None, on: date | None = None) -> PrivacyNotice | None:
     """The published version in force on ``on`` (today): the highest 版 whose 適用開始日 has come."""
-    if agency is None:
-        return None
-    on = on or timezone.localdate()
-    return (
-        PrivacyNotice.objects.published()
-        .filter(agency=agency, effective_from__lte=on)
-        .order_by("-version")
-        .first()
-    )
+    return notice_in_force(agency, on)
 
 
 def current_notice_any(agency_id: int | None) -> PrivacyNotice | None:

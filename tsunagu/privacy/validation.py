@@ -19,10 +19,24 @@ from django.utils import timezone
 
 from tsunagu.network.models import PartnerAgencyType
 
-from .models import ConsentMethod, DataCategory, Purpose
+from .models import ConsentMethod, DataCategory, PrivacyNotice, Purpose
 
 if TYPE_CHECKING:
-    from .models import PrivacyNotice
+    from tsunagu.organizations.models import Agency
+
+
+def notice_in_force(agency: Agency | None, on: date | None = None) -> PrivacyNotice | None:
+    """The published version explained on ``on`` (today): the highest 版 whose 適用開始日 has come.
+    ``services.current_notice`` is this; the forms read it here to check a consent against it."""
+    if agency is None:
+        return None
+    on = on or timezone.localdate()
+    return (
+        PrivacyNotice.objects.published()
+        .filter(agency=agency, effective_from__lte=on)
+        .order_by("-version")
+        .first()
+    )
 
 
 def purposes_outside_notice(purposes: Iterable[str], notice: PrivacyNotice) -> list[str]:
