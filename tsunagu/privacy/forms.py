@@ -33,7 +33,11 @@ class AuditSearchForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    """同意の記録: purposes, scope of third-party provision, validity."""
+    """同意の記録: purposes, scope of third-party provision, validity.
+
+    With ``agency``, the purposes offered are those of the agency's version in force today (the one
+    explained), and ``clean`` refuses a purpose the version in force on the 同意日 does not name
+    (``validation.notice_scope_errors``, the rule the service applies too)."""
 
     purposes = forms.MultipleChoiceField(
         label="同意を得た利用目的", widget=forms.CheckboxSelectMultiple, required=False
@@ -54,13 +58,25 @@ class ConsentForm(forms.Form):
     method = forms.ChoiceField(label="取得方法", required=False)
     expires_on = JapaneseDateField(label="有効期限（任意）", required=False)
 
-    def __init__(self, *args, partner_queryset=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, partner_queryset=None, agency=None, **kwargs):  # type: ignore[no-untyped-def]
         from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 
         from .models import ConsentMethod, DataCategory, Purpose
+        from .validation import notice_in_force
 
         super().__init__(*args, **kwargs)
-        self.fields["purposes"].choices = Purpose.choices  # type: ignore[attr-defined]
+        self.agency = agency
+        self.notice = notice_in_force(agency)
+        purposes = self.fields["purposes"]
+        purposes.choices = Purpose.choices  # type: ignore[attr-defined]
+        if self.notice is not None:
+            # Offered: the purposes of the version explained. Every code stays valid for the field, so
+            # one outside the version (a past 同意日, an altered request) gets the rule's message.
+            named = set(self.notice.purposes)
+            purposes.widget.choices = [(v, label) for v, label in Purpose.choices if v in named]
+            purposes.help_text = (
+                f"説明する規程（第{self.notice.version}版）に記載のある利用目的だけを選べます。"
+            )
         self.fields["recipient_types"].choices = PartnerAgencyType.choices  # type: ignore[attr-defined]
         self.fields["data_categories"].choices = DataCategory.choices  # type: ignore[attr-defined]
         self.fields["method"].choices = [("", "（選択してください）"), *ConsentMethod.choices]  # type: ignore[attr-defined]
@@ -71,11 +87,13 @@ class ConsentForm(forms.Form):
     def clean(self):  # type: ignore[no-untyped-def]
         from django.core.exceptions import ValidationError
 
-        from .validation import validate_consent_values
+        from .validation import notice_in_force, validate_consent_values
 
         data = super().clean() or {}
+        given = data.get("given_on")
+        notice = notice_in_force(self.agency, given) if given else None
         try:
-            validate_consent_values(data)
+            validate_consent_values(data, notice=notice)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 if field in self.fields and field not in self.errors:

@@ -27,7 +27,7 @@ from .models import (
     PrivacyNotice,
     Purpose,
 )
-from .validation import validate_consent_values
+from .validation import notice_in_force, validate_consent_scope, validate_consent_values
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -294,15 +294,7 @@ def privacy_notice_publish(
 
 def current_notice(agency: Agency | None, on: date | None = None) -> PrivacyNotice | None:
     """The published version in force on ``on`` (today): the highest 版 whose 適用開始日 has come."""
-    if agency is None:
-        return None
-    on = on or timezone.localdate()
-    return (
-        PrivacyNotice.objects.published()
-        .filter(agency=agency, effective_from__lte=on)
-        .order_by("-version")
-        .first()
-    )
+    return notice_in_force(agency, on)
 
 
 def current_notice_any(agency_id: int | None) -> PrivacyNotice | None:
@@ -319,7 +311,9 @@ def consent_give(
     values: dict[str, Any],
     named_recipients: list[PartnerAgency] | None = None,
 ) -> Consent:
-    """Record a consent. The notice shown is the agency's current version unless one is given.
+    """Record a consent. The notice shown is the agency's version in force on the consent date
+    unless one is given; the consent covers only purposes that version names
+    (``validation.validate_consent_scope``: a renewed consent is given against the new version).
 
     Named recipients must be partner agencies of the agency's area (``Agency.serves``)."""
     require_agency_of(actor, person, Permission.PERSON_EDIT)
@@ -336,6 +330,7 @@ def consent_give(
         )
     if notice is None:
         raise ValidationError({"notice": "説明する「個人情報に関する管理・取扱規程」が登録されていません。"})
+    validate_consent_scope(values, notice)
     named = list(named_recipients or [])
     if any(not person.agency.serves(p.municipality_id) for p in named):
         raise ValidationError({"named_recipients": "担当地域外の関係機関は指定できません。"})

@@ -26,7 +26,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
 
     person = person_selectors.person_get_for_user(user=actor(request), person_id=person_id, audit=False)
     partners = PartnerAgency.objects.in_area_of(actor(request).agency)
-    form = ConsentForm(form_data(request), partner_queryset=partners)
+    form = ConsentForm(form_data(request), partner_queryset=partners, agency=person.agency)
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:
@@ -51,10 +51,7 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "同意を記録しました。")
             return redirect("cases:person_detail", person_id=person.pk)
-    from tsunagu.privacy.services import current_notice
-
-    notice = current_notice(person.agency)
-    return render(request, "cases/consent_form.html", {"person": person, "form": form, "notice": notice})
+    return render(request, "cases/consent_form.html", {"person": person, "form": form, "notice": form.notice})
 
 
 @require_POST

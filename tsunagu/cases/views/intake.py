@@ -25,7 +25,6 @@ from tsunagu.persons import selectors as person_selectors
 from tsunagu.persons.forms import PersonForm, PersonSearchForm
 from tsunagu.privacy.forms import ConsentForm
 from tsunagu.privacy.policies import consent_in_force
-from tsunagu.privacy.services import current_notice
 
 from .. import selectors, services
 from ..forms import IntakeEditForm, IntakeForm
@@ -138,9 +137,9 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         person_form = PersonForm(data, prefix="person", initial=_carried_initial(request))
     consent_given = bool(data and data.get("consent-given"))
     consent_form = (
-        ConsentForm(data, prefix="consent", partner_queryset=partners)
+        ConsentForm(data, prefix="consent", partner_queryset=partners, agency=user.agency)
         if consent_given
-        else ConsentForm(prefix="consent", partner_queryset=partners)
+        else ConsentForm(prefix="consent", partner_queryset=partners, agency=user.agency)
     )
     draft.quiet(intake_form, *[f for f in (person_form, consent_form) if f is not None])
     candidates: list[Any] = []
@@ -240,7 +239,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             "intake_form": intake_form,
             "consent_form": consent_form,
             "consent_given": consent_given,
-            "notice": current_notice(actor(request).agency) if actor(request).agency_id else None,
+            "notice": consent_form.notice,
             "candidates": candidates,
             "candidate_open_cases": _open_cases(request, [c.person for c in candidates]),
             "has_consent": person is not None and consent_in_force(person) is not None,

@@ -22,25 +22,18 @@ pytestmark = pytest.mark.django_db
 
 
 def give_consent(case: Any, *, purposes: list[str], categories: list[str]) -> Any:
-    from tsunagu.privacy.models import Consent, PrivacyNotice
+    """A consent through the service, against the agency's notice in force (the demo's 第1版)."""
+    from tsunagu.privacy.services import consent_give
 
-    notice = PrivacyNotice.objects.filter(agency_id=case.agency_id).first() or PrivacyNotice.objects.create(
-        agency_id=case.agency_id,
-        version=99,
-        body="規程",
-        purposes=["support"],
-        effective_from=date(2020, 4, 1),
-    )
-    return Consent.objects.create(
+    return consent_give(
+        actor=case.assigned_worker,
         person=case.person,
-        agency_id=case.agency_id,
-        municipality_id=case.municipality_id,
-        notice=notice,
-        purposes=purposes,
-        data_categories=categories,
-        given_on=timezone.localdate() - timedelta(days=1),
-        method="signature",
-        recorded_by=case.assigned_worker,
+        values={
+            "purposes": purposes,
+            "data_categories": categories,
+            "given_on": timezone.localdate() - timedelta(days=1),
+            "method": "signature",
+        },
     )
 
 
