@@ -21,6 +21,7 @@ from tsunagu.organizations.roles import Permission
 
 from . import selectors, services
 from .models import ImportJob, ImportKind
+from .runner import processed_now
 from .schemas import ImportJobId, ImportJobOut, PageNo
 
 router = Router(tags=["取り込み"])
@@ -50,7 +51,7 @@ def job_out(job: ImportJob, *, page: int = 1) -> dict[str, Any]:
         "mapping": job.mapping,
         "counts": {
             "total": job.total,
-            "processed": job.processed,
+            "processed": processed_now(job),
             "ok": job.ok_count,
             "error": job.error_count,
             "imported": job.imported_count,

@@ -5,27 +5,42 @@
    (``persons_visible_to``, scored by ``persons.normalize.score_candidate``, audited as a search)
    and duplicates inside the file are found; for open cases and past support records, each row's
    person (or case), 区分マスタ codes and staff are found in one read of the agency's persons
-   (``_match_rows``, audited as a search). Progress (``processed``/``total``) is saved every
-   ``PROGRESS_EVERY`` rows — this phase is outside any transaction, so the progress page sees it.
-2. Every row without an error goes through the same domain service as the screens
-   (``person_create``, ``partner_agency_create``, ``housing_rule_add``, ``intake_register`` and
-   ``intake_record_application``, ``record_create``), all in **one**
-   ``transaction.atomic()``, each row in a savepoint so that its error is reported beside it.
+   (``_match_rows``, audited as a search). Progress (``processed``/``total``, status 確認中) is
+   saved every ``PROGRESS_EVERY`` rows — this phase is outside any transaction.
+2. Every row without an error goes through the same domain service as the screens, all in **one**
+   ``transaction.atomic()``: persons through ``person_create_many`` (the rules of
+   ``person_create``, inserted in chunks; a row it refuses gets its errors beside it);
+   ``partner_agency_create``, ``intake_register`` (and ``intake_record_application``) and
+   ``record_create`` row by row in a savepoint each; ``housing_rule_table_propose`` per table.
    A dry run, or a real run with any row in error, rolls the whole transaction back: nothing of
    the file is written (all-or-nothing per file). A real run without errors commits, with one
    audit row per imported record naming the job and the file (name, sha256), never the values.
 3. The job keeps the counts and the per-row report; when a real run ends, the uploaded bytes are
    deleted and the typed values removed from the report (row numbers and errors stay).
+
+Progress of the write phase (status 書き込み中, ``processed`` counted again from 0): what the write
+transaction saves is invisible to the progress page until it commits, and the cache is the
+database (``DatabaseCache`` on the same connection), so ``_WriteProgress`` keeps the count
+outside that transaction. On PostgreSQL it updates ``processed`` of the job through a second
+connection in autocommit (the transaction never writes the job's row, so nothing waits). SQLite
+has one writer per database file — a second connection would wait for the transaction — so the
+count goes to a small file, ``VAR_DIR/import-progress/<job id>``: an SQLite install has the
+web application and the worker on the one host that holds the database file, with the same
+``VAR_DIR``. ``processed_now`` reads it for the progress page and the API; when the phase ends
+the job's own count is saved and the file removed.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
@@ -46,7 +61,7 @@ from tsunagu.organizations.models import Municipality, User
 from tsunagu.persons import normalize
 from tsunagu.persons.models import Person
 from tsunagu.persons.selectors import persons_visible_to
-from tsunagu.persons.services import person_create
+from tsunagu.persons.services import person_create_many
 from tsunagu.programs.models import GradeArea
 from tsunagu.programs.services.housing_rules import housing_rule_table_propose
 from tsunagu.referrals.partner_services import partner_agency_create, partner_municipalities_for
@@ -110,6 +125,53 @@ def _notes(table: Table) -> list[str]:
 
 def _progress(job: ImportJob, processed: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(processed=processed)
+
+
+def _progress_file(job_pk: int) -> Path:
+    return Path(settings.VAR_DIR) / "import-progress" / str(job_pk)
+
+
+class _WriteProgress:
+    """The write phase's count, saved where the progress page sees it during the transaction
+    (see the module docstring). Called with the number of rows of the file handled so far."""
+
+    def __init__(self, job: ImportJob, hook: Callable[[int], None] | None = None) -> None:
+        self.job_pk = job.pk
+        self.hook = hook
+        self.other = connection.copy() if connection.vendor == "postgresql" else None
+        if self.other is None:
+            _progress_file(self.job_pk).parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, processed: int) -> None:
+        if self.other is not None:
+            with self.other.cursor() as cursor:  # ImportJob's table (its default db_table)
+                cursor.execute(
+                    "UPDATE imports_importjob SET processed = %s WHERE id = %s", [processed, self.job_pk]
+                )
+        else:
+            path = _progress_file(self.job_pk)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(str(processed))
+            tmp.replace(path)  # atomic: a reader sees the old count or the new one
+        if self.hook is not None:
+            self.hook(processed)
+
+    def close(self) -> None:
+        """After the transaction (the job's own ``processed`` is then saved by ``_finish``)."""
+        if self.other is not None:
+            self.other.close()
+        else:
+            _progress_file(self.job_pk).unlink(missing_ok=True)
+
+
+def processed_now(job: ImportJob) -> int:
+    """The rows handled so far in the job's current phase, as the progress page shows them."""
+    if job.status == ImportStatus.WRITING and connection.vendor != "postgresql":
+        try:
+            return int(_progress_file(job.pk).read_text())
+        except (OSError, ValueError):
+            pass  # not started yet, or already saved on the job
+    return job.processed
 
 
 def _batch_candidates(
@@ -222,18 +284,54 @@ def _in_file_duplicates(entries: list[dict[str, Any]], values: list[dict[str, An
                 break
 
 
+def _person_values(v: dict[str, Any], munis: dict[str, Municipality]) -> dict[str, Any]:
+    code = v.get("municipality_code")
+    if code and code not in munis:
+        raise ValidationError({"municipality_code": "担当区域外の自治体の団体コードです。"})
+    person_values = {k: v.get(k) or "" for k in ("name", "kana", "gender", "postal_code", "address", "phone")}
+    person_values["birth_date"] = v.get("birth_date")
+    return person_values
+
+
+def _write_persons(
+    job: ImportJob,
+    actor: User,
+    entries: list[dict[str, Any]],
+    parsed: list[dict[str, Any]],
+    munis: dict[str, Municipality],
+    progress: _WriteProgress,
+) -> list[models.Model]:
+    """相談者: every row without an error through ``person_create_many`` (the rules of
+    ``person_create``, inserted in chunks); a row it refuses gets its errors beside it.
+    ``progress`` gets the rows of the file handled after each chunk."""
+    todo: list[tuple[int, dict[str, Any]]] = []  # (index in the file, the person's values)
+    for i, (entry, v) in enumerate(zip(entries, parsed, strict=True)):
+        if entry["errors"]:
+            continue
+        try:
+            todo.append((i, _person_values(v, munis)))
+        except ValidationError as exc:
+            entry["errors"] = _messages(job.kind, exc)
+    if not todo:
+        return []
+    results = person_create_many(
+        actor=actor,
+        rows=[values for _, values in todo],
+        progress=lambda n: progress(todo[n - 1][0] + 1 if n else 0),
+    )
+    created: list[models.Model] = []
+    for (i, _), result in zip(todo, results, strict=True):
+        if isinstance(result, ValidationError):
+            entries[i]["errors"] = _messages(job.kind, result)
+        else:
+            created.append(result)
+            entries[i]["created_id"] = result.pk
+    return created
+
+
 def _write_row(
     job: ImportJob, actor: User, v: dict[str, Any], munis: dict[str, Municipality]
 ) -> models.Model:
-    if job.kind == ImportKind.PERSONS:
-        code = v.get("municipality_code")
-        if code and code not in munis:
-            raise ValidationError({"municipality_code": "担当区域外の自治体の団体コードです。"})
-        person_values = {
-            k: v.get(k) or "" for k in ("name", "kana", "gender", "postal_code", "address", "phone")
-        }
-        person_values["birth_date"] = v.get("birth_date")
-        return person_create(actor=actor, values=person_values)
     if job.kind == ImportKind.PARTNERS:
         muni = munis.get(v.get("municipality_code") or "")
         if muni is None:
@@ -246,7 +344,7 @@ def _write_row(
         return _write_case(actor, v)
     if job.kind == ImportKind.RECORDS:
         return _write_record(actor, v)
-    raise ValueError(job.kind)  # 基準額表: a whole table per date (_propose_tables)
+    raise ValueError(job.kind)  # 相談者: _write_persons; 基準額表: a whole table per date (_propose_tables)
 
 
 def _grade_code(text: Any) -> str:
@@ -611,7 +709,8 @@ def _resolve(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
     return out
 
 
-def run_job(job_id: int) -> ImportJob:
+def run_job(job_id: int, *, on_write_progress: Callable[[int], None] | None = None) -> ImportJob:
+    """Run the job; ``on_write_progress`` (tests) is called after each count of the write phase."""
     job = ImportJob.objects.select_related("created_by", "municipality").get(pk=job_id)
     actor = job.created_by
     ImportJob.objects.filter(pk=job.pk).update(
@@ -664,18 +763,22 @@ def run_job(job_id: int) -> ImportJob:
         _in_file_duplicates(entries, parsed)
     elif job.kind in (ImportKind.CASES, ImportKind.RECORDS):
         _match_rows(job, actor, entries, parsed)
-    _progress(job, len(entries))
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING, processed=0)
 
     munis = _municipalities(job, actor)
     created: list[models.Model] = []
     committed = False
+    progress = _WriteProgress(job, on_write_progress)
     try:
         with transaction.atomic():
             if job.kind == ImportKind.HOUSING_RULES:
                 created.extend(_propose_tables(job, actor, entries, parsed))
-            for entry, values in zip(entries, parsed, strict=True):
-                if entry["errors"] or job.kind == ImportKind.HOUSING_RULES:
+            elif job.kind == ImportKind.PERSONS:
+                created.extend(_write_persons(job, actor, entries, parsed, munis, progress))
+            for i, (entry, values) in enumerate(zip(entries, parsed, strict=True), start=1):
+                if i % PROGRESS_EVERY == 0 and job.kind != ImportKind.PERSONS:
+                    progress(i)
+                if entry["errors"] or job.kind in (ImportKind.HOUSING_RULES, ImportKind.PERSONS):
                     continue
                 # The services raise ValidationError before they write (or inside their own
                 # atomic block), so a refused row leaves the transaction usable.
@@ -716,6 +819,8 @@ def run_job(job_id: int) -> ImportJob:
             report=[],
         )
         raise
+    finally:
+        progress.close()
 
     bad_rows = sum(1 for e in entries if e["errors"])
     if committed:

@@ -14,7 +14,10 @@ __all__ = ["ImportCountsOut", "ImportJobId", "ImportJobOut", "ImportRowErrorOut"
 
 class ImportCountsOut(Schema):
     total: int = Field(description="データ行の数（見出し・空の行・「#」の行を除く）")
-    processed: int = Field(description="確認済みの行数（進み具合）")
+    processed: int = Field(
+        description="進み具合：いまの段階（status が running＝確認中、writing＝書き込み中）で処理した行数。"
+        "書き込み中は 0 から数え直します"
+    )
     ok: int = Field(description="正しい行")
     error: int = Field(description="誤りのある行")
     imported: int = Field(description="取り込んだ行（確認のみ、または誤りがあれば 0）")

@@ -22,6 +22,7 @@ from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 from . import selectors, services
 from .forms import ImportMappingForm, ImportUploadForm
 from .models import ImportJob, ImportKind, ImportStatus
+from .runner import processed_now
 from .templates_files import template_csv, template_xlsx
 from .validation import COLUMNS, KIND_HELP, missing_required
 
@@ -78,6 +79,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     user = _user(request)
     job = _job(request, job_id)
+    job.processed = processed_now(job)
     errors_only = request.GET.get("errors") == "1"
     page = selectors.import_report_page(job, page=request.GET.get("page"), errors_only=errors_only)
     if job.report and not job.values_purged:
@@ -104,8 +106,10 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @view_required
 def job_progress(request: HttpRequest, job_id: int) -> JsonResponse:
-    """The small JSON the progress bar polls (static/js/import-progress.js)."""
+    """The small JSON the progress bar polls (static/js/import-progress.js): the phase
+    (``status_label`` 確認中 / 書き込み中) and the rows handled in it, for both phases."""
     job = _job(request, job_id)
+    job.processed = processed_now(job)
     return JsonResponse(
         {
             "status": job.status,

@@ -6,14 +6,15 @@ stale saves raise the one ``tsunagu.core.locking.StaleVersionError`` (re-exporte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tsunagu.core.audit import audit_record
+from tsunagu.core.audit import audit_record, audit_record_many
 from tsunagu.core.locking import (
     StaleVersionError,
     VersionMissingError,
@@ -40,6 +41,7 @@ __all__ = [
     "VersionMissingError",
     "household_set",
     "person_create",
+    "person_create_many",
     "person_merge",
     "person_merge_undo",
     "person_update",
@@ -86,44 +88,112 @@ def _derive_keys(person: Person) -> None:
     person.address_key = normalize.address_key(person.address) if person.address else ""
 
 
+def _trigram_rows(person: Person) -> list[PersonKanaTrigram]:
+    """The カナ検索索引 rows of a person (from the derived ``kana_key``)."""
+    return [
+        PersonKanaTrigram(person_id=person.pk, agency_id=person.agency_id, trigram=t)
+        for t in sorted(normalize.trigrams(person.kana_key))
+    ]
+
+
 def _index_trigrams(person: Person) -> None:
     PersonKanaTrigram.objects.filter(person=person).delete()
-    PersonKanaTrigram.objects.bulk_create(
-        [
-            PersonKanaTrigram(person=person, agency_id=person.agency_id, trigram=t)
-            for t in sorted(normalize.trigrams(person.kana_key))
-        ]
-    )
+    PersonKanaTrigram.objects.bulk_create(_trigram_rows(person))
 
 
 RESTRICTION_CHANGE_FORBIDDEN = "閲覧制限の設定・解除は、相談支援員（担当者）またはセンター長のみ行えます。"
 RESTRICTED_EDIT_FORBIDDEN = "閲覧制限のある項目は、担当者またはセンター長のみ更新できます。"
 
 
-def person_create(*, actor: User, values: dict[str, Any]) -> Person:
-    """Register a person in the actor's agency. Search keys are derived here.
+CREATE_CHUNK = 500
+# Checked on the first row of a batch only: the agency, its municipality and the actor are the same
+# for every row, and a new person is merged into no one (the one constraint, ``merged_into`` ≠ self).
+_SAME_FOR_EVERY_ROW = ("agency", "municipality", "created_by", "merged_into")
 
-    A new registration may be restricted (閲覧制限) by anyone who may register: it only hides.
-    """
+
+def _require_registrar(actor: User) -> None:
     require(actor, Permission.PERSON_EDIT)
-    agency = actor.agency
-    if agency is None:
+    if actor.agency is None:
         deny(
             actor,
             permission=Permission.PERSON_EDIT,
             reason="no_agency",
             message="機関に所属する職員のみ登録できます。",
         )
+
+
+def _new_person(actor: User, values: dict[str, Any], *, first: bool) -> Person:
+    """A person to register, validated and with its search keys; not saved.
+
+    ``validate_person_values`` and ``full_clean`` as on the screens; on any row but a batch's
+    first, the fields in ``_SAME_FOR_EVERY_ROW`` and the constraints were checked already (one
+    query each per batch instead of per row).
+    """
     validate_person_values(values)
     data = _clean_values(values)
-    with transaction.atomic():
-        person = Person(**data, agency=agency, municipality=agency.municipality, created_by=actor)
-        _derive_keys(person)
+    agency = actor.agency
+    assert agency is not None
+    person = Person(**data, agency=agency, municipality=agency.municipality, created_by=actor)
+    _derive_keys(person)
+    if first:
         person.full_clean()
-        person.save()
-        _index_trigrams(person)
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=person, person_id=person.pk)
+    else:
+        person.full_clean(exclude=_SAME_FOR_EVERY_ROW, validate_constraints=False)
     return person
+
+
+def person_create(*, actor: User, values: dict[str, Any]) -> Person:
+    """Register a person in the actor's agency. Search keys are derived here.
+
+    A new registration may be restricted (閲覧制限) by anyone who may register: it only hides.
+    The one-row case of ``person_create_many``: its refusal, or the row's ValidationError, raised.
+    """
+    (result,) = person_create_many(actor=actor, rows=[values])
+    if isinstance(result, ValidationError):
+        raise result
+    return result
+
+
+def person_create_many(
+    *,
+    actor: User,
+    rows: Sequence[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> list[Person | ValidationError]:
+    """Register many persons in the actor's agency with the rules of ``person_create``.
+
+    The permission is checked once (a refusal raises, nothing is written). Each row is validated
+    as a single registration is; a row in error gives its ``ValidationError`` at its place in the
+    result and is not written, the other rows are. The persons are inserted ``CREATE_CHUNK`` at a
+    time (``bulk_create``, which returns the new ids on SQLite and PostgreSQL), with their カナ検索索引
+    rows and one CREATE audit row each (``audit_record_many``), in one transaction — the caller's,
+    when it has one. ``Person`` has no ``save()`` override and no signal receivers, so nothing
+    ``save()`` would do is skipped; ``created_at``/``updated_at`` are set by ``bulk_create``.
+    ``progress(n)`` is called after each chunk with the number of rows handled so far.
+    """
+    _require_registrar(actor)
+    assert connection.features.can_return_rows_from_bulk_insert
+    results: list[Person | ValidationError] = []
+    first = True
+    with transaction.atomic():
+        for start in range(0, len(rows), CREATE_CHUNK):
+            chunk: list[Person] = []
+            for values in rows[start : start + CREATE_CHUNK]:
+                try:
+                    person = _new_person(actor, values, first=first)
+                except ValidationError as exc:
+                    results.append(exc)
+                    continue
+                first = False
+                chunk.append(person)
+                results.append(person)
+            if chunk:
+                Person.objects.bulk_create(chunk)
+                PersonKanaTrigram.objects.bulk_create([t for p in chunk for t in _trigram_rows(p)])
+                audit_record_many(actor=actor, action=AuditAction.CREATE, objects=chunk, details={})
+            if progress is not None:
+                progress(min(start + CREATE_CHUNK, len(rows)))
+    return results
 
 
 def _restriction_change(actor: User, person: Person, data: dict[str, Any]) -> tuple[bool, bool] | None:

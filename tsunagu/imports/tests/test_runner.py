@@ -278,3 +278,82 @@ def test_ten_thousand_rows_with_progress(
     assert job.status == ImportStatus.CHECKED, job.report[:3]
     assert (job.total, job.processed, job.ok_count) == (10_000, 10_000, 10_000)
     print(f"10,000 rows: {elapsed:.1f} s")
+
+
+def _persons_file(n: int, prefix: str = "進捗") -> bytes:
+    kana = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
+    lines = [f"{prefix} {i:05d},シンチョク {kana[i % 43]}{kana[i // 43 % 43]},,,\n" for i in range(n)]
+    return (HEAD + "".join(lines)).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_of_the_write_phase_is_visible_while_the_transaction_is_open(
+    staff: Callable[[str], Any], login: Callable[[str], Any]
+) -> None:
+    """The page and the API see 書き込み中 and the rows written so far, chunk after chunk, while
+    the one write transaction is still open (a second connection on PostgreSQL, the progress
+    file on SQLite); afterwards nothing is left behind."""
+    from django.urls import reverse
+
+    from tsunagu.imports.api import job_out
+    from tsunagu.imports.runner import _progress_file, run_job
+    from tsunagu.persons.services import CREATE_CHUNK
+
+    actor = staff("shinjuku-center")
+    client = login("shinjuku-center")
+    n = 2 * CREATE_CHUNK + 200
+    job = import_job_create(actor=actor, kind="persons", file_name="進捗.csv", data=_persons_file(n))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED, job.message
+    seen: list[tuple[str, str, int, int, int, int]] = []
+
+    def look(_: int) -> None:
+        page = client.get(reverse("imports:job_progress", args=[job.pk])).json()
+        api = job_out(ImportJob.objects.get(pk=job.pk))
+        seen.append(
+            (
+                page["status"],
+                page["status_label"],
+                page["processed"],
+                page["total"],
+                page["percent"],
+                api["counts"]["processed"],
+            )
+        )
+
+    run_job(job.pk, on_write_progress=look)
+    assert seen == [
+        ("writing", "書き込み中", CREATE_CHUNK, n, round(CREATE_CHUNK * 100 / n), CREATE_CHUNK),
+        ("writing", "書き込み中", 2 * CREATE_CHUNK, n, round(2 * CREATE_CHUNK * 100 / n), 2 * CREATE_CHUNK),
+        ("writing", "書き込み中", n, n, 100, n),
+    ]
+    job.refresh_from_db()
+    assert (job.status, job.processed) == (ImportStatus.CHECKED, n)
+    assert not _progress_file(job.pk).exists()
+    assert not Person.objects.filter(name__startswith="進捗 ").exists()  # a dry run
+
+
+def test_queries_of_a_real_persons_import_do_not_grow_per_row(
+    staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tsunagu.imports.runner import PROGRESS_EVERY, run_job
+    from tsunagu.persons.services import CREATE_CHUNK
+
+    actor = staff("shinjuku-center")
+    counts = {}
+    for n in (10, 500):
+        with django_capture_on_commit_callbacks(execute=False):
+            job = import_job_create(
+                actor=actor, kind="persons", file_name="q.csv", data=_persons_file(n, f"数{n}"), dry_run=False
+            )
+        with CaptureQueriesContext(connection) as queries:
+            run_job(job.pk)
+        job.refresh_from_db()
+        assert (job.status, job.imported_count) == (ImportStatus.DONE, n), job.message
+        counts[n] = len(queries)
+    # 490 more rows: a progress save per PROGRESS_EVERY rows, per CREATE_CHUNK rows at most four
+    # INSERTs (persons, kana index, two audit rows), and the same constant.
+    assert counts[500] <= counts[10] + 500 // PROGRESS_EVERY + 4 * (500 // CREATE_CHUNK + 1), counts
