@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.urls import resolve, reverse
 
-from tsunagu.demo.data import DEMO_STAFF, MUNICIPALITIES
+from tsunagu.demo.data import DEMO_SITE_ADMIN_USERNAME, DEMO_STAFF, MUNICIPALITIES
 from tsunagu.organizations.context_processors import NAVIGATION
 
-USERS = [f"{m['slug']}-{s.suffix}" for m in MUNICIPALITIES for s in DEMO_STAFF]
+USERS = [f"{m['slug']}-{s.suffix}" for m in MUNICIPALITIES for s in DEMO_STAFF] + [DEMO_SITE_ADMIN_USERNAME]
 
 
 def test_the_menu_asks_for_what_the_view_itself_requires() -> None:
