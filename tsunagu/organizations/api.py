@@ -310,9 +310,7 @@ def agency_out(a: Agency) -> dict[str, Any]:
         "operation_type_ja": OperationType(a.operation_type).label,
         "operator_name": a.operator_name,
         "municipality": _ref(a.municipality),
-        "served_municipalities": [
-            _ref(m) for m in sorted(a.served_municipalities.all(), key=lambda m: m.code)
-        ],
+        "served_municipalities": [_ref(m) for m in a.joint_municipalities()],
         "is_active": a.is_active,
         "version": a.version,
     }

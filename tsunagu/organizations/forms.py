@@ -148,7 +148,7 @@ class AgencyForm(forms.Form):
             "operation_type": a.operation_type,
             "operator_name": a.operator_name,
             "municipality": a.municipality_id,
-            "served_municipalities": [m.pk for m in a.served_municipalities.all()],
+            "served_municipalities": [m.pk for m in a.joint_municipalities()],
             "is_active": a.is_active,
         }
 

@@ -413,7 +413,7 @@ def municipality_values(municipality: Municipality) -> dict[str, Any]:
 
 def agency_values(agency: Agency) -> dict[str, Any]:
     values: dict[str, Any] = {f: getattr(agency, f) for f in AGENCY_FIELDS if f != "served_municipalities"}
-    values["served_municipalities"] = sorted(agency.served_municipalities.all(), key=lambda m: m.code)
+    values["served_municipalities"] = agency.joint_municipalities()
     return values
 
 

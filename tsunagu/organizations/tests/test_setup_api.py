@@ -211,6 +211,13 @@ def test_an_agency_with_open_cases_cannot_be_made_inactive_and_a_stale_patch_is_
     assert agency.is_active and agency.version == 1
     renamed = _send(admin, "patch", url, {"name": "新宿区くらしサポート", "version": 1})
     assert renamed.status_code == 200 and renamed.json()["version"] == 2
+    # Only what was sent changed: the history names the name alone, and 共同実施 lists no own municipality.
+    change = ChangeRecord.objects.get(model="agency", object_id=str(agency.pk))
+    assert [r["label"] for r in change.rows] == ["機関名"]
+    assert renamed.json()["served_municipalities"] == []
+    hasuda = Agency.objects.get(name__contains="蓮田")
+    joint = admin.get(f"{API}/agencies/{hasuda.pk}").json()["served_municipalities"]
+    assert [m["code"] for m in joint] == ["112461"]
     stale = _send(admin, "patch", url, {"name": "古い名前", "version": 1})
     assert "現在の版：2" in _errors(stale)["version"][0]
     agency.refresh_from_db()
