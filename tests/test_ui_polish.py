@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from tsunagu.demo.data import DEMO_STAFF
+from tsunagu.demo.data import DEMO_SITE_ADMIN_USERNAME, DEMO_STAFF
 
 # Fragments that must never reach the screen. Model class names come from the app registry.
 ENGLISH = [
@@ -160,7 +160,8 @@ def test_every_page_each_demo_role_reaches_is_japanese_and_in_wareki(login: Any)
     models = _model_names()
     report: dict[str, Any] = {}
     pages = 0
-    for username in [f"shinjuku-{s.suffix}" for s in DEMO_STAFF] + ["hasuda-jichitai"]:
+    users = [f"shinjuku-{s.suffix}" for s in DEMO_STAFF] + ["hasuda-jichitai", DEMO_SITE_ADMIN_USERNAME]
+    for username in users:
         problems, statuses, referrers = crawl(login(username), models)
         pages += len(statuses)
         broken = {u: (c, referrers[u]) for u, c in statuses.items() if c >= 500}

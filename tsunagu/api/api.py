@@ -205,3 +205,8 @@ api.add_router("/", privacy_router)
 from tsunagu.handovers.api import router as handovers_router  # noqa: E402
 
 api.add_router("/", handovers_router)
+
+# 導入と移行: 初期設定（都道府県・自治体・機関・職員アカウント、システム管理者）.
+from tsunagu.organizations.api import router as setup_router  # noqa: E402
+
+api.add_router("/", setup_router)

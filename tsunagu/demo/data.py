@@ -78,6 +78,12 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
     ),
 )
 
+# The システム管理者 (初期設定, /setup/): one for the whole installation, in no agency and no
+# municipality, so it is not one of the per-centre ``DEMO_STAFF``. Like every demo account it has the
+# demo password and a fixed TOTP secret, and no forced password change.
+DEMO_SITE_ADMIN = DemoStaff("kanri", Role.SYSTEM_ADMIN, {"site": ("森 和也", "モリ カズヤ")})
+DEMO_SITE_ADMIN_USERNAME = "site-kanri"
+
 # Populations: 住民基本台帳人口 (2025-01-01), 新宿区 and 蓮田市 public figures.
 PREFECTURES = {"13": "東京都", "11": "埼玉県"}
 MUNICIPALITIES: tuple[dict[str, Any], ...] = (
@@ -127,12 +133,46 @@ def demo_totp_code(username: str, at: float | None = None) -> str:
 
 
 def demo_usernames() -> list[str]:
-    return [f"{m['slug']}-{s.suffix}" for m in MUNICIPALITIES for s in DEMO_STAFF]
+    """Every demo login: the staff of each centre, then the システム管理者."""
+    return [f"{m['slug']}-{s.suffix}" for m in MUNICIPALITIES for s in DEMO_STAFF] + [
+        DEMO_SITE_ADMIN_USERNAME
+    ]
 
 
 def _refuse_in_production() -> None:
     if not settings.TSUNAGU_ALLOW_DEMO_ACCOUNTS:
         raise ImproperlyConfigured("本番設定ではデモデータを投入できません。")
+
+
+def _demo_account(
+    username: str,
+    role: Role,
+    name: str,
+    kana: str,
+    *,
+    agency: Agency | None,
+    municipality: Municipality | None,
+) -> User:
+    """One demo login: the demo password, one role, a fixed TOTP secret (enrolled once)."""
+    user, _ = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "display_name": name,
+            "display_name_kana": kana,
+            "agency": agency,
+            "municipality": municipality,
+            "is_demo": True,
+            "is_active": True,
+        },
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    StaffRole.objects.filter(user=user).exclude(role=role).delete()
+    StaffRole.objects.get_or_create(user=user, role=role)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, demo_totp_secret(username))
+        RecoveryCodes.activate(user)
+    return user
 
 
 @transaction.atomic
@@ -164,25 +204,18 @@ def load_demo_data() -> dict[str, int]:
             username = f"{m['slug']}-{staff.suffix}"
             name, kana = staff.names[m["slug"]]
             municipal = staff.role == Role.MUNICIPAL_OFFICER
-            user, _ = User.objects.update_or_create(
-                username=username,
-                defaults={
-                    "display_name": name,
-                    "display_name_kana": kana,
-                    "agency": None if municipal else agency,
-                    "municipality": muni if municipal else None,
-                    "is_demo": True,
-                    "is_active": True,
-                },
+            _demo_account(
+                username,
+                staff.role,
+                name,
+                kana,
+                agency=None if municipal else agency,
+                municipality=muni if municipal else None,
             )
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-            StaffRole.objects.filter(user=user).exclude(role=staff.role).delete()
-            StaffRole.objects.get_or_create(user=user, role=staff.role)
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                TOTP.activate(user, demo_totp_secret(username))
-                RecoveryCodes.activate(user)
             counts["staff"] += 1
+    name, kana = DEMO_SITE_ADMIN.names["site"]
+    _demo_account(DEMO_SITE_ADMIN_USERNAME, DEMO_SITE_ADMIN.role, name, kana, agency=None, municipality=None)
+    counts["staff"] += 1
     for j in JOINT_MUNICIPALITIES:
         joint, _ = Municipality.objects.update_or_create(
             code=j["code"],

@@ -83,14 +83,8 @@ class MunicipalityForm(forms.Form):
     def clean_code(self) -> str:
         return normalize_municipality_code(self.cleaned_data["code"])
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        code, pref = data.get("code"), data.get("prefecture")
-        if code and pref and code[:2] != pref.code:
-            self.add_error(
-                "code", f"団体コードの先頭2桁（{code[:2]}）が都道府県コード（{pref.code}）と一致しません。"
-            )
-        return data
+    # The 団体コード's prefix against the prefecture is checked by ``services.municipality_save``
+    # (the screen and the API share it).
 
     @staticmethod
     def initial_for(m: Municipality) -> dict[str, Any]:
@@ -154,7 +148,7 @@ class AgencyForm(forms.Form):
             "operation_type": a.operation_type,
             "operator_name": a.operator_name,
             "municipality": a.municipality_id,
-            "served_municipalities": [m.pk for m in a.served_municipalities.all()],
+            "served_municipalities": [m.pk for m in a.joint_municipalities()],
             "is_active": a.is_active,
         }
 

@@ -130,6 +130,14 @@ class Agency(VersionedModel):
             self._area_ids = cached
         return cached
 
+    def joint_municipalities(self) -> list[Municipality]:
+        """共同実施の自治体: the served municipalities besides the 主たる実施主体, by code (what the
+        set-up screens and API show and take; an older row may also list its own municipality)."""
+        return sorted(
+            (m for m in self.served_municipalities.all() if m.pk != self.municipality_id),
+            key=lambda m: m.code,
+        )
+
     def serves(self, municipality: Municipality | int) -> bool:
         muni_id = municipality if isinstance(municipality, int) else municipality.pk
         return muni_id in self.area_ids()

@@ -23,6 +23,7 @@ from .roles import AGENCY_ROLE_VALUES, MUNICIPAL_ROLES, SITE_ROLES, Permission, 
 
 # When the session's login happened (epoch seconds): the absolute timeout counts from it.
 AUTH_AT_KEY = "tsunagu_auth_at"
+SELF_DISABLE = "自分自身のアカウントは利用停止できません。"
 
 
 def _require_manager_of(actor: User | None, user: User) -> None:
@@ -159,6 +160,36 @@ def staff_create(
     return user
 
 
+def staff_register(
+    *,
+    actor: User,
+    username: str,
+    display_name: str,
+    roles: Iterable[Role | str],
+    agency: Agency | None = None,
+    municipality: Municipality | None = None,
+    display_name_kana: str = "",
+    email: str = "",
+) -> tuple[User, str]:
+    """職員の登録 (screen and API): a new account with a temporary password, returned once and
+    never stored in clear. At its first login the account enrols TOTP and then replaces the
+    password (``must_change_password``, ``middleware.MfaRequiredMiddleware``)."""
+    temporary = temporary_password()
+    user = staff_create(
+        actor=actor,
+        username=username.strip(),
+        display_name=display_name,
+        display_name_kana=display_name_kana,
+        email=email,
+        agency=agency,
+        municipality=municipality,
+        roles=roles,
+        password=temporary,
+        must_change_password=True,
+    )
+    return user, temporary
+
+
 def staff_update_roles(*, actor: User, user: User, roles: Iterable[Role | str]) -> User:
     """ロールの変更: replace the account's roles (its agency/municipality stays), audited from → to."""
     role_values = sorted({Role(r).value for r in roles})
@@ -196,8 +227,11 @@ def _end_sessions(user: User) -> int:
 
 
 def staff_disable(*, actor: User | None, user: User, reason: str = "") -> User:
-    """利用停止: the account can no longer log in and all its sessions end at once."""
+    """利用停止: the account can no longer log in and all its sessions end at once. Never oneself
+    (the last システム管理者 would lock the installation out)."""
     _require_manager_of(actor, user)
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError({"is_active": SELF_DISABLE})
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
@@ -209,6 +243,16 @@ def staff_disable(*, actor: User | None, user: User, reason: str = "") -> User:
             details={"change": "disabled", "reason": reason, "sessions_ended": ended},
         )
     return user
+
+
+def staff_set_active(*, actor: User, user: User, active: bool, reason: str = "") -> User:
+    """利用停止・再開 as one switch (the API's ``is_active``): nothing happens when it is already so."""
+    if user.is_active == active:
+        _require_manager_of(actor, user)
+        return user
+    if active:
+        return staff_enable(actor=actor, user=user)
+    return staff_disable(actor=actor, user=user, reason=reason)
 
 
 def staff_enable(*, actor: User | None, user: User) -> User:
@@ -369,7 +413,7 @@ def municipality_values(municipality: Municipality) -> dict[str, Any]:
 
 def agency_values(agency: Agency) -> dict[str, Any]:
     values: dict[str, Any] = {f: getattr(agency, f) for f in AGENCY_FIELDS if f != "served_municipalities"}
-    values["served_municipalities"] = sorted(agency.served_municipalities.all(), key=lambda m: m.code)
+    values["served_municipalities"] = agency.joint_municipalities()
     return values
 
 
@@ -392,6 +436,36 @@ def prefectures_set_in_use(*, actor: User, codes: Iterable[str]) -> list[str]:
                 details={"in_use": [before, after]},
             )
     return after
+
+
+def prefecture_set_in_use(*, actor: User, code: str, in_use: bool) -> list[str]:
+    """One prefecture marked in use or not (the API's PATCH); the same audit row as the screen's
+    list. The 47 rows are locked first, so two such changes at once cannot lose one."""
+    from .models import Prefecture
+
+    guards.require(actor, Permission.SITE_MANAGE)
+    with transaction.atomic():
+        rows = list(Prefecture.objects.select_for_update().order_by("code"))
+        current = {p.code for p in rows if p.in_use}
+        wanted = current | {code} if in_use else current - {code}
+        return prefectures_set_in_use(actor=actor, codes=wanted)
+
+
+def _check_municipality_prefecture(values: dict[str, Any], municipality: Municipality | None) -> None:
+    """The 団体コード's first two digits are the prefecture's code, and a new municipality (or a
+    change of prefecture) names a prefecture this installation serves."""
+    code, pref = values.get("code") or "", values.get("prefecture")
+    if pref is None:
+        return
+    if code[:2].isdigit() and len(code) >= 2 and code[:2] != pref.code:
+        raise ValidationError(
+            {"code": f"団体コードの先頭2桁（{code[:2]}）が都道府県コード（{pref.code}）と一致しません。"}
+        )
+    unchanged = municipality is not None and municipality.prefecture_id == pref.pk
+    if not pref.in_use and not unchanged:
+        raise ValidationError(
+            {"prefecture": "この環境で使う都道府県ではありません。先に都道府県の画面で印を付けてください。"}
+        )
 
 
 def _save_checked(instance: Any, *, exclude: Iterable[str] = ()) -> None:
@@ -420,6 +494,7 @@ def municipality_save(
 
     guards.require(actor, Permission.SITE_MANAGE)
     values = {**values, "code": normalize_municipality_code(values.get("code", ""))}
+    _check_municipality_prefecture(values, municipality)
     with transaction.atomic():
         if municipality is None:
             obj = Municipality(**{f: values.get(f) for f in MUNICIPALITY_FIELDS})

@@ -60,11 +60,14 @@ def staff_unlock(request: HttpRequest, staff_id: int) -> HttpResponse:
 @guards.permission_required(Permission.STAFF_MANAGE, Permission.SITE_MANAGE)
 def staff_disable(request: HttpRequest, staff_id: int) -> HttpResponse:
     target = selectors.staff_manageable_get(user=_actor(request), staff_id=staff_id)
-    if target.pk == request.user.pk:
-        messages.error(request, "自分自身のアカウントは利用停止できません。")
-        return _back_to_staff_list(request)
-    services.staff_disable(actor=_actor(request), user=target, reason=request.POST.get("reason", "")[:200])
-    messages.success(request, f"{target} を利用停止にし、ログイン中のセッションを終了しました。")
+    try:
+        services.staff_disable(
+            actor=_actor(request), user=target, reason=request.POST.get("reason", "")[:200]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{target} を利用停止にし、ログイン中のセッションを終了しました。")
     return _back_to_staff_list(request)
 
 
@@ -303,19 +306,16 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None, site_admin=site_admin, agency=user.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        temporary = services.temporary_password()
         try:
-            created = services.staff_create(
+            created, temporary = services.staff_register(
                 actor=user,
-                username=data["username"].strip(),
+                username=data["username"],
                 display_name=data["display_name"],
                 display_name_kana=data.get("display_name_kana") or "",
                 email=data.get("email") or "",
                 agency=data.get("agency"),
                 municipality=data.get("municipality"),
                 roles=data["roles"],
-                password=temporary,
-                must_change_password=True,
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

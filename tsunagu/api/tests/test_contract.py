@@ -278,17 +278,23 @@ PATH_MODELS = {
     "notice_id": "privacy.PrivacyNotice",
     "import_id": "imports.ImportJob",
     "handover_id": "handovers.Handover",
+    # 初期設定 (the システム管理者): a prefecture is named by its code.
+    "code": "organizations.Prefecture:code",
+    "municipality_id": "organizations.Municipality",
+    "agency_id": "organizations.Agency",
+    "staff_id": "organizations.User",
 }
 EXISTING_EXAMPLES = 3
 
 
-def _existing_ids(path: str) -> dict[str, int] | None:
+def _existing_ids(path: str) -> dict[str, Any] | None:
     """The first record of each path parameter's model, or None when one has no record."""
     from django.apps import apps
 
     ids = {}
     for name in re.findall(r"{(\w+)}", path):
-        pk = apps.get_model(PATH_MODELS[name]).objects.order_by("pk").values_list("pk", flat=True).first()
+        model, _, field = PATH_MODELS[name].partition(":")
+        pk = apps.get_model(model).objects.order_by("pk").values_list(field or "pk", flat=True).first()
         if pk is None:
             return None
         ids[name] = pk
@@ -303,7 +309,7 @@ def _fuzz(
     failures: dict[str, str],
     *,
     examples: int,
-    path_parameters: dict[str, int] | None = None,
+    path_parameters: dict[str, Any] | None = None,
 ) -> None:
     """A few deterministic cases of one operation (valid or invalid input); the first failure of each
     operation is kept."""
@@ -338,7 +344,7 @@ def _fuzz(
 def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[..., str]) -> None:
     """Every operation of the OpenAPI, a few generated requests each (deterministic), called in-process
     with a bearer token as a demo 主任 (the centre's side) and as a demo 自治体担当者 (the municipality's
-    side: 支援決定, 住居確保給付金の決定): no answer is a 5xx, every status code is documented and every
+    side: 支援決定, 住居確保給付金の決定), and the 初期設定 operations also as the demo システム管理者: no answer is a 5xx, every status code is documented and every
     answer matches its documented schema. All failures are collected, then reported together."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.signals import request_finished, request_started
@@ -350,6 +356,7 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
     application = WSGIHandler()
     centre = {"Authorization": f"Bearer {issue_token('shinjuku-shunin')}"}
     municipality = {"Authorization": f"Bearer {issue_token('shinjuku-jichitai')}"}
+    site_admin = {"Authorization": f"Bearer {issue_token('site-kanri')}"}  # 初期設定 only
     failures: dict[str, str] = {}
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
@@ -365,7 +372,10 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
             for mode, examples in EXAMPLES_PER_OPERATION.items():
                 _fuzz(operation, mode, application, centre, failures, examples=examples)
             existing = _existing_ids(operation.path)
-            for headers in (centre, municipality):
+            identities = [centre, municipality]
+            if operation.path.startswith("/api/v1/setup/"):
+                identities.append(site_admin)
+            for headers in identities:
                 if existing:
                     _fuzz(
                         operation,
@@ -376,7 +386,7 @@ def test_schemathesis_no_5xx_and_answers_match_the_schema(issue_token: Callable[
                         examples=EXISTING_EXAMPLES,
                         path_parameters=existing,
                     )
-                elif headers is municipality and "{" not in operation.path:
+                elif headers is not centre and "{" not in operation.path:
                     _fuzz(
                         operation,
                         GenerationMode.POSITIVE,
