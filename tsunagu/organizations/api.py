@@ -454,13 +454,19 @@ class SetupStaffPatch(Schema):
     roles: list[RoleValue] | None = Field(
         None, min_length=1, max_length=len(Role), description="ロールのコード"
     )
+    expected_roles: list[RoleValue] | None = Field(
+        None,
+        max_length=len(Role),
+        description="roles を送るときは必須：変更前のロール（GET で読んだもの）。その後にほかの職員が"
+        "ロールを変えていれば 422 で、何も変わりません",
+    )
     is_active: bool | None = Field(
         None, description="false で利用停止（ログイン中のセッションも終了）、true で再開"
     )
     reason: str = Field("", max_length=200, description="利用停止の理由（監査ログに残ります）")
 
 
-def staff_out(u: User, locked: bool) -> dict[str, Any]:
+def staff_out(u: User, locked: bool, mfa: bool) -> dict[str, Any]:
     return {
         "id": u.pk,
         "username": u.username,
@@ -472,7 +478,7 @@ def staff_out(u: User, locked: bool) -> dict[str, Any]:
         "roles": [{"code": r, "name_ja": Role(r).label} for r in Role.values if r in u.role_set],
         "is_active": u.is_active,
         "is_locked": locked,
-        "mfa_enabled": is_mfa_enabled(u),
+        "mfa_enabled": mfa,
         "must_change_password": u.must_change_password,
     }
 
@@ -486,7 +492,7 @@ def _roles(values: list[str]) -> list[str]:
 
 def _one_staff(user: User, staff_id: int) -> dict[str, Any]:
     target = selectors.staff_manageable_get(user=user, staff_id=staff_id)
-    return staff_out(target, services.staff_is_locked(target))
+    return staff_out(target, services.staff_is_locked(target), is_mfa_enabled(target))
 
 
 _STAFF_RENAMES = {"agency": "agency_id", "municipality": "municipality_id"}
@@ -500,7 +506,8 @@ def setup_staff_list(request: HttpRequest, page: PageNo = 1) -> dict[str, Any]:
     result = _page(selectors.staff_manageable_by(user), page)
     accounts = list(result.pop("p").object_list)
     locked = services.staff_locked_usernames([a.username for a in accounts])
-    result["items"] = [staff_out(a, a.username in locked) for a in accounts]
+    mfa = services.staff_with_mfa([a.pk for a in accounts])
+    result["items"] = [staff_out(a, a.username in locked, a.pk in mfa) for a in accounts]
     return result
 
 
@@ -560,7 +567,18 @@ def setup_staff_patch(request: HttpRequest, staff_id: Id, payload: SetupStaffPat
     _refuse_nulls({k: v for k, v in sent.items() if k != "reason"})
     with transaction.atomic():  # both changes, or neither
         if "roles" in sent:
-            services.staff_update_roles(actor=user, user=target, roles=_roles(sent["roles"]))
+            if sent.get("expected_roles") is None:
+                raise ValidationError(
+                    {
+                        "expected_roles": "ロールを変えるときは、変更前のロール（expected_roles）も送ってください。"
+                    }
+                )
+            services.staff_update_roles(
+                actor=user,
+                user=target,
+                roles=_roles(sent["roles"]),
+                expected=_roles(sent["expected_roles"]),
+            )
         if "is_active" in sent:
             services.staff_set_active(
                 actor=user, user=target, active=sent["is_active"], reason=payload.reason

@@ -210,7 +210,16 @@ class StaffCreateForm(forms.Form):
 
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(label="ロール", widget=forms.CheckboxSelectMultiple)
+    # The roles as the page showed them (comma-separated codes): the service refuses the save
+    # when they changed in the meantime (staff_update_roles ``expected``).
+    roles_seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, choices: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["roles"]).choices = role_choices(choices)
+
+    def clean_roles_seen(self) -> list[str]:
+        codes = [c for c in (self.cleaned_data.get("roles_seen") or "").split(",") if c]
+        if any(c not in Role.values for c in codes):
+            raise forms.ValidationError("画面を開き直してから保存してください。")
+        return codes

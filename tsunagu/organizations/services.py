@@ -190,9 +190,17 @@ def staff_register(
     return user, temporary
 
 
-def staff_update_roles(*, actor: User, user: User, roles: Iterable[Role | str]) -> User:
-    """ロールの変更: replace the account's roles (its agency/municipality stays), audited from → to."""
+def staff_update_roles(
+    *, actor: User, user: User, roles: Iterable[Role | str], expected: Iterable[Role | str]
+) -> User:
+    """ロールの変更: replace the account's roles (its agency/municipality stays), audited from → to.
+
+    ``expected`` is the set of roles the editor saw (the screen's hidden field, the API's
+    ``expected_roles``): the account row is locked and, when someone changed the roles in the
+    meantime, nothing is written and the current roles are named — a concurrent change is never
+    silently overwritten (the account has no version number; its roles are what is edited)."""
     role_values = sorted({Role(r).value for r in roles})
+    seen = sorted({Role(r).value for r in expected})
     _require_manager_of(actor, user)
     if actor.pk == user.pk:
         guards.deny(
@@ -205,7 +213,16 @@ def staff_update_roles(*, actor: User, user: User, roles: Iterable[Role | str]) 
     check_role_placement(role_values, agency=user.agency, municipality=user.municipality)
     _require_may_place(actor, role_values, agency=user.agency, municipality=user.municipality)
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
         before = sorted(StaffRole.objects.filter(user=user).values_list("role", flat=True))
+        if before != seen:
+            current = "、".join(str(Role(r).label) for r in before) or "なし"
+            raise ValidationError(
+                {
+                    "roles": "この画面を開いた後に、ほかの職員がこのアカウントのロールを変更しました"
+                    f"（現在のロール：{current}）。内容を確かめてから、もう一度保存してください。"
+                }
+            )
         if before == role_values:
             return user
         StaffRole.objects.filter(user=user).exclude(role__in=role_values).delete()
@@ -362,6 +379,14 @@ def staff_locked_usernames(usernames: list[str]) -> set[str]:
     """The subset of ``usernames`` whose accounts are locked out (as spelled in ``usernames``)."""
     locked = locked_out_keys(usernames)
     return {u for u in usernames if lockout_key(u) in locked}
+
+
+def staff_with_mfa(user_ids: list[int]) -> set[int]:
+    """The subset of ``user_ids`` with an authenticator enrolled, in one query (what allauth's
+    ``is_mfa_enabled`` asks one account at a time)."""
+    from allauth.mfa.models import Authenticator
+
+    return set(Authenticator.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
 
 
 # --- 導入と移行: 初期設定 (都道府県・自治体・機関) ------------------------------------------------

@@ -346,12 +346,28 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
     user = _actor(request)
     target = selectors.staff_manageable_get(user=user, staff_id=staff_id)
     choices = Role.values if guards.allowed(user, Permission.SITE_MANAGE) else AGENCY_ROLE_VALUES
-    form = StaffRolesForm(request.POST or None, initial={"roles": sorted(target.role_set)}, choices=choices)
+    current = sorted(target.role_set)
+    form = StaffRolesForm(
+        request.POST or None,
+        initial={"roles": current, "roles_seen": ",".join(current)},
+        choices=choices,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_update_roles(actor=user, user=target, roles=form.cleaned_data["roles"])
+            services.staff_update_roles(
+                actor=user,
+                user=target,
+                roles=form.cleaned_data["roles"],
+                expected=form.cleaned_data["roles_seen"],
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
+            # What was typed stays; the next save is compared with the roles now held (named in
+            # the message), so a second 保存 after reading them goes through.
+            now = selectors.staff_manageable_get(user=user, staff_id=staff_id)
+            data = request.POST.copy()
+            data["roles_seen"] = ",".join(sorted(now.role_set))
+            form.data = data
         else:
             messages.success(request, f"{target} のロールを更新しました。")
             return _back_to_staff_list(request)

@@ -325,7 +325,9 @@ def test_roles_change_and_deactivation_ends_every_session_like_the_screen(admin:
     keys = list(StaffSession.objects.filter(user=target).values_list("session_key", flat=True))
     assert keys
     url = f"{API}/staff/{target.pk}"
-    roles = _send(admin, "patch", url, {"roles": ["consultant", "chief_consultant"]})
+    roles = _send(
+        admin, "patch", url, {"roles": ["consultant", "chief_consultant"], "expected_roles": ["consultant"]}
+    )
     assert roles.status_code == 200
     assert [r["code"] for r in roles.json()["roles"]] == ["chief_consultant", "consultant"]
     row = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_id=str(target.pk)).latest("id")
@@ -351,10 +353,18 @@ def test_the_system_admin_cannot_disable_itself_or_change_its_own_roles(admin: C
         "自分自身のアカウントは利用停止できません"
         in _errors(_send(admin, "patch", url, {"is_active": False}))["is_active"][0]
     )
-    assert _send(admin, "patch", url, {"roles": ["consultant"]}).status_code == 403
+    assert (
+        _send(admin, "patch", url, {"roles": ["consultant"], "expected_roles": ["system_admin"]}).status_code
+        == 403
+    )
     # Both at once: neither is written.
     target = User.objects.get(username="shinjuku-jimu")
-    both = _send(admin, "patch", f"{API}/staff/{target.pk}", {"roles": ["system_admin"], "is_active": False})
+    both = _send(
+        admin,
+        "patch",
+        f"{API}/staff/{target.pk}",
+        {"roles": ["system_admin"], "expected_roles": ["clerk"], "is_active": False},
+    )
     assert both.status_code == 422
     target.refresh_from_db()
     assert target.is_active and target.role_set == {"clerk"}
@@ -426,3 +436,45 @@ def test_the_demo_system_admin_logs_in_with_the_demo_password_and_totp_and_lands
     assert response.status_code == 302 and response["Location"] == "/setup/"
     assert client.get("/setup/").status_code == 200
     assert client.get(f"{API}/prefectures").status_code == 200  # the session works for the API too
+
+
+def test_a_roles_patch_needs_the_roles_read_and_refuses_a_change_made_meanwhile(
+    admin: Client, staff: Any
+) -> None:
+    target = staff("shinjuku-soudan")
+    url = f"{API}/staff/{target.pk}"
+    assert "expected_roles" in _errors(_send(admin, "patch", url, {"roles": ["clerk"]}))
+    first = _send(admin, "patch", url, {"roles": ["chief_consultant"], "expected_roles": ["consultant"]})
+    assert first.status_code == 200
+    stale = _send(admin, "patch", url, {"roles": ["clerk"], "expected_roles": ["consultant"]})
+    assert stale.status_code == 422
+    assert "現在のロール：主任相談支援員" in _errors(stale)["roles"][0]
+    assert User.objects.get(pk=target.pk).role_set == {"chief_consultant"}
+
+
+def test_the_staff_list_costs_the_same_queries_whatever_the_number_of_accounts(
+    admin: Client, staff: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing() -> tuple[int, dict[str, Any]]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin.get(f"{API}/staff")
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()
+
+    listing()  # the token's first use is recorded once
+    before, body = listing()
+    shown = {item["username"]: item["mfa_enabled"] for item in body["items"]}
+    assert shown["shinjuku-soudan"] is True  # the demo accounts have TOTP enrolled
+    agency = staff("shinjuku-soudan").agency
+    for n in range(8):
+        extra = User.objects.create_user(username=f"extra-{n}", display_name=f"追加 {n}", agency=agency)
+        if n % 2:
+            Authenticator.objects.create(user=extra, type=Authenticator.Type.TOTP, data={"secret": SECRET})
+    after, body = listing()
+    assert body["count"] == len(shown) + 8
+    assert after == before
+    extras = {i["username"]: i["mfa_enabled"] for i in body["items"] if i["username"].startswith("extra-")}
+    assert extras == {f"extra-{n}": bool(n % 2) for n in range(8)}

@@ -288,7 +288,8 @@ def test_the_system_admin_edits_roles_and_disables_and_re_enables_an_account(
 ) -> None:
     target = staff("shinjuku-soudan")
     response = admin_client.post(
-        f"/staff/{target.pk}/roles/", {"roles": [Role.CONSULTANT, Role.CHIEF_CONSULTANT]}
+        f"/staff/{target.pk}/roles/",
+        {"roles": [Role.CONSULTANT, Role.CHIEF_CONSULTANT], "roles_seen": "consultant"},
     )
     assert response.status_code == 302 and response["Location"] == "/setup/staff/"
     assert User.objects.get(pk=target.pk).role_set == {Role.CONSULTANT.value, Role.CHIEF_CONSULTANT.value}
@@ -349,10 +350,18 @@ def test_a_center_director_edits_roles_in_its_own_agency_and_gets_404_elsewhere(
     mine, other = staff("shinjuku-jimu"), staff("hasuda-soudan")
     assert client.get(f"/staff/{mine.pk}/roles/").status_code == 200
     assert (
-        client.post(f"/staff/{mine.pk}/roles/", {"roles": [Role.CLERK, Role.CONSULTANT]}).status_code == 302
+        client.post(
+            f"/staff/{mine.pk}/roles/", {"roles": [Role.CLERK, Role.CONSULTANT], "roles_seen": "clerk"}
+        ).status_code
+        == 302
     )
     assert User.objects.get(pk=mine.pk).role_set == {"clerk", "consultant"}
-    assert client.post(f"/staff/{mine.pk}/roles/", {"roles": [Role.MUNICIPAL_OFFICER]}).status_code == 200
+    assert (
+        client.post(
+            f"/staff/{mine.pk}/roles/", {"roles": [Role.MUNICIPAL_OFFICER], "roles_seen": "clerk,consultant"}
+        ).status_code
+        == 200
+    )
     assert client.get(f"/staff/{other.pk}/roles/").status_code == 404
     assert (
         client.post(f"/staff/{staff('shinjuku-center').pk}/roles/", {"roles": [Role.CLERK]}).status_code
@@ -388,3 +397,29 @@ def test_the_staff_list_of_a_center_director_keeps_its_query_budget(
 def test_the_system_admin_opening_the_dashboard_goes_to_the_setup(demo: Any, admin_client: Client) -> None:
     response = admin_client.get("/")
     assert response.status_code == 302 and response["Location"] == "/setup/"
+
+
+def test_a_roles_change_made_meanwhile_is_not_overwritten(
+    demo: Any, admin_client: Client, staff: Any
+) -> None:
+    """Two managers open the same account's ロールの変更; the second save names the roles now held."""
+    target = staff("shinjuku-soudan")
+    page = admin_client.get(f"/staff/{target.pk}/roles/")
+    assert page.context["form"]["roles_seen"].value() == "consultant"
+    first = admin_client.post(
+        f"/staff/{target.pk}/roles/",
+        {"roles": [Role.CONSULTANT, Role.CHIEF_CONSULTANT], "roles_seen": "consultant"},
+    )
+    assert first.status_code == 302
+    second = admin_client.post(
+        f"/staff/{target.pk}/roles/", {"roles": [Role.CLERK], "roles_seen": "consultant"}
+    )
+    assert second.status_code == 200
+    assert "ほかの職員がこのアカウントのロールを変更しました" in second.content.decode()
+    assert "主任相談支援員" in second.content.decode()
+    assert User.objects.get(pk=target.pk).role_set == {"consultant", "chief_consultant"}
+    assert second.context["form"]["roles_seen"].value() == "chief_consultant,consultant"
+    again = admin_client.post(
+        f"/staff/{target.pk}/roles/", {"roles": [Role.CLERK], "roles_seen": "chief_consultant,consultant"}
+    )
+    assert again.status_code == 302 and User.objects.get(pk=target.pk).role_set == {"clerk"}
