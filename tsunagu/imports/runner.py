@@ -786,11 +786,14 @@ def run_job(job_id: int, *, on_write_progress: Callable[[int], None] | None = No
                     obj = _write_row(job, actor, values, munis)
                     created.append(obj)
                     entry["created_id"] = obj.pk
+                    if job.kind in (ImportKind.CASES, ImportKind.RECORDS):
+                        entry["case_id"] = obj.pk if job.kind == ImportKind.CASES else obj.case_id
                 except ValidationError as exc:
                     entry["errors"] = _messages(job.kind, exc)
             if job.dry_run or any(e["errors"] for e in entries):
                 for e in entries:
                     e.pop("created_id", None)  # rolled back: nothing was registered
+                    e.pop("case_id", None)
                 raise _Rollback
             audit_record_many(
                 actor=actor,

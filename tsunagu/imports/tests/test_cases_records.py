@@ -88,6 +88,7 @@ def test_cases_file_opens_cases_for_registered_persons(
     assert {r.person_id for r in rows} == {p1.pk, p2.pk}
     search = AuditEvent.objects.filter(action=AuditAction.SEARCH, details__via=f"import:{job.pk}")
     assert {r.person_id for r in search} == {p1.pk, p2.pk}
+    assert sorted(e["case_id"] for e in job.report) == sorted([c1.pk, c2.pk])  # 「ケースを開く」
 
 
 def test_cases_file_errors_beside_rows_and_nothing_written(
@@ -161,7 +162,7 @@ RECORDS_HEAD = "ケース番号,フリガナ,氏名,生年月日,日時,所要�
 
 
 def test_records_file_adds_records_to_the_right_cases(
-    staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+    staff: Callable[[str], Any], login: Callable[[str], Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     actor = staff("shinjuku-center")
     worker = staff("shinjuku-soudan")
@@ -203,6 +204,9 @@ def test_records_file_adds_records_to_the_right_cases(
     rows = AuditEvent.objects.filter(action=AuditAction.CREATE, details__import_job=job.pk)
     assert {(r.object_type, int(r.object_id)) for r in rows} == {("supportrecord", r.pk) for r in ra + rb}
     assert {r.details["file"] for r in rows} == {"経過.csv"}
+    assert [e["case_id"] for e in job.report] == [a.pk, b.pk, a.pk]
+    html = login("shinjuku-center").get(reverse("imports:job_detail", args=[job.pk])).content.decode()
+    assert html.count(f'href="/cases/{a.pk}/"') == 2 and "ケースを開く" in html
 
 
 def test_records_file_refuses_rows_whose_case_is_not_found(
