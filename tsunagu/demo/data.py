@@ -183,7 +183,8 @@ def load_demo_data() -> dict[str, int]:
     ensure_default_codes()
     counts = {"municipalities": 0, "staff": 0}
     prefs = {
-        code: Prefecture.objects.update_or_create(code=code, defaults={"name": name})[0]
+        # The demo's prefectures are the ones this installation serves (初期設定 → 都道府県).
+        code: Prefecture.objects.update_or_create(code=code, defaults={"name": name, "in_use": True})[0]
         for code, name in PREFECTURES.items()
     }
     for m in MUNICIPALITIES:

@@ -88,6 +88,7 @@ def test_the_prefectures_are_listed_and_marked_in_use_with_the_screens_audit_row
     listing = admin.get(f"{API}/prefectures")
     assert listing.status_code == 200
     assert len(listing.json()) == 47 and listing.json()[12]["name"] == "東京都"
+    Prefecture.objects.update(in_use=False)  # the demo serves 東京都 and 埼玉県: start from none
     before = AuditEvent.objects.filter(object_type="prefecture").count()
     response = _send(admin, "patch", f"{API}/prefectures/13", {"in_use": True})
     assert response.status_code == 200 and response.json() == {"code": "13", "name": "東京都", "in_use": True}
@@ -380,6 +381,7 @@ def test_every_other_role_is_refused_every_operation_and_each_refusal_is_audited
     bearer: Callable[[str], Client], username: str
 ) -> None:
     client = bearer(username)
+    Prefecture.objects.update(in_use=False)  # so that a PATCH that got through would show
     muni = Municipality.objects.get(code="131041")
     agency = Agency.objects.get(name__contains="新宿")
     target = User.objects.get(username="shinjuku-jimu")
