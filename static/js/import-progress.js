@@ -1,5 +1,5 @@
 // 取り込みの進み具合 (templates/imports/detail.html): polls the job's small JSON every 2 seconds,
-// moves the progress bar, and reloads the page once the job has finished. Without JavaScript the
+// moves the progress bar and the 状態 row, and reloads the page once the job has finished. Without JavaScript the
 // page offers a link to show the latest state.
 (function () {
   "use strict";
@@ -9,6 +9,8 @@
     var bar = box.querySelector("progress");
     var label = box.querySelector("[data-progress-label]");
     var count = box.querySelector("[data-progress-count]");
+    // The 状態 row of the summary above says the same as the progress line.
+    var status = document.querySelector("[data-status-label]");
 
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -25,6 +27,9 @@
           }
           if (label) {
             label.textContent = data.status_label;
+          }
+          if (status) {
+            status.textContent = data.status_label;
           }
           if (count) {
             count.textContent = data.processed + " / " + data.total;

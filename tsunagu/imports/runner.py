@@ -713,8 +713,10 @@ def run_job(job_id: int, *, on_write_progress: Callable[[int], None] | None = No
     """Run the job; ``on_write_progress`` (tests) is called after each count of the write phase."""
     job = ImportJob.objects.select_related("created_by", "municipality").get(pk=job_id)
     actor = job.created_by
+    # Kept on the instance too: ``_finish`` saves it whole at the end.
+    job.status, job.started_at, job.processed = ImportStatus.RUNNING, timezone.now(), 0
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0
+        status=job.status, started_at=job.started_at, processed=job.processed
     )
     try:
         table = read_table(bytes(job.file_data), job.file_name)

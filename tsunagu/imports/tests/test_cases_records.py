@@ -64,6 +64,7 @@ def test_cases_file_opens_cases_for_registered_persons(
         django_capture_on_commit_callbacks, actor=actor, kind="cases", file_name="ケース.csv", data=data
     )
     assert job.status == ImportStatus.CHECKED, (job.message, job.report)
+    assert job.started_at is not None and job.finished_at is not None and job.started_at <= job.finished_at
     assert Case.objects.count() == before  # a dry run writes nothing
     with django_capture_on_commit_callbacks(execute=True):
         import_job_execute(actor=actor, job=job)
