@@ -14,14 +14,14 @@ temporary password once. Mounted under /api/v1/ by ``tsunagu/api/api.py``, which
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tsunagu.core.bounds import MAX_DB_ID, Id, PageNo
 from tsunagu.core.locking import StaleVersionError
@@ -495,15 +495,26 @@ def _one_staff(user: User, staff_id: int) -> dict[str, Any]:
     return staff_out(target, services.staff_is_locked(target), is_mfa_enabled(target))
 
 
+class StaffFilter(Schema):
+    page: PageNo = 1
+    q: str = Field(
+        "", max_length=100, description="ユーザー名・氏名（カナ）・所属の語（空白区切り、すべてを含む）"
+    )
+    status: Literal["", "active", "disabled"] = Field(
+        "", description="active（有効）・disabled（利用停止中）"
+    )
+
+
 _STAFF_RENAMES = {"agency": "agency_id", "municipality": "municipality_id"}
 
 
 @router.get(
     "/setup/staff", response={200: SetupStaffListOut}, summary="職員アカウントの一覧（全機関・全自治体）"
 )
-def setup_staff_list(request: HttpRequest, page: PageNo = 1) -> dict[str, Any]:
+def setup_staff_list(request: HttpRequest, filters: Query[StaffFilter]) -> dict[str, Any]:
     user = _admin(request)
-    result = _page(selectors.staff_manageable_by(user), page)
+    found = selectors.staff_search(selectors.staff_manageable_by(user), q=filters.q, status=filters.status)
+    result = _page(found, filters.page)
     accounts = list(result.pop("p").object_list)
     locked = services.staff_locked_usernames([a.username for a in accounts])
     mfa = services.staff_with_mfa([a.pk for a in accounts])

@@ -13,7 +13,7 @@ from django.db.models import Q
 from tsunagu.core.forms import JapaneseDateField
 
 from .auth import LOCKED_OUT, is_locked_out
-from .models import Agency, Municipality, OperationType, Prefecture
+from .models import STAFF_STATUSES, Agency, Municipality, OperationType, Prefecture
 from .roles import AGENCY_ROLE_VALUES, Role
 from .validators import normalize_municipality_code, validate_municipality_code
 
@@ -223,3 +223,19 @@ class StaffRolesForm(forms.Form):
         if any(c not in Role.values for c in codes):
             raise forms.ValidationError("画面を開き直してから保存してください。")
         return codes
+
+
+class StaffSearchForm(forms.Form):
+    """職員アカウントの一覧（初期設定）の検索。"""
+
+    q = forms.CharField(
+        label="ユーザー名・氏名・所属",
+        required=False,
+        max_length=100,
+        help_text="空白で区切ると、すべての語を含むアカウントを探します。",
+    )
+    status = forms.ChoiceField(
+        label="状態",
+        required=False,
+        choices=[("", "すべて"), *STAFF_STATUSES.items()],
+    )

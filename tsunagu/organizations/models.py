@@ -154,6 +154,10 @@ class StaffManager(UserManager["User"]):
         )
 
 
+# 職員アカウントの状態 as the set-up list filters it (``selectors.staff_search``).
+STAFF_STATUSES = {"active": "有効", "disabled": "利用停止中"}
+
+
 class User(AbstractUser):
     """A staff account. Belongs to an agency, or — for 自治体担当者 — to a municipality."""
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.shortcuts import get_object_or_404
 
 from . import guards
-from .models import Agency, Municipality, Prefecture, User
+from .models import STAFF_STATUSES, Agency, Municipality, Prefecture, User
 from .roles import Permission
 from .scoping import get_for_user_or_404, scope_for_user
 
@@ -66,6 +66,23 @@ def staff_manageable_by(user: User) -> models.QuerySet[User]:
             .order_by("agency__name", "municipality__code", "username")
         )
     return staff_visible_to(user)
+
+
+def staff_search(queryset: models.QuerySet[User], *, q: str = "", status: str = "") -> models.QuerySet[User]:
+    """職員アカウントの検索 (the set-up list and its API): words of ``q`` each match the user name,
+    the 氏名 or its カナ, or the name of the agency or municipality (all words must match);
+    ``status`` is ``active`` or ``disabled`` (anything else: both)."""
+    for word in q.split():
+        queryset = queryset.filter(
+            models.Q(username__icontains=word)
+            | models.Q(display_name__icontains=word)
+            | models.Q(display_name_kana__icontains=word)
+            | models.Q(agency__name__icontains=word)
+            | models.Q(municipality__name__icontains=word)
+        )
+    if status in STAFF_STATUSES:
+        queryset = queryset.filter(is_active=status == "active")
+    return queryset
 
 
 def staff_manageable_get(*, user: User, staff_id: Any) -> User:

@@ -15,7 +15,14 @@ from tsunagu.core.history import history_of
 from tsunagu.core.locking import DiffRow, StaleVersionError, diff_rows, field_labels
 
 from . import guards, selectors, services
-from .forms import AgencyForm, MunicipalityForm, PrefectureInUseForm, StaffCreateForm, StaffRolesForm
+from .forms import (
+    AgencyForm,
+    MunicipalityForm,
+    PrefectureInUseForm,
+    StaffCreateForm,
+    StaffRolesForm,
+    StaffSearchForm,
+)
 from .models import Agency, Municipality, Prefecture
 from .roles import AGENCY_ROLE_VALUES, Permission, Role
 
@@ -293,9 +300,26 @@ def setup_staff_list(request: HttpRequest) -> HttpResponse:
     """Every staff account (not personal data of a 相談者): to create the first センター長 and the
     自治体担当者, deactivate and re-enable accounts."""
     user = _actor(request)
-    page = _page(request, selectors.staff_manageable_by(user))
+    form = StaffSearchForm(request.GET or None)
+    search = form.cleaned_data if form.is_valid() else {}
+    accounts = selectors.staff_search(
+        selectors.staff_manageable_by(user), q=search.get("q", ""), status=search.get("status", "")
+    )
+    page = _page(request, accounts)
     locked = services.staff_locked_usernames([s.username for s in page.object_list])
-    return render(request, "organizations/setup/staff_list.html", {"page": page, "locked": locked})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "organizations/setup/staff_list.html",
+        {
+            "page": page,
+            "locked": locked,
+            "form": form,
+            "searched": bool(search.get("q") or search.get("status")),
+            "query": query.urlencode(),
+        },
+    )
 
 
 @guards.permission_required(Permission.STAFF_MANAGE, Permission.SITE_MANAGE)

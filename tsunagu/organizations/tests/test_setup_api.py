@@ -480,3 +480,17 @@ def test_the_staff_list_costs_the_same_queries_whatever_the_number_of_accounts(
     assert after == before
     extras = {i["username"]: i["mfa_enabled"] for i in body["items"] if i["username"].startswith("extra-")}
     assert extras == {f"extra-{n}": bool(n % 2) for n in range(8)}
+
+
+def test_the_staff_list_api_searches_like_the_screen(admin: Client, staff: Any) -> None:
+    def names(query: str) -> set[str]:
+        response = admin.get(f"{API}/staff{query}")
+        assert response.status_code == 200
+        return {i["username"] for i in response.json()["items"]}
+
+    assert names("?q=hasuda-soudan") == {"hasuda-soudan"}
+    assert names("?q=蓮田 shinjuku") == set()
+    hasuda = names("?q=蓮田")
+    assert hasuda and all(n.startswith("hasuda-") for n in hasuda)
+    assert "hasuda-soudan" not in names("?q=蓮田&status=disabled")
+    assert admin.get(f"{API}/staff?status=gone").status_code == 422

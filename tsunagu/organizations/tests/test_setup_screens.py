@@ -423,3 +423,31 @@ def test_a_roles_change_made_meanwhile_is_not_overwritten(
         f"/staff/{target.pk}/roles/", {"roles": [Role.CLERK], "roles_seen": "chief_consultant,consultant"}
     )
     assert again.status_code == 302 and User.objects.get(pk=target.pk).role_set == {"clerk"}
+
+
+def test_the_staff_list_is_searched_by_name_kana_or_placement_and_status(
+    demo: Any, admin_client: Client, staff: Any
+) -> None:
+    def usernames(query: str) -> tuple[set[str], str]:
+        page = admin_client.get(f"/setup/staff/{query}")
+        assert page.status_code == 200
+        return {u.username for u in page.context["page"].object_list}, page.content.decode()
+
+    everyone, html = usernames("")
+    assert "職員アカウント（" in html and len(everyone) > 10
+    found, _ = usernames("?q=蓮田+shinjuku")  # every word must match
+    assert found == set()
+    found, _ = usernames("?q=蓮田　hasuda-soudan")  # 全角 space too
+    assert found == {"hasuda-soudan"}
+    found, _ = usernames("?q=hasuda-soudan")
+    assert found == {"hasuda-soudan"}
+    soudan = staff("hasuda-soudan")
+    found, _ = usernames(f"?q={soudan.display_name.split()[0]}")
+    assert "hasuda-soudan" in found
+    found, html = usernames("?q=蓮田")
+    assert found and all(u.startswith("hasuda-") for u in found) and "検索結果（" in html
+    services.staff_disable(actor=User.objects.get(username="kanri"), user=soudan, reason="退職")
+    found, _ = usernames("?q=蓮田&status=disabled")
+    assert found == {"hasuda-soudan"}
+    found, _ = usernames("?q=蓮田&status=active")
+    assert "hasuda-soudan" not in found and found
