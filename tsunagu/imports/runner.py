@@ -43,7 +43,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from tsunagu.cases.models import Case
+from tsunagu.cases.models import Case, SupportRecord
 from tsunagu.cases.selectors import cases_visible_to
 from tsunagu.cases.services import (
     RECORD_FIELDS,
@@ -788,8 +788,10 @@ def run_job(job_id: int, *, on_write_progress: Callable[[int], None] | None = No
                     obj = _write_row(job, actor, values, munis)
                     created.append(obj)
                     entry["created_id"] = obj.pk
-                    if job.kind in (ImportKind.CASES, ImportKind.RECORDS):
-                        entry["case_id"] = obj.pk if job.kind == ImportKind.CASES else obj.case_id
+                    if isinstance(obj, Case):
+                        entry["case_id"] = obj.pk
+                    elif isinstance(obj, SupportRecord):
+                        entry["case_id"] = obj.case_id
                 except ValidationError as exc:
                     entry["errors"] = _messages(job.kind, exc)
             if job.dry_run or any(e["errors"] for e in entries):
