@@ -41,3 +41,19 @@ def login(staff: Callable[[str], Any]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def api_as(demo: dict[str, int]) -> Callable[[str], Client]:
+    """api_as("shinjuku-soudan") → a client without a session, sending an API token issued for that
+    demo account the way operators issue one (``manage.py issue_api_token``)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def make(username: str) -> Client:
+        out = StringIO()
+        call_command("issue_api_token", username, stdout=out)
+        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
+
+    return make

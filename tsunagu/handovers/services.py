@@ -291,6 +291,20 @@ def handover_preview(*, actor: User, handover: Handover) -> Preview:
     return preview
 
 
+def _lock_planned(handover: Handover, version: Any) -> Handover:
+    """The hand-over locked for a change (inside the caller's transaction): the version it was
+    read at, and still 予定."""
+    locked = (
+        Handover.objects.select_for_update()
+        .select_related("from_agency", "to_agency", "municipality")
+        .get(pk=handover.pk)
+    )
+    check_version(locked, version)
+    if locked.status != HandoverStatus.PLANNED:
+        raise ValidationError(NOT_PLANNED, code="not_planned")
+    return locked
+
+
 def handover_set_workers(
     *, actor: User, handover: Handover, receiving: dict[int, int | None], version: Any
 ) -> Handover:
@@ -299,14 +313,7 @@ def handover_set_workers(
     mapping; optimistically locked on the hand-over's version; audited (staff ids only)."""
     _require_officer(actor, handover)
     with transaction.atomic():
-        locked = (
-            Handover.objects.select_for_update()
-            .select_related("from_agency", "to_agency", "municipality")
-            .get(pk=handover.pk)
-        )
-        check_version(locked, version)
-        if locked.status != HandoverStatus.PLANNED:
-            raise ValidationError(NOT_PLANNED, code="not_planned")
+        locked = _lock_planned(handover, version)
         before = locked.receiving_workers
         locked.receiving_workers = _clean_receiving(locked, receiving)
         if locked.receiving_workers == before:
@@ -428,14 +435,7 @@ def handover_execute(
         _require_officer(actor, handover)
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = (
-            Handover.objects.select_for_update()
-            .select_related("from_agency", "to_agency", "municipality")
-            .get(pk=handover.pk)
-        )
-        check_version(locked, version)
-        if locked.status != HandoverStatus.PLANNED:
-            raise ValidationError(NOT_PLANNED, code="not_planned")
+        locked = _lock_planned(handover, version)
         if today < locked.handover_date:
             raise ValidationError(TOO_EARLY.format(date=wareki(locked.handover_date)), code="too_early")
         # Both agencies' rows are locked: no area change or second hand-over in between.

@@ -1,17 +1,14 @@
 """The API of 相談受付: persons, duplicate candidates, intakes, consents, the case list.
 
-The same services and scoping as the screens; session or bearer token."""
+The same services and scoping as the screens; session or api_as token."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -24,18 +21,6 @@ from tsunagu.persons.policies import MASK
 from tsunagu.privacy.models import Consent
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    """bearer("shinjuku-soudan") → a client without a session, sending a freshly issued token."""
-
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
 
 
 def post(client: Client, url: str, body: dict[str, Any]) -> Any:
@@ -53,9 +38,9 @@ def _person(name: str) -> Person:
 # --- Persons ------------------------------------------------------------------------------------------
 
 
-def test_create_a_person_returns_201_with_its_id(bearer: Any) -> None:
+def test_create_a_person_returns_201_with_its_id(api_as: Any) -> None:
     response = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         "/persons",
         {
             "name": "佐々木 太郎",
@@ -112,8 +97,8 @@ def test_get_a_person_and_another_agencys_person_is_404_like_a_missing_one(login
     assert Person.objects.get(pk=saito.pk).phone == "048-768-3111"
 
 
-def test_patch_needs_the_version_and_a_stale_one_is_422(bearer: Any) -> None:
-    client = bearer("shinjuku-soudan")
+def test_patch_needs_the_version_and_a_stale_one_is_422(api_as: Any) -> None:
+    client = api_as("shinjuku-soudan")
     takahashi = _person("髙橋 一郎")
     no_version = patch(client, f"/persons/{takahashi.pk}", {"phone": "090-0000-1111"})
     assert no_version.status_code == 422
@@ -128,13 +113,13 @@ def test_patch_needs_the_version_and_a_stale_one_is_422(bearer: Any) -> None:
     assert (fresh.version, fresh.address) == (2, "東京都新宿区西新宿二丁目8番1号")
 
 
-def test_restricted_fields_are_masked_in_the_api_for_others(login: Any, bearer: Any) -> None:
+def test_restricted_fields_are_masked_in_the_api_for_others(login: Any, api_as: Any) -> None:
     yamazaki = _person("山﨑 花子")
     for client, sees in (
         (login("shinjuku-shunin"), False),
-        (bearer("shinjuku-kakei"), False),
+        (api_as("shinjuku-kakei"), False),
         (login("shinjuku-soudan"), True),
-        (bearer("shinjuku-center"), True),
+        (api_as("shinjuku-center"), True),
     ):
         body = client.get(f"{API}/persons/{yamazaki.pk}").json()
         assert body["is_restricted"] is True
@@ -177,8 +162,8 @@ def test_others_cannot_patch_restricted_fields(login: Any) -> None:
         },
     ],
 )
-def test_duplicate_candidates_from_any_subset(bearer: Any, query: dict[str, str]) -> None:
-    response = post(bearer("shinjuku-soudan"), "/persons/duplicate-candidates", query)
+def test_duplicate_candidates_from_any_subset(api_as: Any, query: dict[str, str]) -> None:
+    response = post(api_as("shinjuku-soudan"), "/persons/duplicate-candidates", query)
     assert response.status_code == 200
     candidates = response.json()
     assert candidates[0]["person_id"] == _person("髙橋 一郎").pk
@@ -188,9 +173,9 @@ def test_duplicate_candidates_from_any_subset(bearer: Any, query: dict[str, str]
     assert set(candidates[0]) == {"person_id", "name", "kana", "birth_date", "score", "reasons"}
 
 
-def test_duplicate_candidates_never_include_another_agency(bearer: Any) -> None:
+def test_duplicate_candidates_never_include_another_agency(api_as: Any) -> None:
     response = post(
-        bearer("hasuda-soudan"),
+        api_as("hasuda-soudan"),
         "/persons/duplicate-candidates",
         {
             "name": "髙橋 一郎",
@@ -203,10 +188,10 @@ def test_duplicate_candidates_never_include_another_agency(bearer: Any) -> None:
     assert response.json() == []
 
 
-def test_duplicate_candidates_do_not_match_a_hidden_phone(bearer: Any) -> None:
-    hidden = post(bearer("shinjuku-shunin"), "/persons/duplicate-candidates", {"phone": "080-2345-6789"})
+def test_duplicate_candidates_do_not_match_a_hidden_phone(api_as: Any) -> None:
+    hidden = post(api_as("shinjuku-shunin"), "/persons/duplicate-candidates", {"phone": "080-2345-6789"})
     assert hidden.json() == []
-    shown = post(bearer("shinjuku-soudan"), "/persons/duplicate-candidates", {"phone": "080-2345-6789"})
+    shown = post(api_as("shinjuku-soudan"), "/persons/duplicate-candidates", {"phone": "080-2345-6789"})
     assert [c["name"] for c in shown.json()] == ["山﨑 花子"]
 
 
@@ -227,8 +212,8 @@ def _intake_body(person_id: int, **overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-def test_post_an_intake_opens_a_case(bearer: Any) -> None:
-    client = bearer("shinjuku-soudan")
+def test_post_an_intake_opens_a_case(api_as: Any) -> None:
+    client = api_as("shinjuku-soudan")
     person_id = post(client, "/persons", {"name": "佐々木 太郎", "kana": "ササキ タロウ"}).json()["id"]
     partner = PartnerAgency.objects.get(name="新宿区福祉事務所（生活福祉課）")
     response = post(
@@ -246,8 +231,8 @@ def test_post_an_intake_opens_a_case(bearer: Any) -> None:
     assert Case.objects.filter(person_id=person_id).count() == 1
 
 
-def test_intake_errors_are_422_and_another_agency_is_404(bearer: Any) -> None:
-    client = bearer("shinjuku-soudan")
+def test_intake_errors_are_422_and_another_agency_is_404(api_as: Any) -> None:
+    client = api_as("shinjuku-soudan")
     takahashi = _person("髙橋 一郎")
     hasuda_partner = PartnerAgency.objects.get(name="蓮田市福祉課（生活保護担当）")
     before = Case.objects.count()
@@ -275,8 +260,8 @@ def test_intake_errors_are_422_and_another_agency_is_404(bearer: Any) -> None:
     assert Case.objects.count() == before + 1
 
 
-def test_application_needs_consent_through_the_api_too(bearer: Any) -> None:
-    client = bearer("shinjuku-soudan")
+def test_application_needs_consent_through_the_api_too(api_as: Any) -> None:
+    client = api_as("shinjuku-soudan")
     yamazaki = _person("山﨑 花子")  # no consent (demo)
     before = Case.objects.count()
     response = post(
@@ -289,8 +274,8 @@ def test_application_needs_consent_through_the_api_too(bearer: Any) -> None:
     assert Case.objects.count() == before
 
 
-def test_consent_give_and_withdraw(bearer: Any) -> None:
-    client = bearer("shinjuku-soudan")
+def test_consent_give_and_withdraw(api_as: Any) -> None:
+    client = api_as("shinjuku-soudan")
     yamazaki = _person("山﨑 花子")
     partner = PartnerAgency.objects.get(name="ハローワーク新宿")
     today = timezone.localdate()
@@ -333,11 +318,11 @@ def test_consent_give_and_withdraw(bearer: Any) -> None:
     assert twice.status_code == 422
 
 
-def test_consent_with_a_partner_outside_the_served_area_is_refused(bearer: Any) -> None:
+def test_consent_with_a_partner_outside_the_served_area_is_refused(api_as: Any) -> None:
     yamazaki = _person("山﨑 花子")
     hasuda = PartnerAgency.objects.get(name="ハローワーク大宮")
     response = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/persons/{yamazaki.pk}/consents",
         {
             "purposes": ["support"],
@@ -351,10 +336,10 @@ def test_consent_with_a_partner_outside_the_served_area_is_refused(bearer: Any) 
     assert not Consent.objects.filter(person=yamazaki).exists()
 
 
-def test_consent_of_another_agencys_person_is_404(bearer: Any) -> None:
+def test_consent_of_another_agencys_person_is_404(api_as: Any) -> None:
     saito = _person("齋藤 美和")
     consent = Consent.objects.get(person=saito)
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     assert (
         post(
             client,
@@ -392,8 +377,8 @@ def _names(response: Any) -> list[str]:
     return sorted(i["person_name"] for i in response.json()["items"])
 
 
-def test_case_list_with_the_same_filters_as_the_screen(bearer: Any, staff: Any) -> None:
-    chief = bearer("shinjuku-shunin")
+def test_case_list_with_the_same_filters_as_the_screen(api_as: Any, staff: Any) -> None:
+    chief = api_as("shinjuku-shunin")
     assert _names(chief.get(f"{API}/cases")) == ["渡邉 健"]
     assert _names(chief.get(f"{API}/cases", {"scope": "agency"})) == ["山﨑 花子", "渡邉 健", "髙橋 一郎"]
     assert _names(chief.get(f"{API}/cases", {"scope": "agency", "q": "たかはし"})) == ["髙橋 一郎"]
@@ -406,14 +391,14 @@ def test_case_list_with_the_same_filters_as_the_screen(bearer: Any, staff: Any) 
         "髙橋 一郎",
     ]
     assert _names(chief.get(f"{API}/cases", {"scope": "agency", "q": "2345-6789"})) == []  # restricted phone
-    assert _names(bearer("hasuda-center").get(f"{API}/cases", {"scope": "agency"})) == ["齋藤 美和"]
+    assert _names(api_as("hasuda-center").get(f"{API}/cases", {"scope": "agency"})) == ["齋藤 美和"]
 
 
-def test_case_list_pages_with_the_cursor(bearer: Any, staff: Any) -> None:
+def test_case_list_pages_with_the_cursor(api_as: Any, staff: Any) -> None:
     worker = staff("shinjuku-soudan")
     for i in range(27):
         open_case(worker, person_kw={"name": f"頁送 {i}", "kana": "ページオクリ テスト", "phone": ""})
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     first = client.get(f"{API}/cases").json()
     assert len(first["items"]) == 25 and first["next_cursor"]
     second = client.get(f"{API}/cases", {"after": first["next_cursor"]}).json()
@@ -422,10 +407,10 @@ def test_case_list_pages_with_the_cursor(bearer: Any, staff: Any) -> None:
     assert len(ids) == len(set(ids)) == 29
 
 
-def test_case_get_of_another_agency_is_404(bearer: Any) -> None:
+def test_case_get_of_another_agency_is_404(api_as: Any) -> None:
     case = Case.objects.get(person__name="齋藤 美和")
-    assert bearer("shinjuku-center").get(f"{API}/cases/{case.pk}").status_code == 404
-    assert bearer("hasuda-center").get(f"{API}/cases/{case.pk}").json()["state"] == CaseState.APPLIED
+    assert api_as("shinjuku-center").get(f"{API}/cases/{case.pk}").status_code == 404
+    assert api_as("hasuda-center").get(f"{API}/cases/{case.pk}").json()["state"] == CaseState.APPLIED
 
 
 def test_unauthenticated_calls_are_401(demo: Any) -> None:

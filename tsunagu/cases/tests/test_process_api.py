@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -21,16 +18,6 @@ from tsunagu.cases.tests.process import case_at, user
 API = "/api/v1"
 S = CaseState
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
 
 
 def post(client: Client, url: str, body: dict[str, Any]) -> Any:
@@ -84,8 +71,8 @@ def plan_body(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-def test_the_whole_process_through_the_api(bearer: Any) -> None:
-    c = bearer("shinjuku-soudan")
+def test_the_whole_process_through_the_api(api_as: Any) -> None:
+    c = api_as("shinjuku-soudan")
     case = case_at(S.ASSESSMENT)
     r = post(
         c,
@@ -186,18 +173,18 @@ def test_the_whole_process_through_the_api(bearer: Any) -> None:
     assert {a["name"] for a in history["available"]} == {"start_follow_up"}
 
 
-def test_transition_from_the_wrong_state_is_422_in_japanese_and_saves_nothing(bearer: Any) -> None:
+def test_transition_from_the_wrong_state_is_422_in_japanese_and_saves_nothing(api_as: Any) -> None:
     case = case_at(S.PLANNING)
     before = Case.objects.get(pk=case.pk)
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/transitions",
         {"name": "close", "version": _version(case)},
     )
     assert r.status_code == 422
     assert "現在の状態：プラン策定" in _errors(r)
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/transitions",
         {"name": "no_such", "version": _version(case)},
     )
@@ -206,15 +193,15 @@ def test_transition_from_the_wrong_state_is_422_in_japanese_and_saves_nothing(be
     assert (after.state, after.version) == (before.state, before.version)
 
 
-def test_a_stale_case_version_is_refused(bearer: Any) -> None:
+def test_a_stale_case_version_is_refused(api_as: Any) -> None:
     case = case_at(S.IN_SUPPORT)
     r = post(
-        bearer("shinjuku-soudan"), f"/cases/{case.pk}/transitions", {"name": "start_evaluation", "version": 1}
+        api_as("shinjuku-soudan"), f"/cases/{case.pk}/transitions", {"name": "start_evaluation", "version": 1}
     )
     assert r.status_code == 422 and "更新されました" in _errors(r)
 
 
-def test_another_agency_gets_404_for_every_resource(bearer: Any) -> None:
+def test_another_agency_gets_404_for_every_resource(api_as: Any) -> None:
     case = case_at(S.EVALUATION)
     plan = plan_current(case)
     assert plan is not None
@@ -224,7 +211,7 @@ def test_another_agency_gets_404_for_every_resource(bearer: Any) -> None:
 
     record = services.record_create(actor=soudan, case=case, values=record_values(soudan))
     ev = services.evaluation_create(actor=soudan, case=case, values=evaluation_values(plan, "replan"))
-    other = bearer("hasuda-soudan")
+    other = api_as("hasuda-soudan")
     for url in (
         f"/cases/{case.pk}/transitions",
         f"/cases/{case.pk}/assessments",
@@ -243,11 +230,11 @@ def test_another_agency_gets_404_for_every_resource(bearer: Any) -> None:
     assert Case.objects.get(pk=case.pk).state == S.EVALUATION
 
 
-def test_plan_end_before_start_is_422_and_nothing_is_saved(bearer: Any) -> None:
+def test_plan_end_before_start_is_422_and_nothing_is_saved(api_as: Any) -> None:
     case = case_at(S.PLANNING)
     d = timezone.localdate()
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/plans",
         plan_body(end_date=(d - timedelta(days=1)).isoformat(), goals=[GOAL | {"goal": ""}]),
     )
@@ -258,30 +245,30 @@ def test_plan_end_before_start_is_422_and_nothing_is_saved(bearer: Any) -> None:
     assert not SupportPlan.objects.filter(case=case).exists()
 
 
-def test_plan_patch_stale_version_is_refused(bearer: Any) -> None:
-    c = bearer("shinjuku-soudan")
+def test_plan_patch_stale_version_is_refused(api_as: Any) -> None:
+    c = api_as("shinjuku-soudan")
     case = case_at(S.PLANNING)
     plan = post(c, f"/cases/{case.pk}/plans", plan_body()).json()
     assert patch(c, f"/plans/{plan['id']}", {"version": 1, "notes": "先に保存"}).status_code == 200
-    r = patch(bearer("shinjuku-shunin"), f"/plans/{plan['id']}", {"version": 1, "notes": "後から保存"})
+    r = patch(api_as("shinjuku-shunin"), f"/plans/{plan['id']}", {"version": 1, "notes": "後から保存"})
     assert r.status_code == 422
     assert "他の職員によって更新されました" in r.json()["errors"]["version"][0]
     assert SupportPlan.objects.get(pk=plan["id"]).notes == "先に保存"
 
 
-def test_assessment_stale_base_is_refused(bearer: Any) -> None:
+def test_assessment_stale_base_is_refused(api_as: Any) -> None:
     case = case_at(S.ASSESSMENT)
     body = {"based_on_number": 0, "assessed_on": today(), "wishes": "働きたい"}
-    assert post(bearer("shinjuku-soudan"), f"/cases/{case.pk}/assessments", body).status_code == 201
-    r = post(bearer("shinjuku-shunin"), f"/cases/{case.pk}/assessments", body | {"wishes": "別の聞き取り"})
+    assert post(api_as("shinjuku-soudan"), f"/cases/{case.pk}/assessments", body).status_code == 201
+    r = post(api_as("shinjuku-shunin"), f"/cases/{case.pk}/assessments", body | {"wishes": "別の聞き取り"})
     assert r.status_code == 422 and "現在の版：1" in r.json()["errors"]["based_on_number"][0]
     assert Assessment.objects.filter(case=case).count() == 1
 
 
-def test_evaluation_without_a_plan_is_422(bearer: Any) -> None:
+def test_evaluation_without_a_plan_is_422(api_as: Any) -> None:
     case = case_at(S.PLANNING)
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/evaluations",
         {
             "evaluated_on": today(),
@@ -294,10 +281,10 @@ def test_evaluation_without_a_plan_is_422(bearer: Any) -> None:
     assert not Evaluation.objects.exists()
 
 
-def test_record_validation_is_422_in_japanese(bearer: Any) -> None:
+def test_record_validation_is_422_in_japanese(api_as: Any) -> None:
     case = case_at(S.IN_SUPPORT)
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/records",
         {"occurred_at": (timezone.now() + timedelta(days=1)).isoformat(), "method": "fax", "content": " "},
     )
@@ -307,16 +294,16 @@ def test_record_validation_is_422_in_japanese(bearer: Any) -> None:
     assert not SupportRecord.objects.exists()
 
 
-def test_sharing_an_assessment_through_the_api(bearer: Any) -> None:
+def test_sharing_an_assessment_through_the_api(api_as: Any) -> None:
     case = case_at(S.PLANNING)
     a = Assessment.objects.get(case=case)
     kakei = user("shinjuku-kakei")
     r = post(
-        bearer("shinjuku-soudan"), f"/cases/{case.pk}/assessments/{a.pk}/share", {"recipient_id": kakei.pk}
+        api_as("shinjuku-soudan"), f"/cases/{case.pk}/assessments/{a.pk}/share", {"recipient_id": kakei.pk}
     )
     assert r.status_code == 200 and r.json()["shared_with_id"] == kakei.pk
     r = post(
-        bearer("shinjuku-soudan"),
+        api_as("shinjuku-soudan"),
         f"/cases/{case.pk}/assessments/{a.pk}/share",
         {"recipient_id": user("shinjuku-shuro").pk},
     )

@@ -5,14 +5,11 @@ table, idempotent creates, audited reads and the API's contract for bad input.""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -29,16 +26,6 @@ from tsunagu.organizations.models import Municipality
 
 API = "/api/v1"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
 
 
 def send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
@@ -183,10 +170,10 @@ def test_a_record_edit_without_its_version_is_refused(login: Any) -> None:
     assert record.content == "電話で状況を確認"
 
 
-def test_an_api_transition_without_the_case_version_is_refused(bearer: Any) -> None:
+def test_an_api_transition_without_the_case_version_is_refused(api_as: Any) -> None:
     case = case_at(CaseState.ASSESSMENT)
     response = send(
-        bearer("shinjuku-soudan"), "post", f"/cases/{case.pk}/transitions", {"name": "start_planning"}
+        api_as("shinjuku-soudan"), "post", f"/cases/{case.pk}/transitions", {"name": "start_planning"}
     )
     assert response.status_code == 422 and "version" in response.json()["errors"]
     case.refresh_from_db()
@@ -256,9 +243,9 @@ def test_a_record_sent_twice_with_one_key_is_saved_once(demo: Any) -> None:
     assert other.pk != first.pk and other.author_id == user("shinjuku-shunin").pk
 
 
-def test_api_creates_accept_an_idempotency_key(bearer: Any) -> None:
+def test_api_creates_accept_an_idempotency_key(api_as: Any) -> None:
     case = case_at(CaseState.EVALUATION)
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     body = {
         "occurred_at": timezone.now().isoformat(),
         "method": "phone",
@@ -277,7 +264,7 @@ def test_api_creates_accept_an_idempotency_key(bearer: Any) -> None:
     assert send(client, "post", f"/cases/{case.pk}/employment-outcomes", outcome).status_code == 201
     assert send(client, "post", f"/cases/{case.pk}/employment-outcomes", outcome).status_code == 201
     assert EmploymentOutcome.objects.filter(case=case).count() == 1
-    other = send(bearer("shinjuku-shunin"), "post", f"/cases/{case.pk}/records", body)
+    other = send(api_as("shinjuku-shunin"), "post", f"/cases/{case.pk}/records", body)
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
     bad = send(client, "post", f"/cases/{case.pk}/records", body | {"idempotency_key": "x"})
     assert bad.status_code == 422
@@ -323,23 +310,23 @@ def _views(object_type: str, object_id: Any) -> int:
     ).count()
 
 
-def test_single_record_and_evaluation_reads_are_audited(bearer: Any) -> None:
+def test_single_record_and_evaluation_reads_are_audited(api_as: Any) -> None:
     case = case_at(CaseState.EVALUATION)
     record = services.record_create(actor=user("shinjuku-soudan"), case=case, values=record_values())
     evaluation = services.evaluation_create(
         actor=user("shinjuku-soudan"), case=case, values=evaluation_values(_plan(case))
     )
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     assert client.get(f"{API}/records/{record.pk}").status_code == 200
     assert _views("supportrecord", record.pk) == 1
     assert client.get(f"{API}/evaluations/{evaluation.pk}").status_code == 200
     assert _views("evaluation", evaluation.pk) == 1
 
 
-def test_list_reads_are_audited_per_row(bearer: Any, login: Any) -> None:
+def test_list_reads_are_audited_per_row(api_as: Any, login: Any) -> None:
     case = case_at(CaseState.IN_SUPPORT)
     record = services.record_create(actor=user("shinjuku-soudan"), case=case, values=record_values())
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     assert client.get(f"{API}/cases/{case.pk}/records").status_code == 200
     assert _views("supportrecord", record.pk) == 1
     before = _views("case", case.pk)
@@ -354,9 +341,9 @@ def test_list_reads_are_audited_per_row(bearer: Any, login: Any) -> None:
 HUGE = 2**70
 
 
-def test_integers_beyond_64_bits_are_404_or_422(bearer: Any) -> None:
+def test_integers_beyond_64_bits_are_404_or_422(api_as: Any) -> None:
     case = case_at(CaseState.IN_SUPPORT)
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     for url in (
         f"/cases/{HUGE}",
         f"/records/{HUGE}",
@@ -370,10 +357,10 @@ def test_integers_beyond_64_bits_are_404_or_422(bearer: Any) -> None:
     assert send(client, "post", f"/cases/{case.pk}/records", body).status_code == 422
 
 
-def test_null_in_a_required_field_of_a_patch_is_422(bearer: Any) -> None:
+def test_null_in_a_required_field_of_a_patch_is_422(api_as: Any) -> None:
     case = case_at(CaseState.IN_SUPPORT)
     record = services.record_create(actor=user("shinjuku-soudan"), case=case, values=record_values())
-    client = bearer("shinjuku-soudan")
+    client = api_as("shinjuku-soudan")
     r = send(client, "patch", f"/records/{record.pk}", {"version": record.version, "content": None})
     assert r.status_code == 422 and "content" in r.json()["errors"]
     person = case.person
@@ -381,8 +368,8 @@ def test_null_in_a_required_field_of_a_patch_is_422(bearer: Any) -> None:
     assert r.status_code == 422 and "name" in r.json()["errors"]
 
 
-def test_every_cases_operation_documents_its_error_answers(bearer: Any) -> None:
-    schema = bearer("shinjuku-soudan").get(f"{API}/openapi.json").json()
+def test_every_cases_operation_documents_its_error_answers(api_as: Any) -> None:
+    schema = api_as("shinjuku-soudan").get(f"{API}/openapi.json").json()
     from tsunagu.cases.api import cases, consents, intake, persons, process
 
     names = {
@@ -433,10 +420,10 @@ def test_schema_names_of_cases_are_unique_in_the_openapi(demo: Any) -> None:
 # --- DV restriction through the API --------------------------------------------------------------
 
 
-def test_the_api_patch_passes_the_restriction_reason_to_the_service(bearer: Any) -> None:
+def test_the_api_patch_passes_the_restriction_reason_to_the_service(api_as: Any) -> None:
     person = open_case(user("shinjuku-soudan")).person
     r = send(
-        bearer("shinjuku-center"),
+        api_as("shinjuku-center"),
         "patch",
         f"/persons/{person.pk}",
         {"version": person.version, "is_restricted": True, "restriction_reason": "DV被害のため"},

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 
 from tsunagu.imports.models import ImportJob
 from tsunagu.persons.models import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    """bearer("shinjuku-center") → a client with an API token of that account (no session)."""
-
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
 
 
 DATA = "氏名,フリガナ,生年月日,電話番号,住所\nAPI 太郎,エーピーアイ タロウ,R2.2.30,,\nAPI 花子,エーピーアイ ハナコ,,,\n"
@@ -37,8 +23,8 @@ def _post(client: Client, capture: Any, **fields: Any) -> Any:
         return client.post("/api/v1/imports", fields)
 
 
-def test_create_and_get(bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
-    client = bearer("shinjuku-center")
+def test_create_and_get(api_as: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
+    client = api_as("shinjuku-center")
     before = Person.objects.count()
     r = _post(
         client,
@@ -69,9 +55,9 @@ def test_create_and_get(bearer: Callable[[str], Client], django_capture_on_commi
     assert Person.objects.count() == before + 2
 
 
-def test_errors(bearer: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
+def test_errors(api_as: Callable[[str], Client], django_capture_on_commit_callbacks: Any) -> None:
     assert Client().get("/api/v1/imports/1").status_code == 401
-    center = bearer("shinjuku-center")
+    center = api_as("shinjuku-center")
     r = _post(
         center,
         django_capture_on_commit_callbacks,
@@ -79,9 +65,9 @@ def test_errors(bearer: Callable[[str], Client], django_capture_on_commit_callba
         file=SimpleUploadedFile("a.csv", DATA.encode()),
     )
     job_id = r.json()["id"]
-    assert bearer("hasuda-center").get(f"/api/v1/imports/{job_id}").status_code == 404
+    assert api_as("hasuda-center").get(f"/api/v1/imports/{job_id}").status_code == 404
     assert center.get("/api/v1/imports/999999").status_code == 404
-    consultant = bearer("shinjuku-soudan")
+    consultant = api_as("shinjuku-soudan")
     r = _post(
         consultant, django_capture_on_commit_callbacks, kind="persons", file=SimpleUploadedFile("a.csv", b"x")
     )

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -24,16 +21,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
-
-
 def post(client: Client, url: str, body: dict[str, Any]) -> Any:
     return client.post(f"{API}{url}", json.dumps(body, default=str), content_type="application/json")
 
@@ -46,8 +33,8 @@ def today() -> str:
     return timezone.localdate().isoformat()
 
 
-def test_create_get_and_patch_a_meeting(staff: Any, bearer: Any) -> None:
-    client = bearer("shinjuku-shunin")
+def test_create_get_and_patch_a_meeting(staff: Any, api_as: Any) -> None:
+    client = api_as("shinjuku-shunin")
     response = post(
         client,
         "/meetings",
@@ -73,8 +60,8 @@ def test_create_get_and_patch_a_meeting(staff: Any, bearer: Any) -> None:
     assert listing.status_code == 200 and listing.json()["items"][0]["id"] == body["id"]
 
 
-def test_meeting_bad_input_is_422_in_japanese(staff: Any, bearer: Any) -> None:
-    client = bearer("shinjuku-shunin")
+def test_meeting_bad_input_is_422_in_japanese(staff: Any, api_as: Any) -> None:
+    client = api_as("shinjuku-shunin")
     response = post(client, "/meetings", {"place": "相談室A"})
     assert response.status_code == 422
     assert response.json() == {
@@ -93,17 +80,17 @@ def test_meeting_bad_input_is_422_in_japanese(staff: Any, bearer: Any) -> None:
     assert not Meeting.objects.exists()
 
 
-def test_meeting_permissions_and_scope(staff: Any, bearer: Any) -> None:
-    response = post(bearer("shinjuku-soudan"), "/meetings", {"held_on": today()})
+def test_meeting_permissions_and_scope(staff: Any, api_as: Any) -> None:
+    response = post(api_as("shinjuku-soudan"), "/meetings", {"held_on": today()})
     assert response.status_code == 403 and response.json()["detail"] == "この操作を行う権限がありません。"
     m = meeting(staff("shinjuku-shunin"))
-    assert bearer("hasuda-shunin").get(f"{API}/meetings/{m.pk}").status_code == 404
-    assert bearer("hasuda-jichitai").get(f"{API}/meetings/{m.pk}").status_code == 404
-    assert bearer("shinjuku-jichitai").get(f"{API}/meetings/{m.pk}").status_code == 200
-    assert bearer("shinjuku-soudan").get(f"{API}/meetings/{m.pk}").status_code == 200
+    assert api_as("hasuda-shunin").get(f"{API}/meetings/{m.pk}").status_code == 404
+    assert api_as("hasuda-jichitai").get(f"{API}/meetings/{m.pk}").status_code == 404
+    assert api_as("shinjuku-jichitai").get(f"{API}/meetings/{m.pk}").status_code == 200
+    assert api_as("shinjuku-soudan").get(f"{API}/meetings/{m.pk}").status_code == 200
 
 
-def test_council_meeting_is_404_for_non_members(staff: Any, bearer: Any) -> None:
+def test_council_meeting_is_404_for_non_members(staff: Any, api_as: Any) -> None:
     shunin = staff("shinjuku-shunin")
     council = services.council_create(
         actor=shunin, values={"name": "支援会議", "established_on": timezone.localdate()}
@@ -112,27 +99,27 @@ def test_council_meeting_is_404_for_non_members(staff: Any, bearer: Any) -> None
         actor=shunin, council=council, staff=shunin, pledge_signed_on=timezone.localdate()
     )
     response = post(
-        bearer("shinjuku-shunin"),
+        api_as("shinjuku-shunin"),
         "/meetings",
         {"kind": "council", "council_id": council.pk, "held_on": today()},
     )
     assert response.status_code == 201, response.content
     mid = response.json()["id"]
-    assert bearer("shinjuku-shunin").get(f"{API}/meetings/{mid}").status_code == 200
-    assert bearer("shinjuku-center").get(f"{API}/meetings/{mid}").status_code == 404
-    assert mid not in [m["id"] for m in bearer("shinjuku-center").get(f"{API}/meetings").json()["items"]]
+    assert api_as("shinjuku-shunin").get(f"{API}/meetings/{mid}").status_code == 200
+    assert api_as("shinjuku-center").get(f"{API}/meetings/{mid}").status_code == 404
+    assert mid not in [m["id"] for m in api_as("shinjuku-center").get(f"{API}/meetings").json()["items"]]
     refused = post(
-        bearer("shinjuku-center"),
+        api_as("shinjuku-center"),
         "/meetings",
         {"kind": "council", "council_id": council.pk, "held_on": today()},
     )
     assert refused.status_code == 403 and "構成員のみ" in refused.json()["detail"]
 
 
-def test_agenda_and_outcome_through_the_api(staff: Any, bearer: Any) -> None:
+def test_agenda_and_outcome_through_the_api(staff: Any, api_as: Any) -> None:
     case = case_at_meeting(staff("shinjuku-soudan"))
     m = meeting(staff("shinjuku-shunin"))
-    client = bearer("shinjuku-shunin")
+    client = api_as("shinjuku-shunin")
     response = post(client, f"/meetings/{m.pk}/agenda", {"case_id": case.pk, "purpose": "plan"})
     assert response.status_code == 201, response.content
     item = response.json()
@@ -148,7 +135,7 @@ def test_agenda_and_outcome_through_the_api(staff: Any, bearer: Any) -> None:
     )
     assert done.status_code == 200
     assert done.json()["outcome_ja"] == "承認" and done.json()["plan_status"] == PlanStatus.APPROVED
-    other = bearer("hasuda-shunin")
+    other = api_as("hasuda-shunin")
     assert (
         post(other, f"/meetings/{m.pk}/agenda/{item['id']}/outcome", {"outcome": "approved"}).status_code
         == 404
@@ -156,30 +143,30 @@ def test_agenda_and_outcome_through_the_api(staff: Any, bearer: Any) -> None:
     assert post(other, f"/meetings/{m.pk}/agenda", {"case_id": case.pk, "purpose": "plan"}).status_code == 404
 
 
-def test_agenda_outcome_without_a_plan_is_422(staff: Any, bearer: Any) -> None:
+def test_agenda_outcome_without_a_plan_is_422(staff: Any, api_as: Any) -> None:
     m = meeting(staff("shinjuku-shunin"))
     case = case_at_meeting(staff("shinjuku-soudan"))
     item = AgendaItem.objects.create(meeting=m, case=case, purpose="plan")  # no plan linked
     response = post(
-        bearer("shinjuku-shunin"), f"/meetings/{m.pk}/agenda/{item.pk}/outcome", {"outcome": "approved"}
+        api_as("shinjuku-shunin"), f"/meetings/{m.pk}/agenda/{item.pk}/outcome", {"outcome": "approved"}
     )
     assert response.status_code == 422
     assert response.json()["errors"]["outcome"] == ["この議題にはプランがないため、結果を記録できません。"]
 
 
-def test_decisions_by_the_right_officer_only(staff: Any, bearer: Any) -> None:
+def test_decisions_by_the_right_officer_only(staff: Any, api_as: Any) -> None:
     case, _ = approved_case(
         staff("shinjuku-shunin"), staff("shinjuku-soudan"), programs=["employment_preparation"]
     )
     body = {"case_id": case.pk, "kind": "decision", "decided_on": today()}
     # centre staff: refused with the reason
-    refused = post(bearer("shinjuku-center"), "/decisions", body)
+    refused = post(api_as("shinjuku-center"), "/decisions", body)
     assert refused.status_code == 403
     assert refused.json()["detail"] == "支援決定・確認は、ケースの実施主体の自治体担当者のみが記録できます。"
     # an officer of another municipality: the case does not exist for them
-    assert post(bearer("hasuda-jichitai"), "/decisions", body).status_code == 404
+    assert post(api_as("hasuda-jichitai"), "/decisions", body).status_code == 404
     assert not Decision.objects.exists()
-    officer = bearer("shinjuku-jichitai")
+    officer = api_as("shinjuku-jichitai")
     pending = officer.get(f"{API}/decisions/pending")
     assert pending.status_code == 200
     assert pending.json() == [
@@ -209,14 +196,14 @@ def test_decisions_by_the_right_officer_only(staff: Any, bearer: Any) -> None:
     case.refresh_from_db()
     assert case.state == CaseState.DECIDED
     assert officer.get(f"{API}/decisions/{decision['id']}").status_code == 200
-    assert bearer("shinjuku-soudan").get(f"{API}/decisions/{decision['id']}").status_code == 200
-    assert bearer("hasuda-jichitai").get(f"{API}/decisions/{decision['id']}").status_code == 404
-    assert bearer("shinjuku-center").get(f"{API}/decisions/pending").status_code == 403
+    assert api_as("shinjuku-soudan").get(f"{API}/decisions/{decision['id']}").status_code == 200
+    assert api_as("hasuda-jichitai").get(f"{API}/decisions/{decision['id']}").status_code == 404
+    assert api_as("shinjuku-center").get(f"{API}/decisions/pending").status_code == 403
     assert officer.get(f"{API}/decisions/pending").json() == []
 
 
-def test_openapi_lists_the_resources(bearer: Any) -> None:
-    paths = bearer("shinjuku-shunin").get(f"{API}/openapi.json").json()["paths"]
+def test_openapi_lists_the_resources(api_as: Any) -> None:
+    paths = api_as("shinjuku-shunin").get(f"{API}/openapi.json").json()["paths"]
     for p in (
         "/api/v1/meetings",
         "/api/v1/meetings/{meeting_id}",

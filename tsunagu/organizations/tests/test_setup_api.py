@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from io import StringIO
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, hotp_value
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -42,20 +40,8 @@ def _code(secret: str) -> str:
 
 
 @pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    """bearer("site-kanri") → a client sending a token issued the way operators issue one."""
-
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
-
-
-@pytest.fixture
-def admin(bearer: Callable[[str], Client]) -> Client:
-    return bearer(ADMIN)
+def admin(api_as: Callable[[str], Client]) -> Client:
+    return api_as(ADMIN)
 
 
 def _send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
@@ -378,9 +364,9 @@ def test_the_system_admin_cannot_disable_itself_or_change_its_own_roles(admin: C
 
 @pytest.mark.parametrize("username", ["shinjuku-center", "shinjuku-soudan", "hasuda-jichitai"])
 def test_every_other_role_is_refused_every_operation_and_each_refusal_is_audited(
-    bearer: Callable[[str], Client], username: str
+    api_as: Callable[[str], Client], username: str
 ) -> None:
-    client = bearer(username)
+    client = api_as(username)
     Prefecture.objects.update(in_use=False)  # so that a PATCH that got through would show
     muni = Municipality.objects.get(code="131041")
     agency = Agency.objects.get(name__contains="新宿")

@@ -4,13 +4,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from tsunagu.cases.tests.helpers import consent_values, open_case
@@ -37,16 +33,6 @@ def _form(notice: PrivacyNotice, **overrides: Any) -> dict[str, Any]:
         "version": notice.lock_version,
     }
     return data | overrides
-
-
-@pytest.fixture
-def bearer(demo: Any) -> Callable[[str], Client]:
-    def make(username: str) -> Client:
-        out = StringIO()
-        call_command("issue_api_token", username, stdout=out)
-        return Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
-
-    return make
 
 
 def test_write_review_and_publish_on_the_screens(login: Any, staff: Any) -> None:
@@ -147,8 +133,8 @@ def test_query_budgets(login: Any, staff: Any, django_assert_max_num_queries: An
         assert client.get(f"/privacy/notices/{draft.pk}/").status_code == 200  # type: ignore[union-attr]
 
 
-def test_api_drafts_patch_and_publish(bearer: Any, staff: Any) -> None:
-    client = bearer("shinjuku-privacy")
+def test_api_drafts_patch_and_publish(api_as: Any, staff: Any) -> None:
+    client = api_as("shinjuku-privacy")
     listed = client.get(f"{API}/privacy-notices")
     assert listed.status_code == 200 and listed.json()[0]["number"] == 1
     created = client.post(
@@ -185,16 +171,16 @@ def test_api_drafts_patch_and_publish(bearer: Any, staff: Any) -> None:
         url, json.dumps({"title": "x", "version": done.json()["version"]}), content_type="application/json"
     )
     assert again.status_code == 422
-    assert bearer("hasuda-privacy").get(url).status_code == 404
+    assert api_as("hasuda-privacy").get(url).status_code == 404
     assert (
-        bearer("shinjuku-soudan")
+        api_as("shinjuku-soudan")
         .post(f"{API}/privacy-notices", "{}", content_type="application/json")
         .status_code
         == 403
     )
-    center = bearer("shinjuku-center").post(f"{API}/privacy-notices", "{}", content_type="application/json")
+    center = api_as("shinjuku-center").post(f"{API}/privacy-notices", "{}", content_type="application/json")
     assert center.status_code == 201
-    refused = bearer("shinjuku-center").post(
+    refused = api_as("shinjuku-center").post(
         f"{API}/privacy-notices/{center.json()['id']}/publish",
         json.dumps({"effective_from": TODAY().isoformat(), "version": 1}),
         content_type="application/json",
