@@ -52,6 +52,16 @@ def require_import_of(actor: User, kind: str) -> None:
             deny(actor, permission=Permission.IMPORT_RUN, reason="no_agency", kind=kind)
 
 
+def import_kinds_for(user: User) -> list[tuple[str, str]]:
+    """The kinds ``require_import_of`` lets ``user`` run (the choices offered): a centre's staff
+    every kind but the 基準額表, the 自治体担当者 only the 基準額表."""
+    if user.agency_id and user.can(Permission.IMPORT_RUN):
+        return [(k.value, k.label) for k in ImportKind if k != ImportKind.HOUSING_RULES]
+    if user.municipality_id and not user.agency_id and user.can(Permission.RULES_EDIT):
+        return [(ImportKind.HOUSING_RULES.value, ImportKind.HOUSING_RULES.label)]
+    return []
+
+
 def _require_job(actor: User, job: ImportJob) -> None:
     require_import_of(actor, job.kind)
     if job.agency_id:

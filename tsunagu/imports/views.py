@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from tsunagu.core.audit import audit_record
 from tsunagu.core.models import AuditAction
 from tsunagu.core.spreadsheet import csv_writer
-from tsunagu.organizations.guards import permission_required
+from tsunagu.organizations.guards import AccessDenied, permission_required
 from tsunagu.organizations.roles import Permission
 from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 
@@ -37,14 +37,6 @@ def _user(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
-def _kinds(user: User) -> list[tuple[str, str]]:
-    if user.agency_id and user.can(Permission.IMPORT_RUN):
-        return [(k.value, k.label) for k in ImportKind if k != ImportKind.HOUSING_RULES]
-    if user.municipality_id and user.can(Permission.RULES_EDIT):
-        return [(ImportKind.HOUSING_RULES.value, ImportKind.HOUSING_RULES.label)]
-    return []
-
-
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
     job = selectors.import_job_get_for_user(user=_user(request), job_id=job_id)
     services.require_import_of(_user(request), job.kind)
@@ -54,7 +46,7 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
 @view_required
 def import_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    kinds = _kinds(user)
+    kinds = services.import_kinds_for(user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -177,8 +169,12 @@ def job_report_csv(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @view_required
 def template_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    if kind not in dict(_kinds(_user(request))):
+    if kind not in ImportKind.values:
         raise Http404(NOT_FOUND_MESSAGE)
+    try:
+        services.require_import_of(_user(request), kind)  # the one rule; the refusal is audited
+    except AccessDenied:
+        raise Http404(NOT_FOUND_MESSAGE) from None  # a kind not offered to this account: not found
     if fmt == "xlsx":
         body = template_xlsx(kind)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
