@@ -182,6 +182,11 @@ class Intake(VersionedModel):
     main_topic = models.CharField("最も困っていること（◎）", max_length=40, blank=True)
     chief_complaint = models.TextField("主訴", blank=True)
     urgency_flags = models.JSONField("緊急性", default=list, blank=True)
+    # B票 (staff add by asking): the situation at 受付, codes of the 区分マスタ lists named.
+    work_status = models.CharField("仕事", max_length=40, blank=True)  # CodeList.WORK_STATUS
+    housing_type = models.CharField("住居", max_length=40, blank=True)  # CodeList.HOUSING_TYPE
+    health_insurance = models.CharField("健康保険", max_length=40, blank=True)  # CodeList.HEALTH_INSURANCE
+    pension_status = models.CharField("年金", max_length=40, blank=True)  # CodeList.PENSION_STATUS
     screening_outcome = models.CharField(
         "スクリーニング結果", max_length=16, choices=ScreeningOutcome.choices, blank=True
     )
@@ -293,6 +298,66 @@ class Urgency(models.TextChoices):
     LOW = "low", "低"
 
 
+class CertificateKind(models.TextChoices):
+    """障害者手帳の種類 (身体障害者福祉法・精神保健福祉法; 療育手帳は都道府県の制度)."""
+
+    PHYSICAL = "physical", "身体障害者手帳"
+    INTELLECTUAL = "intellectual", "療育手帳"
+    MENTAL = "mental", "精神障害者保健福祉手帳"
+
+
+# The grades a 手帳 of each kind can have: 身体 1〜6級 (身体障害者福祉法施行規則 別表第5号), 精神 1〜3級
+# (精神保健福祉法施行令 第6条), 療育 by the prefecture's own scheme (A・B, A1〜B2, 東京都の愛の手帳 1〜4度).
+CERTIFICATE_GRADES: dict[str, tuple[tuple[str, str], ...]] = {
+    CertificateKind.PHYSICAL: tuple((str(n), f"{n}級") for n in range(1, 7)),
+    CertificateKind.INTELLECTUAL: (
+        ("A", "A"),
+        ("A1", "A1"),
+        ("A2", "A2"),
+        ("B", "B"),
+        ("B1", "B1"),
+        ("B2", "B2"),
+        *((f"{n}do", f"{n}度") for n in range(1, 5)),
+    ),
+    CertificateKind.MENTAL: tuple((str(n), f"{n}級") for n in range(1, 4)),
+}
+
+
+def certificate_grade_label(kind: str, grade: str) -> str:
+    return dict(CERTIFICATE_GRADES.get(kind, ())).get(grade, grade)
+
+
+# --- 収入・資産・債務: the same categories as the 家計改善支援's 家計表 and 債務 (programs re-exports them) --
+
+
+class IncomeCategory(models.TextChoices):
+    SALARY = "salary", "給与"
+    PENSION = "pension", "年金"
+    ALLOWANCE = "allowance", "手当（児童手当等）"
+    OTHER_BENEFIT = "other_benefit", "生活保護以外の給付"
+    SUPPORT = "support", "仕送り"
+    OTHER_INCOME = "other_income", "その他の収入"
+
+
+class DebtKind(models.TextChoices):
+    TAX = "tax", "税"
+    RENT = "rent", "家賃"
+    UTILITY = "utility", "公共料金"
+    LOAN = "loan", "借入"
+    OTHER = "other", "その他"
+
+
+class PublicBenefitKind(models.TextChoices):
+    PENSION = "pension", "年金"
+    ALLOWANCE = "allowance", "手当"
+    UNEMPLOYMENT = "unemployment", "雇用保険"
+
+
+# The sections whose free text came before their structured items (健康・障害, 就労, 収入・資産・債務,
+# 公的給付): migration 0011 moved their text to ``Assessment.legacy``, shown as 「旧記録」 beside the items.
+STRUCTURED_SECTIONS: tuple[str, ...] = ("health", "work", "finances", "public_benefits")
+
+
 class Assessment(ProcessRecord):
     """インテーク・アセスメントシート. Each save makes a new version (``number``); none is edited in place.
 
@@ -308,6 +373,19 @@ class Assessment(ProcessRecord):
         "障害者手帳", max_length=16, choices=DisabilityCertificate.choices, blank=True
     )
     issues = models.JSONField("抱える課題", default=list, blank=True)
+    certificate_kind = models.CharField(
+        "手帳の種類", max_length=16, choices=CertificateKind.choices, blank=True
+    )
+    certificate_grade = models.CharField("手帳の等級・程度", max_length=8, blank=True)
+    outpatient = models.BooleanField("通院", null=True, blank=True)
+    outpatient_note = models.CharField("通院先・頻度", max_length=200, blank=True)
+    medication = models.BooleanField("服薬", null=True, blank=True)
+    medication_note = models.CharField("服薬の内容", max_length=200, blank=True)
+    work_status = models.CharField("就労の現状", max_length=40, blank=True)  # CodeList.WORK_STATUS
+    qualifications = models.TextField("資格・免許", blank=True)
+    savings = models.PositiveBigIntegerField("預貯金・現金（円）", null=True, blank=True)
+    monthly_rent = models.PositiveIntegerField("家賃月額（円）", null=True, blank=True)
+    legacy = models.JSONField("旧記録", default=dict, blank=True)
     strengths = models.TextField("本人の強み", blank=True)
     wishes = models.TextField("本人の意向", blank=True)
     urgency = models.CharField("緊急性", max_length=16, choices=Urgency.choices, blank=True)
@@ -341,6 +419,100 @@ class Assessment(ProcessRecord):
 
     def __str__(self) -> str:
         return f"アセスメント（第{self.number}回・{wareki(self.assessed_on)}）"
+
+    @property
+    def certificate_grade_label(self) -> str:
+        return certificate_grade_label(self.certificate_kind, self.certificate_grade)
+
+
+class AssessmentJob(models.Model):
+    """職歴 (one row per job), newest first as the caseworker orders them."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="jobs")
+    order = models.PositiveIntegerField("順番", default=0)
+    period = models.CharField("期間", max_length=60, blank=True)
+    employment_type = models.CharField("雇用形態", max_length=40, blank=True)  # CodeList.WORK_STATUS
+    work = models.CharField("勤務先・仕事の内容", max_length=200)
+    reason_left = models.CharField("離職の理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "職歴"
+        verbose_name_plural = "職歴"
+        ordering = ["assessment", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.work
+
+
+class AssessmentIncome(models.Model):
+    """月収 by source (the 家計表's income categories)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="incomes")
+    category = models.CharField("収入の種類", max_length=20, choices=IncomeCategory.choices)
+    amount = models.PositiveIntegerField("月額（円）")
+
+    class Meta:
+        verbose_name = "月収（収入の種類ごと）"
+        verbose_name_plural = "月収（収入の種類ごと）"
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "category"], name="assessment_income_unique"),
+            models.CheckConstraint(
+                condition=Q(category__in=IncomeCategory.values), name="assessment_income_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="assessment_income_nonnegative",
+                violation_error_message="金額は0円以上の整数で入力してください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.amount:,}円"
+
+
+class AssessmentDebt(models.Model):
+    """債務・滞納 by creditor type (the 家計改善支援's 債務 kinds)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="debts")
+    kind = models.CharField("債権者の種類", max_length=16, choices=DebtKind.choices)
+    creditor = models.CharField("債権者・滞納先", max_length=200, blank=True)
+    amount = models.PositiveBigIntegerField("残額（円）")
+    monthly_repayment = models.PositiveIntegerField("月々の返済・分納額（円）", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "債務・滞納（アセスメント）"
+        verbose_name_plural = "債務・滞納（アセスメント）"
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DebtKind.values), name="assessment_debt_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:,}円"
+
+
+class AssessmentBenefit(models.Model):
+    """公的給付: 年金, 手当, 雇用保険 with the monthly amount and the end date."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="benefits")
+    kind = models.CharField("給付の種類", max_length=16, choices=PublicBenefitKind.choices)
+    name = models.CharField("名称", max_length=100, blank=True)
+    monthly_amount = models.PositiveIntegerField("月額（円）", null=True, blank=True)
+    ends_on = models.DateField("終了日（予定）", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公的給付"
+        verbose_name_plural = "公的給付"
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=PublicBenefitKind.values), name="assessment_benefit_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
 
 
 ASSESSMENT_SECTIONS: tuple[tuple[str, str], ...] = (

@@ -74,6 +74,14 @@ CODE_USAGES: dict[str, list[Usage]] = {
         Usage("cases.Case", "closure_reason", "value"),
     ],
     CodeList.CONTACT_METHOD: [Usage("persons.Person", "contact_method", "value")],
+    CodeList.WORK_STATUS: [
+        Usage("cases.Intake", "work_status", "value", "case__municipality_id"),
+        Usage("cases.Assessment", "work_status", "value"),
+        Usage("cases.AssessmentJob", "employment_type", "value", "assessment__municipality_id"),
+    ],
+    CodeList.HOUSING_TYPE: [Usage("cases.Intake", "housing_type", "value", "case__municipality_id")],
+    CodeList.HEALTH_INSURANCE: [Usage("cases.Intake", "health_insurance", "value", "case__municipality_id")],
+    CodeList.PENSION_STATUS: [Usage("cases.Intake", "pension_status", "value", "case__municipality_id")],
 }
 
 # Lists the statistics count by code (``statistics/indicators.py``): an own code of these lists must
@@ -84,6 +92,8 @@ COUNTED_LISTS: frozenset[str] = frozenset(
         CodeList.CONSULTATION_TOPIC,
         CodeList.ASSESSMENT_ISSUE,
         CodeList.CLOSURE_REASON,
+        CodeList.WORK_STATUS,
+        CodeList.HOUSING_TYPE,
     }
 )
 

@@ -1,5 +1,6 @@
 """Default category lists (区分マスタ), after the 自立相談支援機関使用標準様式
-(アセスメントシート・プランシート等帳票類 記入要綱). Each list is configurable: these are only defaults."""
+(アセスメントシート・プランシート等帳票類 記入要綱); the 申込票 B票 lists (仕事, 住居, 健康保険, 年金) follow
+the B票 of 様式(案)(一括掲載). Each list is configurable: these are only defaults."""
 
 DEFAULT_CODES: dict[str, list[tuple[str, str]]] = {
     "consultation_method": [
@@ -152,5 +153,37 @@ DEFAULT_CODES: dict[str, list[tuple[str, str]]] = {
         ("letter", "郵便"),
         ("visit", "訪問"),
         ("via_agency", "関係機関経由"),
+    ],
+    "work_status": [
+        ("regular", "正社員・公務員"),
+        ("non_regular", "臨時・パート・アルバイト・派遣"),
+        ("self_employed", "自営業・家族従業者・内職"),
+        ("pension_life", "年金生活"),
+        ("unemployed", "失業・休職中"),
+        ("student", "学生"),
+        ("other", "その他"),
+    ],
+    "housing_type": [
+        ("owned", "持家"),
+        ("rented", "借家"),
+        ("public_housing", "公営住宅"),
+        ("company_housing", "会社寮・借上げ住宅"),
+        ("facility", "施設"),
+        ("homeless", "野宿"),
+        ("other", "その他"),
+    ],
+    "health_insurance": [
+        ("employee", "社会保険"),
+        ("national", "国民健康保険"),
+        ("late_elderly", "後期高齢者医療"),
+        ("medical_assistance", "生活保護（医療扶助）"),
+        ("uninsured", "無保険"),
+        ("unknown", "不明"),
+    ],
+    "pension_status": [
+        ("receiving", "受給中"),
+        ("enrolled", "加入"),
+        ("not_enrolled", "未加入"),
+        ("unknown", "不明"),
     ],
 }

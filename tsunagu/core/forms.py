@@ -1,4 +1,4 @@
-"""Form fields shared by every app: Japanese dates and code-list choices.
+"""Form fields shared by every app: Japanese dates, amounts in yen and code-list choices.
 
 Every date and date-time a form asks for is typed in 和暦 (令和8年12月3日, R8.12.3, R8/12/3) or
 西暦 (2026-12-03), or picked from the browser's calendar beside the text box (``static/js/app.js``
@@ -8,6 +8,8 @@ plain ``forms.DateField`` / ``forms.DateTimeField`` (``core/tests/test_japanese_
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +106,80 @@ class JapaneseDateTimeField(JapaneseDateField):
     def parse(self, value: str) -> Any:
         naive = parse_datetime(value)
         return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+
+# --- 金額 (円) ----------------------------------------------------------------------------------------
+
+MAX_MONTHLY_YEN = 99_999_999
+_YEN_RE = re.compile(r"^[0-9]+$")
+_MAN_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)万(?:([0-9]+))?$")
+
+
+class YenError(ValueError):
+    """An amount that cannot be read as integer yen; ``code`` names why."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_yen(value: Any, *, maximum: int = MAX_MONTHLY_YEN) -> int | None:
+    """Integer yen from what staff type: 84,000 / ８４，０００ / 84000円 / 12万円 / 12.5万 / 12万5000円.
+
+    Empty → None. A negative amount, a fraction of a yen or an amount above ``maximum`` is refused
+    with a Japanese message (``YenError``) the form shows beside the field.
+    """
+    if isinstance(value, bool):
+        raise YenError("円単位の整数で入力してください（例：84,000、12万円）。", "invalid")
+    if isinstance(value, int):
+        n = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value or "")).strip()
+        text = re.sub(r"[,\s]", "", text).removesuffix("円")
+        if not text:
+            return None
+        if text[0] in "-−ー－":
+            raise YenError("負の金額は入力できません。", "negative")
+        man = _MAN_RE.match(text)
+        if man:
+            whole, rest = man.group(1), man.group(2)
+            tenths = whole.split(".")[1] if "." in whole else ""
+            if len(tenths) > 4:
+                raise YenError("「万円」の小数は1円単位までにしてください（例：12.5万円）。", "invalid")
+            n = int(whole.split(".")[0]) * 10_000 + int((tenths or "0").ljust(4, "0"))
+            if rest:
+                if len(rest) > 4 or tenths:
+                    raise YenError("「12万5000円」のように、万の下は4桁までで入力してください。", "invalid")
+                n += int(rest)
+        elif _YEN_RE.match(text):
+            n = int(text)
+        else:
+            raise YenError(
+                "円単位の整数で入力してください（例：84,000、12万円）。小数は使えません。", "invalid"
+            )
+    if n < 0:
+        raise YenError("負の金額は入力できません。", "negative")
+    if n > maximum:
+        raise YenError(f"金額が大きすぎます（{maximum:,}円まで）。桁を確認してください。", "max")
+    return n
+
+
+class YenField(forms.CharField):
+    """Integer yen (``parse_yen``): commas, spaces, 全角 digits, 円 and 万円 are accepted."""
+
+    def __init__(self, *args: Any, maximum: int = MAX_MONTHLY_YEN, **kwargs: Any) -> None:
+        self.maximum = maximum
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return parse_yen(value, maximum=self.maximum)
+        except YenError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
 
 
 def apply_service_errors(form: forms.Form, error: Any) -> None:

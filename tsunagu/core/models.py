@@ -154,6 +154,10 @@ class CodeList(models.TextChoices):
     CHANGE_ITEM = "change_item", "本人の変化"
     CLOSURE_REASON = "closure_reason", "終結理由"
     CONTACT_METHOD = "contact_method", "希望する連絡方法"
+    WORK_STATUS = "work_status", "仕事（申込票B票・就労の現状）"
+    HOUSING_TYPE = "housing_type", "住居（申込票B票）"
+    HEALTH_INSURANCE = "health_insurance", "健康保険"
+    PENSION_STATUS = "pension_status", "年金"
 
 
 class CodeItem(models.Model):

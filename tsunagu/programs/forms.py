@@ -1,12 +1,11 @@
 """Forms of the 住居確保給付金 screens: input parsing only (the rules live in validation/services).
 
-Yen fields accept what staff type — 84,000 / ８４０００ / 84000円 — and refuse decimals and negative
+Yen fields (``core.forms.YenField``) accept what staff type — 84,000 / ８４０００ / 84000円 / 8.4万円 — and refuse decimals and negative
 amounts with a Japanese message; dates accept 和暦 or 西暦; months accept 令和8年1月 / 2026-01.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 import uuid
 from datetime import date
@@ -16,7 +15,7 @@ from django import forms
 
 from tsunagu.cases.models import Case, SupportPlan
 from tsunagu.core.dates import WarekiParseError, parse_date, wareki
-from tsunagu.core.forms import JapaneseDateField, JapaneseDateInput
+from tsunagu.core.forms import JapaneseDateField, JapaneseDateInput, YenField
 
 from . import housing_rules as hr
 from .models import (
@@ -38,39 +37,9 @@ from .models import (
     StopReason,
     TrainingType,
 )
-from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD, MAX_MONTHLY_YEN
+from .validation import MAX_ASSET_YEN, MAX_HOUSEHOLD
 
 YES_NO = [("yes", "はい"), ("no", "いいえ")]
-_YEN_RE = re.compile(r"^[0-9]+$")
-
-
-class YenField(forms.CharField):
-    """Integer yen. Commas, spaces, 全角 digits and a trailing 円 are accepted."""
-
-    def __init__(self, *args: Any, maximum: int = MAX_MONTHLY_YEN, **kwargs: Any) -> None:
-        self.maximum = maximum
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return value
-        text = unicodedata.normalize("NFKC", str(value or "")).strip()
-        text = text.replace(",", "").replace(" ", "").removesuffix("円")
-        if not text:
-            return None
-        if text.startswith("-") or text.startswith("−"):
-            raise forms.ValidationError("負の金額は入力できません。", code="negative")
-        if not _YEN_RE.match(text):
-            raise forms.ValidationError(
-                "円単位の整数で入力してください（例：84,000）。小数は使えません。", code="invalid"
-            )
-        n = int(text)
-        if n > self.maximum:
-            raise forms.ValidationError(
-                f"金額が大きすぎます（{self.maximum:,}円まで）。桁を確認してください。", code="max"
-            )
-        return n
 
 
 class MonthInput(JapaneseDateInput):

@@ -26,11 +26,16 @@ def test_core_migrations_import_no_application_code() -> None:
 
 
 def test_the_seeded_defaults_are_the_applications_defaults() -> None:
-    """The migration's literal copy seeds codes that ``ensure_default_codes`` also knows."""
-    namespace: dict[str, object] = {}
-    source = (MIGRATIONS / "0005_seed_default_codes.py").read_text(encoding="utf-8")
-    exec(compile(source, "0005_seed_default_codes.py", "exec"), namespace)  # noqa: S102 - our own file
-    seeded = namespace["DEFAULT_CODES"]
-    assert isinstance(seeded, dict)
-    for list_key, items in seeded.items():
-        assert set(items) <= set(default_codes.DEFAULT_CODES[list_key]), list_key
+    """Each migration's literal copy seeds codes that ``ensure_default_codes`` also knows."""
+    seeding = ("0005_seed_default_codes.py", "0013_seed_intake_b_codes.py")
+    seeded_lists: set[str] = set()
+    for name in seeding:
+        namespace: dict[str, object] = {}
+        source = (MIGRATIONS / name).read_text(encoding="utf-8")
+        exec(compile(source, name, "exec"), namespace)  # noqa: S102 - our own file
+        seeded = namespace["DEFAULT_CODES"]
+        assert isinstance(seeded, dict)
+        for list_key, items in seeded.items():
+            assert set(items) <= set(default_codes.DEFAULT_CODES[list_key]), (name, list_key)
+        seeded_lists |= set(seeded)
+    assert seeded_lists == set(default_codes.DEFAULT_CODES)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from tsunagu.cases.models import Case
+from tsunagu.cases.models import Case, DebtKind, IncomeCategory  # shared with the assessment
 from tsunagu.core.dates import wareki
 from tsunagu.organizations.models import Agency, Municipality
 
@@ -20,15 +20,6 @@ class BudgetLineKind(models.TextChoices):
     EXPENSE = "expense", "支出"
 
 
-class IncomeCategory(models.TextChoices):
-    SALARY = "salary", "給与"
-    PENSION = "pension", "年金"
-    ALLOWANCE = "allowance", "手当（児童手当等）"
-    OTHER_BENEFIT = "other_benefit", "生活保護以外の給付"
-    SUPPORT = "support", "仕送り"
-    OTHER_INCOME = "other_income", "その他の収入"
-
-
 class ExpenseCategory(models.TextChoices):
     HOUSING = "housing", "住居費"
     FOOD = "food", "食費"
@@ -39,14 +30,6 @@ class ExpenseCategory(models.TextChoices):
     MEDICAL = "medical", "医療費"
     LOAN_REPAYMENT = "loan_repayment", "借入返済"
     OTHER_EXPENSE = "other_expense", "その他"
-
-
-class DebtKind(models.TextChoices):
-    TAX = "tax", "税"
-    RENT = "rent", "家賃"
-    UTILITY = "utility", "公共料金"
-    LOAN = "loan", "借入"
-    OTHER = "other", "その他"
 
 
 class DebtStatus(models.TextChoices):
