@@ -41,7 +41,7 @@ class IntakeForm(forms.Form):
     housing_type = forms.ChoiceField(
         label="住居",
         required=False,
-        help_text="登録済みの方は、住まいの状況から同じ区分を初期値にしています。",
+        help_text="初期値は住まいの状況の同じ区分です（ここで新しく登録する方は、空欄のまま保存すると住まいの状況から補います）。",
     )
     health_insurance = forms.ChoiceField(label="健康保険", required=False)
     pension_status = forms.ChoiceField(label="年金", required=False)
@@ -173,6 +173,7 @@ class IntakeEditForm(IntakeForm):
         super().__init__(*args, **kwargs)
         del self.fields["submission_token"]
         del self.fields["second_case_reason"]
+        self.fields["housing_type"].help_text = ""  # the initial value is the 申込票's own
 
 
 class CaseFilterForm(forms.Form):
