@@ -141,7 +141,7 @@ def test_a_code_not_in_the_list_is_shown_beside_the_field_and_the_rest_stays(log
     assert response.status_code == 200
     assert (Case.objects.count(), Intake.objects.count()) == before
     page = elements(response)
-    assert "id_intake-health_insurance_error" in page.text_by_id
+    assert "正しく選択してください" in page.text_by_id["id_intake-health_insurance_error"]
     assert page.by_id["id_intake-health_insurance"].get("aria-invalid") == "true"
     body = response.content.decode()
     assert '<option value="non_regular" selected>' in body and '<option value="enrolled" selected>' in body
