@@ -10,6 +10,7 @@ from tsunagu.core.codes import code_choices
 from tsunagu.core.forms import JapaneseDateField, JapaneseDateTimeField
 from tsunagu.core.models import CodeList
 
+from .intake_sheet import B_SHEET_FIELDS, B_SHEET_LISTS
 from .models import CaseState, ScreeningOutcome
 
 
@@ -35,6 +36,15 @@ class IntakeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    # 申込票 B票 (staff add by asking): codes of the 区分マスタ lists of ``intake_sheet.B_SHEET_LISTS``.
+    work_status = forms.ChoiceField(label="仕事", required=False)
+    housing_type = forms.ChoiceField(
+        label="住居",
+        required=False,
+        help_text="初期値は住まいの状況の同じ区分です（ここで新しく登録する方は、空欄のまま保存すると住まいの状況から補います）。",
+    )
+    health_insurance = forms.ChoiceField(label="健康保険", required=False)
+    pension_status = forms.ChoiceField(label="年金", required=False)
     screening_outcome = forms.ChoiceField(
         label="スクリーニング結果", widget=forms.RadioSelect, required=False
     )
@@ -67,6 +77,7 @@ class IntakeForm(forms.Form):
         "chief_complaint",
         "urgency_flags",
     )
+    B_SHEET_FIELDS = B_SHEET_FIELDS
     SCREENING_FIELDS = ("screening_outcome", "screening_referral_to", "screening_note")
     APPLICATION_FIELDS = ("applied_on",)
 
@@ -76,6 +87,10 @@ class IntakeForm(forms.Form):
     @property
     def content_fields(self) -> list[Any]:
         return self._section(self.CONTENT_FIELDS)
+
+    @property
+    def b_sheet_fields(self) -> list[Any]:
+        return self._section(self.B_SHEET_FIELDS)
 
     @property
     def screening_fields(self) -> list[Any]:
@@ -112,6 +127,11 @@ class IntakeForm(forms.Form):
         f["urgency_flags"].choices = code_choices(  # type: ignore[attr-defined]
             CodeList.URGENCY_FLAG, municipality, keep=keep.get("urgency_flags")
         )
+        for name, lst in B_SHEET_LISTS.items():
+            f[name].choices = [  # type: ignore[attr-defined]
+                ("", "（未記入）"),
+                *code_choices(lst, municipality, keep=keep.get(name)),
+            ]
         f["screening_outcome"].choices = ScreeningOutcome.choices  # type: ignore[attr-defined]
         f["screening_referral_to"].choices = [  # type: ignore[attr-defined]
             ("", "（なし）"),
@@ -134,6 +154,7 @@ class IntakeForm(forms.Form):
                 data,
                 partner_queryset=self.fields["referring_partner"].queryset,  # type: ignore[attr-defined]
                 municipality=self.municipality,
+                keep=self.initial,  # what the choices kept on offer (a correction's stored codes)
             )  # type: ignore[attr-defined]
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
@@ -152,6 +173,7 @@ class IntakeEditForm(IntakeForm):
         super().__init__(*args, **kwargs)
         del self.fields["submission_token"]
         del self.fields["second_case_reason"]
+        self.fields["housing_type"].help_text = ""  # the initial value is the 申込票's own
 
 
 class CaseFilterForm(forms.Form):

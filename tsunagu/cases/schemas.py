@@ -145,6 +145,21 @@ class IntakeIn(Schema):
     main_topic: str = ""
     chief_complaint: str = ""
     urgency_flags: list[str] = []
+    work_status: str = Field(
+        "",
+        description="申込票B票「仕事」：区分マスタ「仕事（申込票B票・就労の現状）」（work_status）のコード。空欄は未記入",
+    )
+    housing_type: str = Field(
+        "",
+        description="申込票B票「住居」：区分マスタ「住居（申込票B票）」（housing_type）のコード。空欄は未記入のまま（住まいの状況から補うのは受付画面の初期値だけ）",
+    )
+    health_insurance: str = Field(
+        "",
+        description="申込票B票「健康保険」：区分マスタ「健康保険」（health_insurance）のコード。空欄は未記入",
+    )
+    pension_status: str = Field(
+        "", description="申込票B票「年金」：区分マスタ「年金」（pension_status）のコード。空欄は未記入"
+    )
     screening_outcome: str = ""
     screening_referral_to: str = ""
     screening_note: str = ""
@@ -187,6 +202,21 @@ class IntakeOut(Schema):
     main_topic: str
     chief_complaint: str
     urgency_flags: list[str]
+    work_status: str = Field(
+        ...,
+        description="申込票B票「仕事」：区分マスタ「仕事（申込票B票・就労の現状）」（work_status）のコード。空欄は未記入",
+    )
+    housing_type: str = Field(
+        ...,
+        description="申込票B票「住居」：区分マスタ「住居（申込票B票）」（housing_type）のコード。空欄は未記入",
+    )
+    health_insurance: str = Field(
+        ...,
+        description="申込票B票「健康保険」：区分マスタ「健康保険」（health_insurance）のコード。空欄は未記入",
+    )
+    pension_status: str = Field(
+        ..., description="申込票B票「年金」：区分マスタ「年金」（pension_status）のコード。空欄は未記入"
+    )
     screening_outcome: str
     screening_referral_to: str
     screening_note: str
@@ -211,6 +241,21 @@ class IntakePatchIn(Schema):
     main_topic: str | None = None
     chief_complaint: str | None = None
     urgency_flags: list[str] | None = None
+    work_status: str | None = Field(
+        None,
+        description="申込票B票「仕事」：区分マスタ「仕事（申込票B票・就労の現状）」（work_status）のコード。空欄は未記入",
+    )
+    housing_type: str | None = Field(
+        None,
+        description="申込票B票「住居」：区分マスタ「住居（申込票B票）」（housing_type）のコード。空欄は未記入",
+    )
+    health_insurance: str | None = Field(
+        None,
+        description="申込票B票「健康保険」：区分マスタ「健康保険」（health_insurance）のコード。空欄は未記入",
+    )
+    pension_status: str | None = Field(
+        None, description="申込票B票「年金」：区分マスタ「年金」（pension_status）のコード。空欄は未記入"
+    )
     screening_outcome: str | None = None
     screening_referral_to: str | None = None
     screening_note: str | None = None

@@ -40,6 +40,7 @@ from tsunagu.privacy.services import consent_give
 from tsunagu.privacy.validation import validate_consent_values
 
 from . import hub
+from .intake_sheet import B_SHEET_FIELDS, B_SHEET_LISTS, housing_type_from_status
 from .models import (
     INTAKE_SCOPE,
     UNFINISHED_STATES,
@@ -98,6 +99,7 @@ INTAKE_FIELDS = (
     "main_topic",
     "chief_complaint",
     "urgency_flags",
+    *B_SHEET_FIELDS,  # 申込票 B票: 仕事, 住居, 健康保険, 年金 (intake_sheet.py)
     "screening_outcome",
     "screening_referral_to",
     "screening_note",
@@ -106,7 +108,15 @@ INTAKE_FIELDS = (
 
 
 # The 申込票 fields that store a 区分マスタ code (kept valid for a correction when retired since).
-INTAKE_CODE_FIELDS = ("method", "consulter_type", "route", "topics", "urgency_flags", "screening_referral_to")
+INTAKE_CODE_FIELDS = (
+    "method",
+    "consulter_type",
+    "route",
+    "topics",
+    "urgency_flags",
+    "screening_referral_to",
+    *B_SHEET_FIELDS,
+)
 
 
 def case_number_allocate(*, agency: Agency, fiscal_year_: int) -> tuple[int, str]:
@@ -180,8 +190,10 @@ def intake_register(
     A repeated submission with the same ``submission_token`` returns the case already created
     (double submit → no duplicate record; ``core.idempotency``, scoped to the account). With
     ``person=None`` the person is registered from ``person_values`` in the same transaction, so
-    nothing is half-saved. The worker who registers it is its worker; naming another member of
-    staff (``assigned_worker``) needs ``case.assign``.
+    nothing is half-saved; a 住居 (B票) left blank for that new person is their 住まいの状況 where
+    the category is the same (``intake_sheet.HOUSING_TYPE_FROM_STATUS``; for a person already
+    registered the screen offers it as the initial value). The worker who registers it is its
+    worker; naming another member of staff (``assigned_worker``) needs ``case.assign``.
     """
     require(actor, Permission.CASE_EDIT)
     if person is not None:
@@ -205,6 +217,11 @@ def intake_register(
         values, partner_queryset=PartnerAgency.objects.in_area_of(agency), municipality=agency.municipality_id
     )
     data = _clean_intake_data(values)
+    if person is None and not data["housing_type"]:
+        # 住居 (B票) of a person registered at this 受付: their 住まいの状況 where it is the same category.
+        data["housing_type"] = housing_type_from_status(
+            (person_values or {}).get("housing_status"), agency.municipality_id
+        )
     urgency_flags: list[str] = data["urgency_flags"]
     received_on = timezone.localtime(data["received_at"]).date()
     fy = fiscal_year(received_on)
@@ -325,6 +342,7 @@ _INTAKE_CODE_LISTS = {
     "main_topic": CodeList.CONSULTATION_TOPIC,
     "urgency_flags": CodeList.URGENCY_FLAG,
     "screening_referral_to": CodeList.SCREENING_REFERRAL,
+    **B_SHEET_LISTS,
 }
 
 
@@ -367,6 +385,7 @@ def _clean_intake_data(values: dict[str, Any]) -> dict[str, Any]:
         "screening_outcome",
         "screening_referral_to",
         "screening_note",
+        *B_SHEET_FIELDS,
     ):
         data[k] = (data.get(k) or "").strip()
     return data

@@ -13,6 +13,7 @@ from tsunagu.core.dates import wareki
 from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency
 
+from .intake_sheet import B_SHEET_LISTS
 from .models import ScreeningOutcome
 
 
@@ -36,6 +37,9 @@ def validate_intake_values(
     }
     for field, lst in checks.items():
         if values.get(field) not in valid_codes(lst, municipality, keep=kept.get(field)):
+            errors[field] = "選択肢から選んでください。"
+    for field, b_list in B_SHEET_LISTS.items():  # 申込票 B票: optional, a code of its list when given
+        if values.get(field) and values[field] not in valid_codes(b_list, municipality, keep=kept.get(field)):
             errors[field] = "選択肢から選んでください。"
     topics = list(values.get("topics") or [])
     if set(topics) - valid_codes(CodeList.CONSULTATION_TOPIC, municipality, keep=kept.get("topics")):

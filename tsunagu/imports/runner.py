@@ -43,6 +43,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from tsunagu.cases.intake_sheet import B_SHEET_FIELDS, B_SHEET_LISTS
 from tsunagu.cases.models import Case, SupportRecord
 from tsunagu.cases.selectors import cases_visible_to
 from tsunagu.cases.services import (
@@ -517,6 +518,7 @@ _CASE_CODE_LISTS = {
     "topics": CodeList.CONSULTATION_TOPIC,
     "method": CodeList.CONSULTATION_METHOD,
     "consulter_type": CodeList.CONSULTER_TYPE,
+    **B_SHEET_LISTS,  # 申込票 B票 (仕事, 住居, 健康保険, 年金): optional, blank stays blank
 }
 _CASE_DEFAULTS = {"method": DEFAULT_INTAKE_METHOD, "consulter_type": DEFAULT_CONSULTER_TYPE}
 
@@ -537,7 +539,7 @@ def _match_case_row(
             if field == "topics":
                 v[field] = codes_of(lookups[field], text, label)
             else:
-                v[field] = code_of(lookups[field], text, label) if text else _CASE_DEFAULTS[field]
+                v[field] = code_of(lookups[field], text, label) if text else _CASE_DEFAULTS.get(field, "")
         except ValueError as exc:
             errors.append(str(exc))
     try:
@@ -653,6 +655,7 @@ def _write_case(actor: User, v: dict[str, Any]) -> models.Model:
         "route": v.get("route"),
         "topics": v.get("topics") or [],
         "chief_complaint": v.get("chief_complaint") or "",
+        **{f: v.get(f) or "" for f in B_SHEET_FIELDS},
     }
     with transaction.atomic():
         try:

@@ -5,7 +5,8 @@ Only the *shape* of a cell is checked here (a date that does not exist, a number
 one, a 団体コード whose check digit is wrong, a required cell left empty); the rules of the
 records themselves are the services' (``person_create``, ``partner_agency_create``,
 ``housing_rule_add``, ``intake_register``, ``record_create``), which every row goes through.
-The 区分マスタ cells of a case (相談経路, 相談したいこと, 相談方法, 相談した人) are read by
+The 区分マスタ cells of a case (相談経路, 相談したいこと, 相談方法, 相談した人, and the 申込票 B票's
+仕事, 住居, 健康保険, 年金) are read by
 ``code_of`` / ``codes_of`` against the municipality's lists (``code_lookup``, from
 ``core.codes.code_choices``: the codes a new entry may choose, by code or label).
 """
@@ -254,6 +255,35 @@ COLUMNS[ImportKind.CASES] = (
         "来談者の氏名",
         aliases=("来談者氏名",),
         help="本人以外が相談したときは必須。",
+    ),
+    # 申込票 B票 (optional): codes of the lists of ``cases.intake_sheet.B_SHEET_LISTS``.
+    Column(
+        "work_status",
+        "仕事",
+        aliases=("就労状況", "仕事の状況", "就労の状況", "職業"),
+        example="臨時・パート・アルバイト・派遣",
+        help="区分マスタ「仕事（申込票B票・就労の現状）」の名前またはコード。空欄可。",
+    ),
+    Column(
+        "housing_type",
+        "住居",
+        aliases=("住居の種類", "住居形態", "住まい"),
+        example="借家",
+        help="区分マスタ「住居（申込票B票）」の名前またはコード。空欄可（空欄のまま記録します）。",
+    ),
+    Column(
+        "health_insurance",
+        "健康保険",
+        aliases=("医療保険", "保険の種類", "健康保険の種類"),
+        example="国民健康保険",
+        help="区分マスタ「健康保険」の名前またはコード。空欄可。",
+    ),
+    Column(
+        "pension_status",
+        "年金",
+        aliases=("年金の状況", "年金加入状況", "年金受給"),
+        example="加入",
+        help="区分マスタ「年金」の名前またはコード。空欄可。",
     ),
     Column(
         "worker",

@@ -1,5 +1,6 @@
 """相談受付: search first, then the 申込票 (person, intake, consent and 利用申込 in one transaction);
-the 申込票 corrected after saving (申込票の訂正, with its version history).
+the 申込票 corrected after saving (申込票の訂正, with its version history). Both show the B票
+(仕事・住居・健康保険・年金) and, read-only, the person's 世帯構成 from the 世帯 records.
 
 One open case per person and agency: a person who already has a case before 終結・中断・取消 is
 shown with that case and 「このケースに記録する」; a second case needs a reason (services).
@@ -28,6 +29,7 @@ from tsunagu.privacy.policies import consent_in_force
 
 from .. import selectors, services
 from ..forms import IntakeEditForm, IntakeForm
+from ..intake_sheet import household_rows, housing_type_from_status
 from ..policies import require_intake_corrector
 from .common import actor, seen_version
 
@@ -99,7 +101,7 @@ def _carried_initial(request: HttpRequest) -> dict[str, Any]:
 def intake_new(request: HttpRequest) -> HttpResponse:
     """相談受付・申込票: person (new or chosen), intake, consent and 利用申込 in one transaction.
 
-    Four sections in the order of the interview (本人 / 相談の内容 / スクリーニング / 同意).
+    Five sections in the order of the interview (本人 / 相談の内容 / B票 / スクリーニング / 同意).
     The consent section is checked only when 「同意を得た」 is ticked, so a duplicate warning or
     another error never brings consent errors the caseworker did not ask for.
     """
@@ -124,11 +126,16 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         person = person_selectors.person_get_for_user(user=user, person_id=data.get("person"))
     open_case = _open_cases(request, [person]).get(person.pk) if person is not None else None
     partners = PartnerAgency.objects.in_area_of(user.agency)
+    municipality = user.agency.municipality_id if user.agency else None
     intake_form = IntakeForm(
         data,
         prefix="intake",
+        # 住居 (B票): the person's 住まいの状況 where the category is the same (intake_sheet.py).
+        initial={"housing_type": housing_type_from_status(person.housing_status, municipality)}
+        if person is not None
+        else None,
         partner_queryset=partners,
-        municipality=user.agency.municipality_id if user.agency else None,
+        municipality=municipality,
     )
     if open_case is None:
         del intake_form.fields["second_case_reason"]
@@ -217,6 +224,12 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             intake_form.section_has_errors(f.CONTENT_FIELDS),
         ),
         (
+            "intake-b-sheet",
+            "B票（聞き取り）",
+            bool(intake_form.is_bound and any(intake_form.data.get(f"intake-{n}") for n in f.B_SHEET_FIELDS)),
+            intake_form.section_has_errors(f.B_SHEET_FIELDS),
+        ),
+        (
             "intake-screening",
             "スクリーニング",
             bool(intake_form.is_bound and intake_form.data.get("intake-screening_outcome")),
@@ -246,6 +259,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             "open_case": open_case,
             "ask_second_reason": "second_case_reason" in intake_form.fields,
             "steps": steps,
+            "household": household_rows(person),
             "draft": draft,
         },
     )
@@ -310,5 +324,6 @@ def intake_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             "stale": stale,
             "stale_rows": stale_rows,
             "history": history_of(intake),
+            "household": household_rows(case.person),
         },
     )

@@ -341,3 +341,56 @@ def test_screen_upload_of_an_excel_records_file(
         "支援経過記録（過去分）の取り込み" in body and "内容が空欄です。" in body and "自宅を訪問した" in body
     )
     assert not SupportRecord.objects.filter(case=case).exists()
+
+
+def test_cases_file_reads_the_b_sheet_columns_by_label_or_code(
+    staff: Callable[[str], Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """申込票 B票 (仕事, 住居, 健康保険, 年金): optional columns, by label or code, written through
+    ``intake_register`` like the screen; a value not in the list is refused beside its row."""
+    actor = staff("shinjuku-center")
+    p1 = new_person(actor, name="票B 一郎", kana="ヒョウビー イチロウ", birth_date=date(1970, 1, 2))
+    p2 = new_person(actor, name="票B 二郎", kana="ヒョウビー ジロウ", birth_date=date(1972, 3, 4))
+    head = "フリガナ,生年月日,相談受付日,相談経路,仕事,住居,健康保険,年金\n"
+    bad = (
+        head
+        + "ヒョウビー イチロウ,1970-01-02,令和7年4月1日,本人自ら,"
+        + "臨時・パート・アルバイト・派遣,借家,国民健康保険,受給中\n"
+        + "ヒョウビー ジロウ,1972-03-04,令和7年4月1日,本人自ら,unemployed,城,,\n"
+    ).encode()
+    refused = _run(
+        django_capture_on_commit_callbacks,
+        actor=actor,
+        kind="cases",
+        file_name="b.csv",
+        data=bad,
+        dry_run=False,
+    )
+    assert refused.status == ImportStatus.REJECTED
+    assert not Case.objects.filter(person__in=[p1, p2]).exists()
+    assert _errors(refused)[2] == []
+    assert _errors(refused)[3] == ["住居「城」は区分マスタにありません。名前またはコードで入力してください。"]
+    good = bad.decode().replace(",城,", ",,").encode()
+    job = _run(
+        django_capture_on_commit_callbacks,
+        actor=actor,
+        kind="cases",
+        file_name="b.csv",
+        data=good,
+        dry_run=False,
+    )
+    assert job.status == ImportStatus.DONE, (job.message, job.report)
+    i1 = Case.objects.get(person=p1).intake
+    assert (i1.work_status, i1.housing_type, i1.health_insurance, i1.pension_status) == (
+        "non_regular",
+        "rented",
+        "national",
+        "receiving",
+    )
+    i2 = Case.objects.get(person=p2).intake
+    assert (i2.work_status, i2.housing_type, i2.health_insurance, i2.pension_status) == (
+        "unemployed",
+        "",
+        "",
+        "",
+    )
