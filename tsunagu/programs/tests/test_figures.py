@@ -283,3 +283,64 @@ def test_api_assessment_figures(assessed: Any, api_as: Any, hasuda_case: Any) ->
     assert (
         api_as("shinjuku-soudan").get(f"/api/v1/cases/{hasuda_case.pk}/assessment-figures").status_code == 404
     )
+
+
+def test_the_case_page_query_count_does_not_grow_with_the_figures(
+    assessed: Any, login: Any, staff: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kakei = staff("shinjuku-kakei")
+    services.budget_sheet_save(
+        actor=kakei, case=assessed, as_of=date(2025, 5, 1), incomes={"salary": 1}, expenses={}
+    )
+    client = login("shinjuku-kakei")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                "家計表とアセスメントの値が異なります"
+                in client.get(f"/cases/{assessed.pk}/").content.decode()
+            )
+        return len(ctx.captured_queries)
+
+    few = count()
+    latest = Assessment.objects.filter(case=assessed).order_by("-number").first()
+    assert latest is not None
+    for category in ("pension", "allowance", "support"):
+        AssessmentIncome.objects.create(assessment=latest, category=category, amount=10_000)
+    for n in range(4):
+        AssessmentDebt.objects.create(assessment=latest, kind="other", creditor=f"債権者{n}", amount=n + 1)
+    services.budget_sheet_save(
+        actor=kakei,
+        case=assessed,
+        as_of=date(2025, 5, 1),
+        incomes={"salary": 1, "pension": 2, "support": 3},
+        expenses={"housing": 4, "food": 5, "medical": 6},
+    )
+    HouseholdMember.objects.create(person=assessed.person, name="山田 次郎", relationship="子")
+    assert count() == few
+
+
+def test_the_budget_page_offers_nothing_to_the_assessment_without_case_edit(
+    assessed: Any, login: Any, staff: Any
+) -> None:
+    from tsunagu.organizations.guards import allowed
+    from tsunagu.organizations.roles import Permission
+
+    services.budget_sheet_save(
+        actor=staff("shinjuku-kakei"),
+        case=assessed,
+        as_of=date(2025, 5, 1),
+        incomes={"salary": 1},
+        expenses={},
+    )
+    found = figures.figures_for(user=staff("shinjuku-soudan"), case=assessed)
+    sheet_ = HouseholdBudgetSheet.objects.get(case=assessed)
+    for username in ("shinjuku-jimu", "shinjuku-kansa"):
+        u = staff(username)
+        assert not allowed(u, Permission.CASE_EDIT)
+        diff = figures.sheet_differences(user=u, figures=found, sheet=sheet_)
+        assert diff and diff.offer_url == ""
+    assert figures.sheet_differences(user=staff("shinjuku-soudan"), figures=found, sheet=sheet_).offer_url
