@@ -16,9 +16,10 @@ from tsunagu.core.bounds import PageNo
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
 
-from . import selectors, services
+from . import figures, selectors, services
 from .models import HousingBenefitApplication, HousingBenefitDecision, ProgramEnrolment, ProgressReport
 from .schemas import (
+    AssessmentFiguresOut,
     BudgetPlanIn,
     BudgetSheetIn,
     DebtIn,
@@ -519,6 +520,18 @@ def budget_out(budget: selectors.HouseholdBudget) -> dict[str, Any]:
             for loan in budget.loans
         ],
     }
+
+
+@other_router.get(
+    "/cases/{case_id}/assessment-figures",
+    response=AssessmentFiguresOut,
+    summary="アセスメントの値（世帯人数・月収・金融資産・家賃・収入の種類ごと・債務）とその出典",
+)
+def assessment_figures_get(request: HttpRequest, case_id: Id) -> dict[str, Any]:
+    """The figures a 住居確保給付金 application or a 家計表 starts from (``programs.figures``)."""
+    guards.require(request.user, Permission.API_USE, via="api")
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    return figures.figures_for(user=request.user, case=case).as_dict()
 
 
 @other_router.get(

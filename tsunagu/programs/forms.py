@@ -387,6 +387,33 @@ class DebtForm(IdempotentForm):
     note = forms.CharField(label="備考", max_length=2000, required=False)
 
 
+class AssessmentDebtsForm(forms.Form):
+    """「アセスメントの債務を債務・滞納に追加」: the assessment's debts not yet recorded, as checkboxes."""
+
+    debts = forms.MultipleChoiceField(
+        label="追加する債務（アセスメントより）", widget=forms.CheckboxSelectMultiple, required=True
+    )
+    status = forms.ChoiceField(
+        label="追加する債務の状況", choices=DebtStatus.choices, initial=DebtStatus.CONSULTING
+    )
+
+    def __init__(self, *args: Any, offered: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered = {str(d.id): d for d in offered}
+        self.fields["debts"].choices = [  # type: ignore[attr-defined]
+            (
+                key,
+                f"{d.kind_label}　{d.creditor or '（債権者未記入）'}　残額 {d.amount:,}円"
+                + (f"（月々 {d.monthly_repayment:,}円）" if d.monthly_repayment else ""),
+            )
+            for key, d in self.offered.items()
+        ]
+        self.fields["debts"].error_messages["required"] = "追加する債務を選んでください。"
+
+    def chosen(self) -> list[Any]:
+        return [self.offered[k] for k in self.cleaned_data["debts"]]
+
+
 class DebtStatusForm(forms.Form):
     debt_id = forms.IntegerField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tsunagu.cases.hub import OpenItem, Section, TimelineEntry
 
+from . import figures
 from . import housing_rules as hr
 from .lookups import report_months_status
 from .models import (
@@ -63,6 +64,17 @@ def _enrolments(case: Case) -> list[ProgramEnrolment]:
     )
 
 
+def _budget_differs(case: Case, user: User, sheet: HouseholdBudgetSheet | None) -> bool:
+    """The latest 家計表's income lines or rent differ from the latest assessment (fixed queries:
+    the sheet's lines, the assessment and its incomes and debts, the 世帯構成 count)."""
+    if sheet is None:
+        return False
+    found = figures.figures_for(user=user, case=case, audit=False)
+    if found.assessment is None:
+        return False
+    return bool(figures.sheet_differences(user=user, figures=found, sheet=sheet))
+
+
 class ProgramsContributor:
     name = "programs"
 
@@ -82,7 +94,7 @@ class ProgramsContributor:
         if budget_visible_to(user, case):
             sheet = HouseholdBudgetSheet.objects.filter(case=case).order_by("-as_of", "-id").first()
             plan = BudgetPlan.objects.filter(case=case).order_by("-made_on", "-id").first()
-            budget = {"sheet": sheet, "plan": plan}
+            budget = {"sheet": sheet, "plan": plan, "differs": _budget_differs(case, user, sheet)}
         return [
             Section(
                 key="programs",

@@ -467,3 +467,46 @@ class LoanIn(Schema):
     idempotency_key: str | None = Field(
         None, max_length=64, description="二重送信防止キー（任意。英数字と _ . : - の8〜64文字）"
     )
+
+
+# --- Figures from the assessment (GET /api/v1/cases/{case_id}/assessment-figures) -----------------
+
+
+class FigureOut(Schema):
+    value: int | None = Field(..., description="値（円・人）。記録に値がなければ null")
+    source: str | None = Field(
+        ..., description="出典（「アセスメント第2版（令和8年11月30日）」「世帯構成」）。値がなければ null"
+    )
+
+
+class IncomeFigureOut(FigureOut):
+    category: str
+    category_ja: str
+
+
+class DebtFigureOut(Schema):
+    kind: str
+    kind_ja: str
+    creditor: str
+    amount: int
+    monthly_repayment: int | None
+    source: str | None
+
+
+class AssessmentRefOut(Schema):
+    id: int
+    number: int
+    assessed_on: date
+
+
+class AssessmentFiguresOut(Schema):
+    case_id: int
+    assessment: AssessmentRefOut | None = Field(
+        ..., description="出典の版（閲覧できる最新の版）。なければ null"
+    )
+    household_size: FigureOut = Field(..., description="世帯人数（本人＋同居の世帯員）")
+    monthly_income: FigureOut = Field(..., description="世帯の月収（アセスメントの月収の合計）")
+    financial_assets: FigureOut = Field(..., description="金融資産（預貯金・現金）")
+    monthly_rent: FigureOut = Field(..., description="家賃月額")
+    incomes: list[IncomeFigureOut] = Field(..., description="月収（収入の種類ごと、家計表と同じ区分）")
+    debts: list[DebtFigureOut] = Field(..., description="債務・滞納（家計改善支援と同じ種類）")

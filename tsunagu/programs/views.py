@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from tsunagu.cases.models import EmploymentOutcome
-from tsunagu.cases.selectors import case_get_for_decision, case_get_for_user
+from tsunagu.cases.selectors import case_get_for_decision, case_get_for_user, cases_visible_to
 from tsunagu.core.dates import add_months
 from tsunagu.core.drafts import form_data
 from tsunagu.core.forms import apply_service_errors
@@ -26,11 +26,12 @@ from tsunagu.organizations import guards
 from tsunagu.organizations.models import Municipality
 from tsunagu.organizations.roles import Permission
 
+from . import figures, selectors, services
 from . import housing_rules as hr
-from . import selectors, services
 from .forms import (
     ApplicationForm,
     AssessForm,
+    AssessmentDebtsForm,
     BudgetPlanForm,
     BudgetSheetForm,
     CertifiedProviderForm,
@@ -56,6 +57,7 @@ from .forms import (
 )
 from .models import (
     ApplicationState,
+    BudgetLineKind,
     CertifiedTrainingProvider,
     DebtStatus,
     EnrolmentProgram,
@@ -125,9 +127,19 @@ def application_new(request: HttpRequest) -> HttpResponse:
     guards.require_any(request.user, Permission.CASE_EDIT, path=request.path)
     cases = selectors.cases_for_application(request.user)
     initial: dict[str, Any] = {"application_date": timezone.localdate(), "type": "rent", "cause": "job_loss"}
-    if request.GET.get("case", "").isdigit():
-        initial["case"] = cases.filter(pk=request.GET["case"]).first()
+    chosen = request.POST.get("case", "") if request.method == "POST" else request.GET.get("case", "")
+    case_from = cases.filter(pk=chosen).first() if chosen.isdigit() else None
+    found = None
+    notes: dict[str, str] = {}
+    if case_from is not None:
+        initial["case"] = case_from
+        # The figures the assessment and the 世帯構成 hold, as initial values (editable).
+        found = figures.figures_for(user=request.user, case=case_from)
+        values_from, notes = figures.application_initial(found)
+        initial.update(values_from)
     form = ApplicationForm(form_data(request), case_queryset=cases, initial=initial)
+    for name, note in notes.items():
+        form.fields[name].help_text = note
     if request.method == "POST" and form.is_valid():
         values = form.values()
         case = values.pop("case")
@@ -141,7 +153,11 @@ def application_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "住居確保給付金の申請を受け付けました。自治体担当者の決定を待ちます。")
             return redirect("programs:housing_application_detail", application_id=application.pk)
-    return render(request, "programs/housing_application_form.html", {"form": form})
+    return render(
+        request,
+        "programs/housing_application_form.html",
+        {"form": form, "figures": found, "cases": cases if case_from is None else None},
+    )
 
 
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
@@ -160,6 +176,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         except ValidationError as exc:
             assessment_error = " ".join(exc.messages)
     today = timezone.localdate()
+    differences = None
+    if cases_visible_to(request.user).filter(pk=app.case_id).exists():
+        # What the application says differently from the assessment: shown, offered, never copied.
+        differences = figures.application_differences(
+            user=request.user, figures=figures.figures_for(user=request.user, case=app.case), values=app
+        )
     extensions = list(app.extensions.select_related("decided_by"))
     pending = [e for e in extensions if e.state == "pending"]
     pending_requirements = None
@@ -189,6 +211,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
                 r for r in selectors.reminders_for(request.user, today=today) if r.application.pk == app.pk
             ],
             "max_months": hr.MAX_PERIOD_MONTHS,
+            "differences": differences,
         },
     )
 
@@ -713,18 +736,33 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
             status=404,
         )
     can_edit = request.user.can(Permission.BUDGET_SUPPORT)  # type: ignore[union-attr]
+    found = figures.figures_for(user=request.user, case=case)
+    recorded = {(d.kind, d.creditor, d.amount) for d in budget.debts}
+    offered = [
+        d
+        for d in found.debts
+        if (d.kind, (d.creditor or "").strip() or d.kind_label, d.amount) not in recorded
+    ]
     bound: dict[str, forms.Form] = {}
     which = request.POST.get("form", "") if request.method == "POST" else ""
     if which:
-        if which not in BUDGET_FORMS:
+        if which not in BUDGET_FORMS and which != "assessment_debts":
             raise Http404
         guards.require_any(request.user, Permission.BUDGET_SUPPORT, path=request.path)
-        form = BUDGET_FORMS[which](request.POST)
+        form = (
+            AssessmentDebtsForm(request.POST, offered=offered)
+            if which == "assessment_debts"
+            else BUDGET_FORMS[which](request.POST)
+        )
         bound[which] = form
         if form.is_valid():
             d = form.cleaned_data
             try:
-                if isinstance(form, BudgetSheetForm):
+                if isinstance(form, AssessmentDebtsForm):
+                    services.debts_add_from_assessment(
+                        actor=_actor(request), case=case, debts=form.chosen(), status=d["status"]
+                    )
+                elif isinstance(form, BudgetSheetForm):
                     services.budget_sheet_save(actor=_actor(request), case=case, **form.values())
                 elif which == "debt_status":
                     services.debt_status_update(actor=_actor(request), case=case, **d)
@@ -755,6 +793,31 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, "家計改善支援の記録を保存しました。")
                 return redirect("programs:household_budget", case_id=case.pk)
     today = timezone.localdate()
+    latest = budget.latest
+    differences = (
+        figures.sheet_differences(user=request.user, figures=found, sheet=latest)
+        if latest is not None
+        else None
+    )
+    # A new 家計表 starts from the assessment (income by category, the rent as 住居費); 作り直す keeps
+    # the latest sheet's other expense lines.
+    rebuild = request.GET.get("from") == "assessment" and latest is not None
+    sheet_initial: dict[str, Any] = {"as_of": today}
+    sheet_notes: dict[str, str] = {}
+    if latest is None or rebuild:
+        if rebuild and latest is not None:
+            sheet_initial.update(
+                {
+                    f"expense_{x.category}": x.amount
+                    for x in latest.lines.all()
+                    if x.kind == BudgetLineKind.EXPENSE and x.category != figures.HOUSING_EXPENSE
+                }
+            )
+        sheet_initial.update(figures.budget_initial(found))
+        sheet_notes = figures.budget_sources(found)
+    sheet_form = bound.get("sheet") or BudgetSheetForm(initial=sheet_initial)
+    for name, note in sheet_notes.items():
+        sheet_form.fields[name].help_text = note
     return render(
         request,
         "programs/household_budget.html",
@@ -764,7 +827,14 @@ def household_budget(request: HttpRequest, case_id: int) -> HttpResponse:
             "sheets": [(s, selectors.sheet_totals(s)) for s in budget.sheets],
             "can_edit": can_edit,
             "debt_statuses": DebtStatus.choices,
-            "sheet_form": bound.get("sheet") or BudgetSheetForm(initial={"as_of": today}),
+            "figures": found,
+            "differences": differences,
+            "rebuild": rebuild,
+            "starts_from_assessment": bool(sheet_notes) and "sheet" not in bound,
+            "assessment_debts_form": (bound.get("assessment_debts") or AssessmentDebtsForm(offered=offered))
+            if offered
+            else None,
+            "sheet_form": sheet_form,
             "debt_form": bound.get("debt") or DebtForm(),
             "plan_form": bound.get("plan") or BudgetPlanForm(initial={"made_on": today}),
             "loan_form": bound.get("loan") or LoanLinkForm(initial={"applied_on": today}),

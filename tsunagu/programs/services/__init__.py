@@ -18,6 +18,7 @@ from .budget import (
     budget_sheet_save,
     debt_add,
     debt_status_update,
+    debts_add_from_assessment,
     loan_link_add,
 )
 from .enrolments import (
@@ -70,6 +71,7 @@ __all__ = [
     "certified_provider_add",
     "debt_add",
     "debt_status_update",
+    "debts_add_from_assessment",
     "enrolment_create",
     "enrolment_end_with_handback",
     "enrolment_extend",

@@ -5,6 +5,7 @@ Written by the holders of ``budget.edit`` of the case's own agency (``policies.b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +177,43 @@ def _debt_add(*, actor: User, case: Case, values: dict[str, Any]) -> Debt:
             actor=actor, action=AuditAction.CREATE, obj=debt, person_id=case.person_id, details={"kind": kind}
         )
     return debt
+
+
+def debts_add_from_assessment(*, actor: User, case: Case, debts: Sequence[Any], status: str) -> list[Debt]:
+    """Add the chosen 債務・滞納 of the assessment (``figures.DebtFigure``: kind, creditor, amount,
+    monthly_repayment) as the case's debts with ``status``, in one transaction. A debt already
+    recorded (same kind, creditor and amount) is not added twice (a double submit adds nothing)."""
+    _require_budget_writer(actor, case)
+    if status not in DebtStatus.values:
+        _raise({"status": "状況（滞納中・分納中・相談中・完済・債務整理中）を選んでください。"})
+    if not debts:
+        _raise({"debts": "追加する債務を選んでください。"})
+    added: list[Debt] = []
+    with transaction.atomic():
+        lock(case)
+        for d in debts:
+            creditor = (d.creditor or "").strip() or str(DebtKind(d.kind).label)
+            if Debt.objects.filter(case=case, kind=d.kind, creditor=creditor, amount=d.amount).exists():
+                continue
+            debt = Debt(
+                kind=d.kind,
+                status=status,
+                creditor=creditor,
+                amount=d.amount,
+                monthly_repayment=d.monthly_repayment or 0,
+                note="アセスメントの債務から追加",
+                **_budget_row(case, actor),
+            )
+            _save_checked(debt, exclude=_BUDGET_EXCLUDE)
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=debt,
+                person_id=case.person_id,
+                details={"kind": d.kind, "from_assessment": True},
+            )
+            added.append(debt)
+    return added
 
 
 DEBT_STALE = "この債務・滞納の記録は、画面を開いた後に他の職員が更新しました。最新の内容を確認してください。"

@@ -49,7 +49,7 @@ def test_application_to_decision_in_the_browser(
     login_in_browser(page, live_server, "shinjuku-soudan")
     page.goto(f"{live_server.url}/programs/housing-benefit/new/")
     assert page.get_by_role("heading", level=1).inner_text().strip() == "住居確保給付金の申請"
-    page.select_option("select[name=case]", str(case.pk))
+    page.select_option("main form[method=post] select[name=case]", str(case.pk))
     page.fill("input[name=application_date]", "令和7年4月10日")
     page.check("input[name=type][value=rent]")
     page.check("input[name=cause][value=job_loss]")
@@ -64,14 +64,14 @@ def test_application_to_decision_in_the_browser(
     page.fill("input[name=payee_name]", "株式会社西新宿不動産")
     page.fill("input[name=payee_account_holder]", "カ）ニシシンジュクフドウサン")
     # Forgetting the explanations: refused beside the fields, typed values kept.
-    page.locator("main form button[type=submit]").first.click()
+    page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_load_state()
     assert "中止事項を説明し、同意を得たことを確認してください。" in page.locator("main").inner_text()
     assert page.input_value("input[name=household_monthly_income]") == "60,000"
     page.check("input[name=explained_stop_conditions]")
     page.check("input[name=explained_extension]")
     page.check("input[name=explained_extension_requirements]")
-    page.locator("main form button[type=submit]").first.click()
+    page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/programs/housing-benefit/\d+/$"))
     detail_url = page.url
     main = page.locator("main#main").inner_text()
@@ -88,7 +88,7 @@ def test_application_to_decision_in_the_browser(
     page.wait_for_url(re.compile(r"/decision/$"))
     page.check("input[name=outcome][value=award]")
     page.fill("input[name=decided_on]", "令和7年4月20日")
-    page.locator("main form button[type=submit]").first.click()
+    page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_url(detail_url)
     main = page.locator("main#main").inner_text()
     assert "決定を記録しました。" in page.locator("body").inner_text()
