@@ -865,7 +865,7 @@ class _CaseLife:
                 certificate=certificate,
                 topics=topics,
                 assessed_on=day,
-                rent=self.finance.scalars["monthly_rent"] if self.finance else None,
+                previous=self.finance,
             )
             self.finance = profile
             assessment_id = self.process_row(

@@ -25,6 +25,7 @@ HOUSING_TYPE_FROM_STATUS = {
     "homeless": "homeless",
 }
 RENTED = ("rented", "public_housing", "company_housing")
+WORKING = ("regular", "non_regular", "self_employed")
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,16 @@ def assessment_profile(
     certificate: str,
     topics: list[str],
     assessed_on: date,
-    rent: int | None = None,
+    previous: Profile | None = None,
 ) -> Profile:
-    """The structured items of one sheet. ``rent``: the case's rent as a former sheet recorded it
-    (a re-assessment keeps it)."""
+    """The structured items of one sheet. A re-assessment (``previous``: the case's former sheet)
+    keeps the 手帳, 資格, 職歴 and 家賃 and draws the rest again."""
     s: dict[str, Any] = {"work_status": b.work_status}
-    if certificate == "yes":
+    rent = previous.scalars["monthly_rent"] if previous else None
+    if certificate == "yes" and previous and previous.scalars["certificate_kind"]:
+        s["certificate_kind"] = previous.scalars["certificate_kind"]
+        s["certificate_grade"] = previous.scalars["certificate_grade"]
+    elif certificate == "yes":
         kind = _pick(rng, {"physical": 40, "intellectual": 20, "mental": 40})
         s["certificate_kind"] = kind
         s["certificate_grade"] = rng.choice(CERTIFICATE_GRADES[kind])[0]
@@ -178,21 +183,29 @@ def assessment_profile(
         else ""
     )
     p = Profile(s)
-    if b.work_status != "student":
+    if previous is not None:
+        s["qualifications"] = previous.scalars["qualifications"]
+        p.jobs = previous.jobs
+    elif b.work_status != "student":
         year = assessed_on.year
         for order in range(rng.choices((0, 1, 2, 3), weights=(15, 40, 30, 15))[0]):
             start = year - rng.randint(1, 6)
+            current = order == 0 and b.work_status in WORKING
+            if current:
+                period = f"{start}年{rng.randint(1, 12)}月〜現在"
+            elif order == 0:
+                period = f"{start}年{rng.randint(1, 12)}月〜{year}年{rng.randint(1, 12)}月"
+            else:
+                period = f"{start - rng.randint(1, 5)}年頃〜{start}年頃"
             p.jobs.append(
                 {
                     "order": order,
-                    "period": f"{start}年{rng.randint(1, 12)}月〜{year}年{rng.randint(1, 12)}月"
-                    if order == 0
-                    else f"{start - 3}年頃〜{start}年頃",
-                    "employment_type": _pick(rng, {"non_regular": 60, "regular": 30, "self_employed": 10}),
+                    "period": period,
+                    "employment_type": b.work_status
+                    if current
+                    else _pick(rng, {"non_regular": 60, "regular": 30, "self_employed": 10}),
                     "work": rng.choice(WORKS),
-                    "reason_left": rng.choice(REASONS_LEFT)
-                    if order or b.work_status in ("unemployed", "other")
-                    else "",
+                    "reason_left": "" if current else rng.choice(REASONS_LEFT),
                 }
             )
             year = start
