@@ -88,6 +88,38 @@ PERSONS = [
     ),
 ]
 
+# 申込票 B票 (仕事, 住居, 健康保険, 年金; the default lists of core/default_codes.py), one per PERSONS row:
+# 髙橋 (51) lost his job and looks for work; 山﨑 (38) works part-time and left home because of DV;
+# 渡邉 (63) is out of work, past the 国民年金 age of 60 and not yet receiving a pension (born after
+# 1961-04-02, so no 特別支給の老齢厚生年金), with rent arrears; 齋藤 (35) brings up her child alone on
+# a part-time wage.
+B_SHEETS: tuple[dict[str, str], ...] = (
+    {
+        "work_status": "unemployed",
+        "housing_type": "rented",
+        "health_insurance": "national",
+        "pension_status": "enrolled",
+    },
+    {
+        "work_status": "non_regular",
+        "housing_type": "rented",
+        "health_insurance": "employee",
+        "pension_status": "enrolled",
+    },
+    {
+        "work_status": "unemployed",
+        "housing_type": "rented",
+        "health_insurance": "national",
+        "pension_status": "not_enrolled",
+    },
+    {
+        "work_status": "non_regular",
+        "housing_type": "rented",
+        "health_insurance": "national",
+        "pension_status": "enrolled",
+    },
+)
+
 REFERENCE_DAY = date(2026, 10, 1)
 
 
@@ -135,6 +167,7 @@ def load_domain_demo_data() -> dict[str, int]:
         urgency,
         applied,
     ) in enumerate(PERSONS):
+        b_sheet = B_SHEETS[i]
         actor = User.objects.get(username=f"{slug}-{worker}")
         if Person.objects.filter(agency=actor.agency, name=name, birth_date=birth).exists():
             counts["persons"] += 1
@@ -178,6 +211,7 @@ def load_domain_demo_data() -> dict[str, int]:
                 "urgency_flags": urgency,
                 "screening_outcome": "continuing",
                 "applied_on": received.date() if applied else None,
+                **b_sheet,
             },
             consent_values=consent,
             submission_token=f"demo-{slug}-{i}",

@@ -30,12 +30,17 @@ from django.utils import timezone
 
 from tsunagu.cases.models import (
     Assessment,
+    AssessmentBenefit,
+    AssessmentDebt,
+    AssessmentIncome,
+    AssessmentJob,
     Case,
     CaseNumberSequence,
     CaseTransition,
     EmergencySupport,
     EmploymentOutcome,
     Evaluation,
+    GoalResult,
     Intake,
     PlanGoal,
     SupportPlan,
@@ -60,6 +65,7 @@ from tsunagu.programs.services import enrolment_limits
 from tsunagu.referrals.models import Referral
 
 from . import names as N
+from . import structured
 from .organizations import SLUG_PREFIX, TOWNS, Centre, ensure_organizations
 from .writer import BulkWriter, Table, next_id
 
@@ -112,6 +118,7 @@ ISSUE_WEIGHTS = [
     8, 2, 3, 4, 1, 10, 8, 1, 25, 9, 10, 12, 5, 5, 6, 6, 1, 1, 2, 3, 3, 4, 2, 2, 1, 1, 5, 2, 3,
 ]  # fmt: skip
 CHANGES = _codes("change_item")
+ACHIEVEMENTS = ["achieved", "partly", "not_achieved"]
 CLOSURE = _codes("closure_reason")
 CLOSURE_WEIGHTS = [30, 25, 10, 10, 5, 7, 8, 1, 4]
 HOUSING = _codes("housing_status")
@@ -324,6 +331,10 @@ class Tables:
         self.transition = Table(CaseTransition)
         self.consent = Table(Consent, {"recorded_at": now})
         self.assessment = Table(Assessment)
+        self.assessment_job = Table(AssessmentJob)
+        self.assessment_income = Table(AssessmentIncome)
+        self.assessment_debt = Table(AssessmentDebt)
+        self.assessment_benefit = Table(AssessmentBenefit)
         self.plan = Table(SupportPlan)
         self.goal = Table(PlanGoal)
         self.meeting = Table(Meeting)
@@ -331,6 +342,7 @@ class Tables:
         self.decision = Table(Decision)
         self.record = Table(SupportRecord)
         self.evaluation = Table(Evaluation)
+        self.goal_result = Table(GoalResult)
         self.outcome = Table(EmploymentOutcome)
         self.referral = Table(Referral)
         self.hb_app = Table(HousingBenefitApplication)
@@ -352,6 +364,10 @@ class Tables:
             self.transition,
             self.consent,
             self.assessment,
+            self.assessment_job,
+            self.assessment_income,
+            self.assessment_debt,
+            self.assessment_benefit,
             self.meeting,
             self.plan,
             self.goal,
@@ -359,6 +375,7 @@ class Tables:
             self.decision,
             self.record,
             self.evaluation,
+            self.goal_result,
             self.outcome,
             self.referral,
             self.hb_app,
@@ -413,6 +430,9 @@ class Generator:
         self.population = pop
         self.say(f"計画: 相談者 {len(pop.persons):,}、ケース {len(pop.cases):,}、記録 {self.sizes.records:,}")
         self.rng = random.Random(self.seed + 1)  # noqa: S311 — deterministic on purpose
+        # B票 and the structured アセスメント items: their own stream, so the rows drawn from
+        # ``rng`` stay what they were before those items existed (structured.py).
+        self.srng = random.Random(self.seed + 2)  # noqa: S311 — deterministic on purpose
         tables = self.t.in_order()
         self.writer.prepare(tables)
         try:
@@ -475,6 +495,7 @@ class Generator:
         for c in pop.cases:
             first_case.setdefault(c.person, c)
         self.person_ids: list[int] = []
+        self.person_housing: list[str] = []
         t = self.t
         for i, p in enumerate(pop.persons):
             pid = self.ids.take(t.person)
@@ -495,6 +516,9 @@ class Generator:
             )
             kana_key = normalize.kana_key(p.kana)
             restricted = rng.random() < 0.01
+            postal_code = f"3{rng.randrange(10, 70)}-{rng.randrange(0, 10000):04d}"
+            housing = rng.choices(HOUSING, weights=HOUSING_WEIGHTS)[0]
+            self.person_housing.append(housing)
             t.person.add(
                 {
                     "id": pid,
@@ -507,10 +531,10 @@ class Generator:
                     "kana": p.kana,
                     "birth_date": p.birth,
                     "gender": p.gender,
-                    "postal_code": f"3{rng.randrange(10, 70)}-{rng.randrange(0, 10000):04d}",
+                    "postal_code": postal_code,
                     "address": address,
                     "phone": phone,
-                    "housing_status": rng.choices(HOUSING, weights=HOUSING_WEIGHTS)[0],
+                    "housing_status": housing,
                     "is_restricted": restricted,
                     "restriction_reason": "DV被害のため所在秘匿" if restricted else "",
                     "name_key": normalize.name_key(p.name),
@@ -631,6 +655,9 @@ class _CaseLife:
         self.decided_on: date | None = None
         self.support_windows: list[tuple[date, date]] = []
         self.referred: set[Any] = set()
+        self.goal_ids: list[int] = []
+        # the latest アセスメント's 家賃・月収・預貯金, which a 住居確保給付金 application repeats
+        self.finance: structured.Profile | None = None
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -713,6 +740,14 @@ class _CaseLife:
             received, "create", "case", self.case_id, {"case_number": f"{fiscal_year_short(fy)}-{number:04d}"}
         )
         screening = plan.screening
+        birth = self.g.population.persons[plan.person].birth
+        self.age = opened.year - birth.year - ((opened.month, opened.day) < (birth.month, birth.day))
+        self.b_sheet = structured.b_sheet(
+            self.g.srng,
+            age=self.age,
+            housing_status=self.g.person_housing[plan.person],
+            topics=topics,
+        )
         intake = {
             "id": self.g.ids.take(t.intake),
             "version": 1,
@@ -735,6 +770,7 @@ class _CaseLife:
             "screening_referral_to": rng.choice(SCREENING_REFERRALS) if screening == "referred" else "",
             "applied_on": None,
             "submission_token": None,
+            **self.b_sheet.values(),
         }
         for flag in urgency:
             t.emergency.add(
@@ -821,13 +857,26 @@ class _CaseLife:
             if version == 1:
                 self.transition(day, "start_assessment", "assessment")
             issues = sorted(set(rng.choices(ISSUES, weights=ISSUE_WEIGHTS, k=rng.randint(1, 5))))
+            certificate = rng.choices(["no", "yes", "applying", ""], weights=[70, 8, 2, 20])[0]
+            profile = structured.assessment_profile(
+                self.g.srng,
+                age=self.age,
+                b=self.b_sheet,
+                certificate=certificate,
+                topics=topics,
+                assessed_on=day,
+                previous=self.finance,
+            )
+            self.finance = profile
             assessment_id = self.process_row(
                 t.assessment,
                 day,
                 number=version,
                 assessed_on=day,
                 sections={"policy": "課題を整理し、プランを作成する。"},
-                disability_certificate=rng.choices(["no", "yes", "applying", ""], weights=[70, 8, 2, 20])[0],
+                legacy={},
+                disability_certificate=certificate,
+                **profile.scalars,
                 issues=issues,
                 strengths="まじめに相談に来ている。",
                 wishes="安定した生活を送りたい。",
@@ -837,6 +886,7 @@ class _CaseLife:
                 shared_with_id=None,
                 shared_at=None,
             )
+            self._structured_rows(assessment_id, profile)
             self.transition(day, "start_planning", "planning")
             day = day + timedelta(days=rng.randint(5, 20))
             if day > self.stop:
@@ -846,6 +896,17 @@ class _CaseLife:
             if self._support_and_evaluate(version) != "replan":
                 return
             day = self._last_eval_day
+
+    def _structured_rows(self, assessment_id: int, profile: structured.Profile) -> None:
+        t, ids = self.t, self.g.ids
+        for table, rows in (
+            (t.assessment_job, profile.jobs),
+            (t.assessment_income, profile.incomes),
+            (t.assessment_debt, profile.debts),
+            (t.assessment_benefit, profile.benefits),
+        ):
+            for row in rows:
+                table.add({"id": ids.take(table), "assessment_id": assessment_id, **row})
 
     def _plan(
         self, version: int, drafted: date, assessment_id: int, issues: list[str], topics: list[str]
@@ -887,10 +948,13 @@ class _CaseLife:
             "next_monitoring_on": None,
         }
         self.audit(at, "create", "supportplan", plan_id, {"case_id": self.case_id, "number": version})
+        self.goal_ids = []
         for order in range(rng.randint(1, 3)):
+            goal_id = self.g.ids.take(t.goal)
+            self.goal_ids.append(goal_id)
             t.goal.add(
                 {
-                    "id": self.g.ids.take(t.goal),
+                    "id": goal_id,
                     "plan_id": plan_id,
                     "order": order,
                     "term": "short",
@@ -1013,6 +1077,18 @@ class _CaseLife:
             else None,
         )
         self._last_evaluation = evaluation_id
+        # 目標ごとの達成状況: better where the case closes, worse where it is suspended.
+        weights = {"close": (50, 35, 15), "replan": (15, 50, 35), "suspend": (5, 30, 65)}[direction]
+        for goal_id in self.goal_ids:
+            t.goal_result.add(
+                {
+                    "id": self.g.ids.take(t.goal_result),
+                    "evaluation_id": evaluation_id,
+                    "goal_id": goal_id,
+                    "achievement": self.g.srng.choices(ACHIEVEMENTS, weights=weights)[0],
+                    "comment": "",
+                }
+            )
         self._last_eval_day = evaluated
         if direction == "replan":
             self.transition(evaluated, "replan", "assessment")
@@ -1129,6 +1205,9 @@ class _CaseLife:
         size = rng.choices([1, 2, 3, 4], weights=[55, 25, 12, 8])[0]
         rule = self.centre.rules.get(size) or self.centre.rules[max(self.centre.rules)]
         rent = rng.randrange(30_000, 90_000, 500)
+        finance = self.finance
+        if finance is not None and finance.scalars["monthly_rent"]:
+            rent = finance.scalars["monthly_rent"]  # the rent the アセスメント recorded
         award = rng.random() < 0.85
         decided = applied + timedelta(days=rng.randint(5, 14))
         first_month = add_months(decided.replace(day=1), 1)
@@ -1154,6 +1233,16 @@ class _CaseLife:
             state, months, award, ended_on = "applied", 0, False, None
         app_id = self.g.ids.take(t.hb_app)
         at = self.at(applied)
+        job_loss = applied - timedelta(days=rng.randint(10, 300))
+        income = rng.randrange(0, rule["base_amount"], 1000)
+        assets = rng.randrange(0, rule["asset_limit"], 1000)
+        # The アセスメント's 月収 and 預貯金 where they are within the limits (above them, the income
+        # has fallen since the sheet: the drawn figures stand for that).
+        if finance is not None and finance.monthly_income < rule["base_amount"]:
+            income = finance.monthly_income
+        savings = finance.scalars["savings"] if finance is not None else None
+        if savings is not None and savings < rule["asset_limit"]:
+            assets = savings
         t.hb_app.add(
             {
                 "id": app_id,
@@ -1167,12 +1256,12 @@ class _CaseLife:
                 "benefit_type": "rent",
                 "cause": "job_loss",
                 "application_date": applied,
-                "job_loss_date": applied - timedelta(days=rng.randint(10, 300)),
+                "job_loss_date": job_loss,
                 "income_drop_date": None,
                 "is_main_earner": True,
                 "household_size": size,
-                "household_monthly_income": rng.randrange(0, rule["base_amount"], 1000),
-                "household_financial_assets": rng.randrange(0, rule["asset_limit"], 1000),
+                "household_monthly_income": income,
+                "household_financial_assets": assets,
                 "monthly_rent": rent,
                 "unable_to_seek_work_days": 0,
                 "previous_award_last_payment_date": None,

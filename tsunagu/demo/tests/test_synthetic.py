@@ -10,7 +10,19 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F
 
-from tsunagu.cases.models import Case, CaseState, SupportPlan, SupportRecord
+from tsunagu.cases.models import (
+    Assessment,
+    AssessmentBenefit,
+    AssessmentDebt,
+    AssessmentIncome,
+    AssessmentJob,
+    Case,
+    CaseState,
+    GoalResult,
+    Intake,
+    SupportPlan,
+    SupportRecord,
+)
 from tsunagu.core.models import AuditEvent
 from tsunagu.demo.data import load_demo_data
 from tsunagu.demo.synthetic import Generator, plan_population, sizes_for
@@ -70,6 +82,24 @@ def _snapshot() -> dict[str, Any]:
             m.__name__: m._default_manager.count()
             for m in (Person, PersonKanaTrigram, Case, SupportRecord, SupportPlan, Decision, AuditEvent)
         },
+        "b_sheets": list(
+            Intake.objects.order_by("id").values_list(
+                "work_status", "housing_type", "health_insurance", "pension_status"
+            )
+        ),
+        "structured": [
+            list(m._default_manager.order_by("id").values_list(*fields))
+            for m, fields in (
+                (AssessmentIncome, ("assessment_id", "category", "amount")),
+                (AssessmentDebt, ("assessment_id", "kind", "amount", "monthly_repayment")),
+                (AssessmentBenefit, ("assessment_id", "kind", "monthly_amount", "ends_on")),
+                (AssessmentJob, ("assessment_id", "order", "work")),
+                (GoalResult, ("evaluation_id", "goal_id", "achievement")),
+            )
+        ],
+        "sheets": list(
+            Assessment.objects.order_by("id").values_list("work_status", "savings", "monthly_rent")
+        ),
     }
 
 
@@ -159,3 +189,122 @@ def test_command_prints_progress_and_refuses_a_second_load() -> None:
     again = StringIO()
     call_command("generate_synthetic", persons=50, skip_if_loaded=True, stdout=again)
     assert "投入済み" in again.getvalue()
+
+
+@pytest.mark.django_db
+def test_b_sheets_structured_assessments_and_goal_results_are_written() -> None:
+    """申込票 B票 codes, the structured アセスメント rows and 目標ごとの達成状況, in the default lists
+    and categories, consistent with each other and with the 住居確保給付金 applications."""
+    from tsunagu.cases.models import (
+        CERTIFICATE_GRADES,
+        DebtKind,
+        Evaluation,
+        IncomeCategory,
+        PlanGoal,
+        PublicBenefitKind,
+    )
+    from tsunagu.core.default_codes import DEFAULT_CODES
+    from tsunagu.demo.synthetic.structured import HOUSING_TYPE_FROM_STATUS, RENTED
+    from tsunagu.programs.models import HousingBenefitApplication
+
+    load_demo_data()
+    demo_cases = list(Case.objects.values_list("id", flat=True))
+    counts = Generator(TINY).run()
+    for key in (
+        "cases_assessmentjob",
+        "cases_assessmentincome",
+        "cases_assessmentdebt",
+        "cases_assessmentbenefit",
+        "cases_goalresult",
+    ):
+        assert counts[key] > 0, key
+    codes = {
+        k: {c for c, _ in DEFAULT_CODES[k]}
+        for k in ("work_status", "housing_type", "health_insurance", "pension_status")
+    }
+    synthetic = Intake.objects.exclude(case_id__in=demo_cases)
+    intakes = list(
+        synthetic.values_list(
+            "case_id",
+            "case__person__housing_status",
+            "work_status",
+            "housing_type",
+            "health_insurance",
+            "pension_status",
+        )
+    )
+    assert len(intakes) == TINY.cases
+    housing_of: dict[int, str] = {}
+    for case_id, status, work, housing, insurance, pension in intakes:
+        assert work in codes["work_status"] and housing in codes["housing_type"]
+        assert insurance in codes["health_insurance"] and pension in codes["pension_status"]
+        assert housing == HOUSING_TYPE_FROM_STATUS.get(status, "other")
+        housing_of[case_id] = housing
+    assert len({i[2] for i in intakes}) >= 4 and len({i[4] for i in intakes}) >= 3  # varied
+
+    sheets = list(
+        Assessment.objects.filter(case_id__in=housing_of).values(
+            "id",
+            "case_id",
+            "work_status",
+            "disability_certificate",
+            "certificate_kind",
+            "certificate_grade",
+            "outpatient",
+            "medication",
+            "monthly_rent",
+            "savings",
+        )
+    )
+    assert sheets
+    for a in sheets:
+        assert a["work_status"] in codes["work_status"]
+        assert bool(a["certificate_kind"]) == (a["disability_certificate"] == "yes")
+        if a["certificate_kind"]:
+            assert a["certificate_grade"] in dict(CERTIFICATE_GRADES[a["certificate_kind"]])
+        assert (a["monthly_rent"] is not None) == (housing_of[a["case_id"]] in RENTED)
+        assert a["medication"] is not True or a["outpatient"] is True
+    assert any(a["savings"] is not None for a in sheets) and any(a["outpatient"] is None for a in sheets)
+    assert set(AssessmentIncome.objects.values_list("category", flat=True)) <= set(IncomeCategory.values)
+    assert set(AssessmentDebt.objects.values_list("kind", flat=True)) <= set(DebtKind.values)
+    assert set(AssessmentBenefit.objects.values_list("kind", flat=True)) <= set(PublicBenefitKind.values)
+    assert set(AssessmentJob.objects.values_list("employment_type", flat=True)) <= codes["work_status"]
+    assert not AssessmentDebt.objects.filter(amount=0).exists()
+    # a benefit's monthly amount is the income of its category on the same sheet
+    income = {
+        (sheet, c): n
+        for sheet, c, n in AssessmentIncome.objects.values_list("assessment_id", "category", "amount")
+    }
+    category = {"pension": "pension", "unemployment": "other_benefit", "allowance": "allowance"}
+    for sheet, kind, amount in AssessmentBenefit.objects.values_list(
+        "assessment_id", "kind", "monthly_amount"
+    ):
+        assert income[(sheet, category[kind])] == amount
+
+    # 住居確保給付金: the rent the case's latest アセスメント recorded
+    latest_rent = {
+        case_id: rent
+        for case_id, rent in Assessment.objects.filter(case_id__in=housing_of)
+        .order_by("case_id", "number")
+        .values_list("case_id", "monthly_rent")
+    }
+    applications = list(HousingBenefitApplication.objects.values_list("case_id", "monthly_rent"))
+    assert applications
+    for case_id, rent in applications:
+        if latest_rent.get(case_id):
+            assert rent == latest_rent[case_id]
+
+    # 評価: 本人の変化 and one result per goal of the plan evaluated
+    goals: dict[int, set[int]] = {}
+    for plan_id, goal_id in PlanGoal.objects.values_list("plan_id", "id"):
+        goals.setdefault(plan_id, set()).add(goal_id)
+    results: dict[int, set[int]] = {}
+    for evaluation_id, goal_id in GoalResult.objects.values_list("evaluation_id", "goal_id"):
+        results.setdefault(evaluation_id, set()).add(goal_id)
+    evaluations = list(
+        Evaluation.objects.filter(case_id__in=housing_of).values_list("id", "plan_id", "changes")
+    )
+    assert evaluations
+    for evaluation_id, plan_id, changes in evaluations:
+        assert changes
+        assert results[evaluation_id] == goals[plan_id]
