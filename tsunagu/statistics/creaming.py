@@ -166,4 +166,59 @@ def headline_rates(figures: Figures) -> list[Headline]:
             employed,
             v("employment_support_targets"),
         ),
+        Headline(
+            GOAL_ACHIEVEMENT_RATE,
+            "プラン達成状況：うち達成 ÷ 評価した目標（評価シートの目標ごとの達成状況）",
+            rate(v("goals_achieved"), v("goals_evaluated")),
+            v("goals_achieved"),
+            v("goals_evaluated"),
+        ),
+        Headline(
+            IMPROVEMENT_RATE,
+            "自立に向けた改善が見られた者 ÷ 評価を行った者（行政事業レビューの成果指標）",
+            rate(v("improved_persons"), v("evaluated_persons")),
+            v("improved_persons"),
+            v("evaluated_persons"),
+        ),
     ]
+
+
+GOAL_ACHIEVEMENT_RATE = "目標の達成率（プラン達成状況）"
+IMPROVEMENT_RATE = "自立に向けた改善が見られた者の割合"
+
+
+@dataclass
+class PlanAchievement:
+    """「プラン達成状況」 (手引き 図表Ⅷ-2 ③成果評価) and the improvement rate, from figures already
+    computed by the engine (indicators ``goals_*``, ``evaluated_persons``, ``improved_persons``)."""
+
+    evaluated: int
+    achieved: int
+    partly: int
+    not_achieved: int
+    evaluated_persons: int
+    improved_persons: int
+
+    @property
+    def achieved_rate(self) -> Decimal | None:
+        return rate(self.achieved, self.evaluated)
+
+    @property
+    def improvement_rate(self) -> Decimal | None:
+        return rate(self.improved_persons, self.evaluated_persons)
+
+
+def plan_achievement(figures: Figures) -> PlanAchievement:
+    f = figures.by_code()
+
+    def v(code: str) -> int:
+        return f[code].value if code in f else 0
+
+    return PlanAchievement(
+        evaluated=v("goals_evaluated"),
+        achieved=v("goals_achieved"),
+        partly=v("goals_partly_achieved"),
+        not_achieved=v("goals_not_achieved"),
+        evaluated_persons=v("evaluated_persons"),
+        improved_persons=v("improved_persons"),
+    )
