@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tsunagu.cases.models import Case, Evaluation, GoalResult, Intake, PlanGoal
+from tsunagu.cases.models import Case, Evaluation, GoalResult, Intake, PlanGoal, SupportPlan
 from tsunagu.core.models import AuditAction, AuditEvent
 from tsunagu.masters import services as masters
 from tsunagu.persons.models import HouseholdMember, Person
@@ -61,9 +61,6 @@ class Story:
     def evaluate(
         self, case: Case, on: date, *, changes: list[str], results: list[str], plan_on: date | None = None
     ) -> Evaluation:
-        plan = case.supportplan_set.first() if hasattr(case, "supportplan_set") else None
-        from tsunagu.cases.models import SupportPlan
-
         plan = SupportPlan.objects.filter(case=case).order_by("-number").first()
         if plan is None:
             plan = self.b.plan(case, plan_on or case.opened_on)
@@ -212,7 +209,7 @@ def test_monthly_screen_lists_the_evaluation_section_and_rates(evaluations: Stor
     assert "code=improved_persons" in html
 
 
-def test_plan_evaluation_shows_plan_achievement(evaluations: Story, staff: Any) -> None:
+def test_plan_evaluation_shows_plan_achievement(evaluations: Story, staff: Any, login: Any) -> None:
     from tsunagu.planning import evaluation as plan_eval
     from tsunagu.planning import services
 
@@ -230,6 +227,10 @@ def test_plan_evaluation_shows_plan_achievement(evaluations: Story, staff: Any) 
     assert str(rows["自立に向けた改善が見られた者の割合"]) == "70.0"
     row = next(r for r in ev.targets if r.code == "improved_persons")
     assert row.target == 10 and row.actual == 4 and str(row.actual_rate) == "66.7"
+    page = login("shinjuku-center").get(f"/planning/{plan.pk}/evaluation/").content.decode()
+    section = page[page.index("③成果評価（事業の結果）") :]
+    assert "プラン達成状況（評価日が平成30年度（2018年度）の評価シート）" in section
+    assert "66.7%" in section and "20.0%" in section and "70.0%" in section
     # The monthly cumulative series of the targeted indicator uses the same rows: May A, June C,
     # July D and E; A's second 評価 (August) adds no one.
     series = ev.monthly[0]
