@@ -438,3 +438,13 @@ def test_profile_xlsx_suppresses_one_to_four(profile: Story, login: Any) -> None
 def test_profile_needs_an_area_of_the_user(profile: Story, login: Any) -> None:
     r = login("hasuda-center").get("/statistics/profile.csv", {"area": "m:131041", "period": "FY2018"})
     assert r.status_code == 404
+
+
+def test_api_carries_the_evaluation_indicators_unsuppressed(evaluations: Story, login: Any) -> None:
+    """The API is JSON for users with the area in scope: real numbers, also 1–4."""
+    r = login("shinjuku-center").get(
+        "/api/v1/statistics/fiscal-year", {"municipality": "131041", "fiscal_year": "2018"}
+    )
+    assert r.status_code == 200
+    got = {i["code"]: i["value"] for i in r.json()["indicators"]}
+    assert got["improved_persons"] == 4 and got["evaluated_persons"] == 6 and got["goals_achieved"] == 1
