@@ -26,7 +26,17 @@ from tsunagu.network.models import PartnerAgency, PartnerAgencyType
 from tsunagu.organizations.models import OperationType, StaffRole, User
 from tsunagu.organizations.roles import Role
 from tsunagu.privacy.models import PrivacyNotice
-from tsunagu.statistics.creaming import BandRow, Headline, complexity_table, headline_rates, rate
+from tsunagu.statistics.creaming import (
+    GOAL_ACHIEVEMENT_RATE,
+    IMPROVEMENT_RATE,
+    BandRow,
+    Headline,
+    PlanAchievement,
+    complexity_table,
+    headline_rates,
+    plan_achievement,
+    rate,
+)
 from tsunagu.statistics.indicators import DISTRIBUTIONS, INDICATORS, Area, Figure, Figures, Period, compute
 
 from .models import AnnualPlan, AnnualTarget
@@ -331,7 +341,7 @@ def cumulative_counts(area: Area, fy: int, code: str, months: int) -> list[int]:
         f"m{i}": Count(ind.case_field, distinct=True, filter=Q(**{f"{date_field}__lte": end}))
         for i, end in enumerate(ends)
     }
-    row = ind.rows(full).filter(area.q()).aggregate(**aggregates)
+    row = ind.area_rows(area, full).aggregate(**aggregates)
     return [int(row[f"m{i}"] or 0) for i in range(len(ends))]
 
 
@@ -372,6 +382,20 @@ class PlanEvaluation:
     closures_total: int
     complexity: list[BandRow]
     monthly: list[MonthlySeries]
+    achievement: PlanAchievement | None = None
+    rate_targets: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def headline_rows(self) -> list[tuple[Headline, Decimal | None]]:
+        """Each headline rate with the plan's target for it: the 就労・増収率 target of the plan, and
+        for the rates of the 評価シート the 割合の目標 of the indicator they are the rate of."""
+        out = []
+        for h in self.headline:
+            if h == self.employment_income_rate:
+                out.append((h, self.employment_income_rate_target))
+            else:
+                out.append((h, self.rate_targets.get(h.name_ja)))
+        return out
 
     @property
     def targeted(self) -> list[TargetRow]:
@@ -401,6 +425,11 @@ def build(plan: AnnualPlan, *, today: date | None = None) -> PlanEvaluation:
     figures = compute(area, period)
     headline = headline_rates(figures)
     closures = DISTRIBUTIONS["closure_reasons"].counts(area, period)
+    rate_targets = {
+        name: t.rate_percent
+        for t in targets
+        if t.rate_percent is not None and (name := HEADLINE_OF_TARGET.get(t.indicator))
+    }
     return PlanEvaluation(
         plan=plan,
         area=area,
@@ -417,7 +446,16 @@ def build(plan: AnnualPlan, *, today: date | None = None) -> PlanEvaluation:
         closures_total=sum(n for _k, _l, n in closures),
         complexity=complexity_table(area, period),
         monthly=[monthly_series(area, plan.fiscal_year, t.indicator, t.annual_count, as_of) for t in targets],
+        achievement=plan_achievement(figures),
+        rate_targets=rate_targets,
     )
+
+
+# The headline rate whose target is the 割合の目標 of an indicator's target (targets.RATE_BASES).
+HEADLINE_OF_TARGET: dict[str, str] = {
+    "goals_achieved": GOAL_ACHIEVEMENT_RATE,
+    "improved_persons": IMPROVEMENT_RATE,
+}
 
 
 def targets_chart_rows(plan: AnnualPlan, *, today: date | None = None) -> list[TargetRow]:

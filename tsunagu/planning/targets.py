@@ -27,6 +27,8 @@ RATE_BASES: dict[str, str] = {
     "income_increased_target": "employment_support_targets",
     "referrals": "new_consultations",
     "closures": "new_consultations",
+    "goals_achieved": "goals_evaluated",
+    "improved_persons": "evaluated_persons",
 }
 
 DATE_FIELDS: dict[str, str] = {
@@ -52,6 +54,12 @@ DATE_FIELDS: dict[str, str] = {
     "replans": "decided_on",
     "referrals": "referred_on",
     "closures": "closed_on",
+    "goals_evaluated": "evaluation__evaluated_on",
+    "goals_achieved": "evaluation__evaluated_on",
+    "goals_partly_achieved": "evaluation__evaluated_on",
+    "goals_not_achieved": "evaluation__evaluated_on",
+    "evaluated_persons": "evaluated_on",
+    "improved_persons": "evaluated_on",
 }
 
 # The 就労・増収率 of the engine's headline rates (creaming.headline_rates), which the plan may target.

@@ -135,35 +135,99 @@ class Headline:
     denominator: int
 
 
+GOAL_ACHIEVEMENT_RATE = "目標の達成率（プラン達成状況）"
+IMPROVEMENT_RATE = "自立に向けた改善が見られた者の割合"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A headline rate: the sum of the ``numerator`` indicators ÷ the ``denominator`` indicator."""
+
+    name_ja: str
+    definition: str
+    numerator: tuple[str, ...]
+    denominator: str
+
+
+# docs/statistics-definitions.md lists these (statistics/docs.py).
+RATES: tuple[Rate, ...] = (
+    Rate("プラン作成率", "プラン作成件数 ÷ 新規相談受付件数", ("plans_created",), "new_consultations"),
+    Rate(
+        "就労支援対象者の割合",
+        "就労支援対象者数 ÷ プラン作成件数",
+        ("employment_support_targets",),
+        "plans_created",
+    ),
+    Rate(
+        "就労・増収率",
+        "（就労者数＋増収者数、いずれも就労支援対象プラン作成者分）÷ 就労支援対象者数",
+        ("employed_target", "income_increased_target"),
+        "employment_support_targets",
+    ),
+    Rate(
+        GOAL_ACHIEVEMENT_RATE,
+        "プラン達成状況：うち達成 ÷ 評価した目標（評価シートの目標ごとの達成状況）",
+        ("goals_achieved",),
+        "goals_evaluated",
+    ),
+    Rate(
+        IMPROVEMENT_RATE,
+        "自立に向けた改善が見られた者 ÷ 評価を行った者（行政事業レビューの成果指標）",
+        ("improved_persons",),
+        "evaluated_persons",
+    ),
+)
+
+
 def headline_rates(figures: Figures) -> list[Headline]:
-    """The rates a centre is judged by (the 支援状況調査's 就労・増収率 and プラン作成率; docs/statistics.md),
-    from figures already computed."""
+    """The rates a centre is judged by (the 支援状況調査's 就労・増収率 and プラン作成率, and the
+    評価シート's 達成率 and 改善の割合; docs/statistics.md), from figures already computed."""
     f = figures.by_code()
 
     def v(code: str) -> int:
         return f[code].value if code in f else 0
 
-    employed = v("employed_target") + v("income_increased_target")
-    return [
-        Headline(
-            "プラン作成率",
-            "プラン作成件数 ÷ 新規相談受付件数",
-            rate(v("plans_created"), v("new_consultations")),
-            v("plans_created"),
-            v("new_consultations"),
-        ),
-        Headline(
-            "就労支援対象者の割合",
-            "就労支援対象者数 ÷ プラン作成件数",
-            rate(v("employment_support_targets"), v("plans_created")),
-            v("employment_support_targets"),
-            v("plans_created"),
-        ),
-        Headline(
-            "就労・増収率",
-            "（就労者数＋増収者数、いずれも就労支援対象プラン作成者分）÷ 就労支援対象者数",
-            rate(employed, v("employment_support_targets")),
-            employed,
-            v("employment_support_targets"),
-        ),
-    ]
+    out = []
+    for r in RATES:
+        numerator = sum(v(c) for c in r.numerator)
+        out.append(
+            Headline(r.name_ja, r.definition, rate(numerator, v(r.denominator)), numerator, v(r.denominator))
+        )
+    return out
+
+
+@dataclass
+class PlanAchievement:
+    """「プラン達成状況」 (手引き 図表Ⅷ-2 ③成果評価) and the improvement rate, from figures already
+    computed by the engine (indicators ``goals_*``, ``evaluated_persons``, ``improved_persons``)."""
+
+    evaluated: int
+    achieved: int
+    partly: int
+    not_achieved: int
+    evaluated_persons: int
+    improved_persons: int
+
+    @property
+    def achieved_rate(self) -> Decimal | None:
+        return rate(self.achieved, self.evaluated)
+
+    @property
+    def improvement_rate(self) -> Decimal | None:
+        return rate(self.improved_persons, self.evaluated_persons)
+
+
+def plan_achievement(figures: Figures) -> PlanAchievement:
+    f = figures.by_code()
+
+    def v(code: str) -> int:
+        return f[code].value if code in f else 0
+
+    return PlanAchievement(
+        evaluated=v("goals_evaluated"),
+        achieved=v("goals_achieved"),
+        partly=v("goals_partly_achieved"),
+        not_achieved=v("goals_not_achieved"),
+        evaluated_persons=v("evaluated_persons"),
+        improved_persons=v("improved_persons"),
+    )

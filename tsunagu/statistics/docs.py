@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .creaming import RATES
 from .exports import survey_columns
 from .indicators import DISTRIBUTIONS_LIST, INDICATORS_LIST
 
@@ -31,6 +32,10 @@ def definitions_markdown() -> str:
         "",
     ]
     lines += [f"{i}. {c.header}" for i, c in enumerate(survey_columns(), start=1)]
+    lines += ["", "## 主な率", "", "| 名称 | 計算 | 分子 | 分母 |", "| --- | --- | --- | --- |"]
+    for r in RATES:
+        numerator = "＋".join(f"`{c}`" for c in r.numerator)
+        lines.append(f"| {r.name_ja} | {r.definition} | {numerator} | `{r.denominator}` |")
     lines += ["", "## 分布（区分ごとの件数）", "", "| コード | 名称 | 定義 |", "| --- | --- | --- |"]
     for d in DISTRIBUTIONS_LIST:
         lines.append(f"| `{d.code}` | {d.name_ja} | {d.definition} |")

@@ -146,3 +146,90 @@ def to_xlsx(title: str, rows: list[SurveyRow], notes: list[str] | None = None) -
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- 新規相談者の状況 (profile) files, with small cells suppressed ------------------------------------
+
+SUPPRESSED = "*"
+SUPPRESSION_NOTE = "5未満の値は秘匿（*）。0は0のまま表示しています。"
+SUPPRESSION_LIMIT = 5  # a count 1 … SUPPRESSION_LIMIT - 1 is never written to a file
+
+
+def suppress(value: Any) -> Any:
+    """A count of 1–4 becomes 「*」 (秘匿: a small cell could identify a person); 0 and 5 or more
+    stay as they are, and anything that is not a count (a label) is left alone."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SUPPRESSION_LIMIT:
+        return SUPPRESSED
+    return value
+
+
+@dataclass
+class Table:
+    """One table of a file: a caption, a header row, rows of (label, counts…), and its definition."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+    def suppressed(self) -> Table:
+        return Table(self.caption, self.header, [[suppress(v) for v in r] for r in self.rows], self.note)
+
+
+def profile_tables(area: Any, period: Any) -> list[Table]:
+    """The profile of the new consultations of the period (``indicators.PROFILE_CODES``): per
+    category for a month; per category × month (April … March) and for the 年度 for a 年度.
+    The counts are the real ones; ``profile_file`` suppresses them."""
+    from tsunagu.core.dates import fiscal_year
+
+    from .indicators import DISTRIBUTIONS, INDICATORS, PROFILE_CODES, fiscal_year_months
+
+    new = INDICATORS["new_consultations"]
+    tables = [
+        Table(
+            new.name_ja,
+            ["指標", "件数"],
+            [[new.name_ja, new.count(area, period)]],
+            new.definition,
+        )
+    ]
+    yearly = period.months == 12
+    fy = fiscal_year(period.start)
+    month_headers = [f"{m.start.month}月" for m in fiscal_year_months(fy)]
+    for code in PROFILE_CODES:
+        d = DISTRIBUTIONS[code]
+        if yearly:
+            rows = [[r.label, *r.months, r.total] for r in d.monthly_counts(area, fy)]
+            tables.append(Table(d.name_ja, ["区分", *month_headers, "年度計"], rows, d.definition))
+        else:
+            rows = [[label, n] for _k, label, n in d.counts(area, period)]
+            tables.append(Table(d.name_ja, ["区分", "ケース数"], rows, d.definition))
+    return tables
+
+
+def profile_file(fmt: str, title: str, tables: list[Table], notes: list[str]) -> tuple[bytes, str]:
+    """A file of tables with every count of 1–4 written as 「*」, the note row saying so first."""
+    shown = [t.suppressed() for t in tables]
+    lines: list[list[Any]] = [[title], [SUPPRESSION_NOTE], *[[n] for n in notes]]
+    for t in shown:
+        lines += [[], [t.caption], t.header, *t.rows]
+        if t.note:
+            lines.append([f"定義：{t.note}"])
+    if fmt == "csv":
+        text = io.StringIO()
+        csv_writer(text).writerows(lines)
+        return ("\ufeff" + text.getvalue()).encode("utf-8"), CSV_CONTENT_TYPE
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "新規相談者の状況"
+    for line in lines:
+        ws.append(safe_row(line))
+    ws["A1"].font = Font(bold=True)
+    ws.column_dimensions["A"].width = 34
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), XLSX_CONTENT_TYPE

@@ -16,7 +16,8 @@ docs/statistics.md lists every definition (generated from ``INDICATORS``; a test
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,21 +25,27 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Concat, Greatest
+from django.db.models.functions import Coalesce, Concat, ExtractDay, ExtractMonth, ExtractYear, Greatest
+from django.db.models.lookups import GreaterThan
 
 from tsunagu.cases.models import (
+    Achievement,
     Case,
     CaseState,
     EmploymentOutcome,
     EmploymentOutcomeKind,
+    Evaluation,
+    GoalResult,
     PlanGoal,
     ProviderKind,
 )
 from tsunagu.core.codes import counted_contains, counted_expression, standard_labels
 from tsunagu.core.dates import fiscal_year, fiscal_year_label, fiscal_year_range, wareki
 from tsunagu.core.db import JSONArrayContains
+from tsunagu.core.request_context import current_code_labels
 from tsunagu.meetings.models import Decision
 from tsunagu.organizations.models import Agency, Municipality, Prefecture
+from tsunagu.persons.models import HouseholdMember
 from tsunagu.programs.models import (
     DecisionOutcome,
     EnrolmentProgram,
@@ -264,24 +271,69 @@ class Indicator:
     # The 自治体別集計表 column this is (1-based, in the order of 厚生労働省「生活困窮者自立支援制度
     # 支援状況調査」's 自治体別集計表), if any.
     survey_column: int | None = None
+    # The path to the row that carries ``municipality`` / ``agency`` (``evaluation__`` for a goal
+    # result, which is placed by its 評価シート).
+    area_prefix: str = ""
 
     @property
     def per_100k(self) -> bool:
         """The 自治体別集計表 prints a 人口10万人あたり column after this one (``models.PER_100K_CODES``)."""
         return self.code in PER_100K_CODES
 
+    def area_rows(self, area: Area, period: Period) -> models.QuerySet[Any]:
+        """The indicator's rows of the period in the area."""
+        return self.rows(period).filter(area.q(self.area_prefix))
+
     def count(self, area: Area, period: Period) -> int:
-        qs = self.rows(period).filter(area.q())
+        qs = self.area_rows(area, period)
         return int(qs.aggregate(n=Count(self.case_field, distinct=True))["n"] or 0)
 
     def case_ids(self, area: Area, period: Period) -> models.QuerySet[Any]:
         """The ids of the cases behind the figure (a subquery, for the drill-down list)."""
-        return self.rows(period).filter(area.q()).values(self.case_field)
+        return self.area_rows(area, period).values(self.case_field)
 
 
 SURVEY = "支援状況調査"
 HOUSING = "住居確保給付金"
 PROCESS = "支援の経過"
+EVALUATION = "プランの評価（評価シート）"
+
+
+def _goal_results(*achievements: str) -> Callable[[Period], models.QuerySet[Any]]:
+    """目標ごとの達成状況 of the 評価シート dated (評価日) in the period; all of them when no
+    achievement is named."""
+
+    def rows(p: Period) -> models.QuerySet[Any]:
+        qs = GoalResult.objects.filter(evaluation__evaluated_on__range=(p.start, p.end))
+        if achievements:
+            qs = qs.filter(achievement__in=achievements)
+        return qs
+
+    return rows
+
+
+IMPROVED_GOALS = (Achievement.ACHIEVED, Achievement.PARTLY)
+OTHER_CHANGE = "other"  # 本人の変化「その他」: not by itself an improvement that can be checked
+
+
+def improvement_q() -> Q:
+    """An 評価シート that records an improvement towards 自立: one 本人の変化 of the standard list
+    other than 「その他」 (a municipality's own item counts as the standard item it is counted as),
+    or one goal 達成 / 一部達成."""
+    q = Q(Exists(GoalResult.objects.filter(evaluation_id=OuterRef("pk"), achievement__in=IMPROVED_GOALS)))
+    for code in standard_labels("change_item"):
+        if code != OTHER_CHANGE:
+            q |= counted_contains("change_item", "changes", code)
+    return q
+
+
+def _evaluations(*, improved: bool) -> Callable[[Period], models.QuerySet[Any]]:
+    def rows(p: Period) -> models.QuerySet[Any]:
+        qs = Evaluation.objects.filter(evaluated_on__range=(p.start, p.end))
+        return qs.filter(improvement_q()) if improved else qs
+
+    return rows
+
 
 INDICATORS_LIST: tuple[Indicator, ...] = (
     Indicator(
@@ -486,6 +538,61 @@ INDICATORS_LIST: tuple[Indicator, ...] = (
         ),
         case_field="id",
     ),
+    Indicator(
+        "goals_evaluated",
+        "プラン達成状況：評価した目標",
+        "評価日がその期間にある評価シートで、達成状況（達成・一部達成・未達成）を記録した目標の数。",
+        EVALUATION,
+        _goal_results(),
+        case_field="id",
+        area_prefix="evaluation__",
+    ),
+    Indicator(
+        "goals_achieved",
+        "プラン達成状況：うち達成",
+        "評価した目標のうち、達成状況が「達成」の数。",
+        EVALUATION,
+        _goal_results(Achievement.ACHIEVED),
+        case_field="id",
+        area_prefix="evaluation__",
+    ),
+    Indicator(
+        "goals_partly_achieved",
+        "プラン達成状況：うち一部達成",
+        "評価した目標のうち、達成状況が「一部達成」の数。",
+        EVALUATION,
+        _goal_results(Achievement.PARTLY),
+        case_field="id",
+        area_prefix="evaluation__",
+    ),
+    Indicator(
+        "goals_not_achieved",
+        "プラン達成状況：うち未達成",
+        "評価した目標のうち、達成状況が「未達成」の数。",
+        EVALUATION,
+        _goal_results(Achievement.NOT_ACHIEVED),
+        case_field="id",
+        area_prefix="evaluation__",
+    ),
+    Indicator(
+        "evaluated_persons",
+        "評価を行った者",
+        "評価日がその期間にある評価シートのあるケースの数（1人が期間内に何度評価しても1人）。",
+        EVALUATION,
+        _evaluations(improved=False),
+        unit="人",
+    ),
+    Indicator(
+        "improved_persons",
+        "自立に向けた改善が見られた者",
+        "評価を行った者のうち、期間内の評価シートのいずれかに、本人の変化として「その他」以外の項目"
+        "（自治体独自の項目は、集計上の区分が「その他」以外のもの）が1つ以上あるか、"
+        "達成状況が「達成」または「一部達成」の目標が1つ以上あるケースの数。"
+        "「その他」だけの評価シートは、記録から改善を確かめられないため数えない。",
+        EVALUATION,
+        _evaluations(improved=True),
+        unit="人",
+    ),
 )
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in INDICATORS_LIST}
@@ -529,8 +636,28 @@ class Figures:
         return self.by_code()[code].value
 
 
+@contextmanager
+def code_lists_read_once() -> Iterator[None]:
+    """Outside a request, read the 区分マスタ once for the whole computation (inside a request the
+    middleware already does: ``core.request_context.current_code_labels``)."""
+    if current_code_labels.get() is not None:
+        yield
+        return
+    token = current_code_labels.set({})
+    try:
+        yield
+    finally:
+        current_code_labels.reset(token)
+
+
 def compute(area: Area, period: Period, codes: list[str] | None = None) -> Figures:
-    """Every indicator (or those in ``codes``) for the area and period: one COUNT query each."""
+    """Every indicator (or those in ``codes``) for the area and period: one COUNT query each (and
+    one read of the 区分マスタ)."""
+    with code_lists_read_once():
+        return _compute(area, period, codes)
+
+
+def _compute(area: Area, period: Period, codes: list[str] | None) -> Figures:
     guides = guide_values(fiscal_year(period.start))
     out = Figures(area, period)
     for ind in INDICATORS_LIST:
@@ -557,6 +684,22 @@ def compute(area: Area, period: Period, codes: list[str] | None = None) -> Figur
 # --- Distributions (相談経路, 課題, つなぎ先の種別, 終結理由) ----------------------------------------------
 
 
+@dataclass
+class MonthlyRow:
+    """One category of a distribution over a 年度: its count in each month (April … March) and
+    in the whole 年度."""
+
+    key: str
+    label: str
+    months: list[int]
+    total: int
+
+
+def fiscal_year_months(fiscal_year_: int) -> list[Period]:
+    """The twelve months of a 年度, April first."""
+    return [Period.month(fiscal_year_ + (m < 4), m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A count per category. ``rows`` are the event rows; ``key`` the category expression."""
@@ -569,6 +712,7 @@ class Distribution:
     labels: Callable[[], dict[str, str]]
     case_field: str = "case_id"
     list_key: str = ""  # the 区分マスタ list: a municipality's own code counts as its standard code
+    date_field: str = "opened_on"  # what places a row in a month (the monthly table of a 年度)
 
     def counts(self, area: Area, period: Period) -> list[tuple[str, str, int]]:
         labels = self.labels()
@@ -584,6 +728,36 @@ class Distribution:
         ordered = [(k, label, found.pop(k, 0)) for k, label in labels.items()]
         ordered += [(k, k or "（未記入）", n) for k, n in sorted(found.items())]
         return ordered
+
+    def _month_filters(self, months: list[Period]) -> dict[str, Q]:
+        return {f"m{i}": Q(**{f"{self.date_field}__range": (m.start, m.end)}) for i, m in enumerate(months)}
+
+    def monthly_counts(self, area: Area, fiscal_year_: int) -> list[MonthlyRow]:
+        """The 年度's count per category and per month (April … March) and for the whole 年度, in
+        one query (COUNT DISTINCT … FILTER per month). The 年度 total counts a case once even when
+        it falls in two months (a multi-month category such as 抱える課題)."""
+        months = fiscal_year_months(fiscal_year_)
+        aggregates: dict[str, Any] = {
+            name: Count(self.case_field, distinct=True, filter=q)
+            for name, q in self._month_filters(months).items()
+        }
+        aggregates["total"] = Count(self.case_field, distinct=True)
+        grouped = (
+            self.rows(Period.fiscal_year(fiscal_year_))
+            .filter(area.q())
+            .annotate(_k=self.key())
+            .values("_k")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        found = {
+            str(r["_k"] or ""): ([int(r[f"m{i}"] or 0) for i in range(len(months))], int(r["total"] or 0))
+            for r in grouped
+        }
+        empty = ([0] * len(months), 0)
+        out = [MonthlyRow(k, label, *found.pop(k, empty)) for k, label in self.labels().items()]
+        out += [MonthlyRow(k, k or "（未記入）", *v) for k, v in sorted(found.items())]
+        return out
 
     def case_ids(self, area: Area, period: Period, key: str) -> models.QuerySet[Any]:
         return (
@@ -619,6 +793,31 @@ class MultiDistribution(Distribution):
             .filter(counted_contains(self.list_key, self.key(), key))
             .values(self.case_field)
         )
+
+    def monthly_counts(self, area: Area, fiscal_year_: int) -> list[MonthlyRow]:
+        """Per code and per month of the 年度, and for the 年度: one query (an aggregate per code
+        and month)."""
+        labels = self.labels()
+        months = fiscal_year_months(fiscal_year_)
+        field_name = self.key()
+        aggregates: dict[str, Any] = {}
+        for c, code in enumerate(labels):
+            has = counted_contains(self.list_key, field_name, code)
+            for name, q in self._month_filters(months).items():
+                aggregates[f"c{c}{name}"] = Count(self.case_field, distinct=True, filter=has & q)
+            aggregates[f"c{c}total"] = Count(self.case_field, distinct=True, filter=has)
+        if not aggregates:
+            return []
+        row = self.rows(Period.fiscal_year(fiscal_year_)).filter(area.q()).aggregate(**aggregates)
+        return [
+            MonthlyRow(
+                code,
+                label,
+                [int(row[f"c{c}m{i}"] or 0) for i in range(len(months))],
+                int(row[f"c{c}total"] or 0),
+            )
+            for c, (code, label) in enumerate(labels.items())
+        ]
 
 
 def _codes(list_key: str) -> Callable[[], dict[str, str]]:
@@ -691,6 +890,7 @@ DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
         lambda: "issues",
         _codes("assessment_issue"),
         list_key="assessment_issue",
+        date_field="assessed_on",
     ),
     Distribution(
         "referral_destinations",
@@ -712,7 +912,130 @@ DISTRIBUTIONS_LIST: tuple[Distribution, ...] = (
         _closure_labels,
         case_field="id",
     ),
+    Distribution(
+        "intake_work_status",
+        "新規相談者の仕事（受付時）",
+        "受付日がその期間にあるケースの、申込票（B票）の「仕事」ごとの数。自治体独自の区分は、集計上の区分に数える。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
+        lambda: counted_expression("work_status", "intake__work_status"),
+        _codes("work_status"),
+        case_field="id",
+    ),
+    Distribution(
+        "intake_housing_type",
+        "新規相談者の住居（受付時）",
+        "受付日がその期間にあるケースの、申込票（B票）の「住居」ごとの数。自治体独自の区分は、集計上の区分に数える。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)),
+        lambda: counted_expression("housing_type", "intake__housing_type"),
+        _codes("housing_type"),
+        case_field="id",
+    ),
+    Distribution(
+        "intake_age_band",
+        "新規相談者の年齢（受付日時点）",
+        "受付日がその期間にあるケースの、相談者の受付日時点の満年齢（生年月日から計算）の区分ごとの数。"
+        "生年月日の記録がないものは「不明」。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)).annotate(_age=_age_at_intake()),
+        lambda: _age_band(),
+        lambda: dict(AGE_BANDS_LABELS),
+        case_field="id",
+    ),
+    Distribution(
+        "intake_household_type",
+        "新規相談者の世帯（同居の人数）",
+        "受付日がその期間にあるケースの、相談者の世帯構成で「同居」とした世帯員の数に本人を加えた人数ごとの数"
+        "（単身・2人・3人・4人以上）。世帯構成は集計の時点の記録（受付時点の履歴は持たない）。"
+        "世帯員が1人も記録されておらず、世帯構成を一度も保存していないものは「不明」。"
+        "続柄は自由記述のため、世帯の類型（高齢者世帯・ひとり親世帯など）は数えない。",
+        lambda p: Case.objects.filter(opened_on__range=(p.start, p.end)).annotate(
+            _living=Coalesce(Subquery(_living_together()), 0),
+            _has_member=Exists(HouseholdMember.objects.filter(person_id=OuterRef("person_id"))),
+        ),
+        lambda: _household_band(),
+        lambda: dict(HOUSEHOLD_LABELS),
+        case_field="id",
+    ),
 )
+
+# The profile of the new consultations (新規相談者の状況): its screen and files list these.
+PROFILE_CODES: tuple[str, ...] = (
+    "intake_work_status",
+    "intake_housing_type",
+    "intake_age_band",
+    "intake_household_type",
+    "assessment_issues",
+)
+
+
+AGE_BANDS: tuple[tuple[str, str, int | None], ...] = (
+    # (key, label, the band's upper bound, exclusive)
+    ("under_20", "〜19歳", 20),
+    ("20s", "20代", 30),
+    ("30s", "30代", 40),
+    ("40s", "40代", 50),
+    ("50s", "50代", 60),
+    ("60s", "60代", 70),
+    ("70_plus", "70歳〜", None),
+)
+AGE_BANDS_LABELS: tuple[tuple[str, str], ...] = (
+    *((k, label) for k, label, _u in AGE_BANDS),
+    ("unknown", "不明"),
+)
+
+
+def _age_at_intake() -> Any:
+    """The person's age in whole years on the 受付日, in SQL (both engines): the difference of the
+    years, less one when the birthday (month × 100 + day) falls after the 受付日's in that year.
+    NULL when the birth date is not recorded."""
+    birth, opened = "person__birth_date", "opened_on"
+    birthday = ExtractMonth(birth) * 100 + ExtractDay(birth)
+    day_of_year = ExtractMonth(opened) * 100 + ExtractDay(opened)
+    before_birthday = models.Case(
+        models.When(GreaterThan(birthday, day_of_year), then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+    return models.ExpressionWrapper(
+        ExtractYear(opened) - ExtractYear(birth) - before_birthday, output_field=models.IntegerField()
+    )
+
+
+def _age_band() -> Any:
+    whens = [models.When(_age__isnull=True, then=models.Value("unknown"))]
+    for key, _label, upper in AGE_BANDS:
+        cond = Q(_age__isnull=False) if upper is None else Q(_age__lt=upper)
+        whens.append(models.When(cond, then=models.Value(key)))
+    return models.Case(*whens, default=models.Value("unknown"), output_field=models.CharField())
+
+
+HOUSEHOLD_LABELS: tuple[tuple[str, str], ...] = (
+    ("single", "単身"),
+    ("two", "2人"),
+    ("three", "3人"),
+    ("four_plus", "4人以上"),
+    ("unknown", "不明"),
+)
+
+
+def _living_together() -> models.QuerySet[Any]:
+    """The number of 同居 members of the case's person (a subquery)."""
+    return (
+        HouseholdMember.objects.filter(person_id=OuterRef("person_id"), lives_together=True)
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+
+
+def _household_band() -> Any:
+    return models.Case(
+        models.When(Q(_has_member=False) & Q(person__household_version__lte=1), then=models.Value("unknown")),
+        models.When(_living=0, then=models.Value("single")),
+        models.When(_living=1, then=models.Value("two")),
+        models.When(_living=2, then=models.Value("three")),
+        default=models.Value("four_plus"),
+        output_field=models.CharField(),
+    )
 
 
 def _assessments(p: Period) -> models.QuerySet[Any]:

@@ -134,7 +134,9 @@ def drilldown_cases(
 
 
 def _as_case_ids(code: str, ids: models.QuerySet[Any]) -> models.QuerySet[Any]:
-    """Housing-benefit figures count applications/decisions; their drill-down lists the cases."""
+    """Housing-benefit figures count applications/decisions and the プラン達成状況 counts goal
+    results; their drill-down lists the cases."""
+    from tsunagu.cases.models import GoalResult
     from tsunagu.programs.models import (
         HousingBenefitApplication,
         HousingBenefitDecision,
@@ -143,6 +145,8 @@ def _as_case_ids(code: str, ids: models.QuerySet[Any]) -> models.QuerySet[Any]:
     )
 
     model = ids.model
+    if model is GoalResult:
+        return GoalResult.objects.filter(pk__in=ids).values("evaluation__case_id")
     if model is HousingBenefitApplication:
         return HousingBenefitApplication.objects.filter(pk__in=ids).values("case_id")
     if model in (HousingBenefitDecision, HousingBenefitExtension, HousingBenefitStop):

@@ -23,15 +23,18 @@ from tsunagu.organizations.scoping import NOT_FOUND_MESSAGE
 
 from . import policies, selectors, services
 from .creaming import complexity_table, headline_rates
-from .exports import SurveyRow, survey_columns, survey_file
+from .exports import SurveyRow, profile_file, profile_tables, survey_columns, survey_file
 from .indicators import (
     DISTRIBUTIONS,
     DISTRIBUTIONS_LIST,
     INDICATORS,
+    PROFILE_CODES,
     Area,
     Figures,
     Period,
+    code_lists_read_once,
     compute,
+    fiscal_year_months,
     period_problem,
 )
 from .models import RunStatus
@@ -175,6 +178,77 @@ def _file_response(
 ) -> HttpResponse:
     content, content_type = survey_file(fmt, title, rows, notes)
     response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@view_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """新規相談者の状況: the cases received in the period by 仕事・住居・年齢・世帯 at intake and
+    抱える課題; for a 年度, a table with the twelve months as columns. The numbers are shown as
+    they are (staff with the area in scope); the files suppress 1–4 (``exports.profile_file``)."""
+    sel = _selection(request)
+    ctx: dict[str, Any] = {
+        "sel": sel,
+        "area_key": selectors.area_key(sel.area),
+        "area_choices": selectors.areas_for_user(_user(request)),
+        "period_choices": _period_choices(timezone.localdate()),
+        "may_drill_down": policies.may_drill_down(_user(request)),
+    }
+    if sel.computable:
+        with code_lists_read_once():
+            yearly = sel.period.months == 12
+            distributions = [DISTRIBUTIONS[c] for c in PROFILE_CODES]
+            ctx.update(
+                yearly=yearly,
+                new_consultations=INDICATORS["new_consultations"].count(sel.area, sel.period),
+            )
+            if yearly:
+                fy = fiscal_year(sel.period.start)
+                months = fiscal_year_months(fy)
+                keys = [m.key for m in months]
+                ctx.update(
+                    months=months,
+                    monthly_tables=[
+                        (
+                            d,
+                            [
+                                (r, list(zip(keys, r.months, strict=True)))
+                                for r in d.monthly_counts(sel.area, fy)
+                            ],
+                        )
+                        for d in distributions
+                    ],
+                )
+            else:
+                ctx["tables"] = [(d, d.counts(sel.area, sel.period)) for d in distributions]
+    return render(request, "statistics/profile.html", ctx)
+
+
+@view_required
+def profile_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The profile as xlsx or CSV (UTF-8 with BOM), every count of 1–4 written as 「*」; audited."""
+    sel = _selection(request)
+    if sel.errors or not sel.computable:
+        return render(
+            request,
+            "statistics/export_refused.html",
+            {"messages_": sel.errors + sel.notes, "back": reverse("statistics:profile")},
+            status=400,
+        )
+    with code_lists_read_once():
+        tables = profile_tables(sel.area, sel.period)
+    audit_record(
+        actor=_user(request),
+        action=AuditAction.EXPORT,
+        object_type="statistics_profile",
+        object_id=selectors.area_key(sel.area),
+        details={"format": fmt, "period": sel.period.key, "area": sel.area.name},
+    )
+    title = f"新規相談者の状況 {sel.area.name} {sel.period.label}"
+    content, content_type = profile_file(fmt, title, tables, sel.notes)
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"shinki_soudansha_{sel.area.code or sel.area.id}_{sel.period.key}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
