@@ -301,9 +301,9 @@ def test_the_query_budget_does_not_grow_with_the_cases(
         new_case(staff, name=f"件数 {i}", kana=f"ケンスウ{'ア' * (i % 5 + 1)}")
     client = login("shinjuku-center")
     client.get(URL, fy_params())  # warm the session
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         assert client.get(URL, fy_params()).status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         assert client.get("/reports/case-list.xlsx", fy_params()).status_code == 200
 
 
