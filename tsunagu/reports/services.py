@@ -30,7 +30,8 @@ LABELS = {"columns": "列（並び順）"}
 
 
 def shown_columns(field: str, value: Any) -> str:
-    keys = list(value or [])
+    """The headers of the columns, in order (``value``: the keys, or them joined by commas)."""
+    keys = value.split(",") if isinstance(value, str) else list(value or [])
     return "、".join(COLUMNS_BY_KEY[k].header for k in keys if k in COLUMNS_BY_KEY) or "（なし）"
 
 
@@ -70,8 +71,9 @@ def layout_save(
             record_change(
                 actor=actor,
                 obj=layout,
-                before={"columns": before},
-                after={"columns": keys},
+                # joined, so that a new order alone is a change (lists compare as sets)
+                before={"columns": ",".join(before)},
+                after={"columns": ",".join(keys)},
                 labels=LABELS,
                 shown=shown_columns,
             )

@@ -336,6 +336,8 @@ def test_layout_edit_stale_and_other_municipality(
     stale = client.post(url, {"version": "1", "use_worker": "1"})
     assert stale.status_code == 200
     assert "他の職員が保存した最新の内容" in stale.content.decode()
+    assert 'id="id_use_worker" value="1" checked' in stale.content.decode()  # what they chose survives
+    assert 'id="id_use_state" value="1" checked' not in stale.content.decode()
     layout.refresh_from_db()
     assert layout.columns == ["state"] and layout.version == 2
     assert ChangeRecord.objects.filter(model="caselistlayout", object_id=str(layout.pk)).count() == 2
@@ -344,10 +346,35 @@ def test_layout_edit_stale_and_other_municipality(
     assert login("hasuda-center").post(url, {"version": "2", "use_name": "1"}).status_code == 404
     layout.refresh_from_db()
     assert layout.columns == ["state"]
+    # a new order alone is a change, kept in the history
+    assert (
+        officer.post(
+            url, {"version": "2", "use_state": "1", "order_state": "2", "use_no": "1", "order_no": "1"}
+        ).status_code
+        == 302
+    )
+    assert (
+        officer.post(
+            url, {"version": "3", "use_state": "1", "order_state": "1", "use_no": "1", "order_no": "2"}
+        ).status_code
+        == 302
+    )
+    layout.refresh_from_db()
+    assert layout.columns == ["state", "no"] and layout.version == 4
+    latest = (
+        ChangeRecord.objects.filter(model="caselistlayout", object_id=str(layout.pk))
+        .order_by("-version")
+        .first()
+    )
+    assert (
+        latest is not None
+        and latest.rows[0]["before"] == "No.、状態"
+        and latest.rows[0]["after"] == "状態、No."
+    )
     # nothing chosen: refused beside the form
-    refused = client.post(url, {"version": "2"})
+    refused = client.post(url, {"version": "4"})
     assert "列を1つ以上選んでください" in refused.content.decode()
-    assert Municipality.objects.get(code="131041").case_list_layout.version == 2
+    assert Municipality.objects.get(code="131041").case_list_layout.version == 4
 
 
 def test_the_standard_set_when_none_saved(api_as: Callable[[str], Client]) -> None:
