@@ -18,3 +18,17 @@ def layout_from_post(data: Mapping[str, Any]) -> list[str]:
             order = int(raw) if raw.isascii() and raw.isdigit() else 1000 + i
             chosen.append((order, i, column.key))
     return [key for _order, _i, key in sorted(chosen)]
+
+
+def move_column(keys: list[str], move: str) -> list[str]:
+    """``keys`` with one moved a place: ``move`` is ``up:<key>`` or ``down:<key>``."""
+    direction, _, key = move.partition(":")
+    if key not in keys or direction not in ("up", "down"):
+        return keys
+    i = keys.index(key)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(keys):
+        return keys
+    out = list(keys)
+    out[i], out[j] = out[j], out[i]
+    return out

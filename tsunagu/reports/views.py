@@ -23,7 +23,7 @@ from tsunagu.organizations.roles import Permission
 from . import selectors, services
 from .case_list import COLUMNS, FISCAL_MONTHS
 from .exports import FORMATS, export_file, rows_of, title_of
-from .forms import layout_from_post
+from .forms import layout_from_post, move_column
 
 if TYPE_CHECKING:
     from tsunagu.organizations.models import User
@@ -120,7 +120,12 @@ def layout_edit(request: HttpRequest, code: str) -> HttpResponse:
     keys = selectors.layout_keys(layout)
     version: Any = layout.version if layout is not None else 0
     ctx: dict[str, Any] = {"municipality": municipality, "layout": layout}
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("move"):
+        # ↑↓: move one chosen column and show the form again (saved only with 保存する)
+        keys = move_column(layout_from_post(request.POST), request.POST["move"])
+        version = request.POST.get("version", version)
+        ctx["moved"] = True
+    elif request.method == "POST":
         chosen = layout_from_post(request.POST)
         try:
             services.layout_save(

@@ -24,8 +24,11 @@ def test_case_list_report_screens(page: Any, live_server: Any, demo: Any, consol
 
     main.get_by_role("link", name="列の設定（新宿区）").click()
     page.wait_for_url("**/reports/case-list/layout/131041/")
+    page.get_by_role("button", name="氏名を上へ").click()
+    assert "並び順を変えました" in main.inner_text()
+    assert page.get_by_label("氏名の並び順").input_value() == "3"
     page.get_by_label("氏名の並び順").fill("1")
-    page.get_by_role("button", name="保存する").click()
+    page.get_by_label("氏名の並び順").press("Enter")  # Enter saves
     assert "列の設定を保存しました。" in main.inner_text()
     assert_no_serious_axe_violations(page)
     save_screenshot(page, "reports_layout_edit")

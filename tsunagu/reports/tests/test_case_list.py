@@ -377,6 +377,24 @@ def test_layout_edit_stale_and_other_municipality(
     assert Municipality.objects.get(code="131041").case_list_layout.version == 4
 
 
+def test_up_and_down_reorder_the_form_without_saving(login: Callable[[str], Client]) -> None:
+    client = login("shinjuku-jichitai")
+    url = "/reports/case-list/layout/131041/"
+    data = {
+        "version": "0",
+        "use_no": "1",
+        "order_no": "1",
+        "use_name": "1",
+        "order_name": "2",
+        "move": "up:name",
+    }
+    html = client.post(url, data).content.decode()
+    assert "並び順を変えました" in html
+    assert html.index('id="id_use_name"') < html.index('id="id_use_no"')
+    assert 'id="id_order_name" value="1"' in html and 'id="id_order_no" value="2"' in html
+    assert not CaseListLayout.objects.filter(municipality__code="131041").exists()
+
+
 def test_the_standard_set_when_none_saved(api_as: Callable[[str], Client]) -> None:
     headers, _rows = api_rows(api_as("hasuda-center"))
     assert len(headers) == len(STANDARD_KEYS)
