@@ -295,7 +295,11 @@ def test_screen_and_files(staff: Callable[[str], Any], login: Callable[[str], Cl
 
 @pytest.mark.parametrize("n", [3, 30])
 def test_the_query_budget_does_not_grow_with_the_cases(
-    n: int, staff: Callable[[str], Any], login: Callable[[str], Client], django_assert_max_num_queries: Any
+    n: int,
+    staff: Callable[[str], Any],
+    login: Callable[[str], Client],
+    api_as: Callable[[str], Client],
+    django_assert_max_num_queries: Any,
 ) -> None:
     for i in range(n):
         new_case(staff, name=f"件数 {i}", kana=f"ケンスウ{'ア' * (i % 5 + 1)}")
@@ -305,6 +309,12 @@ def test_the_query_budget_does_not_grow_with_the_cases(
         assert client.get(URL, fy_params()).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get("/reports/case-list.xlsx", fy_params()).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get("/reports/case-list.csv", fy_params()).status_code == 200
+    api = api_as("shinjuku-center")
+    api.get(API, fy_params())
+    with django_assert_max_num_queries(20):
+        assert api.get(API, fy_params()).status_code == 200
 
 
 # --- the layout per municipality -----------------------------------------------------------------------
