@@ -33,6 +33,7 @@ urlpatterns = [
     path("statistics/", include("tsunagu.statistics.urls")),
     path("imports/", include("tsunagu.imports.urls")),
     path("planning/", include("tsunagu.planning.urls")),
+    path("reports/", include("tsunagu.reports.urls")),
     path("handovers/", include("tsunagu.handovers.urls")),
     path("personal-data/", include("tsunagu.personal_data.urls")),
     path("settings/date-style/", core_views.set_date_style, name="set_date_style"),

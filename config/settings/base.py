@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tsunagu.statistics",
     "tsunagu.imports",
     "tsunagu.planning",
+    "tsunagu.reports",
     "tsunagu.handovers",
     "tsunagu.personal_data",
     "tsunagu.api",

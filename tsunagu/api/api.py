@@ -187,6 +187,11 @@ from tsunagu.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/", statistics_router)
 
+# 帳票: 支援ケース一覧（様式【4】）
+from tsunagu.reports.api import router as reports_router  # noqa: E402
+
+api.add_router("/", reports_router)
+
 # 導入と移行: スプレッドシートからの取り込み
 from tsunagu.imports.api import router as imports_router  # noqa: E402
 

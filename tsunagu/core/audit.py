@@ -103,6 +103,7 @@ def audit_record_many(
 OTHER_OBJECT_TYPES = {
     "deidentified_export": "匿名化データ出力",
     "statistics_survey": "統計調査",
+    "case_list_report": "支援ケース一覧",
 }
 
 

@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("事業計画", "planning:plan_list", (Permission.STATISTICS_VIEW, Permission.PLAN_ANNUAL_EDIT)),
     ("職員", "organizations:staff_list", (Permission.STAFF_VIEW,)),
     ("統計", "statistics:monthly", (Permission.STATISTICS_VIEW,)),
+    ("支援ケース一覧", "reports:case_list", (Permission.REPORT_CASE_LIST,)),
     ("匿名化データ出力", "referrals:export", (Permission.EXPORT_DEIDENTIFIED,)),
     ("監査ログ", "privacy:audit_search", (Permission.AUDIT_VIEW,)),
     # 導入と移行: 初期設定 (the システム管理者 only)

@@ -62,6 +62,8 @@ class Permission(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export.deidentified", "匿名化データを出力する"
     PLAN_ANNUAL_EDIT = "planning.edit", "事業計画を編集する"
     API_USE = "api.use", "APIを使う"
+    # 帳票: 支援ケース一覧（様式【4】） and its column layout per municipality
+    REPORT_CASE_LIST = "report.case_list", "支援ケース一覧を出力する"
     # 導入と移行: 初期設定
     SITE_MANAGE = "site.manage", "都道府県・自治体・機関・職員アカウントを設定する"
     # 導入と移行: 規程と同意の再取得
@@ -110,6 +112,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_DEIDENTIFIED: frozenset({R.CENTER_DIRECTOR, R.PRIVACY_OFFICER, R.MUNICIPAL_OFFICER}),
     Permission.PLAN_ANNUAL_EDIT: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     Permission.API_USE: frozenset(_CENTER | {R.MUNICIPAL_OFFICER, R.AUDITOR}),
+    # 帳票: the centre reports its cases to the 実施主体; the センター長 and the 自治体担当者 choose the columns
+    Permission.REPORT_CASE_LIST: frozenset({R.CENTER_DIRECTOR, R.MUNICIPAL_OFFICER}),
     # 導入と移行: 初期設定 (the システム管理者 alone; it holds no permission on personal data)
     Permission.SITE_MANAGE: frozenset({R.SYSTEM_ADMIN}),
     # 導入と移行: 規程と同意の再取得

@@ -1,0 +1,84 @@
+"""API: the 支援ケース一覧 (様式【4】) of a period, as json (columns and rows, paged) or as the same
+xlsx / CSV files as the screen. The same scoping, audit and bound as the screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router
+
+from tsunagu.organizations import guards
+from tsunagu.organizations.roles import Permission
+
+from . import selectors
+from .exports import FORMATS, export_file, rows_of
+from .schemas import CaseListQuery, CaseListReportOut
+
+if TYPE_CHECKING:
+    from tsunagu.organizations.models import User
+
+router = Router(tags=["帳票"])
+API_PAGE_SIZE = 100
+
+
+def _user(request: HttpRequest) -> User:
+    return cast("User", request.user)
+
+
+@router.get(
+    "/case-list-reports",
+    response={200: CaseListReportOut},
+    summary="支援ケース一覧（様式【4】）",
+    description=(
+        "期間（年度と月の範囲）に開いていたケース（受付日が期間の末日以前で、終結・中断日が空か期間の初日以降。"
+        "取消は含みません）の一覧。列は自治体ごとの設定（未設定なら標準の列）。format=json は列と行"
+        f"（1ページ{API_PAGE_SIZE}件）、xlsx と csv（UTF-8 BOM付き）は添付ファイル（日本語のファイル名を"
+        f"RFC 5987 の filename* で）。ファイルは{selectors.EXPORT_LIMIT}件まで（超えると 422）。"
+        "閲覧できない自治体は 404。閲覧と出力は監査ログに記録されます。"
+    ),
+)
+def case_list_report(request: HttpRequest, q: Query[CaseListQuery]) -> Any:
+    user = _user(request)
+    guards.require(user, Permission.API_USE, via="api")
+    guards.require(user, Permission.REPORT_CASE_LIST, via="api")
+    fmt = (q.format or "json").strip()
+    if fmt not in (*FORMATS, "json"):
+        raise ValidationError({"format": "format は json、xlsx、csv のいずれかを指定してください。"})
+    params = {
+        "fiscal_year": q.fiscal_year,
+        "from": q.from_,
+        "to": q.to,
+        "municipality": q.municipality,
+        "state": q.state,
+    }
+    sel = selectors.selection_from(user, params, timezone.localdate())
+    seireki = q.era == "seireki"
+    qs = selectors.case_list_queryset(user, sel)
+    if fmt in FORMATS:
+        count = qs.count()
+        if count > selectors.EXPORT_LIMIT:
+            raise ValidationError(
+                {"format": selectors.TOO_MANY.format(count=count, limit=selectors.EXPORT_LIMIT)}
+            )
+        response: HttpResponse = export_file(user, sel, qs, fmt, seireki, via="api")
+        return response
+    columns = selectors.layout_columns(selectors.layout_municipality(user, sel))
+    paginator = Paginator(qs, API_PAGE_SIZE)
+    page = paginator.get_page(q.page)
+    cases = list(page.object_list)
+    selectors.list_viewed(user=user, cases=cases, via="api_case_list_report")
+    return {
+        "period": sel.period.label(seireki=seireki),
+        "period_start": sel.period.start.isoformat(),
+        "period_end": sel.period.end.isoformat(),
+        "municipality": sel.municipality.code if sel.municipality is not None else "",
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "columns": [{"key": c.key, "header": c.header} for c in columns],
+        "rows": rows_of(cases, columns, page.start_index(), seireki),
+    }
