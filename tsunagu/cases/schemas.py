@@ -281,9 +281,9 @@ class CaseTransitionsOut(Schema):
     available: list[AvailableTransitionOut]
 
 
-# Amounts of the sheet: integer yen ≥ 0 (a negative or unreadable amount is refused by the service
-# with the same message as on the screen, keyed by the field: ``savings``, ``incomes.salary``,
-# ``debts.0.amount`` …).
+# Amounts of the sheet: integer yen ≥ 0. A negative amount, and a required item left out, are refused
+# by the service (validate_assessment_values) with the same message as on the screen, keyed by the
+# field: ``savings``, ``incomes.salary``, ``debts.0.kind``, ``debts.0.amount`` …
 _YEN = "円（0以上の整数）"
 
 
@@ -292,7 +292,7 @@ class AssessmentJobIn(Schema):
 
     period: str = Field("", description="期間（例：平成28年4月〜令和7年3月）")
     employment_type: str = Field("", description="雇用形態（区分マスタ work_status のコード）")
-    work: str = Field(..., description="勤務先・仕事の内容（必須）")
+    work: str = Field("", description="勤務先・仕事の内容（必須：空だと422）")
     reason_left: str = Field("", description="離職の理由")
 
 
@@ -302,15 +302,17 @@ class AssessmentIncomeIn(Schema):
     category: str = Field(
         ..., description="収入の種類：salary, pension, allowance, other_benefit, support, other_income"
     )
-    amount: int = Field(..., description=f"月額（{_YEN}、0円も可）", json_schema_extra={"minimum": 0})
+    amount: int | None = Field(
+        None, description=f"月額（{_YEN}、0円も可。必須）", json_schema_extra={"minimum": 0}
+    )
 
 
 class AssessmentDebtIn(Schema):
     """債務・滞納の1行."""
 
-    kind: str = Field(..., description="債権者の種類（必須）：tax, rent, utility, loan, other")
+    kind: str = Field("", description="債権者の種類（必須：空だと422）：tax, rent, utility, loan, other")
     creditor: str = Field("", description="債権者・滞納先")
-    amount: int = Field(..., description=f"残額（{_YEN}、必須）", json_schema_extra={"minimum": 0})
+    amount: int | None = Field(None, description=f"残額（{_YEN}、必須）", json_schema_extra={"minimum": 0})
     monthly_repayment: int | None = Field(
         None, description=f"月々の返済・分納額（{_YEN}）", json_schema_extra={"minimum": 0}
     )
@@ -319,26 +321,38 @@ class AssessmentDebtIn(Schema):
 class AssessmentBenefitIn(Schema):
     """公的給付の1行."""
 
-    kind: str = Field(..., description="種類：pension（年金）, allowance（手当）, unemployment（雇用保険）")
+    kind: str = Field(
+        "", description="種類（必須）：pension（年金）, allowance（手当）, unemployment（雇用保険）"
+    )
     name: str = Field("", description="名称（例：老齢基礎年金）")
     monthly_amount: int | None = Field(None, description=f"月額（{_YEN}）", json_schema_extra={"minimum": 0})
     ends_on: date | None = Field(None, description="終了日（予定）")
 
 
-class AssessmentJobOut(AssessmentJobIn):
-    pass
+class AssessmentJobOut(Schema):
+    period: str
+    employment_type: str
+    work: str
+    reason_left: str
 
 
-class AssessmentIncomeOut(AssessmentIncomeIn):
-    pass
+class AssessmentIncomeOut(Schema):
+    category: str
+    amount: int = Field(..., description=f"月額（{_YEN}）")
 
 
-class AssessmentDebtOut(AssessmentDebtIn):
-    pass
+class AssessmentDebtOut(Schema):
+    kind: str
+    creditor: str
+    amount: int = Field(..., description=f"残額（{_YEN}）")
+    monthly_repayment: int | None
 
 
-class AssessmentBenefitOut(AssessmentBenefitIn):
-    pass
+class AssessmentBenefitOut(Schema):
+    kind: str
+    name: str
+    monthly_amount: int | None
+    ends_on: date | None
 
 
 class AssessmentIn(Schema):
