@@ -443,10 +443,17 @@ class AssessmentForm(forms.Form):
     @staticmethod
     def rows_initial(assessment: Any) -> dict[str, list[dict[str, Any]]]:
         """The rows of the latest version, as the formsets' initial (a new version starts from them)."""
-        from .selectors import assessment_rows
+        from .validation import ASSESSMENT_ROW_FIELDS
 
-        rows = assessment_rows(assessment)
-        return {k: rows[k] for k in ASSESSMENT_ROW_FORMSETS}
+        if assessment is None:
+            return {k: [] for k in ASSESSMENT_ROW_FORMSETS}
+        return {
+            prefix: [
+                {f: getattr(r, f) for f in ASSESSMENT_ROW_FIELDS[prefix]}
+                for r in getattr(assessment, prefix).all()
+            ]
+            for prefix in ASSESSMENT_ROW_FORMSETS
+        }
 
 
 class _AssessmentRowForm(forms.Form):

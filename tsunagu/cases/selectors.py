@@ -243,13 +243,13 @@ def _json_contains_supported() -> bool:
 RECORD_LIST_LIMIT = 50
 
 
+# The rows of a sheet (職歴, 月収, 債務, 公的給付): prefetch them where a sheet is shown whole.
+ASSESSMENT_ROW_PREFETCH = ("jobs", "incomes", "debts", "benefits")
+
+
 def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]:
     """The sheet's versions the user may see, newest first (policies.assessment_visibility_q)."""
-    qs = (
-        Assessment.objects.filter(case=case)
-        .select_related("author", "joint_with", "shared_with")
-        .prefetch_related(*ASSESSMENT_ROW_PREFETCH)
-    )
+    qs = Assessment.objects.filter(case=case).select_related("author", "joint_with", "shared_with")
     cond = assessment_visibility_q(user, case)
     if cond is not None:
         qs = qs.filter(cond)
@@ -257,7 +257,12 @@ def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]
 
 
 def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Assessment:
-    assessment = assessments_of_case(user=user, case=case).filter(pk=_int_or_none(assessment_id) or 0).first()
+    assessment = (
+        assessments_of_case(user=user, case=case)
+        .filter(pk=_int_or_none(assessment_id) or 0)
+        .prefetch_related(*ASSESSMENT_ROW_PREFETCH)
+        .first()
+    )
     if assessment is None:
         raise Http404(NOT_FOUND_MESSAGE)
     audit_record(
@@ -268,9 +273,6 @@ def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Ass
         details={"number": assessment.number},
     )
     return assessment
-
-
-ASSESSMENT_ROW_PREFETCH = ("jobs", "incomes", "debts", "benefits")
 
 
 def latest_assessment(case: Case) -> Assessment | None:
@@ -298,7 +300,7 @@ def _yes_no(value: bool | None) -> str:
 def assessment_rows(a: Assessment | None) -> dict[str, list[dict[str, Any]]]:
     """The sheet's rows as dicts (ASSESSMENT_ROW_FIELDS). An unsaved sheet (the one a stale save
     carried) gives the rows it was given as ``pending_rows``."""
-    from .services import ASSESSMENT_ROW_FIELDS
+    from .validation import ASSESSMENT_ROW_FIELDS
 
     if a is None:
         return {k: [] for k in ASSESSMENT_ROW_FIELDS}

@@ -62,6 +62,7 @@ from .models import (
     SupportRecord,
 )
 from .policies import require_intake_corrector
+from .validation import ASSESSMENT_ROW_FIELDS as _ASSESSMENT_ROW_FIELDS
 from .validation import (
     validate_assessment_values,
     validate_evaluation_values,
@@ -715,13 +716,8 @@ ASSESSMENT_FIELDS = (
     "savings",
     "monthly_rent",
 )
-# The rows of the sheet: key in ``values`` → the fields of one row.
-ASSESSMENT_ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "jobs": ("period", "employment_type", "work", "reason_left"),
-    "incomes": ("category", "amount"),
-    "debts": ("kind", "creditor", "amount", "monthly_repayment"),
-    "benefits": ("kind", "name", "monthly_amount", "ends_on"),
-}
+# The rows of the sheet (key in ``values`` → fields of a row): validation.ASSESSMENT_ROW_FIELDS.
+ASSESSMENT_ROW_FIELDS = _ASSESSMENT_ROW_FIELDS
 _ASSESSMENT_ROW_TEXT = (
     "period",
     "employment_type",

@@ -91,6 +91,14 @@ def _text(values: dict[str, Any], key: str) -> str:
 
 ASSESSMENT_SAVINGS_MAX = 9_999_999_999  # 預貯金・現金 (the 家計表's asset ceiling, programs.validation)
 ASSESSMENT_ROWS_MAX = 30  # 職歴・債務・公的給付: rows per sheet
+# The rows of the sheet: key in the values of assessment_create → the fields of one row
+# (AssessmentJob, AssessmentIncome, AssessmentDebt, AssessmentBenefit).
+ASSESSMENT_ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "jobs": ("period", "employment_type", "work", "reason_left"),
+    "incomes": ("category", "amount"),
+    "debts": ("kind", "creditor", "amount", "monthly_repayment"),
+    "benefits": ("kind", "name", "monthly_amount", "ends_on"),
+}
 
 
 def _yen_error(value: Any, *, required: str = "", maximum: int = MAX_MONTHLY_YEN) -> str:

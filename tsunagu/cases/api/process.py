@@ -89,7 +89,11 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
 )
 def assessment_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = _case_for_api(request, case_id, audit=True)
-    rows = list(selectors.assessments_of_case(user=actor(request), case=case))
+    rows = list(
+        selectors.assessments_of_case(user=actor(request), case=case).prefetch_related(
+            *selectors.ASSESSMENT_ROW_PREFETCH
+        )
+    )
     selectors.rows_listed(user=actor(request), rows=rows, via="api")
     return [assessment_out(a) for a in rows]
 

@@ -131,12 +131,10 @@ def test_the_structured_assessment_sheet_in_the_browser(
     assert page.locator("[name=debts-TOTAL_FORMS]").input_value() == "2"  # added in the page
     page.locator("[name=debts-1-kind]").select_option(label="税")
     page.locator("[name=debts-1-amount]").fill("40000")
-    page.screenshot(path="/tmp/assessment_structured_form.png", full_page=True)
     page.get_by_role("button", name="新しい版として保存する").click()
     page.wait_for_url(re.compile(r"/assessments/\d+/$"))
     body = page.locator("main").inner_text()
     assert "精神障害者保健福祉手帳 2級" in body and "借入（○○カード） 残額 300,000円" in body
-    page.screenshot(path="/tmp/assessment_structured_detail.png", full_page=True)
     a = Assessment.objects.get(case=case)
     assert (a.monthly_rent, a.savings, a.outpatient, a.certificate_grade) == (65_000, 30_000, True, "2")
     assert sorted((d.kind, d.amount) for d in a.debts.all()) == [("loan", 300_000), ("tax", 40_000)]

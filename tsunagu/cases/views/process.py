@@ -252,7 +252,11 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """A new version of the sheet, starting from the latest one (its items and rows)."""
     case = case_for_writing(request, case_id)
     user = actor(request)
-    latest = selectors.assessments_of_case(user=user, case=case).first()
+    latest = (
+        selectors.assessments_of_case(user=user, case=case)
+        .prefetch_related(*selectors.ASSESSMENT_ROW_PREFETCH)
+        .first()
+    )
     newest_number = case.assessments.order_by("-number").values_list("number", flat=True).first()
     if newest_number is not None and (latest is None or latest.number != newest_number):
         deny(
