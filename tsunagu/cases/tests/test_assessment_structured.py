@@ -498,3 +498,40 @@ def test_a_stale_screen_save_shows_the_structured_diff(login: Any) -> None:
     assert "他の職員が保存した最新の内容" in body and "30,000円" in body and "50,000円" in body
     assert page(conflict).value("savings") == "5万円"
     assert Assessment.objects.filter(case=case).count() == 1
+
+
+def _many_rows(n: int) -> dict[str, Any]:
+    return {
+        "jobs": [
+            {"period": "", "employment_type": "regular", "work": f"勤務先{i}", "reason_left": ""}
+            for i in range(n)
+        ],
+        "debts": [
+            {"kind": "loan", "creditor": f"債権者{i}", "amount": 1000 * i, "monthly_repayment": None}
+            for i in range(n)
+        ],
+        "benefits": [
+            {"kind": "pension", "name": f"年金{i}", "monthly_amount": None, "ends_on": None} for i in range(n)
+        ],
+    }
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_the_sheet_pages_and_the_api_list_do_not_grow_with_the_rows(
+    soudan: Client, api_as: Any, django_assert_max_num_queries: Any, n: int
+) -> None:
+    case = case_at(S.ASSESSMENT)
+    worker = user("shinjuku-soudan")
+    for number in range(3):
+        a = services.assessment_create(
+            actor=worker, case=case, values=structured(**_many_rows(n)), based_on_number=number
+        )
+    client = api_as("shinjuku-soudan")
+    client.get(f"{API}/cases/{case.pk}/assessments")  # the token's first use
+    with django_assert_max_num_queries(25):
+        assert soudan.get(f"/cases/{case.pk}/assessments/{a.pk}/").status_code == 200
+    with django_assert_max_num_queries(20):
+        assert soudan.get(f"/cases/{case.pk}/assessments/new/").status_code == 200
+    with django_assert_max_num_queries(12):
+        r = client.get(f"{API}/cases/{case.pk}/assessments")
+    assert r.status_code == 200 and len(r.json()) == 3 and len(r.json()[0]["debts"]) == n

@@ -126,9 +126,6 @@ def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) ->
             "assessment": assessment,
             "previous": previous,
             "diff": selectors.assessment_diff(previous, assessment) if previous else [],
-            "sections": [
-                (label, (assessment.sections or {}).get(key, "")) for key, label in ASSESSMENT_SECTIONS
-            ],
             "sheet": [
                 {
                     "key": key,
