@@ -365,10 +365,10 @@ class AssessmentForm(forms.Form):
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "assessed_on": d["assessed_on"],
+            "assessed_on": d.get("assessed_on"),
             "sections": {k.removeprefix("section_"): d.get(k) or "" for k in self.section_keys()},
-            "issues": d["issues"],
-            "disability_certificate": d["disability_certificate"],
+            "issues": d.get("issues") or [],
+            "disability_certificate": d.get("disability_certificate") or "",
             "certificate_kind": d.get("certificate_kind") or "",
             "certificate_grade": d.get("certificate_grade") or "",
             "outpatient": _TRI_VALUE.get(d.get("outpatient") or ""),
@@ -380,14 +380,14 @@ class AssessmentForm(forms.Form):
             "monthly_rent": d.get("monthly_rent"),
             "savings": d.get("savings"),
             "incomes": [
-                {"category": k.removeprefix("income_"), "amount": d[k]}
+                {"category": k.removeprefix("income_"), "amount": d.get(k)}
                 for k in self.income_keys()
                 if d.get(k) is not None
             ],
-            "strengths": d["strengths"],
-            "wishes": d["wishes"],
-            "urgency": d["urgency"],
-            "joint_with": d["joint_with"],
+            "strengths": d.get("strengths") or "",
+            "wishes": d.get("wishes") or "",
+            "urgency": d.get("urgency") or "",
+            "joint_with": d.get("joint_with"),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -396,8 +396,9 @@ class AssessmentForm(forms.Form):
         from .validation import validate_assessment_values
 
         data = super().clean() or {}
-        if self.errors:
-            return data
+        # The rules run even when a field was refused (an unreadable amount): every message shows
+        # at once; a field already refused keeps its own message (apply_assessment_errors).
+        refused = set(self.errors)
         try:
             validate_assessment_values(
                 self.values(),
@@ -408,7 +409,13 @@ class AssessmentForm(forms.Form):
             )
         except ValidationError as exc:
             # The rows are in the formsets: a sheet with only rows is checked by the service.
-            errors = {k: v for k, v in exc.error_dict.items() if k != "__all__"}
+            errors = {
+                k: v
+                for k, v in exc.error_dict.items()
+                if k != "__all__"
+                and k not in refused
+                and f"income_{k.removeprefix('incomes.')}" not in refused
+            }
             if errors:
                 apply_assessment_errors(self, {}, ValidationError(errors))
         return data

@@ -535,3 +535,14 @@ def test_the_sheet_pages_and_the_api_list_do_not_grow_with_the_rows(
     with django_assert_max_num_queries(12):
         r = client.get(f"{API}/cases/{case.pk}/assessments")
     assert r.status_code == 200 and len(r.json()) == 3 and len(r.json()[0]["debts"]) == n
+
+
+def test_an_unreadable_amount_and_a_wrong_grade_are_both_shown_at_once(soudan: Client) -> None:
+    case = case_at(S.ASSESSMENT)
+    response = soudan.post(
+        f"/cases/{case.pk}/assessments/new/",
+        _post(savings="三万", certificate_kind="mental", certificate_grade="5"),
+    )
+    errors = page(response).errors
+    assert "円単位の整数" in errors["savings"] and "1級・2級・3級" in errors["certificate_grade"]
+    assert page(response).value("savings") == "三万"
