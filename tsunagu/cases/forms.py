@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from tsunagu.core.codes import code_choices
-from tsunagu.core.forms import JapaneseDateField, JapaneseDateTimeField
+from tsunagu.core.forms import JapaneseDateField, JapaneseDateTimeField, YenField
 from tsunagu.core.models import CodeList
 
 from .intake_sheet import B_SHEET_FIELDS, B_SHEET_LISTS
@@ -245,8 +245,30 @@ def _apply_rule_errors(form: forms.Form, exc: Any, *, prefix: str = "") -> None:
             form.add_error(target, m)
 
 
+_TRI_STATE = [("", "未確認"), ("yes", "有"), ("no", "無")]  # 通院・服薬: True / False / None
+_TRI_VALUE = {"yes": True, "no": False}
+
+
+def _tri_initial(value: Any) -> str:
+    return {True: "yes", False: "no"}.get(value, "") if value is not None else ""
+
+
+def _certificate_grade_choices() -> list[tuple[str, str]]:
+    """Every grade of every kind once (身体 1〜6級 and 精神 1〜3級 share 1〜3級); the kind's own range
+    is checked by validate_assessment_values."""
+    from .models import CERTIFICATE_GRADES
+
+    seen: dict[str, str] = {}
+    for grades in CERTIFICATE_GRADES.values():
+        for value, label in grades:
+            seen.setdefault(value, label)
+    return [("", "（なし）"), *seen.items()]
+
+
 class AssessmentForm(forms.Form):
-    """インテーク・アセスメントシート: one text area per section, the 抱える課題 checklist and the rest."""
+    """インテーク・アセスメントシート: one text area per section (the narratives), beside them the
+    structured items of 健康・障害, 就労, 住まい, 収入・資産・債務, the 抱える課題 checklist and the rest.
+    The rows (職歴, 債務, 公的給付) are the formsets below; ``SHEET`` says what goes in which section."""
 
     assessed_on = JapaneseDateField(label="実施日")
     joint_with: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
@@ -260,29 +282,81 @@ class AssessmentForm(forms.Form):
         label="抱える課題（複数選択可）", widget=forms.CheckboxSelectMultiple, required=False
     )
     disability_certificate = forms.ChoiceField(label="障害者手帳", required=False)
+    certificate_kind = forms.ChoiceField(label="手帳の種類（有・申請中の場合）", required=False)
+    certificate_grade = forms.ChoiceField(
+        label="等級・程度",
+        required=False,
+        help_text="身体障害者手帳は1〜6級、精神障害者保健福祉手帳は1〜3級、療育手帳は都道府県の区分（A・B、A1〜B2、1〜4度）。",
+    )
+    outpatient = forms.ChoiceField(label="通院", choices=_TRI_STATE, widget=forms.RadioSelect, required=False)
+    outpatient_note = forms.CharField(label="通院先・頻度", max_length=200, required=False)
+    medication = forms.ChoiceField(label="服薬", choices=_TRI_STATE, widget=forms.RadioSelect, required=False)
+    medication_note = forms.CharField(label="服薬の内容", max_length=200, required=False)
+    work_status = forms.ChoiceField(label="就労の現状", required=False)
+    qualifications = forms.CharField(
+        label="資格・免許", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    monthly_rent = YenField(label="家賃月額（円）", required=False, help_text="例：65,000、6.5万円")
+    savings = YenField(
+        label="預貯金・現金（円）", required=False, maximum=9_999_999_999, help_text="例：30,000、3万円"
+    )
     strengths = forms.CharField(label="本人の強み", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     wishes = forms.CharField(label="本人の意向", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     urgency = forms.ChoiceField(label="緊急性", widget=forms.RadioSelect, required=False)
     based_on_number = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    # The structured items beside each section's narrative, in the sheet's order; the formset of a
+    # section's rows follows its items (ASSESSMENT_ROW_FORMSETS).
+    SHEET: dict[str, tuple[str, ...]] = {
+        "housing": ("monthly_rent",),
+        "health": (
+            "disability_certificate",
+            "certificate_kind",
+            "certificate_grade",
+            "outpatient",
+            "outpatient_note",
+            "medication",
+            "medication_note",
+        ),
+        "work": ("work_status", "qualifications"),
+        "finances": ("income_*", "savings"),
+        "urgency_detail": ("urgency",),
+        "policy": ("issues", "strengths", "wishes"),
+    }
+
     def __init__(self, *args: Any, case: Any, staff_queryset: Any, **kwargs: Any) -> None:
-        from .models import ASSESSMENT_SECTIONS, DisabilityCertificate, Urgency
+        from .models import (
+            ASSESSMENT_SECTIONS,
+            CertificateKind,
+            DisabilityCertificate,
+            IncomeCategory,
+            Urgency,
+        )
 
         super().__init__(*args, **kwargs)
         self.case = case
+        self.offered: set[str] = set()  # fields filled from another screen (assessment_new ?offer=)
         f = self.fields
         f["joint_with"].queryset = staff_queryset  # type: ignore[attr-defined]
         f["issues"].choices = code_choices(  # type: ignore[attr-defined]
             CodeList.ASSESSMENT_ISSUE, case.municipality_id, keep=self.initial.get("issues")
         )
         f["disability_certificate"].choices = [("", "（未確認）"), *DisabilityCertificate.choices]  # type: ignore[attr-defined]
+        f["certificate_kind"].choices = [("", "（なし）"), *CertificateKind.choices]  # type: ignore[attr-defined]
+        f["certificate_grade"].choices = _certificate_grade_choices()  # type: ignore[attr-defined]
+        f["work_status"].choices = [  # type: ignore[attr-defined]
+            ("", "（未確認）"),
+            *code_choices(CodeList.WORK_STATUS, case.municipality_id, keep=self.initial.get("work_status")),
+        ]
         f["urgency"].choices = [("", "（未評価）"), *Urgency.choices]  # type: ignore[attr-defined]
-        # The sections, in the sheet's order, after the date.
+        # The sections, in the sheet's order, after the date; then the 月収 by source.
         ordered: dict[str, forms.Field] = {"assessed_on": f["assessed_on"]}
         for key, label in ASSESSMENT_SECTIONS:
             ordered[f"section_{key}"] = forms.CharField(
                 label=label, widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10000
             )
+        for value, label in IncomeCategory.choices:
+            ordered[f"income_{value}"] = YenField(label=f"月収：{label}（円）", required=False)
         ordered.update({k: v for k, v in f.items() if k != "assessed_on"})
         self.fields = ordered  # type: ignore[assignment]
         if not self.is_bound:
@@ -291,17 +365,51 @@ class AssessmentForm(forms.Form):
     def section_keys(self) -> list[str]:
         return [k for k in self.fields if k.startswith("section_")]
 
+    def income_keys(self) -> list[str]:
+        return [k for k in self.fields if k.startswith("income_")]
+
+    def section_items(self, key: str) -> list[Any]:
+        names: list[str] = []
+        for n in self.SHEET.get(key, ()):
+            names += self.income_keys() if n == "income_*" else [n]
+        return [self[n] for n in names]
+
+    def placed_fields(self) -> set[str]:
+        placed = {"assessed_on", "based_on_number", *self.section_keys(), *self.income_keys()}
+        for names in self.SHEET.values():
+            placed.update(names)
+        return placed
+
+    def other_fields(self) -> list[Any]:
+        """Fields outside the sections (共同アセスメントの相手)."""
+        return [self[n] for n in self.fields if n not in self.placed_fields()]
+
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "assessed_on": d["assessed_on"],
+            "assessed_on": d.get("assessed_on"),
             "sections": {k.removeprefix("section_"): d.get(k) or "" for k in self.section_keys()},
-            "issues": d["issues"],
-            "disability_certificate": d["disability_certificate"],
-            "strengths": d["strengths"],
-            "wishes": d["wishes"],
-            "urgency": d["urgency"],
-            "joint_with": d["joint_with"],
+            "issues": d.get("issues") or [],
+            "disability_certificate": d.get("disability_certificate") or "",
+            "certificate_kind": d.get("certificate_kind") or "",
+            "certificate_grade": d.get("certificate_grade") or "",
+            "outpatient": _TRI_VALUE.get(d.get("outpatient") or ""),
+            "outpatient_note": d.get("outpatient_note") or "",
+            "medication": _TRI_VALUE.get(d.get("medication") or ""),
+            "medication_note": d.get("medication_note") or "",
+            "work_status": d.get("work_status") or "",
+            "qualifications": d.get("qualifications") or "",
+            "monthly_rent": d.get("monthly_rent"),
+            "savings": d.get("savings"),
+            "incomes": [
+                {"category": k.removeprefix("income_"), "amount": d.get(k)}
+                for k in self.income_keys()
+                if d.get(k) is not None
+            ],
+            "strengths": d.get("strengths") or "",
+            "wishes": d.get("wishes") or "",
+            "urgency": d.get("urgency") or "",
+            "joint_with": d.get("joint_with"),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -310,16 +418,28 @@ class AssessmentForm(forms.Form):
         from .validation import validate_assessment_values
 
         data = super().clean() or {}
-        if self.errors:
-            return data
+        # The rules run even when a field was refused (an unreadable amount): every message shows
+        # at once; a field already refused keeps its own message (apply_assessment_errors).
+        refused = set(self.errors)
         try:
             validate_assessment_values(
                 self.values(),
                 case=self.case,
                 staff_queryset=self.fields["joint_with"].queryset,  # type: ignore[attr-defined]
+                keep_issues=self.initial.get("issues"),
+                keep_work=self.initial.get("work_status"),
             )
         except ValidationError as exc:
-            _apply_rule_errors(self, exc)
+            # The rows are in the formsets: a sheet with only rows is checked by the service.
+            errors = {
+                k: v
+                for k, v in exc.error_dict.items()
+                if k != "__all__"
+                and k not in refused
+                and f"income_{k.removeprefix('incomes.')}" not in refused
+            }
+            if errors:
+                apply_assessment_errors(self, {}, ValidationError(errors))
         return data
 
     @staticmethod
@@ -331,12 +451,167 @@ class AssessmentForm(forms.Form):
             "based_on_number": assessment.number,
             "issues": assessment.issues,
             "disability_certificate": assessment.disability_certificate,
+            "certificate_kind": assessment.certificate_kind,
+            "certificate_grade": assessment.certificate_grade,
+            "outpatient": _tri_initial(assessment.outpatient),
+            "outpatient_note": assessment.outpatient_note,
+            "medication": _tri_initial(assessment.medication),
+            "medication_note": assessment.medication_note,
+            "work_status": assessment.work_status,
+            "qualifications": assessment.qualifications,
+            "monthly_rent": assessment.monthly_rent,
+            "savings": assessment.savings,
             "strengths": assessment.strengths,
             "wishes": assessment.wishes,
             "urgency": assessment.urgency,
         }
         out.update({f"section_{k}": v for k, v in (assessment.sections or {}).items()})
+        out.update({f"income_{i.category}": i.amount for i in assessment.incomes.all()})
         return out
+
+    @staticmethod
+    def rows_initial(assessment: Any) -> dict[str, list[dict[str, Any]]]:
+        """The rows of the latest version, as the formsets' initial (a new version starts from them)."""
+        from .validation import ASSESSMENT_ROW_FIELDS
+
+        if assessment is None:
+            return {k: [] for k in ASSESSMENT_ROW_FORMSETS}
+        return {
+            prefix: [
+                {f: getattr(r, f) for f in ASSESSMENT_ROW_FIELDS[prefix]}
+                for r in getattr(assessment, prefix).all()
+            ]
+            for prefix in ASSESSMENT_ROW_FORMSETS
+        }
+
+
+class _AssessmentRowForm(forms.Form):
+    """One row of the sheet (職歴, 債務, 公的給付). A row left empty is not saved."""
+
+    BLANK_FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, municipality: Any = None, keep: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality, self.keep = municipality, keep
+
+    def is_blank(self) -> bool:
+        d = getattr(self, "cleaned_data", {}) or {}
+        return not any(d.get(k) not in (None, "") for k in self.BLANK_FIELDS)
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+
+
+class AssessmentJobForm(_AssessmentRowForm):
+    period = forms.CharField(
+        label="期間", max_length=60, required=False, help_text="例：平成28年4月〜令和7年3月"
+    )
+    employment_type = forms.ChoiceField(label="雇用形態", required=False)
+    work = forms.CharField(label="勤務先・仕事の内容", max_length=200, required=False)
+    reason_left = forms.CharField(label="離職の理由", max_length=200, required=False)
+    BLANK_FIELDS = ("period", "employment_type", "work", "reason_left")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["employment_type"].choices = [  # type: ignore[attr-defined]
+            ("", "（選択してください）"),
+            *code_choices(CodeList.WORK_STATUS, self.municipality, keep=self.keep),
+        ]
+
+
+class AssessmentDebtForm(_AssessmentRowForm):
+    kind = forms.ChoiceField(label="債権者の種類", required=False)
+    creditor = forms.CharField(label="債権者・滞納先", max_length=200, required=False)
+    amount = YenField(label="残額（円）", required=False, maximum=9_999_999_999)
+    monthly_repayment = YenField(label="月々の返済（円）", required=False)
+    BLANK_FIELDS = ("kind", "creditor", "amount", "monthly_repayment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import DebtKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "（選択してください）"), *DebtKind.choices]  # type: ignore[attr-defined]
+
+
+class AssessmentBenefitForm(_AssessmentRowForm):
+    kind = forms.ChoiceField(label="種類", required=False)
+    name = forms.CharField(
+        label="名称", max_length=100, required=False, help_text="例：老齢基礎年金、児童扶養手当"
+    )
+    monthly_amount = YenField(label="月額（円）", required=False)
+    ends_on = JapaneseDateField(label="終了日（予定）", required=False)
+    BLANK_FIELDS = ("kind", "name", "monthly_amount", "ends_on")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import PublicBenefitKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "（選択してください）"), *PublicBenefitKind.choices]  # type: ignore[attr-defined]
+
+
+class _AssessmentRowFormSetBase(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Rows added without saving (「行を追加」: static/js/rows.js, or the view adds one), removed
+    with 「この行を削除する」; rows left empty are ignored (as the plan's goals, _GoalFormSetBase)."""
+
+    def __init__(self, *args: Any, municipality: Any = None, keep: Any = None, **kwargs: Any) -> None:
+        self._row_kwargs = {"municipality": municipality, "keep": keep}
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), **self._row_kwargs}
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "この行を削除する"
+
+    def kept_forms(self) -> list[Any]:
+        return [
+            f
+            for f in self.forms
+            if not f.cleaned_data.get("DELETE") and not f.is_blank()  # type: ignore[attr-defined]
+        ]
+
+
+def _row_formset(form: type[forms.Form]) -> Any:
+    return forms.formset_factory(
+        form, formset=_AssessmentRowFormSetBase, extra=1, can_delete=True, max_num=30
+    )
+
+
+# The sheet's rows: prefix (and key in assessment_create's values) → (section, heading, formset).
+ASSESSMENT_ROW_FORMSETS: dict[str, tuple[str, str, Any]] = {
+    "jobs": ("work", "職歴", _row_formset(AssessmentJobForm)),
+    "debts": ("finances", "債務", _row_formset(AssessmentDebtForm)),
+    "benefits": ("public_benefits", "公的給付", _row_formset(AssessmentBenefitForm)),
+}
+
+
+def apply_assessment_errors(form: forms.Form, kept: dict[str, list[Any]], exc: Any) -> None:
+    """A ValidationError of validate_assessment_values beside its field: ``incomes.<category>`` on
+    the 月収 field, ``<rows>.<n>.<field>`` on the n-th row saved of that formset."""
+    if not hasattr(exc, "error_dict"):
+        for m in exc.messages:
+            form.add_error(None, m)
+        return
+    for key, messages in exc.message_dict.items():
+        target: Any = form
+        field: str | None = key
+        parts = key.split(".")
+        if parts[0] == "incomes" and len(parts) == 2:
+            field = f"income_{parts[1]}"
+        elif (
+            parts[0] in kept
+            and len(parts) == 3
+            and parts[1].isdigit()
+            and int(parts[1]) < len(kept[parts[0]])
+        ):
+            target, field = kept[parts[0]][int(parts[1])], parts[2]
+        if field not in target.fields:
+            field = None
+        elif field in target.errors:
+            continue
+        for m in messages:
+            target.add_error(field, m)
 
 
 class ShareAssessmentForm(forms.Form):

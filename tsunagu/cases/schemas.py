@@ -326,6 +326,80 @@ class CaseTransitionsOut(Schema):
     available: list[AvailableTransitionOut]
 
 
+# Amounts of the sheet: integer yen ≥ 0. A negative amount, and a required item left out, are refused
+# by the service (validate_assessment_values) with the same message as on the screen, keyed by the
+# field: ``savings``, ``incomes.salary``, ``debts.0.kind``, ``debts.0.amount`` …
+_YEN = "円（0以上の整数）"
+
+
+class AssessmentJobIn(Schema):
+    """職歴の1行."""
+
+    period: str = Field("", description="期間（例：平成28年4月〜令和7年3月）")
+    employment_type: str = Field("", description="雇用形態（区分マスタ work_status のコード）")
+    work: str = Field("", description="勤務先・仕事の内容（必須：空だと422）")
+    reason_left: str = Field("", description="離職の理由")
+
+
+class AssessmentIncomeIn(Schema):
+    """月収（収入の種類ごとに1行、家計表と同じ区分）."""
+
+    category: str = Field(
+        ..., description="収入の種類：salary, pension, allowance, other_benefit, support, other_income"
+    )
+    amount: int | None = Field(
+        None, description=f"月額（{_YEN}、0円も可。必須）", json_schema_extra={"minimum": 0}
+    )
+
+
+class AssessmentDebtIn(Schema):
+    """債務・滞納の1行."""
+
+    kind: str = Field("", description="債権者の種類（必須：空だと422）：tax, rent, utility, loan, other")
+    creditor: str = Field("", description="債権者・滞納先")
+    amount: int | None = Field(None, description=f"残額（{_YEN}、必須）", json_schema_extra={"minimum": 0})
+    monthly_repayment: int | None = Field(
+        None, description=f"月々の返済・分納額（{_YEN}）", json_schema_extra={"minimum": 0}
+    )
+
+
+class AssessmentBenefitIn(Schema):
+    """公的給付の1行."""
+
+    kind: str = Field(
+        "", description="種類（必須）：pension（年金）, allowance（手当）, unemployment（雇用保険）"
+    )
+    name: str = Field("", description="名称（例：老齢基礎年金）")
+    monthly_amount: int | None = Field(None, description=f"月額（{_YEN}）", json_schema_extra={"minimum": 0})
+    ends_on: date | None = Field(None, description="終了日（予定）")
+
+
+class AssessmentJobOut(Schema):
+    period: str
+    employment_type: str
+    work: str
+    reason_left: str
+
+
+class AssessmentIncomeOut(Schema):
+    category: str
+    amount: int = Field(..., description=f"月額（{_YEN}）")
+
+
+class AssessmentDebtOut(Schema):
+    kind: str
+    creditor: str
+    amount: int = Field(..., description=f"残額（{_YEN}）")
+    monthly_repayment: int | None
+
+
+class AssessmentBenefitOut(Schema):
+    kind: str
+    name: str
+    monthly_amount: int | None
+    ends_on: date | None
+
+
 class AssessmentIn(Schema):
     based_on_number: int = Field(
         ..., description="画面を開いたときの最新の版（初回は0）。他の職員が先に保存していると拒否されます"
@@ -336,7 +410,29 @@ class AssessmentIn(Schema):
         description="欄のキー：basic, life_history, family, housing, health, work, finances, public_benefits, social, urgency_detail, policy",
     )
     issues: list[str] = Field([], description="抱える課題（区分マスタ assessment_issue のコード）")
-    disability_certificate: str = ""
+    disability_certificate: str = Field("", description="障害者手帳：yes（有）, no（無）, applying（申請中）")
+    certificate_kind: str = Field(
+        "",
+        description="手帳の種類（有・申請中のとき）：physical（身体）, intellectual（療育）, mental（精神）",
+    )
+    certificate_grade: str = Field(
+        "",
+        description="等級・程度（種類が必要）：身体 1〜6、精神 1〜3、療育 A, A1, A2, B, B1, B2, 1do〜4do",
+    )
+    outpatient: bool | None = Field(None, description="通院（true 有 / false 無 / null 未確認）")
+    outpatient_note: str = Field("", description="通院先・頻度")
+    medication: bool | None = Field(None, description="服薬（true 有 / false 無 / null 未確認）")
+    medication_note: str = Field("", description="服薬の内容")
+    work_status: str = Field("", description="就労の現状（区分マスタ work_status のコード）")
+    qualifications: str = Field("", description="資格・免許")
+    monthly_rent: int | None = Field(
+        None, description=f"家賃月額（{_YEN}）", json_schema_extra={"minimum": 0}
+    )
+    savings: int | None = Field(None, description=f"預貯金・現金（{_YEN}）", json_schema_extra={"minimum": 0})
+    jobs: list[AssessmentJobIn] = Field([], description="職歴（新しい順）")
+    incomes: list[AssessmentIncomeIn] = Field([], description="月収（収入の種類ごと、種類は1回ずつ）")
+    debts: list[AssessmentDebtIn] = Field([], description="債務・滞納")
+    benefits: list[AssessmentBenefitIn] = Field([], description="公的給付（年金・手当・雇用保険）")
     strengths: str = ""
     wishes: str = ""
     urgency: str = ""
@@ -351,6 +447,24 @@ class AssessmentOut(Schema):
     sections: dict[str, str]
     issues: list[str]
     disability_certificate: str
+    certificate_kind: str
+    certificate_grade: str
+    outpatient: bool | None
+    outpatient_note: str
+    medication: bool | None
+    medication_note: str
+    work_status: str
+    qualifications: str
+    monthly_rent: int | None
+    savings: int | None
+    jobs: list[AssessmentJobOut]
+    incomes: list[AssessmentIncomeOut]
+    debts: list[AssessmentDebtOut]
+    benefits: list[AssessmentBenefitOut]
+    legacy: dict[str, str] = Field(
+        ...,
+        description="旧記録（構造化前の記述、読み取り専用）：health, work, finances, public_benefits の欄ごと",
+    )
     strengths: str
     wishes: str
     urgency: str

@@ -243,6 +243,10 @@ def _json_contains_supported() -> bool:
 RECORD_LIST_LIMIT = 50
 
 
+# The rows of a sheet (職歴, 月収, 債務, 公的給付): prefetch them where a sheet is shown whole.
+ASSESSMENT_ROW_PREFETCH = ("jobs", "incomes", "debts", "benefits")
+
+
 def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]:
     """The sheet's versions the user may see, newest first (policies.assessment_visibility_q)."""
     qs = Assessment.objects.filter(case=case).select_related("author", "joint_with", "shared_with")
@@ -253,7 +257,12 @@ def assessments_of_case(*, user: Any, case: Case) -> models.QuerySet[Assessment]
 
 
 def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Assessment:
-    assessment = assessments_of_case(user=user, case=case).filter(pk=_int_or_none(assessment_id) or 0).first()
+    assessment = (
+        assessments_of_case(user=user, case=case)
+        .filter(pk=_int_or_none(assessment_id) or 0)
+        .prefetch_related(*ASSESSMENT_ROW_PREFETCH)
+        .first()
+    )
     if assessment is None:
         raise Http404(NOT_FOUND_MESSAGE)
     audit_record(
@@ -266,12 +275,106 @@ def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Ass
     return assessment
 
 
+def latest_assessment(case: Case) -> Assessment | None:
+    """The case's newest sheet with its rows (職歴, 月収, 債務, 公的給付) prefetched, or None.
+
+    For prefilling another record from the sheet (住居確保給付金, 家計表: ``incomes``, ``debts``,
+    ``savings``, ``monthly_rent``). It does not check who reads it: the caller has fetched the case
+    through ``case_get_for_user`` and shows only what its own screen may show."""
+    return (
+        Assessment.objects.filter(case=case)
+        .prefetch_related(*ASSESSMENT_ROW_PREFETCH)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _yen(n: int | None) -> str:
+    return "" if n is None else f"{n:,}円"
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "有", False: "無"}.get(value, "") if value is not None else ""
+
+
+def assessment_rows(a: Assessment | None) -> dict[str, list[dict[str, Any]]]:
+    """The sheet's rows as dicts (ASSESSMENT_ROW_FIELDS). An unsaved sheet (the one a stale save
+    carried) gives the rows it was given as ``pending_rows``."""
+    from .validation import ASSESSMENT_ROW_FIELDS
+
+    if a is None:
+        return {k: [] for k in ASSESSMENT_ROW_FIELDS}
+    pending = getattr(a, "pending_rows", None)
+    if pending is not None:
+        return {k: list(pending.get(k) or []) for k in ASSESSMENT_ROW_FIELDS}
+    if a.pk is None:
+        return {k: [] for k in ASSESSMENT_ROW_FIELDS}
+    return {
+        key: [{f: getattr(r, f) for f in fields} for r in getattr(a, key).all()]
+        for key, fields in ASSESSMENT_ROW_FIELDS.items()
+    }
+
+
+def _row_diff(
+    what: str,
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    key: Any,
+    name: Any,
+    items: list[tuple[str, Any]],
+) -> list[tuple[str, str, str]]:
+    """Rows added / removed / changed, matched by ``key`` (the n-th row of a key with the n-th)."""
+
+    def keyed(rows: list[dict[str, Any]]) -> dict[tuple[Any, int], dict[str, Any]]:
+        seen: dict[Any, int] = {}
+        out = {}
+        for r in rows:
+            k = key(r)
+            seen[k] = seen.get(k, 0) + 1
+            out[(k, seen[k])] = r
+        return out
+
+    def shown(r: dict[str, Any], only: list[str] | None = None) -> str:
+        parts = []
+        for label, fmt in items:
+            if only is not None and label not in only:
+                continue
+            text = fmt(r)
+            if text:
+                parts.append(f"{label} {text}")
+        return "・".join(parts) or "（記入なし）"
+
+    a, b = keyed(old), keyed(new)
+    out: list[tuple[str, str, str]] = []
+    for k in list(a) + [k for k in b if k not in a]:
+        ra, rb = a.get(k), b.get(k)
+        if ra is None and rb is not None:
+            out.append((f"{what}：{name(rb)}（追加）", "（なし）", shown(rb)))
+        elif rb is None and ra is not None:
+            out.append((f"{what}：{name(ra)}（削除）", shown(ra), "（なし）"))
+        elif ra is not None and rb is not None:
+            changed = [label for label, fmt in items if fmt(ra) != fmt(rb)]
+            if changed:
+                out.append(
+                    (
+                        f"{what}：{name(rb)}",
+                        shown(ra, changed) or "（空欄）",
+                        shown(rb, changed) or "（空欄）",
+                    )
+                )
+    return out
+
+
 def assessment_diff(older: Assessment | None, newer: Assessment) -> list[tuple[str, str, str]]:
-    """(項目, 前の版, この版) for every item that changed between two versions."""
+    """(項目, 前の版, この版) for every item that changed between two versions: the narratives, the
+    structured items (和暦・円 as shown on the sheet) and the rows added, removed or changed."""
     from tsunagu.core.codes import code_labels
     from tsunagu.core.models import CodeList
 
+    from .models import DebtKind, IncomeCategory, PublicBenefitKind
+
     issue_labels = code_labels(CodeList.ASSESSMENT_ISSUE)
+    work_labels = code_labels(CodeList.WORK_STATUS, newer.municipality_id)
 
     def issues(a: Assessment | None) -> str:
         return "、".join(issue_labels.get(i, i) for i in (a.issues if a else [])) or "（なし）"
@@ -289,11 +392,75 @@ def assessment_diff(older: Assessment | None, newer: Assessment) -> list[tuple[s
         new = getattr(newer, field)
         if old != new:
             rows.append((_label(field), old or "（空欄）", new or "（空欄）"))
-    for field in ("disability_certificate", "urgency"):
+    for field in ("disability_certificate", "urgency", "certificate_kind"):
         old = getattr(older, f"get_{field}_display")() if older else ""
         new = getattr(newer, f"get_{field}_display")()
         if old != new:
             rows.append((_label(field), old or "（空欄）", new or "（空欄）"))
+    shown: tuple[tuple[str, Any], ...] = (
+        ("certificate_grade", lambda a: a.certificate_grade_label),
+        ("outpatient", lambda a: _yes_no(a.outpatient) or "未確認"),
+        ("outpatient_note", lambda a: a.outpatient_note),
+        ("medication", lambda a: _yes_no(a.medication) or "未確認"),
+        ("medication_note", lambda a: a.medication_note),
+        ("work_status", lambda a: work_labels.get(a.work_status, a.work_status)),
+        ("qualifications", lambda a: a.qualifications),
+        ("monthly_rent", lambda a: _yen(a.monthly_rent)),
+        ("savings", lambda a: _yen(a.savings)),
+    )
+    for field, fmt in shown:
+        old = fmt(older) if older else ""
+        new = fmt(newer)
+        if old != new and (older is not None or new not in ("", "未確認")):
+            rows.append((_label(field), old or "（空欄）", new or "（空欄）"))
+    before, after = assessment_rows(older), assessment_rows(newer)
+    incomes = dict(IncomeCategory.choices)
+    debts = dict(DebtKind.choices)
+    benefits = dict(PublicBenefitKind.choices)
+
+    def named(kind: str, labels: dict[str, str], extra: str) -> str:
+        label = labels.get(kind, kind)
+        return f"{label}（{extra}）" if extra else label
+
+    rows += _row_diff(
+        "職歴",
+        before["jobs"],
+        after["jobs"],
+        key=lambda r: r["work"],
+        name=lambda r: r["work"],
+        items=[
+            ("期間", lambda r: r["period"]),
+            ("雇用形態", lambda r: work_labels.get(r["employment_type"], r["employment_type"])),
+            ("離職の理由", lambda r: r["reason_left"]),
+        ],
+    )
+    rows += _row_diff(
+        "月収",
+        before["incomes"],
+        after["incomes"],
+        key=lambda r: r["category"],
+        name=lambda r: incomes.get(r["category"], r["category"]),
+        items=[("月額", lambda r: _yen(r["amount"]))],
+    )
+    rows += _row_diff(
+        "債務",
+        before["debts"],
+        after["debts"],
+        key=lambda r: (r["kind"], r["creditor"]),
+        name=lambda r: named(r["kind"], debts, r["creditor"]),
+        items=[("残額", lambda r: _yen(r["amount"])), ("月々の返済", lambda r: _yen(r["monthly_repayment"]))],
+    )
+    rows += _row_diff(
+        "公的給付",
+        before["benefits"],
+        after["benefits"],
+        key=lambda r: (r["kind"], r["name"]),
+        name=lambda r: named(r["kind"], benefits, r["name"]),
+        items=[
+            ("月額", lambda r: _yen(r["monthly_amount"])),
+            ("終了日（予定）", lambda r: wareki(r["ends_on"]) if r["ends_on"] else ""),
+        ],
+    )
     return rows
 
 

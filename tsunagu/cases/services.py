@@ -63,6 +63,7 @@ from .models import (
     SupportRecord,
 )
 from .policies import require_intake_corrector
+from .validation import ASSESSMENT_ROW_FIELDS as _ASSESSMENT_ROW_FIELDS
 from .validation import (
     validate_assessment_values,
     validate_evaluation_values,
@@ -722,6 +723,29 @@ ASSESSMENT_FIELDS = (
     "wishes",
     "urgency",
     "joint_with",
+    # The structured items beside the narratives (健康・障害, 就労, 住まい, 収入・資産・債務).
+    "certificate_kind",
+    "certificate_grade",
+    "outpatient",
+    "outpatient_note",
+    "medication",
+    "medication_note",
+    "work_status",
+    "qualifications",
+    "savings",
+    "monthly_rent",
+)
+# The rows of the sheet (key in ``values`` → fields of a row): validation.ASSESSMENT_ROW_FIELDS.
+ASSESSMENT_ROW_FIELDS = _ASSESSMENT_ROW_FIELDS
+_ASSESSMENT_ROW_TEXT = (
+    "period",
+    "employment_type",
+    "work",
+    "reason_left",
+    "category",
+    "kind",
+    "creditor",
+    "name",
 )
 PLAN_FIELDS = (
     "wishes",
@@ -789,6 +813,45 @@ def _check_state(case: Case, states: Any, what: str) -> None:
 # --- インテーク・アセスメントシート ---
 
 
+def _assessment_rows(values: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows in ``values`` (職歴, 月収, 債務, 公的給付), each cut to its fields, text stripped."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, fields in ASSESSMENT_ROW_FIELDS.items():
+        given = values.get(key) or []
+        if not isinstance(given, list | tuple):
+            out[key] = given  # refused by validate_assessment_values
+            continue
+        rows = []
+        for row in given:
+            if not isinstance(row, dict):
+                rows.append(row)
+                continue
+            r = {f: row.get(f) for f in fields}
+            for f in fields:
+                if f in _ASSESSMENT_ROW_TEXT and (r[f] is None or isinstance(r[f], str)):
+                    r[f] = str(r[f] or "").strip()
+            rows.append(r)
+        out[key] = rows
+    return out
+
+
+def _save_assessment_rows(assessment: Assessment, rows: dict[str, list[dict[str, Any]]]) -> None:
+    from .models import AssessmentBenefit, AssessmentDebt, AssessmentIncome, AssessmentJob
+
+    objs: dict[type[Any], list[Any]] = {
+        AssessmentJob: [
+            AssessmentJob(assessment=assessment, order=i, **r) for i, r in enumerate(rows["jobs"])
+        ],
+        AssessmentIncome: [AssessmentIncome(assessment=assessment, **r) for r in rows["incomes"]],
+        AssessmentDebt: [AssessmentDebt(assessment=assessment, **r) for r in rows["debts"]],
+        AssessmentBenefit: [AssessmentBenefit(assessment=assessment, **r) for r in rows["benefits"]],
+    }
+    for model, made in objs.items():
+        for obj in made:
+            obj.full_clean(exclude=["assessment"], validate_unique=False)
+        model.objects.bulk_create(made)
+
+
 def assessment_create(
     *, actor: User, case: Case, values: dict[str, Any], based_on_number: int | str | None = None
 ) -> Assessment:
@@ -798,6 +861,11 @@ def assessment_create(
     version was saved in the meantime the save is refused (StaleVersionError with that version),
     so nobody's sheet silently replaces a colleague's. A screen or API body without it is refused
     by its caller (``VersionMissingError``); None (code that writes a sheet itself) skips the check.
+
+    ``values`` holds the narratives (``sections``), the structured items (ASSESSMENT_FIELDS) and
+    the rows ``jobs``, ``incomes``, ``debts``, ``benefits`` (ASSESSMENT_ROW_FIELDS), written in the
+    same transaction. ``legacy`` (旧記録) is never taken from ``values``: each version carries the
+    previous version's, so the text from before the items were structured is never lost.
     """
     _require_case_writer(actor, case)
     _check_state(
@@ -806,18 +874,32 @@ def assessment_create(
     data = {k: values.get(k) for k in ASSESSMENT_FIELDS}
     data["sections"] = {k: str(v).strip() for k, v in (data.get("sections") or {}).items() if str(v).strip()}
     data["issues"] = list(data.get("issues") or [])
-    _clean_text(data, "strengths", "wishes", "disability_certificate", "urgency")
+    _clean_text(
+        data,
+        "strengths",
+        "wishes",
+        "disability_certificate",
+        "urgency",
+        "certificate_kind",
+        "certificate_grade",
+        "outpatient_note",
+        "medication_note",
+        "work_status",
+        "qualifications",
+    )
+    rows = _assessment_rows(values)
     joint = data.get("joint_with")
     if joint is not None and joint.pk == actor.pk:
         raise ValidationError(
             {"joint_with": "共同アセスメントの相手には、記入者以外の職員を選んでください。"}
         )
-    previous = Assessment.objects.filter(case_id=case.pk).order_by("-version").values("issues").first()
+    previous = Assessment.objects.filter(case_id=case.pk).order_by("-version").first()
     validate_assessment_values(
-        {**values, **data},
+        {**values, **data, **rows},
         case=case,
         staff_queryset=User.objects.case_staff_of(case.agency_id),
-        keep_issues=previous["issues"] if previous else None,
+        keep_issues=previous.issues if previous else None,
+        keep_work=_assessment_work_codes(previous),
     )
     with transaction.atomic():
         _check_state(
@@ -835,10 +917,12 @@ def assessment_create(
             municipality_id=case.municipality_id,
             author=actor,
             number=latest_number + 1,
+            legacy=dict(latest.legacy or {}) if latest else {},
             **data,
         )
         assessment.full_clean()
         assessment.save()
+        _save_assessment_rows(assessment, rows)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -849,9 +933,19 @@ def assessment_create(
                 "number": assessment.number,
                 "joint_with": assessment.joint_with_id,
                 "issues": assessment.issues,
+                "rows": {k: len(v) for k, v in rows.items()},
             },
         )
     return assessment
+
+
+def _assessment_work_codes(previous: Assessment | None) -> list[str]:
+    """The 就労の現状 and 雇用形態 codes the previous version stores (kept valid if retired since)."""
+    if previous is None:
+        return []
+    codes = [previous.work_status] if previous.work_status else []
+    codes += [e for e in previous.jobs.values_list("employment_type", flat=True) if e]
+    return codes
 
 
 def assessment_share_with_budget_supporter(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tsunagu.core.codes import valid_codes
 from tsunagu.core.dates import wareki
+from tsunagu.core.forms import MAX_MONTHLY_YEN, YenError, parse_yen
 from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency
 
@@ -92,11 +93,182 @@ def _text(values: dict[str, Any], key: str) -> str:
     return str(values.get(key) or "").strip()
 
 
-def validate_assessment_values(
-    values: dict[str, Any], *, case: Any, staff_queryset: Any, keep_issues: Any = None
+ASSESSMENT_SAVINGS_MAX = 9_999_999_999  # 預貯金・現金 (the 家計表's asset ceiling, programs.validation)
+ASSESSMENT_ROWS_MAX = 30  # 職歴・債務・公的給付: rows per sheet
+# The rows of the sheet: key in the values of assessment_create → the fields of one row
+# (AssessmentJob, AssessmentIncome, AssessmentDebt, AssessmentBenefit).
+ASSESSMENT_ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "jobs": ("period", "employment_type", "work", "reason_left"),
+    "incomes": ("category", "amount"),
+    "debts": ("kind", "creditor", "amount", "monthly_repayment"),
+    "benefits": ("kind", "name", "monthly_amount", "ends_on"),
+}
+
+
+def _yen_error(value: Any, *, required: str = "", maximum: int = MAX_MONTHLY_YEN) -> str:
+    """The message for an amount that is not integer yen ≥ 0 (the same words as ``YenField``);
+    '' when it is fine. ``required``: the message when it is missing (else None is fine)."""
+    if value is None or value == "":
+        return required
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "円単位の整数で入力してください（例：84,000、12万円）。"
+    try:
+        parse_yen(value, maximum=maximum)
+    except YenError as exc:
+        return str(exc)
+    return ""
+
+
+def _row_text(row: dict[str, Any], key: str, limit: int, label: str, errors: dict[str, str], at: str) -> None:
+    value = row.get(key)
+    if value is not None and not isinstance(value, str):
+        errors[f"{at}.{key}"] = f"{label}は文字で入力してください。"
+    elif len(str(value or "").strip()) > limit:
+        errors[f"{at}.{key}"] = f"{label}は{limit}文字以内で入力してください。"
+
+
+def _structured_assessment_errors(
+    values: dict[str, Any], *, case: Any, keep_work: Any, errors: dict[str, str]
 ) -> None:
-    """``keep_issues``: the 抱える課題 of the sheet this version continues (a code retired since
-    stays valid for it)."""
+    """The structured items of the sheet (健康・障害, 就労, 住まい, 収入・資産・債務, 公的給付); errors
+    are keyed by field, ``incomes.<category>`` and ``jobs|debts|benefits.<row>.<field>``."""
+    from .models import (
+        CERTIFICATE_GRADES,
+        CertificateKind,
+        DebtKind,
+        DisabilityCertificate,
+        IncomeCategory,
+        PublicBenefitKind,
+    )
+
+    cert = values.get("disability_certificate") or ""
+    kind = values.get("certificate_kind") or ""
+    grade = str(values.get("certificate_grade") or "").strip()
+    if kind and kind not in CertificateKind.values:
+        errors["certificate_kind"] = "手帳の種類は選択肢から選んでください。"
+    elif kind and cert not in (DisabilityCertificate.YES, DisabilityCertificate.APPLYING):
+        errors["certificate_kind"] = (
+            "手帳の種類は、障害者手帳が「有」または「申請中」のときに選んでください。"
+        )
+    elif grade and not kind:
+        errors["certificate_grade"] = "等級・程度を入力するときは、手帳の種類を選んでください。"
+    elif kind and grade and grade not in dict(CERTIFICATE_GRADES[kind]):
+        allowed = "・".join(label for _, label in CERTIFICATE_GRADES[kind])
+        errors["certificate_grade"] = (
+            f"{CertificateKind(kind).label}の等級・程度は、{allowed} から選んでください。"
+        )
+    for key, label in (("outpatient", "通院"), ("medication", "服薬")):
+        if values.get(key) not in (True, False, None):
+            errors[key] = f"{label}は「有」「無」「未確認」から選んでください。"
+    for key, label, limit in (
+        ("outpatient_note", "通院先・頻度", 200),
+        ("medication_note", "服薬の内容", 200),
+        ("qualifications", "資格・免許", 2000),
+    ):
+        _row_text(values, key, limit, label, errors, "")
+        if f".{key}" in errors:
+            errors[key] = errors.pop(f".{key}")
+    work_codes = valid_codes(CodeList.WORK_STATUS, case.municipality_id, keep=keep_work)
+    work = values.get("work_status") or ""
+    if work and work not in work_codes:
+        errors["work_status"] = "就労の現状は選択肢から選んでください。"
+    for key, maximum in (("savings", ASSESSMENT_SAVINGS_MAX), ("monthly_rent", MAX_MONTHLY_YEN)):
+        message = _yen_error(values.get(key), maximum=maximum)
+        if message:
+            errors[key] = message
+
+    def rows(key: str, label: str) -> list[Any]:
+        got = values.get(key)
+        if got is None:
+            return []
+        if not isinstance(got, list | tuple) or any(not isinstance(r, dict) for r in got):
+            errors[key] = f"{label}の指定が正しくありません。"
+            return []
+        if len(got) > ASSESSMENT_ROWS_MAX:
+            errors[key] = f"{label}は{ASSESSMENT_ROWS_MAX}件までです。"
+        return list(got)
+
+    for i, job in enumerate(rows("jobs", "職歴")):
+        at = f"jobs.{i}"
+        if not str(job.get("work") or "").strip():
+            errors[f"{at}.work"] = "勤務先・仕事の内容を入力してください。"
+        _row_text(job, "work", 200, "勤務先・仕事の内容", errors, at)
+        _row_text(job, "period", 60, "期間", errors, at)
+        _row_text(job, "reason_left", 200, "離職の理由", errors, at)
+        employment = job.get("employment_type") or ""
+        if employment and employment not in work_codes:
+            errors[f"{at}.employment_type"] = "雇用形態は選択肢から選んでください。"
+    seen: set[str] = set()
+    for income in rows("incomes", "月収"):
+        category = income.get("category") or ""
+        if category not in IncomeCategory.values:
+            errors["incomes"] = "収入の種類が正しくありません。"
+            continue
+        if category in seen:
+            errors[f"incomes.{category}"] = "同じ収入の種類が2回指定されています。"
+            continue
+        seen.add(category)
+        message = _yen_error(income.get("amount"), required="金額を入力してください。")
+        if message:
+            errors[f"incomes.{category}"] = message
+    for i, debt in enumerate(rows("debts", "債務")):
+        at = f"debts.{i}"
+        kind_ = debt.get("kind") or ""
+        if not kind_:
+            errors[f"{at}.kind"] = "債権者の種類を選んでください。"
+        elif kind_ not in DebtKind.values:
+            errors[f"{at}.kind"] = "債権者の種類は選択肢から選んでください。"
+        _row_text(debt, "creditor", 200, "債権者・滞納先", errors, at)
+        message = _yen_error(
+            debt.get("amount"), required="残額を入力してください。", maximum=ASSESSMENT_SAVINGS_MAX
+        )
+        if message:
+            errors[f"{at}.amount"] = message
+        message = _yen_error(debt.get("monthly_repayment"))
+        if message:
+            errors[f"{at}.monthly_repayment"] = message
+    for i, benefit in enumerate(rows("benefits", "公的給付")):
+        at = f"benefits.{i}"
+        kind_ = benefit.get("kind") or ""
+        if not kind_:
+            errors[f"{at}.kind"] = "給付の種類を選んでください。"
+        elif kind_ not in PublicBenefitKind.values:
+            errors[f"{at}.kind"] = "給付の種類は選択肢から選んでください。"
+        _row_text(benefit, "name", 100, "名称", errors, at)
+        message = _yen_error(benefit.get("monthly_amount"))
+        if message:
+            errors[f"{at}.monthly_amount"] = message
+        ends = benefit.get("ends_on")
+        if ends is not None and (not isinstance(ends, date) or isinstance(ends, datetime)):
+            errors[f"{at}.ends_on"] = "終了日（予定）は日付で入力してください。"
+
+
+def assessment_has_structured_content(values: dict[str, Any]) -> bool:
+    """Whether any structured item of the sheet was filled in (an amount of 0 counts)."""
+    scalars = (
+        "certificate_kind",
+        "outpatient_note",
+        "medication_note",
+        "work_status",
+        "qualifications",
+    )
+    return (
+        any(str(values.get(k) or "").strip() for k in scalars)
+        or any(values.get(k) is not None for k in ("outpatient", "medication", "savings", "monthly_rent"))
+        or any(values.get(k) for k in ("jobs", "incomes", "debts", "benefits"))
+    )
+
+
+def validate_assessment_values(
+    values: dict[str, Any],
+    *,
+    case: Any,
+    staff_queryset: Any,
+    keep_issues: Any = None,
+    keep_work: Any = None,
+) -> None:
+    """``keep_issues`` / ``keep_work``: the 抱える課題 and 就労の現状・雇用形態 codes of the sheet this
+    version continues (a code retired since stays valid for it)."""
     from .models import ASSESSMENT_SECTIONS, DisabilityCertificate, Urgency
 
     errors: dict[str, str] = {}
@@ -127,8 +299,15 @@ def validate_assessment_values(
     if joint is not None:
         if not staff_queryset.filter(pk=getattr(joint, "pk", None)).exists():
             errors["joint_with"] = "共同アセスメントの相手は、同じ機関の職員から選んでください。"
+    _structured_assessment_errors(values, case=case, keep_work=keep_work, errors=errors)
     has_content = any(str(v).strip() for v in sections.values()) if isinstance(sections, dict) else False
-    if not (has_content or values.get("issues") or _text(values, "wishes") or _text(values, "strengths")):
+    if not (
+        has_content
+        or values.get("issues")
+        or _text(values, "wishes")
+        or _text(values, "strengths")
+        or assessment_has_structured_content(values)
+    ):
         errors.setdefault(
             "__all__", "アセスメントの内容（各欄・抱える課題・本人の意向など）を入力してください。"
         )

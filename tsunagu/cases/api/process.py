@@ -53,6 +53,23 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
         "sections": a.sections or {},
         "issues": a.issues or [],
         "disability_certificate": a.disability_certificate,
+        **{
+            f: getattr(a, f)
+            for f in (
+                "certificate_kind",
+                "certificate_grade",
+                "outpatient",
+                "outpatient_note",
+                "medication",
+                "medication_note",
+                "work_status",
+                "qualifications",
+                "monthly_rent",
+                "savings",
+            )
+        },
+        **selectors.assessment_rows(a),
+        "legacy": a.legacy or {},
         "strengths": a.strengths,
         "wishes": a.wishes,
         "urgency": a.urgency,
@@ -72,7 +89,11 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
 )
 def assessment_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = _case_for_api(request, case_id, audit=True)
-    rows = list(selectors.assessments_of_case(user=actor(request), case=case))
+    rows = list(
+        selectors.assessments_of_case(user=actor(request), case=case).prefetch_related(
+            *selectors.ASSESSMENT_ROW_PREFETCH
+        )
+    )
     selectors.rows_listed(user=actor(request), rows=rows, via="api")
     return [assessment_out(a) for a in rows]
 

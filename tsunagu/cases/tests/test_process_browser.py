@@ -97,3 +97,47 @@ def test_process_screens_in_the_browser(
 
     problems = console.csp_violations() + console.errors()
     assert not problems, "CSP違反・コンソールのエラー:\n" + "\n".join(problems)
+
+
+def test_the_structured_assessment_sheet_in_the_browser(
+    page: Any,
+    live_server: Any,
+    demo: Any,
+    console: ConsoleLog,
+) -> None:
+    """Fill the structured sheet (手帳, 通院, 就労, 家賃, 月収, 預貯金), add a 債務 row with 「行を追加」
+    (static/js/rows.js, no round trip) and save: the items and rows are on the saved version."""
+    from tsunagu.cases.models import Assessment, CaseState
+    from tsunagu.cases.tests.process import case_at
+
+    case = case_at(CaseState.ASSESSMENT)
+    login_in_browser(page, live_server, "shinjuku-soudan")
+    page.goto(f"{live_server.url}/cases/{case.pk}/assessments/new/")
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("就労（現状・職歴・資格）").fill("3月に解雇され、求職中。")
+    page.get_by_label("障害者手帳").select_option(label="有")
+    page.get_by_label("手帳の種類（有・申請中の場合）").select_option(label="精神障害者保健福祉手帳")
+    page.get_by_label("等級・程度").select_option(label="2級")
+    page.locator("[name=outpatient][value=yes]").check()
+    page.get_by_label("通院先・頻度").fill("○○クリニック 月2回")
+    page.get_by_label("就労の現状").select_option(label="失業・休職中")
+    page.get_by_label("家賃月額（円）").fill("６．５万円")
+    page.get_by_label("月収：給与（円）").fill("0")
+    page.get_by_label("預貯金・現金（円）").fill("30,000")
+    page.locator("[name=debts-0-kind]").select_option(label="借入")
+    page.locator("[name=debts-0-creditor]").fill("○○カード")
+    page.locator("[name=debts-0-amount]").fill("30万円")
+    page.get_by_role("button", name="債務の行を追加").click()
+    assert page.locator("[name=debts-TOTAL_FORMS]").input_value() == "2"  # added in the page
+    page.locator("[name=debts-1-kind]").select_option(label="税")
+    page.locator("[name=debts-1-amount]").fill("40000")
+    page.get_by_role("button", name="新しい版として保存する").click()
+    page.wait_for_url(re.compile(r"/assessments/\d+/$"))
+    body = page.locator("main").inner_text()
+    assert "精神障害者保健福祉手帳 2級" in body and "借入（○○カード） 残額 300,000円" in body
+    a = Assessment.objects.get(case=case)
+    assert (a.monthly_rent, a.savings, a.outpatient, a.certificate_grade) == (65_000, 30_000, True, "2")
+    assert sorted((d.kind, d.amount) for d in a.debts.all()) == [("loan", 300_000), ("tax", 40_000)]
+    assert_no_serious_axe_violations(page)
+    problems = console.csp_violations() + console.errors()
+    assert not problems, "CSP違反・コンソールのエラー:\n" + "\n".join(problems)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from tsunagu.core import drafts
 from tsunagu.core.codes import code_labels
 from tsunagu.core.drafts import form_data, page_draft
-from tsunagu.core.forms import apply_service_errors
+from tsunagu.core.forms import YenError, apply_service_errors, parse_yen
 from tsunagu.core.locking import DiffRow, StaleVersionError, VersionMissingError
 from tsunagu.core.models import CodeList
 from tsunagu.network.models import PartnerAgency
@@ -26,6 +26,7 @@ from tsunagu.organizations.roles import Permission
 
 from .. import selectors, services
 from ..forms import (
+    ASSESSMENT_ROW_FORMSETS,
     AssessmentForm,
     EmploymentOutcomeForm,
     EvaluationForm,
@@ -33,10 +34,12 @@ from ..forms import (
     PlanForm,
     RecordForm,
     ShareAssessmentForm,
+    apply_assessment_errors,
 )
 from ..models import (
     ASSESSMENT_SECTIONS,
     Assessment,
+    IncomeCategory,
     PlanStatus,
     RecordMethod,
     StatutoryProgram,
@@ -123,14 +126,28 @@ def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) ->
             "assessment": assessment,
             "previous": previous,
             "diff": selectors.assessment_diff(previous, assessment) if previous else [],
-            "sections": [
-                (label, (assessment.sections or {}).get(key, "")) for key, label in ASSESSMENT_SECTIONS
+            "sheet": [
+                {
+                    "key": key,
+                    "label": label,
+                    "text": (assessment.sections or {}).get(key, ""),
+                    "legacy": (assessment.legacy or {}).get(key, ""),
+                }
+                for key, label in ASSESSMENT_SECTIONS
             ],
+            "work_labels": code_labels(CodeList.WORK_STATUS, case.municipality_id),
+            "income_rows": _income_rows(assessment),
             "issue_labels": code_labels(CodeList.ASSESSMENT_ISSUE, case.municipality_id),
             "share_form": ShareAssessmentForm(recipient_queryset=recipients) if recipients.exists() else None,
             "can_edit": allowed(actor(request), Permission.CASE_EDIT),
         },
     )
+
+
+def _income_rows(assessment: Assessment) -> list[tuple[str, int]]:
+    """月収 by source, in the 家計表's order of categories, with the total."""
+    amounts = {i.category: i.amount for i in assessment.incomes.all()}
+    return [(label, amounts[value]) for value, label in IncomeCategory.choices if value in amounts]
 
 
 def _budget_supporters(case: Any) -> Any:
@@ -165,11 +182,78 @@ def assessment_share(request: HttpRequest, case_id: int, assessment_id: int) -> 
     return redirect("cases:assessment_detail", case_id=case.pk, assessment_id=assessment.pk)
 
 
+ADD_ROW = "add_row"  # the submit buttons 「行を追加」 (value: jobs, debts, benefits; nothing saved)
+
+# GET parameters a screen may offer as the new version's values (家計表, 住居確保給付金): the sheet
+# shows them over the latest version's, marked, and nothing is saved until the user submits.
+_OFFERED_FIELDS = ("savings", "monthly_rent", *(f"income_{c}" for c in IncomeCategory.values))
+
+
+def _adding_row(request: HttpRequest) -> str:
+    if request.method != "POST":
+        return ""
+    which = request.POST.get(ADD_ROW, "")
+    return which if which in ASSESSMENT_ROW_FORMSETS else ""
+
+
+def _with_one_more_row(posted: QueryDict, prefix: str) -> QueryDict:
+    data = posted.copy()
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    if 0 <= total < ASSESSMENT_ROW_FORMSETS[prefix][2].max_num:
+        data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+    return data
+
+
+def _with_management_forms(data: Any) -> Any:
+    """A post without the rows' management forms (a client that sends only the sheet's fields)
+    is read as a sheet without rows."""
+    if data is None or all(f"{p}-TOTAL_FORMS" in data for p in ASSESSMENT_ROW_FORMSETS):
+        return data
+    data = data.copy()
+    for prefix in ASSESSMENT_ROW_FORMSETS:
+        if f"{prefix}-TOTAL_FORMS" not in data:
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+    return data
+
+
+def _offered_initial(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    """``?offer=<what>&savings=N&monthly_rent=N&income_<category>=N&household_size=N``: the values
+    another screen offers (only these keys; an unreadable amount is left out)."""
+    if request.method != "GET" or "offer" not in request.GET:
+        return "", {}
+    offer = request.GET.get("offer", "").strip()[:100]
+    values: dict[str, Any] = {}
+    for key in _OFFERED_FIELDS:
+        if key in request.GET:
+            try:
+                amount = parse_yen(request.GET[key])
+            except YenError:
+                continue
+            if amount is not None:
+                values[key] = amount
+    if "household_size" in request.GET:
+        try:
+            size = parse_yen(request.GET["household_size"], maximum=99)
+        except YenError:
+            size = None
+        if size:
+            values["household_size"] = size
+    return (offer if values else ""), values
+
+
 def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    """A new version of the sheet, starting from the latest one."""
+    """A new version of the sheet, starting from the latest one (its items and rows)."""
     case = case_for_writing(request, case_id)
     user = actor(request)
-    latest = selectors.assessments_of_case(user=user, case=case).first()
+    latest = (
+        selectors.assessments_of_case(user=user, case=case)
+        .prefetch_related(*selectors.ASSESSMENT_ROW_PREFETCH)
+        .first()
+    )
     newest_number = case.assessments.order_by("-number").values_list("number", flat=True).first()
     if newest_number is not None and (latest is None or latest.number != newest_number):
         deny(
@@ -181,17 +265,39 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     staff_qs = User.objects.case_staff_of(case.agency_id).exclude(pk=user.pk)
     draft = page_draft(request, case=case, version=newest_number or 0)
-    form = AssessmentForm(
-        form_data(request, draft),
-        case=case,
-        staff_queryset=staff_qs,
-        initial=AssessmentForm.initial_from(latest),
-    )
-    draft.quiet(form)
+    data = _with_management_forms(form_data(request, draft))
+    adding = _adding_row(request)
+    if adding:
+        data = _with_one_more_row(data, adding)
+    initial = AssessmentForm.initial_from(latest)
+    offer, offered = ("", {}) if draft.restored else _offered_initial(request)
+    household_size = offered.pop("household_size", None)
+    initial.update(offered)
+    form = AssessmentForm(data, case=case, staff_queryset=staff_qs, initial=initial)
+    form.offered = set(offered)
+    rows_initial = AssessmentForm.rows_initial(latest)
+    keep = [latest.work_status, *(j["employment_type"] for j in rows_initial["jobs"])] if latest else []
+    formsets = {
+        prefix: formset(
+            data, prefix=prefix, initial=rows_initial[prefix], municipality=case.municipality_id, keep=keep
+        )
+        for prefix, (_section, _heading, formset) in ASSESSMENT_ROW_FORMSETS.items()
+    }
+    draft.quiet(form, *formsets.values())
+    if adding:
+        drafts.quiet(form)
+        for fs in formsets.values():
+            drafts.quiet(fs)
     stale = None
     rows: list[Any] = []
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
+    if (
+        request.method == "POST"
+        and not adding
+        and form.is_valid()
+        and all(fs.is_valid() for fs in formsets.values())
+    ):
+        kept = {prefix: fs.kept_forms() for prefix, fs in formsets.items()}
+        values = form.values() | {prefix: [f.values() for f in forms_] for prefix, forms_ in kept.items()}
         try:
             assessment = services.assessment_create(
                 actor=user,
@@ -206,9 +312,9 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
             form.add_error(None, exc.messages[0])
             seen_version(form, "based_on_number", stale.number if stale else 0)
             if stale is not None:
-                rows = selectors.assessment_diff(stale, Assessment(**values))
+                rows = selectors.assessment_diff(stale, _unsaved_assessment(case, values))
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            apply_assessment_errors(form, kept, exc)
         else:
             draft.discard()
             messages.success(
@@ -218,8 +324,52 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/assessment_form.html",
-        {"case": case, "form": form, "latest": latest, "stale": stale, "stale_rows": rows, "draft": draft},
+        {
+            "case": case,
+            "form": form,
+            "sheet": _assessment_sheet(form, formsets, latest.legacy if latest else {}),
+            "formsets": formsets,
+            "latest": latest,
+            "stale": stale,
+            "stale_rows": rows,
+            "draft": draft,
+            "offer": offer,
+            "offered_labels": [form.fields[k].label for k in form.fields if k in form.offered],
+            "household_size": household_size,
+        },
     )
+
+
+def _unsaved_assessment(case: Any, values: dict[str, Any]) -> Assessment:
+    """The sheet a refused (stale) save carried, for the diff against the version saved meanwhile."""
+    fields = {k: values[k] for k in services.ASSESSMENT_FIELDS if k in values}
+    sheet = Assessment(case=case, municipality_id=case.municipality_id, **fields)
+    sheet.pending_rows = {k: values.get(k) or [] for k in services.ASSESSMENT_ROW_FIELDS}  # type: ignore[attr-defined]
+    return sheet
+
+
+def _assessment_sheet(form: Any, formsets: dict[str, Any], legacy: dict[str, str]) -> list[dict[str, Any]]:
+    """The sheet's sections in order: the narrative, its structured items, its rows and the 旧記録
+    (構造化前の記述) of the section, if any."""
+    by_section = {
+        section: (prefix, heading) for prefix, (section, heading, _f) in ASSESSMENT_ROW_FORMSETS.items()
+    }
+    out = []
+    for key, label in ASSESSMENT_SECTIONS:
+        prefix, heading = by_section.get(key, ("", ""))
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "narrative": form[f"section_{key}"],
+                "items": form.section_items(key),
+                "rows": formsets.get(prefix) if prefix else None,
+                "rows_prefix": prefix,
+                "rows_heading": heading,
+                "legacy": (legacy or {}).get(key, ""),
+            }
+        )
+    return out
 
 
 _PLAN_LABELS = {"programs": dict(StatutoryProgram.choices)}
