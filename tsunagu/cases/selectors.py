@@ -275,18 +275,14 @@ def assessment_get_for_user(*, user: Any, case: Case, assessment_id: Any) -> Ass
     return assessment
 
 
-def latest_assessment(case: Case) -> Assessment | None:
-    """The case's newest sheet with its rows (職歴, 月収, 債務, 公的給付) prefetched, or None.
+def latest_assessment(*, user: Any, case: Case) -> Assessment | None:
+    """The newest sheet the user may see (``assessments_of_case``: a 家計改善支援員 sees the sheets
+    written or shared with them), with its rows (職歴, 月収, 債務, 公的給付) prefetched, or None.
 
-    For prefilling another record from the sheet (住居確保給付金, 家計表: ``incomes``, ``debts``,
-    ``savings``, ``monthly_rent``). It does not check who reads it: the caller has fetched the case
-    through ``case_get_for_user`` and shows only what its own screen may show."""
-    return (
-        Assessment.objects.filter(case=case)
-        .prefetch_related(*ASSESSMENT_ROW_PREFETCH)
-        .order_by("-number")
-        .first()
-    )
+    The one read of "the latest assessment" for prefilling another record from it (住居確保給付金,
+    家計表: ``programs/figures.py``), so a figure never shows what the sheet hides. The caller has
+    fetched the case through ``case_get_for_user``."""
+    return assessments_of_case(user=user, case=case).prefetch_related(*ASSESSMENT_ROW_PREFETCH).first()
 
 
 def _yen(n: int | None) -> str:

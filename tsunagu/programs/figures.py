@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from tsunagu.cases.models import Assessment, Case, DebtKind, IncomeCategory
-from tsunagu.cases.selectors import assessments_of_case
+from tsunagu.cases.selectors import latest_assessment
 from tsunagu.cases.workflow import available_actions
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
@@ -30,16 +30,6 @@ from tsunagu.persons.models import HouseholdMember
 
 HOUSEHOLD_SOURCE = "世帯構成"
 DIFFERS_HEADING = "アセスメントの値と異なります"
-
-
-def latest_assessment(*, user: Any, case: Case) -> Assessment | None:
-    """The latest version of the sheet the user may see, with its incomes and debts prefetched.
-
-    The one read of "the latest assessment" in programs (to be swapped for the cases app's own
-    selector when it has one). It keeps the visibility rule of ``cases.policies`` (a 家計改善支援員
-    sees the sheets written or shared with them), so a figure never shows what the sheet hides.
-    """
-    return assessments_of_case(user=user, case=case).prefetch_related("incomes", "debts").first()
 
 
 def assessment_source(assessment: Assessment) -> str:

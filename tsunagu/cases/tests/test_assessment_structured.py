@@ -94,7 +94,7 @@ def test_the_structured_sheet_is_saved_with_its_rows_and_read_back_prefetched(
     )
     assert (a.savings, a.monthly_rent, a.work_status) == (30_000, 65_000, "unemployed")
     with django_assert_max_num_queries(5):
-        latest = selectors.latest_assessment(case)
+        latest = selectors.latest_assessment(user=user("shinjuku-soudan"), case=case)
         assert latest is not None
         incomes = {i.category: i.amount for i in latest.incomes.all()}
         debts = [(d.kind, d.creditor, d.amount, d.monthly_repayment) for d in latest.debts.all()]
@@ -103,7 +103,7 @@ def test_the_structured_sheet_is_saved_with_its_rows_and_read_back_prefetched(
     assert incomes == {"salary": 0, "support": 20_000}  # 0円 is kept as an amount
     assert debts == [("loan", "○○カード", 300_000, 10_000)]
     assert jobs == ["飲食店 調理"] and benefits == [("unemployment", date(2027, 3, 31))]
-    assert selectors.latest_assessment(case_at(S.ASSESSMENT)) is None
+    assert selectors.latest_assessment(user=user("shinjuku-soudan"), case=case_at(S.ASSESSMENT)) is None
 
 
 def test_a_grade_outside_its_kinds_range_or_without_a_kind_is_refused() -> None:
