@@ -17,15 +17,17 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
 from tsunagu.cases.models import (
     Case,
     CaseState,
+    CaseTransition,
     EmploymentOutcome,
     ScreeningOutcome,
     StatutoryProgram,
@@ -101,8 +103,21 @@ class ListPeriod:
 
 
 def period_cases_q(period: ListPeriod) -> Q:
-    """Cases open at any time in the period: 受付日 ≤ its end, and not 終結・中断 before its start."""
-    return Q(opened_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
+    """Cases open at any time in the period: 受付日 ≤ its end, and not 終結・中断 before its start.
+
+    A case that ended at スクリーニング has no 終結日: it ends on the day of that transition, so one
+    screened out in an earlier period is not listed again in every later one."""
+    start = timezone.make_aware(datetime.combine(period.start, time.min))
+    screened_since_start = Exists(
+        CaseTransition.objects.filter(
+            case=OuterRef("pk"), to_state=CaseState.ENDED_AT_SCREENING, occurred_at__gte=start
+        )
+    )
+    ended_at_screening = Q(state=CaseState.ENDED_AT_SCREENING)
+    return Q(opened_on__lte=period.end) & (
+        (ended_at_screening & (Q(opened_on__gte=period.start) | screened_since_start))
+        | (~ended_at_screening & (Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)))
+    )
 
 
 # --- reading one case ------------------------------------------------------------------------------

@@ -225,6 +225,23 @@ def test_the_diff_shows_structured_changes_in_japanese() -> None:
     assert "家賃月額（円）" not in rows  # unchanged
 
 
+def test_the_same_issues_ticked_in_another_order_are_no_change() -> None:
+    case = case_at(S.ASSESSMENT)
+    worker = user("shinjuku-soudan")
+    a1 = services.assessment_create(
+        actor=worker, case=case, values=structured(issues=["debt", "economic_hardship"])
+    )
+    a2 = services.assessment_create(
+        actor=worker, case=case, values=structured(issues=["economic_hardship", "debt"]), based_on_number=1
+    )
+    assert "抱える課題" not in {label for label, _, _ in selectors.assessment_diff(a1, a2)}
+    a3 = services.assessment_create(
+        actor=worker, case=case, values=structured(issues=["economic_hardship"]), based_on_number=2
+    )
+    rows = {label: (old, new) for label, old, new in selectors.assessment_diff(a2, a3)}
+    assert rows["抱える課題"] == ("経済的困窮、（多重・過重）債務", "経済的困窮")
+
+
 # --- screen ------------------------------------------------------------------------------------------
 
 

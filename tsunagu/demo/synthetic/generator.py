@@ -110,6 +110,7 @@ def _codes(key: str) -> list[str]:
 ROUTES = _codes("referral_route")
 ROUTE_WEIGHTS = [30, 12, 10, 8, 6, 6, 3, 4, 4, 1, 3, 2, 1, 1, 1, 3, 2, 3]
 TOPICS = _codes("consultation_topic")
+TOPIC_LABELS = dict(DEFAULT_CODES["consultation_topic"])
 TOPIC_WEIGHTS = [14, 10, 22, 9, 8, 8, 16, 5, 2, 6, 4, 3, 3, 2, 3, 4]
 METHODS = _codes("consultation_method")
 METHOD_WEIGHTS = [50, 30, 8, 3, 4, 3, 2]
@@ -764,7 +765,7 @@ class _CaseLife:
             "referring_partner_id": None,
             "topics": topics,
             "main_topic": topics[0],
-            "chief_complaint": "、".join(topics) + "について相談したい。",
+            "chief_complaint": "、".join(TOPIC_LABELS[t] for t in topics) + "について相談したい。",
             "urgency_flags": urgency,
             "screening_outcome": screening,
             "screening_referral_to": rng.choice(SCREENING_REFERRALS) if screening == "referred" else "",

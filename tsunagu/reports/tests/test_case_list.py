@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tsunagu.cases import services as case_services
-from tsunagu.cases.models import Case, CaseState, Intake, SupportPlan
+from tsunagu.cases.models import Case, CaseState, CaseTransition, Intake, SupportPlan
 from tsunagu.cases.tests.helpers import consent_values, open_case
 from tsunagu.cases.tests.process import advance, evaluation_values, goal_values, plan_values
 from tsunagu.core.dates import fiscal_year, wareki
@@ -173,6 +174,37 @@ def test_the_period_takes_cases_open_at_any_time_in_it(
     Case.objects.filter(pk=case.pk).update(state=CaseState.CANCELLED)
     _h, rows = api_rows(client, fiscal_year=fy - 1, **{"from": 6, "to": 9})
     assert case.case_number not in {r["ケース番号"] for r in rows}
+
+
+def test_a_case_ended_at_screening_is_listed_in_the_period_it_ended_only(
+    staff: Callable[[str], Any], api_as: Callable[[str], Client]
+) -> None:
+    """No 終結日 is set at スクリーニング: the transition's day ends the case for the list."""
+    client = api_as("shinjuku-center")
+    case = new_case(staff)
+    fy = fiscal_year(today())
+    Case.objects.filter(pk=case.pk).update(opened_on=date(fy - 1, 3, 20), state=CaseState.ENDED_AT_SCREENING)
+    transition = CaseTransition.objects.create(
+        case=case,
+        name="end_at_screening",
+        from_state=CaseState.INTAKE,
+        to_state=CaseState.ENDED_AT_SCREENING,
+        actor=staff("shinjuku-soudan"),
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+    CaseTransition.objects.filter(pk=transition.pk).update(
+        occurred_at=datetime(fy - 1, 3, 25, 10, tzinfo=tokyo)
+    )
+    numbers = lambda **p: {r["ケース番号"] for r in api_rows(client, **p)[1]}  # noqa: E731
+    assert case.case_number in numbers(fiscal_year=fy - 2)  # received and screened out in 3月
+    assert case.case_number not in numbers(fiscal_year=fy - 1)  # never again afterwards
+    assert case.case_number not in numbers(fiscal_year=fy)
+    # screened out after the 年度 turned: listed in both
+    CaseTransition.objects.filter(pk=transition.pk).update(
+        occurred_at=datetime(fy - 1, 4, 2, 10, tzinfo=tokyo)
+    )
+    assert case.case_number in numbers(fiscal_year=fy - 2)
+    assert case.case_number in numbers(fiscal_year=fy - 1)
 
 
 def test_a_month_range_out_of_order_is_refused(
