@@ -374,9 +374,9 @@ def assessment_diff(older: Assessment | None, newer: Assessment) -> list[tuple[s
 
     def issues(a: Assessment | None) -> str:
         """The checked 課題 in the list's order: the same set ticked in another order is no change."""
-        chosen = set(a.issues or []) if a else set()
+        chosen: set[str] = {str(i) for i in (a.issues or [])} if a else set()
         ordered = [code for code in issue_labels if code in chosen] + sorted(chosen - set(issue_labels))
-        return "、".join(issue_labels.get(i, i) for i in ordered) or "（なし）"
+        return "、".join(str(issue_labels.get(i) or i) for i in ordered) or "（なし）"
 
     rows: list[tuple[str, str, str]] = []
     for key, label in ASSESSMENT_SECTIONS:
