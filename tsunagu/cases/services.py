@@ -63,6 +63,7 @@ from .models import (
     SupportRecord,
 )
 from .policies import require_intake_corrector
+from .validation import ASSESSMENT_ITEM_FIELDS as _ASSESSMENT_ITEM_FIELDS
 from .validation import ASSESSMENT_ROW_FIELDS as _ASSESSMENT_ROW_FIELDS
 from .validation import (
     validate_assessment_values,
@@ -723,20 +724,12 @@ ASSESSMENT_FIELDS = (
     "wishes",
     "urgency",
     "joint_with",
-    # The structured items beside the narratives (健康・障害, 就労, 住まい, 収入・資産・債務).
-    "certificate_kind",
-    "certificate_grade",
-    "outpatient",
-    "outpatient_note",
-    "medication",
-    "medication_note",
-    "work_status",
-    "qualifications",
-    "savings",
-    "monthly_rent",
+    # The structured items beside the narratives: validation.ASSESSMENT_ITEM_FIELDS.
+    *_ASSESSMENT_ITEM_FIELDS,
 )
 # The rows of the sheet (key in ``values`` → fields of a row): validation.ASSESSMENT_ROW_FIELDS.
 ASSESSMENT_ROW_FIELDS = _ASSESSMENT_ROW_FIELDS
+ASSESSMENT_ITEM_FIELDS = _ASSESSMENT_ITEM_FIELDS
 _ASSESSMENT_ROW_TEXT = (
     "period",
     "employment_type",

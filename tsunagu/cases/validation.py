@@ -95,6 +95,20 @@ def _text(values: dict[str, Any], key: str) -> str:
 
 ASSESSMENT_SAVINGS_MAX = 9_999_999_999  # 預貯金・現金 (the 家計表's asset ceiling, programs.validation)
 ASSESSMENT_ROWS_MAX = 30  # 職歴・債務・公的給付: rows per sheet
+# The structured items of the sheet beside its narratives (健康・障害, 就労, 住まい, 収入・資産・債務), one
+# value each: the service writes them, the API reads them back, the diff compares them.
+ASSESSMENT_ITEM_FIELDS: tuple[str, ...] = (
+    "certificate_kind",
+    "certificate_grade",
+    "outpatient",
+    "outpatient_note",
+    "medication",
+    "medication_note",
+    "work_status",
+    "qualifications",
+    "savings",
+    "monthly_rent",
+)
 # The rows of the sheet: key in the values of assessment_create → the fields of one row
 # (AssessmentJob, AssessmentIncome, AssessmentDebt, AssessmentBenefit).
 ASSESSMENT_ROW_FIELDS: dict[str, tuple[str, ...]] = {

@@ -53,21 +53,7 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
         "sections": a.sections or {},
         "issues": a.issues or [],
         "disability_certificate": a.disability_certificate,
-        **{
-            f: getattr(a, f)
-            for f in (
-                "certificate_kind",
-                "certificate_grade",
-                "outpatient",
-                "outpatient_note",
-                "medication",
-                "medication_note",
-                "work_status",
-                "qualifications",
-                "monthly_rent",
-                "savings",
-            )
-        },
+        **{f: getattr(a, f) for f in services.ASSESSMENT_ITEM_FIELDS},
         **selectors.assessment_rows(a),
         "legacy": a.legacy or {},
         "strengths": a.strengths,

@@ -13,17 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from tsunagu.cases.intake_sheet import HOUSING_TYPE_FROM_STATUS  # 住まいの状況 → B票 住居
 from tsunagu.cases.models import CERTIFICATE_GRADES
 
-# 住まいの状況 → B票 住居 (the same mapping as migration cases/0011; the rest are その他 at 受付).
-HOUSING_TYPE_FROM_STATUS = {
-    "owned": "owned",
-    "rented_private": "rented",
-    "public_housing": "public_housing",
-    "company_housing": "company_housing",
-    "facility": "facility",
-    "homeless": "homeless",
-}
 RENTED = ("rented", "public_housing", "company_housing")
 WORKING = ("regular", "non_regular", "self_employed")
 
