@@ -26,6 +26,7 @@ from tsunagu.cases.workflow import available_actions
 from tsunagu.core.audit import audit_record
 from tsunagu.core.dates import wareki
 from tsunagu.core.models import AuditAction
+from tsunagu.core.offers import offer_token
 from tsunagu.persons.models import HouseholdMember
 
 HOUSEHOLD_SOURCE = "世帯構成"
@@ -207,10 +208,12 @@ def may_offer_to_assessment(user: Any, case: Case) -> bool:
     return bool(available_actions(case, user).get("assess"))
 
 
-def assessment_offer_url(case: Case, text: str, params: Mapping[str, int]) -> str:
-    """The new assessment version, prefilled by GET (``offer`` is the banner shown there)."""
-    query = urlencode({"offer": text, **{k: str(v) for k, v in params.items()}})
-    return f"{reverse('cases:assessment_new', args=[case.pk])}?{query}"
+def assessment_offer_url(user: Any, case: Case, text: str, params: Mapping[str, int]) -> str:
+    """The new assessment version, prefilled from a signed offer (``core.offers``: the banner
+    ``text`` and the values, for this account and this case's form only)."""
+    path = reverse("cases:assessment_new", args=[case.pk])
+    token = offer_token(user=user, path=path, label=text, values=params)
+    return f"{path}?{urlencode({'offer': token})}"
 
 
 def _differs(a: int | None, b: int | None) -> bool:
@@ -222,7 +225,7 @@ def _finish(user: Any, figures: AssessmentFigures, items: list[Difference]) -> D
     if not items or not params or not may_offer_to_assessment(user, figures.case):
         return Differences(items)
     diff = Differences(items)
-    return Differences(items, assessment_offer_url(figures.case, diff.text, params))
+    return Differences(items, assessment_offer_url(user, figures.case, diff.text, params))
 
 
 def application_differences(*, user: Any, figures: AssessmentFigures, values: Any) -> Differences:

@@ -11,6 +11,7 @@ import json
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from tsunagu.cases import selectors, services
 from tsunagu.cases.models import Assessment, AssessmentDebt, CaseState
 from tsunagu.cases.tests.process import assessment_values, case_at, page, user
 from tsunagu.core.dates import wareki
+from tsunagu.core.offers import offer_token
 
 S = CaseState
 API = "/api/v1"
@@ -388,29 +390,53 @@ def test_a_post_without_the_rows_is_a_sheet_without_rows(soudan: Client) -> None
     assert not Assessment.objects.get(case=case).debts.exists()
 
 
+def _offer_url(
+    case: Any, username: str, values: dict[str, int], label: str = "家計表（令和8年12月1日）"
+) -> str:
+    path = f"/cases/{case.pk}/assessments/new/"
+    token = offer_token(user=user(username), path=path, label=label, values=values)
+    return f"{path}?{urlencode({'offer': token})}"
+
+
 def test_values_offered_by_another_screen_are_shown_marked_and_not_saved(soudan: Client) -> None:
     case = case_at(S.ASSESSMENT)
     services.assessment_create(actor=user("shinjuku-soudan"), case=case, values=structured())
-    url = (
-        f"/cases/{case.pk}/assessments/new/?offer=家計表（令和8年12月1日）&savings=８万円"
-        "&income_salary=84,000&monthly_rent=bad&household_size=3&qualifications=偽&wishes=偽"
+    url = _offer_url(
+        case,
+        "shinjuku-soudan",
+        {"savings": 80_000, "income_salary": 84_000, "household_size": 3, "qualifications": 1, "wishes": 2},
     )
     response = soudan.get(url)
     body = response.content.decode()
     assert "家計表（令和8年12月1日）の値を反映しています。確認して保存してください。" in body
     p = page(response)
     assert p.value("savings") == "80,000" and p.value("income_salary") == "84,000"
-    assert p.value("monthly_rent") == "65,000"  # unreadable: the previous version's value stays
+    assert p.value("monthly_rent") == "65,000"  # not offered: the previous version's value stays
     assert 'data-offered="savings"' in body and 'data-offered="income_salary"' in body
     assert 'data-offered="monthly_rent"' not in body and "世帯人数：3人" in body
     assert p.value("income_support") == "20,000"  # the copy of the previous version
-    assert "偽" not in body  # keys other than the offered ones are ignored
+    assert 'data-offered="qualifications"' not in body  # keys other than the offered ones are ignored
     assert Assessment.objects.filter(case=case).count() == 1
-    plain = soudan.get(f"/cases/{case.pk}/assessments/new/?savings=1").content.decode()
-    assert (
-        "反映しています" not in plain
-        and page(soudan.get(f"/cases/{case.pk}/assessments/new/?savings=1")).value("savings") == "30,000"
-    )
+
+
+def test_only_an_offer_signed_for_this_account_and_form_puts_values_on_the_screen(soudan: Client) -> None:
+    """A link made up outside the application, or made for a colleague or another case, offers nothing."""
+    case = case_at(S.ASSESSMENT)
+    services.assessment_create(actor=user("shinjuku-soudan"), case=case, values=structured())
+    other = case_at(S.ASSESSMENT)
+    made_up = f"/cases/{case.pk}/assessments/new/?offer=至急：口座番号を記入&savings=1"
+    for url in (
+        made_up,
+        _offer_url(case, "shinjuku-shunin", {"savings": 1}),  # a colleague's link
+        _offer_url(other, "shinjuku-soudan", {"savings": 1}).replace(
+            f"/cases/{other.pk}/", f"/cases/{case.pk}/"
+        ),
+        f"/cases/{case.pk}/assessments/new/?offer="
+        + _offer_url(case, "shinjuku-soudan", {"savings": 1})[-12:],
+    ):
+        body = soudan.get(url).content.decode()
+        assert "反映しています" not in body and "口座番号" not in body
+        assert page(soudan.get(url)).value("savings") == "30,000"
 
 
 def test_legacy_text_is_shown_read_only_beside_its_section(soudan: Client) -> None:

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from tsunagu.core import drafts
 from tsunagu.core.codes import code_labels
 from tsunagu.core.drafts import form_data, page_draft
-from tsunagu.core.forms import YenError, apply_service_errors, parse_yen
+from tsunagu.core.forms import apply_service_errors
 from tsunagu.core.locking import DiffRow, StaleVersionError, VersionMissingError
 from tsunagu.core.models import CodeList
+from tsunagu.core.offers import read_offer
 from tsunagu.network.models import PartnerAgency
 from tsunagu.organizations.guards import allowed, deny, require
 from tsunagu.organizations.models import User
@@ -184,7 +185,7 @@ def assessment_share(request: HttpRequest, case_id: int, assessment_id: int) -> 
 
 ADD_ROW = "add_row"  # the submit buttons 「行を追加」 (value: jobs, debts, benefits; nothing saved)
 
-# GET parameters a screen may offer as the new version's values (家計表, 住居確保給付金): the sheet
+# The values a screen may offer as the new version's (家計表, 住居確保給付金; ``core.offers``): the sheet
 # shows them over the latest version's, marked, and nothing is saved until the user submits.
 _OFFERED_FIELDS = ("savings", "monthly_rent", *(f"income_{c}" for c in IncomeCategory.values))
 
@@ -221,28 +222,20 @@ def _with_management_forms(data: Any) -> Any:
 
 
 def _offered_initial(request: HttpRequest) -> tuple[str, dict[str, Any]]:
-    """``?offer=<what>&savings=N&monthly_rent=N&income_<category>=N&household_size=N``: the values
-    another screen offers (only these keys; an unreadable amount is left out)."""
+    """``?offer=<token>`` (``core.offers``, signed by the screen that offers: 家計表, 住居確保給付金):
+    the banner text and the values offered — only the keys of ``_OFFERED_FIELDS`` and
+    ``household_size`` (shown in the banner). A token that is not valid for this account and this
+    form offers nothing."""
     if request.method != "GET" or "offer" not in request.GET:
         return "", {}
-    offer = request.GET.get("offer", "").strip()[:100]
-    values: dict[str, Any] = {}
-    for key in _OFFERED_FIELDS:
-        if key in request.GET:
-            try:
-                amount = parse_yen(request.GET[key])
-            except YenError:
-                continue
-            if amount is not None:
-                values[key] = amount
-    if "household_size" in request.GET:
-        try:
-            size = parse_yen(request.GET["household_size"], maximum=99)
-        except YenError:
-            size = None
-        if size:
-            values["household_size"] = size
-    return (offer if values else ""), values
+    offer = read_offer(request.GET.get("offer", ""), user=request.user, path=request.path)
+    if offer is None:
+        return "", {}
+    label, offered = offer
+    values: dict[str, Any] = {k: v for k, v in offered.items() if k in _OFFERED_FIELDS}
+    if 0 < offered.get("household_size", 0) < 100:
+        values["household_size"] = offered["household_size"]
+    return (label if values else ""), values
 
 
 def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:

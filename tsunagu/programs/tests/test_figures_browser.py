@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -83,9 +83,14 @@ def test_the_two_screens_start_from_the_assessment(
     link = page.get_by_role("link", name="申請の値をアセスメントに反映する（新しい版を作成）")
     href = link.get_attribute("href") or ""
     assert urlsplit(href).path == f"/cases/{case.pk}/assessments/new/"
-    assert parse_qs(urlsplit(href).query)["monthly_rent"] == ["55000"]
     save_screenshot(page, "figures_application_detail")
     assert_no_serious_axe_violations(page)
+    # the offer opens the new assessment version with the application's rent, nothing saved yet
+    link.click()
+    page.wait_for_url(re.compile(rf"/cases/{case.pk}/assessments/new/"))
+    assert "の値を反映しています。確認して保存してください。" in page.locator("main").inner_text()
+    assert page.input_value("input[name=monthly_rent]") == "55,000"
+    save_screenshot(page, "figures_offer_on_the_assessment")
     assert Assessment.objects.filter(case=case).count() == before
 
     assert console.csp_violations() == []
