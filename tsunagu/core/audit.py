@@ -103,6 +103,7 @@ def audit_record_many(
 OTHER_OBJECT_TYPES = {
     "deidentified_export": "匿名化データ出力",
     "statistics_survey": "統計調査",
+    "statistics_profile": "統計（新規相談者の状況）",
     "case_list_report": "支援ケース一覧",
 }
 
@@ -203,6 +204,8 @@ DETAIL_LABELS |= {
     "notice_version": "通知の版",
     "any_of": "いずれかの権限",
     "case_number": "ケース番号",
+    "case_ids": "ケースID",
+    "count": "件数",
 }
 DETAIL_VALUES = {
     "no_permission": "権限がない",
@@ -237,6 +240,9 @@ DETAIL_VALUES |= {
     "assessment_not_visible": "アセスメントを見る立場にない",
     "restriction_change": "閲覧制限の変更",
     "transition": "状態の変更",
+    "case_list_report": "支援ケース一覧",
+    "api_case_list_report": "支援ケース一覧（API）",
+    "screen": "画面",
 }
 
 
