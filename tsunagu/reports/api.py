@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
 
 from tsunagu.organizations import guards
 from tsunagu.organizations.roles import Permission
@@ -82,3 +82,44 @@ def case_list_report(request: HttpRequest, q: Query[CaseListQuery]) -> Any:
         "columns": [{"key": c.key, "header": c.header} for c in columns],
         "rows": rows_of(cases, columns, page.start_index(), seireki),
     }
+
+
+# --- 帳票 (printed forms) -------------------------------------------------------------------------------
+
+
+class CaseFormOut(Schema):
+    name: str = Field(description="帳票の名前（URL の一部）")
+    title: str = Field(description="帳票の表題（例：相談受付・申込票）")
+    url: str = Field(description="PDF の URL（画面のログインで開く）")
+    api_url: str = Field(description="PDF の URL（API トークンで開く）")
+
+
+@router.get(
+    "/cases/{case_id}/forms",
+    response={200: list[CaseFormOut]},
+    summary="ケースの帳票の一覧",
+    description="このケースで出力できる帳票（A4 PDF）。閲覧できないケースは 404。",
+)
+def case_forms(request: HttpRequest, case_id: int) -> Any:
+    from tsunagu.cases.selectors import case_get_for_user
+
+    from .printing import forms_of_case
+
+    user = _user(request)
+    guards.require(user, Permission.API_USE, via="api")
+    case = case_get_for_user(user=user, case_id=case_id)
+    return [{**f, "api_url": f"/api/v1/cases/{case.pk}/forms/{f['name']}"} for f in forms_of_case(case)]
+
+
+@router.get(
+    "/cases/{case_id}/forms/{name}",
+    summary="ケースの帳票（PDF）",
+    description="帳票を A4 PDF で返します（版・期間などは各帳票の問い合わせパラメータ）。出力は監査ログに記録されます。",
+)
+def case_form_pdf(request: HttpRequest, case_id: int, name: str) -> HttpResponse:
+    from .printing import pdf_response, print_form
+
+    user = _user(request)
+    guards.require(user, Permission.API_USE, via="api")
+    pdf, filename = print_form(user=user, case_id=case_id, name=name, params=request.GET)
+    return pdf_response(pdf, filename)

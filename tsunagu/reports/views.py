@@ -159,3 +159,15 @@ def layout_edit(request: HttpRequest, code: str) -> HttpResponse:
         history=history_of(layout) if layout is not None else [],
     )
     return render(request, "reports/layout_edit.html", ctx)
+
+
+# --- 帳票 (printed forms) -------------------------------------------------------------------------------
+
+
+def print_form(request: HttpRequest, case_id: int, name: str) -> HttpResponse:
+    """One form of a case as an A4 PDF (``printing.print_form``: scoped, 404, audited as PRINT)."""
+    from .printing import pdf_response
+    from .printing import print_form as build
+
+    pdf, filename = build(user=_user(request), case_id=case_id, name=name, params=request.GET)
+    return pdf_response(pdf, filename)
