@@ -14,11 +14,13 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404
+from django.utils import timezone
 
 from tsunagu.cases.models import Case
 from tsunagu.core.dates import add_months, wareki
 from tsunagu.programs import housing_rules as hr
 from tsunagu.programs.models import (
+    Cause,
     DecisionOutcome,
     HousingBenefitApplication,
     HousingBenefitDecision,
@@ -202,18 +204,27 @@ def build_job_search(user: Any, case: Case, params: Mapping[str, str]) -> FormDo
         report = reports.filter(month=month).first()
     else:
         report = reports.order_by("-month").first()
-        month = report.month if report else hr.first_of_month(date.today())
-    requirement = (
-        report.requirement
-        if report
-        else job_search_requirement_in_force(
-            municipality=application.municipality, cause=application.cause, on=month
+        month = (
+            report.month if report else (application.first_month or hr.first_of_month(timezone.localdate()))
         )
-    )
     month_number = report.month_number if report else None
-    if month_number is None and application.first_month and application.first_month <= month:
-        n = (month.year - application.first_month.year) * 12 + month.month - application.first_month.month + 1
-        month_number = n if n <= max(application.months_awarded, 1) else None
+    if month_number is None and application.first_month is not None:
+        n = hr.month_number(application.first_month, month)
+        month_number = n if 1 <= n <= application.months_awarded else None
+    if report is not None:
+        requirement = report.requirement
+    else:
+        # The thresholds the report of that month would be checked against: as in
+        # programs.services.job_search_report_record, 休業等 months 7–9 take the 離職 thresholds.
+        cause = application.cause
+        if (
+            cause == Cause.REDUCED_INCOME
+            and (month_number or 0) > hr.INITIAL_PERIOD_MONTHS + hr.EXTENSION_MONTHS
+        ):
+            cause = Cause.JOB_LOSS
+        requirement = job_search_requirement_in_force(
+            municipality=application.municipality, cause=cause, on=month
+        )
     rows: list[dict[str, Any]] = []
     if requirement is not None:
         per = "週" if requirement.applications_per == "week" else "月"

@@ -282,3 +282,28 @@ def test_application_page_offers_the_print_links(worker: Any, awarded: Any) -> N
     assert form_url(awarded.case, "housing_job_search", application=awarded.pk) in page
     assert "housing_stop" not in page
     assert "決定通知書を印刷" in page
+
+
+def test_restricted_address_is_not_printed_for_a_worker_not_in_charge(
+    login: Callable[[str], Any], awarded: Any, staff: Callable[[str], Any], tmp_path: Path
+) -> None:
+    from tsunagu.cases.models import Case
+    from tsunagu.persons.models import Person
+
+    person = awarded.person
+    Person.objects.filter(pk=person.pk).update(address="東京都新宿区秘密町1-2-3", is_restricted=True)
+    Case.objects.filter(pk=awarded.case_id).update(assigned_worker=staff("shinjuku-shuro"))
+    text = _pdf_text(
+        _get(login("shinjuku-soudan"), awarded.case, "housing_decision", application=awarded.pk).content,
+        tmp_path,
+    )
+    assert "秘密町" not in text
+    assert "住居確保給付金支給決定通知書" in text
+    confirmation = _pdf_text(
+        _get(login("shinjuku-shuro"), awarded.case, "housing_confirmation", application=awarded.pk).content,
+        tmp_path,
+    )
+    assert "秘密町" in confirmation  # the worker in charge sees it, audited
+    assert AuditEvent.objects.filter(
+        action=AuditAction.RESTRICTED_VIEW, person_id=person.pk, details__via="print:housing_confirmation"
+    ).exists()
