@@ -26,6 +26,7 @@ from tsunagu.programs.models import (
     HousingBenefitDecision,
     HousingBenefitStop,
     JobSearchReport,
+    JobSearchRequirement,
 )
 from tsunagu.programs.selectors import housing_application_get_for_user, job_search_requirement_in_force
 
@@ -211,6 +212,7 @@ def build_job_search(user: Any, case: Case, params: Mapping[str, str]) -> FormDo
     if month_number is None and application.first_month is not None:
         n = hr.month_number(application.first_month, month)
         month_number = n if 1 <= n <= application.months_awarded else None
+    requirement: JobSearchRequirement | None
     if report is not None:
         requirement = report.requirement
     else:
