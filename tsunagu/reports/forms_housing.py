@@ -20,6 +20,7 @@ from tsunagu.cases.models import Case
 from tsunagu.core.dates import add_months, wareki
 from tsunagu.programs import housing_rules as hr
 from tsunagu.programs.models import (
+    BenefitType,
     Cause,
     DecisionOutcome,
     HousingBenefitApplication,
@@ -294,7 +295,9 @@ register(
         "housing_job_search",
         "求職活動状況報告書",
         build_job_search,
-        lambda case: HousingBenefitApplication.objects.filter(case=case, first_month__isnull=False).exists(),
+        lambda case: HousingBenefitApplication.objects.filter(
+            case=case, benefit_type=BenefitType.RENT, first_month__isnull=False
+        ).exists(),
         order=63,
     )
 )

@@ -263,10 +263,12 @@ def test_application_of_another_case_or_agency_is_404(
 
 
 def test_api_lists_the_housing_forms(
-    api_as: Callable[[str], Any], awarded: Any, shinjuku_case: Any, tmp_path: Path
+    api_as: Callable[[str], Any], awarded: Any, tmp_path: Path, django_assert_max_num_queries: Any
 ) -> None:
     client = api_as("shinjuku-soudan")
-    names = [f["name"] for f in client.get(f"/api/v1/cases/{awarded.case_id}/forms").json()]
+    with django_assert_max_num_queries(12):
+        listed = client.get(f"/api/v1/cases/{awarded.case_id}/forms")
+    names = [f["name"] for f in listed.json()]
     assert {"housing_confirmation", "housing_decision", "housing_job_search"} <= set(names)
     assert "housing_stop" not in names  # not stopped
     # the API's PDF, defaulting to the case's latest application
