@@ -228,7 +228,17 @@ def build_records(user: Any, case: Case, params: Mapping[str, str]) -> FormDocum
 
 
 register(PrintedForm("intake", "相談受付・申込票", build_intake, lambda c: hasattr(c, "intake"), order=10))
-register(PrintedForm("assessment", "インテーク・アセスメントシート", build_assessment, order=20))
-register(PrintedForm("plan", "プラン兼事業等利用申込書", build_plan, order=30))
-register(PrintedForm("evaluation", "評価シート", build_evaluation, order=40))
+register(
+    PrintedForm(
+        "assessment",
+        "インテーク・アセスメントシート",
+        build_assessment,
+        lambda c: c.assessments.exists(),
+        order=20,
+    )
+)
+register(PrintedForm("plan", "プラン兼事業等利用申込書", build_plan, lambda c: c.plans.exists(), order=30))
+register(
+    PrintedForm("evaluation", "評価シート", build_evaluation, lambda c: c.evaluations.exists(), order=40)
+)
 register(PrintedForm("records", "支援経過記録", build_records, order=50))

@@ -243,12 +243,9 @@ def test_the_api_lists_the_forms_and_returns_the_pdf(api_as: Any) -> None:
     client = api_as("shinjuku-soudan")
     listed = client.get(f"/api/v1/cases/{case.pk}/forms")
     assert listed.status_code == 200
-    names = (
-        {f["name"] for f in listed.json()["items"]}
-        if "items" in listed.json()
-        else {f["name"] for f in listed.json()}
-    )
-    assert {"intake", "assessment", "plan", "evaluation", "records"} <= names
+    names = {f["name"] for f in listed.json()}
+    assert {"intake", "assessment", "records"} <= names  # the forms of the records the case has
+    assert "plan" not in names and "evaluation" not in names
     pdf = client.get(f"/api/v1/cases/{case.pk}/forms/assessment")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert api_as("hasuda-soudan").get(f"/api/v1/cases/{case.pk}/forms/assessment").status_code == 404
@@ -278,3 +275,23 @@ def test_each_record_page_has_one_print_link_to_its_own_form(soudan: Client) -> 
         body = soudan.get(page_url).content.decode()
         assert body.count(f'href="{link}"') == 1, (page_url, link)
         assert soudan.get(link).status_code == 200
+
+
+def test_plan_form_shows_the_municipalitys_decision_when_recorded(soudan: Client, tmp_path: Path) -> None:
+    from tsunagu.meetings.services import decision_record
+
+    case = case_at(S.COORDINATION_MEETING)
+    plan = SupportPlan.objects.get(case=case)
+    services.plan_meeting_outcome_record(actor=user("shinjuku-shunin"), plan=plan, outcome="approved")
+    before = flat(pdf_text(fetch(soudan, url(case, "plan")), tmp_path))
+    assert "支援決定（法定事業を含む）" not in before
+    day = timezone.localdate()
+    decision_record(
+        actor=user("shinjuku-jichitai"),
+        case=case,
+        kind="decision",
+        decided_on=day,
+        programs=["housing_benefit"],
+    )
+    after = flat(pdf_text(fetch(soudan, url(case, "plan")), tmp_path))
+    assert f"支援決定（法定事業を含む）（{flat(wareki(day))}）：住居確保給付金" in after
