@@ -295,3 +295,26 @@ def test_plan_form_shows_the_municipalitys_decision_when_recorded(soudan: Client
     )
     after = flat(pdf_text(fetch(soudan, url(case, "plan")), tmp_path))
     assert f"支援決定（法定事業を含む）（{flat(wareki(day))}）：住居確保給付金" in after
+
+
+def test_an_assessment_version_the_user_may_not_see_is_404(login: Any) -> None:
+    case = case_at(S.PLANNING)  # version 1, not shared with the 家計改善支援員
+    kakei = login("shinjuku-kakei")
+    assert kakei.get(url(case, "intake")).status_code == 200  # the case itself is in scope
+    assert kakei.get(url(case, "assessment")).status_code == 404
+    assert kakei.get(url(case, "assessment", "number=1")).status_code == 404
+    assert login("shinjuku-soudan").get(url(case, "assessment", "number=1")).status_code == 200
+
+
+def test_printing_sixty_records_stays_within_a_query_budget(
+    soudan: Client, django_assert_max_num_queries: Any
+) -> None:
+    case = case_at(S.IN_SUPPORT, received_on=timezone.localdate() - timedelta(days=80))
+    worker = user("shinjuku-soudan")
+    start = timezone.now() - timedelta(days=70)
+    for i in range(60):
+        services.record_create(
+            actor=worker, case=case, values=record_values(worker, occurred_at=start + timedelta(days=i))
+        )
+    with django_assert_max_num_queries(25):
+        fetch(soudan, url(case, "records"))
