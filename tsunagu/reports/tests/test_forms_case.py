@@ -277,13 +277,15 @@ def test_each_record_page_has_one_print_link_to_its_own_form(soudan: Client) -> 
         assert soudan.get(link).status_code == 200
 
 
-def test_plan_form_shows_the_municipalitys_decision_when_recorded(soudan: Client, tmp_path: Path) -> None:
+def test_plan_form_shows_the_meeting_and_the_municipalitys_decision_when_recorded(
+    soudan: Client, tmp_path: Path
+) -> None:
     from tsunagu.meetings.services import decision_record
+    from tsunagu.meetings.tests.helpers import approved_case
 
-    case = case_at(S.COORDINATION_MEETING)
-    plan = SupportPlan.objects.get(case=case)
-    services.plan_meeting_outcome_record(actor=user("shinjuku-shunin"), plan=plan, outcome="approved")
+    case, item = approved_case(user("shinjuku-shunin"), user("shinjuku-soudan"), programs=["housing_benefit"])
     before = flat(pdf_text(fetch(soudan, url(case, "plan")), tmp_path))
+    assert f"{flat(wareki(item.meeting.held_on))}（承認）" in before
     assert "支援決定（法定事業を含む）" not in before
     day = timezone.localdate()
     decision_record(
