@@ -62,6 +62,13 @@ th, td {{ border: 0.5pt solid #000; padding: 1.2mm 1.8mm; vertical-align: top; t
   white-space: pre-wrap; overflow-wrap: anywhere; }}
 th {{ background: #eee; font-weight: bold; }}
 table.items th {{ width: 30%; }}
+table.records, table.goals, table.results {{ table-layout: fixed; }}
+table.results th.goal {{ width: 45%; }} table.results th.achievement {{ width: 20mm; }}
+table.records th.when {{ width: 30mm; }} table.records th.how {{ width: 15mm; }}
+table.records th.mins {{ width: 14mm; }} table.records th.who {{ width: 20mm; }}
+table.goals th.term {{ width: 9mm; }} table.goals th.date {{ width: 24mm; }} table.goals th.freq {{ width: 18mm; }}
+tr.long {{ break-inside: auto; }}  /* a row longer than a page breaks inside, never cut */
+.checks {{ line-height: 1.9; }}
 .blank {{ display: inline-block; min-width: 35mm; border-bottom: 0.5pt solid #000; }}
 .checks span {{ margin-right: 3mm; }}
 .meta {{ font-size: 8pt; color: #222; }}
