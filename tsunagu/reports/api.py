@@ -113,6 +113,15 @@ def case_forms(request: HttpRequest, case_id: int) -> Any:
 
 @router.get(
     "/cases/{case_id}/forms/{name}",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "帳票の A4 PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
     summary="ケースの帳票（PDF）",
     description="帳票を A4 PDF で返します（版・期間などは各帳票の問い合わせパラメータ）。出力は監査ログに記録されます。",
 )

@@ -283,6 +283,8 @@ PATH_MODELS = {
     "municipality_id": "organizations.Municipality",
     "agency_id": "organizations.Agency",
     "staff_id": "organizations.User",
+    # 帳票: a form is named by its registered name (reports.printing.FORMS), not by a record.
+    "name": "=intake",
 }
 EXISTING_EXAMPLES = 3
 
@@ -293,6 +295,9 @@ def _existing_ids(path: str) -> dict[str, Any] | None:
 
     ids = {}
     for name in re.findall(r"{(\w+)}", path):
+        if PATH_MODELS[name].startswith("="):
+            ids[name] = PATH_MODELS[name][1:]
+            continue
         model, _, field = PATH_MODELS[name].partition(":")
         pk = apps.get_model(model).objects.order_by("pk").values_list(field or "pk", flat=True).first()
         if pk is None:

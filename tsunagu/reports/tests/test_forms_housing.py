@@ -266,7 +266,9 @@ def test_api_lists_the_housing_forms(
     api_as: Callable[[str], Any], awarded: Any, tmp_path: Path, django_assert_max_num_queries: Any
 ) -> None:
     client = api_as("shinjuku-soudan")
-    with django_assert_max_num_queries(12):
+    # the token and the case, then one existence check per kind of record a form prints (申込票,
+    # アセスメント, プラン, 評価, 住居確保給付金…): fixed, whatever the case holds
+    with django_assert_max_num_queries(16):
         listed = client.get(f"/api/v1/cases/{awarded.case_id}/forms")
     names = [f["name"] for f in listed.json()]
     assert {"housing_confirmation", "housing_decision", "housing_job_search"} <= set(names)
