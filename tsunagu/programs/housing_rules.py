@@ -505,6 +505,15 @@ def _amount_message(inp: AssessmentInput, rules: Rules, amount: int) -> str:
 # --- 求職活動等要件 (monthly report) and extensions -------------------------------------------------
 
 
+def job_search_cause_for_month(cause: str, month_number: int | None) -> str:
+    """Whose thresholds a month's report is checked against: 休業等 recipients take the job-search
+    (離職・廃業) thresholds once the first period and its extension are over (months 7–9; the reading
+    of the rule is in docs/programs-housing-benefit.md)."""
+    if cause == Cause.REDUCED_INCOME and (month_number or 0) > INITIAL_PERIOD_MONTHS + EXTENSION_MONTHS:
+        return Cause.JOB_LOSS
+    return cause
+
+
 @dataclass(frozen=True)
 class JobSearchThresholds:
     centre_consultations_min: int  # 自立相談支援機関との面談（月）

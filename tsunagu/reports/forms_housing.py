@@ -21,7 +21,6 @@ from tsunagu.core.dates import add_months, wareki
 from tsunagu.programs import housing_rules as hr
 from tsunagu.programs.models import (
     BenefitType,
-    Cause,
     DecisionOutcome,
     HousingBenefitApplication,
     HousingBenefitDecision,
@@ -217,14 +216,8 @@ def build_job_search(user: Any, case: Case, params: Mapping[str, str]) -> FormDo
     if report is not None:
         requirement = report.requirement
     else:
-        # The thresholds the report of that month would be checked against: as in
-        # programs.services.job_search_report_record, 休業等 months 7–9 take the 離職 thresholds.
-        cause = application.cause
-        if (
-            cause == Cause.REDUCED_INCOME
-            and (month_number or 0) > hr.INITIAL_PERIOD_MONTHS + hr.EXTENSION_MONTHS
-        ):
-            cause = Cause.JOB_LOSS
+        # The thresholds the report of that month would be checked against (the service's rule).
+        cause = hr.job_search_cause_for_month(application.cause, month_number)
         requirement = job_search_requirement_in_force(
             municipality=application.municipality, cause=cause, on=month
         )

@@ -27,7 +27,6 @@ from ..lookups import (
 from ..models import (
     ApplicationState,
     BenefitType,
-    Cause,
     ExtensionState,
     HousingBenefitApplication,
     HousingBenefitExtension,
@@ -100,9 +99,7 @@ def job_search_report_record(
             elif JobSearchReport.objects.filter(application=locked, month=target).exists():
                 errors["month"] = f"{hr.month_label(target)}分の報告は既に記録されています。"
             _raise(errors)
-            cause = locked.cause
-            if cause == Cause.REDUCED_INCOME and n > hr.INITIAL_PERIOD_MONTHS + hr.EXTENSION_MONTHS:
-                cause = Cause.JOB_LOSS
+            cause = hr.job_search_cause_for_month(locked.cause, n)
             requirement = job_search_requirement_in_force(
                 municipality=locked.municipality, cause=cause, on=target
             )

@@ -488,3 +488,10 @@ def test_enum_values_match_the_model_choices() -> None:
     assert {c.value for c in hr.BenefitType} == set(models.BenefitType.values)
     assert {c.value for c in hr.Cause} == set(models.Cause.values)
     assert {c.value for c in hr.ReawardCause} == set(models.ReawardCause.values)
+
+
+def test_a_reduced_income_recipient_takes_the_job_search_thresholds_after_the_first_extension() -> None:
+    assert hr.job_search_cause_for_month(hr.Cause.REDUCED_INCOME, 6) == hr.Cause.REDUCED_INCOME
+    assert hr.job_search_cause_for_month(hr.Cause.REDUCED_INCOME, 7) == hr.Cause.JOB_LOSS
+    assert hr.job_search_cause_for_month(hr.Cause.REDUCED_INCOME, None) == hr.Cause.REDUCED_INCOME
+    assert hr.job_search_cause_for_month(hr.Cause.JOB_LOSS, 9) == hr.Cause.JOB_LOSS
