@@ -285,6 +285,28 @@ def latest_assessment(*, user: Any, case: Case) -> Assessment | None:
     return assessments_of_case(user=user, case=case).prefetch_related(*ASSESSMENT_ROW_PREFETCH).first()
 
 
+def assessment_sheet(assessment: Assessment) -> list[dict[str, str]]:
+    """The sheet's sections in order, each with its narrative and its 旧記録: the screen and the
+    printed sheet show the same list."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "text": (assessment.sections or {}).get(key, ""),
+            "legacy": (assessment.legacy or {}).get(key, ""),
+        }
+        for key, label in ASSESSMENT_SECTIONS
+    ]
+
+
+def assessment_income_rows(assessment: Assessment) -> list[tuple[str, int]]:
+    """月収 by source (label, amount), in the 家計表's order of categories."""
+    from .models import IncomeCategory
+
+    amounts = {i.category: i.amount for i in assessment.incomes.all()}
+    return [(label, amounts[value]) for value, label in IncomeCategory.choices if value in amounts]
+
+
 def _yen(n: int | None) -> str:
     return "" if n is None else f"{n:,}円"
 

@@ -18,9 +18,7 @@ from django.utils import timezone
 from tsunagu.cases import selectors
 from tsunagu.cases.intake_sheet import b_sheet_rows, household_rows
 from tsunagu.cases.models import (
-    ASSESSMENT_SECTIONS,
     Case,
-    IncomeCategory,
     StatutoryProgram,
     SupportRecord,
 )
@@ -101,22 +99,13 @@ def build_assessment(user: Any, case: Case, params: Mapping[str, str]) -> FormDo
     if assessment is None:
         raise Http404
     muni = case.municipality_id
-    amounts = {i.category: i.amount for i in assessment.incomes.all()}
-    incomes = [(label, amounts[value]) for value, label in IncomeCategory.choices if value in amounts]
+    incomes = selectors.assessment_income_rows(assessment)
     issue_labels = code_labels(CodeList.ASSESSMENT_ISSUE, muni)
     return FormDocument(
         template="reports/pdf/assessment.html",
         context={
             "assessment": assessment,
-            "sheet": [
-                {
-                    "key": key,
-                    "label": label,
-                    "text": (assessment.sections or {}).get(key, ""),
-                    "legacy": (assessment.legacy or {}).get(key, ""),
-                }
-                for key, label in ASSESSMENT_SECTIONS
-            ],
+            "sheet": selectors.assessment_sheet(assessment),
             "work_labels": code_labels(CodeList.WORK_STATUS, muni),
             "incomes": incomes,
             "income_total": sum(a for _, a in incomes),

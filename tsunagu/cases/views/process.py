@@ -127,28 +127,14 @@ def assessment_detail(request: HttpRequest, case_id: int, assessment_id: int) ->
             "assessment": assessment,
             "previous": previous,
             "diff": selectors.assessment_diff(previous, assessment) if previous else [],
-            "sheet": [
-                {
-                    "key": key,
-                    "label": label,
-                    "text": (assessment.sections or {}).get(key, ""),
-                    "legacy": (assessment.legacy or {}).get(key, ""),
-                }
-                for key, label in ASSESSMENT_SECTIONS
-            ],
+            "sheet": selectors.assessment_sheet(assessment),
             "work_labels": code_labels(CodeList.WORK_STATUS, case.municipality_id),
-            "income_rows": _income_rows(assessment),
+            "income_rows": selectors.assessment_income_rows(assessment),
             "issue_labels": code_labels(CodeList.ASSESSMENT_ISSUE, case.municipality_id),
             "share_form": ShareAssessmentForm(recipient_queryset=recipients) if recipients.exists() else None,
             "can_edit": allowed(actor(request), Permission.CASE_EDIT),
         },
     )
-
-
-def _income_rows(assessment: Assessment) -> list[tuple[str, int]]:
-    """月収 by source, in the 家計表's order of categories, with the total."""
-    amounts = {i.category: i.amount for i in assessment.incomes.all()}
-    return [(label, amounts[value]) for value, label in IncomeCategory.choices if value in amounts]
 
 
 def _budget_supporters(case: Any) -> Any:
